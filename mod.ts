@@ -1,0 +1,27 @@
+/**
+ * A learned price-direction signal for trading bots: market data, features,
+ * LSTM training with TensorFlow.js, honest evaluation, and a signal plugin a
+ * bot registers and calls on every bar.
+ *
+ * @example
+ * ```ts
+ * import { createLstmSignal } from "./mod.ts";
+ * const signal = createLstmSignal({ modelDir: "models/lstm" });
+ * await signal.init();
+ * ```
+ *
+ * @module
+ */
+
+export type {
+  Bar,
+  FetchOptions,
+  FetchRange,
+  Interval,
+  Provider,
+  Series,
+  SourceName,
+} from "./src/data/types.ts";
+export type { Direction, Signal, SignalPlugin, SignalStatus } from "./src/signal/types.ts";
+export type { WindowSet } from "./src/dataset/types.ts";
+export { DataError, UsageError } from "./src/util/errors.ts";

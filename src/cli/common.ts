@@ -1,0 +1,194 @@
+/**
+ * What every command shares: flag parsing on top of `node:util` `parseArgs`
+ * (JSR's `@std/cli` is not reachable from this build environment), typed
+ * value checks that raise usage errors, and output helpers that keep results
+ * on stdout and progress on stderr.
+ *
+ * @module
+ */
+
+import { parseArgs } from "node:util";
+import { UsageError } from "../util/errors.ts";
+
+/** One flag of a command, as `node:util` `parseArgs` describes it. */
+export interface FlagSpec {
+  /** `string` flags take a value, `boolean` flags do not. */
+  type: "string" | "boolean";
+  /** One-letter alias. */
+  short?: string;
+  /** Default value. */
+  default?: string | boolean;
+}
+
+/** Parsed flags: strings, booleans or undefined, keyed by long name. */
+export type Flags = Record<string, string | boolean | undefined>;
+
+/** Flags every command accepts. */
+export const COMMON_FLAGS: Record<string, FlagSpec> = {
+  help: { type: "boolean", short: "h" },
+  json: { type: "boolean" },
+  verbose: { type: "boolean", short: "v" },
+};
+
+/**
+ * Parses `args` strictly against `spec` (plus `--help`, `--json`, `--verbose`).
+ * Unknown flags, missing values and stray positionals become {@linkcode UsageError}s.
+ *
+ * @example
+ * ```ts
+ * const flags = parseFlags(["--ticker", "SPY"], { ticker: { type: "string" } });
+ * flags.ticker; // "SPY"
+ * ```
+ */
+export function parseFlags(
+  args: string[],
+  spec: Record<string, FlagSpec>,
+  options: { positionals?: boolean } = {},
+): { flags: Flags; positionals: string[] } {
+  try {
+    const { values, positionals } = parseArgs({
+      args,
+      options: { ...COMMON_FLAGS, ...spec },
+      strict: true,
+      allowPositionals: options.positionals ?? false,
+    });
+    return { flags: values as Flags, positionals };
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    throw new UsageError(message.replace(/\. To specify a positional.*$/s, "").split("\n")[0]);
+  }
+}
+
+/**
+ * Reads a string flag, or `fallback` when absent.
+ *
+ * @example
+ * ```ts
+ * stringFlag({ source: "csv" }, "source", "synthetic"); // "csv"
+ * ```
+ */
+export function stringFlag(flags: Flags, name: string, fallback: string): string;
+export function stringFlag(flags: Flags, name: string): string | undefined;
+export function stringFlag(flags: Flags, name: string, fallback?: string): string | undefined {
+  const value = flags[name];
+  if (value === undefined) return fallback;
+  if (typeof value !== "string" || value === "") {
+    throw new UsageError(`Expected --${name} to have a value, found none`);
+  }
+  return value;
+}
+
+/** Bounds for {@linkcode numberFlag}. */
+export interface NumberBounds {
+  /** Smallest allowed value (inclusive). */
+  min?: number;
+  /** Largest allowed value (inclusive). */
+  max?: number;
+  /** Whether the value must be a whole number. */
+  integer?: boolean;
+}
+
+/**
+ * Reads a numeric flag strictly: `"10"` is 10, `"ten"`, `"10x"` and `""` are
+ * usage errors that name the flag and what was found.
+ *
+ * @example
+ * ```ts
+ * numberFlag({ epochs: "50" }, "epochs", 50, { min: 1, integer: true }); // 50
+ * ```
+ */
+export function numberFlag(
+  flags: Flags,
+  name: string,
+  fallback: number,
+  bounds: NumberBounds = {},
+): number {
+  const raw = flags[name];
+  if (raw === undefined) return fallback;
+  const text = String(raw).trim();
+  const value = Number(text);
+  const kind = bounds.integer ? "an integer" : "a number";
+  const range = bounds.min !== undefined && bounds.max !== undefined
+    ? ` from ${bounds.min} to ${bounds.max}`
+    : bounds.min !== undefined
+    ? ` of at least ${bounds.min}`
+    : bounds.max !== undefined
+    ? ` of at most ${bounds.max}`
+    : "";
+  if (
+    text === "" || !Number.isFinite(value) || (bounds.integer && !Number.isInteger(value)) ||
+    (bounds.min !== undefined && value < bounds.min) ||
+    (bounds.max !== undefined && value > bounds.max)
+  ) {
+    throw new UsageError(`Expected --${name} to be ${kind}${range}, found "${raw}"`);
+  }
+  return value;
+}
+
+/**
+ * Reads an enumerated flag, rejecting anything not in `choices`.
+ *
+ * @example
+ * ```ts
+ * choiceFlag({ arch: "gru" }, "arch", ["lstm", "gru"], "lstm"); // "gru"
+ * ```
+ */
+export function choiceFlag<T extends string>(
+  flags: Flags,
+  name: string,
+  choices: readonly T[],
+  fallback: T,
+): T {
+  const value = stringFlag(flags, name, fallback);
+  if (!(choices as readonly string[]).includes(value)) {
+    throw new UsageError(`Expected --${name} to be one of ${choices.join(", ")}, found "${value}"`);
+  }
+  return value as T;
+}
+
+/**
+ * Reads an ISO date flag (`YYYY-MM-DD`), validating that it is a real date.
+ *
+ * @example
+ * ```ts
+ * dateFlag({ start: "2020-01-01" }, "start"); // "2020-01-01"
+ * ```
+ */
+export function dateFlag(flags: Flags, name: string): string | undefined {
+  const value = stringFlag(flags, name);
+  if (value === undefined) return undefined;
+  const ok = /^\d{4}-\d{2}-\d{2}$/.test(value) &&
+    new Date(`${value}T00:00:00Z`).toISOString().slice(0, 10) === value;
+  if (!ok) {
+    throw new UsageError(`Expected --${name} to be a date like 2020-01-31, found "${value}"`);
+  }
+  return value;
+}
+
+/**
+ * Writes a result to stdout: pretty JSON with `--json`, else the human text.
+ *
+ * @example
+ * ```ts
+ * printResult({ json: true }, { rows: 10 }, () => "10 rows");
+ * ```
+ */
+export function printResult(flags: Flags, value: unknown, human: () => string): void {
+  if (flags.json) console.log(JSON.stringify(value, null, 2));
+  else console.log(human());
+}
+
+/**
+ * Writes a progress or log line to stderr (never stdout, which carries results).
+ *
+ * @example
+ * ```ts
+ * progress("epoch 1/50 loss 0.693");
+ * ```
+ */
+export function progress(line: string): void {
+  console.error(line);
+}
+
+/** A command's entry point: receives its arguments, returns an exit code. */
+export type Command = (args: string[]) => Promise<number>;
