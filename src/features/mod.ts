@@ -1,0 +1,508 @@
+/**
+ * The one feature pipeline. Training, evaluation, backtests and the live
+ * plugin all compute features here, bar by bar, with the streaming API of
+ * `technicalindicators`: {@linkcode computeFeatures} is a fold of
+ * {@linkcode createFeatureStream} over the bars, so the batch and incremental
+ * paths are the same code and give identical numbers, and the cost per bar
+ * does not depend on the length of the history.
+ *
+ * Prices are adjusted first (see {@linkcode adjustBar}). Every default
+ * feature is a ratio or an oscillator, so none depends on the price level:
+ * a model trained on SPY at 150 still reads SPY at 500.
+ *
+ * Add your own features with {@linkcode registerFeature} (the seed's
+ * `add_custom_features`).
+ *
+ * @module
+ */
+
+import { BollingerBands, MACD, RSI, SMA } from "technicalindicators";
+import type { Bar } from "../data/types.ts";
+import { DataError, UsageError } from "../util/errors.ts";
+
+export { applyScaler, fitScaler, SCALER_CLIP } from "./scaler.ts";
+export type { Scaler } from "./scaler.ts";
+
+/**
+ * One feature and its parameters: plain data, saved in `model_config.json`,
+ * so a model always carries what it was trained on.
+ *
+ * @example
+ * ```ts
+ * const rsi: FeatureSpec = { name: "rsi", params: { period: 14 } };
+ * ```
+ */
+export interface FeatureSpec {
+  /** A registered feature name (see {@linkcode DEFAULT_FEATURES} and {@linkcode registerFeature}). */
+  name: string;
+  /** Numeric parameters; missing ones take the feature's defaults. */
+  params: Record<string, number>;
+}
+
+/**
+ * A streaming feature: given its parameters, creates fresh per-series state
+ * and returns a step function that is called once per bar, oldest first, with
+ * the adjusted bar. The step returns the feature's value, or `undefined`
+ * while it is still warming up.
+ *
+ * @example
+ * ```ts
+ * const gap: CustomFeature = {
+ *   params: {},
+ *   warmup: () => 1,
+ *   create: () => {
+ *     let prev: number | undefined;
+ *     return (bar) => {
+ *       const v = prev === undefined ? undefined : bar.open / prev - 1;
+ *       prev = bar.close;
+ *       return v;
+ *     };
+ *   },
+ * };
+ * ```
+ */
+export interface CustomFeature {
+  /** Parameter names and their defaults; a spec may use only these names. */
+  params: Record<string, number>;
+  /** Bars consumed before the first value: `bars[warmup(params)]` is the first bar with a value. */
+  warmup(params: Readonly<Record<string, number>>): number;
+  /** Creates the per-series state and returns the per-bar step. */
+  create(params: Readonly<Record<string, number>>): (bar: Readonly<Bar>) => number | undefined;
+  /** One line for help texts. */
+  description?: string;
+}
+
+/**
+ * The seed's features (returns, volume change, RSI 14, MACD 12/26/9 line,
+ * signal and histogram, Bollinger 20/2 position) plus three price-position
+ * features that do not depend on the price level. The MACD values are divided
+ * by the close (`relative: 1`, a percentage MACD) so that they too are
+ * level-free; `relative: 0` gives the seed's raw MACD in price units.
+ *
+ * @example
+ * ```ts
+ * const table = computeFeatures(bars, DEFAULT_FEATURES);
+ * ```
+ */
+export const DEFAULT_FEATURES: FeatureSpec[] = [
+  { name: "returns", params: { period: 1 } },
+  { name: "volume_change", params: { period: 1 } },
+  { name: "rsi", params: { period: 14 } },
+  { name: "macd", params: { fast: 12, slow: 26, signal: 9, relative: 1 } },
+  { name: "macd_signal", params: { fast: 12, slow: 26, signal: 9, relative: 1 } },
+  { name: "macd_histogram", params: { fast: 12, slow: 26, signal: 9, relative: 1 } },
+  { name: "bb_position", params: { period: 20, stdDev: 2 } },
+  { name: "high_low_range", params: {} },
+  { name: "close_open_change", params: {} },
+  { name: "sma_distance", params: { period: 20 } },
+];
+
+/**
+ * Features of a series, one row per input bar (`rows[i]` for `bars[i]`).
+ * Rows before `warmup` are incomplete (all `NaN`) and must be dropped.
+ *
+ * @example
+ * ```ts
+ * const { rows, warmup } = computeFeatures(bars);
+ * const usable = rows.slice(warmup);
+ * ```
+ */
+export interface FeatureTable {
+  /** Column names, one per spec (see {@linkcode featureNames}). */
+  names: string[];
+  /** The bars' times. */
+  times: string[];
+  /** One feature row per bar. */
+  rows: Float64Array[];
+  /** Index of the first complete row. */
+  warmup: number;
+  /** The adjusted closes, used for labels. */
+  closes: Float64Array;
+}
+
+/**
+ * Incremental feature computation for one series: push bars oldest first;
+ * each push returns that bar's feature row, or `null` during warm-up.
+ *
+ * @example
+ * ```ts
+ * const stream = createFeatureStream();
+ * for (const bar of bars) {
+ *   const row = stream.push(bar);
+ *   if (row) console.log(row);
+ * }
+ * ```
+ */
+export interface FeatureStream {
+  /** Adds the next bar and returns its feature row, or `null` while warming up. */
+  push(bar: Bar): Float64Array | null;
+  /** Bars pushed so far. */
+  readonly count: number;
+  /** Column names, one per spec. */
+  readonly names: string[];
+  /** Bars before the first row (see {@linkcode warmupBars}). */
+  readonly warmup: number;
+}
+
+type Step = (bar: Readonly<Bar>) => number | undefined;
+
+function intParam(params: Readonly<Record<string, number>>, key: string, min: number): number {
+  const v = params[key];
+  if (!Number.isInteger(v) || v < min) {
+    throw new UsageError(
+      `Expected feature parameter ${key} to be an integer >= ${min}, found ${v}`,
+    );
+  }
+  return v;
+}
+
+/** A step that returns `x_t / x_{t-period} - 1`, with 0 when the old value is 0. */
+function changeOver(period: number, pick: (bar: Readonly<Bar>) => number): Step {
+  const ring = new Float64Array(period);
+  let seen = 0;
+  return (bar) => {
+    const x = pick(bar);
+    const slot = seen % period;
+    const old = ring[slot];
+    ring[slot] = x;
+    seen++;
+    if (seen <= period) return undefined;
+    return old === 0 ? 0 : x / old - 1;
+  };
+}
+
+function macdParams(p: Readonly<Record<string, number>>): [number, number, number] {
+  const fast = intParam(p, "fast", 1);
+  const slow = intParam(p, "slow", 2);
+  const signal = intParam(p, "signal", 1);
+  if (fast >= slow) {
+    throw new UsageError(`Expected MACD fast period below slow period, found ${fast} and ${slow}`);
+  }
+  return [fast, slow, signal];
+}
+
+function macdFeature(
+  pick: "MACD" | "signal" | "histogram",
+  extraWarmup: (signal: number) => number,
+  description: string,
+): CustomFeature {
+  return {
+    params: { fast: 12, slow: 26, signal: 9, relative: 1 },
+    description,
+    warmup: (p) => {
+      const [, slow, signal] = macdParams(p);
+      return slow - 1 + extraWarmup(signal);
+    },
+    create: (p) => {
+      const [fastPeriod, slowPeriod, signalPeriod] = macdParams(p);
+      const relative = p.relative !== 0;
+      const macd = new MACD({
+        values: [],
+        fastPeriod,
+        slowPeriod,
+        signalPeriod,
+        SimpleMAOscillator: false,
+        SimpleMASignal: false,
+      });
+      return (bar) => {
+        const v = macd.nextValue(bar.close)?.[pick];
+        return v === undefined ? undefined : relative ? v / bar.close : v;
+      };
+    },
+  };
+}
+
+const BUILTIN: ReadonlyMap<string, CustomFeature> = new Map<string, CustomFeature>([
+  ["returns", {
+    params: { period: 1 },
+    description: "Close-to-close return over `period` bars",
+    warmup: (p) => intParam(p, "period", 1),
+    create: (p) => changeOver(intParam(p, "period", 1), (bar) => bar.close),
+  }],
+  ["volume_change", {
+    params: { period: 1 },
+    description: "Relative change of volume over `period` bars (0 after a zero-volume bar)",
+    warmup: (p) => intParam(p, "period", 1),
+    create: (p) => changeOver(intParam(p, "period", 1), (bar) => bar.volume),
+  }],
+  ["rsi", {
+    params: { period: 14 },
+    description: "Relative strength index (0-100)",
+    warmup: (p) => intParam(p, "period", 1),
+    create: (p) => {
+      const rsi = new RSI({ period: intParam(p, "period", 1), values: [] });
+      return (bar) => rsi.nextValue(bar.close);
+    },
+  }],
+  [
+    "macd",
+    macdFeature("MACD", () => 0, "MACD line (EMA fast - EMA slow), over the close if relative"),
+  ],
+  [
+    "macd_signal",
+    macdFeature("signal", (s) => s - 1, "MACD signal line (EMA of the MACD line)"),
+  ],
+  [
+    "macd_histogram",
+    macdFeature("histogram", (s) => s - 1, "MACD histogram (line - signal)"),
+  ],
+  ["bb_position", {
+    params: { period: 20, stdDev: 2 },
+    description: "Position of the close in the Bollinger bands (0 lower, 1 upper)",
+    warmup: (p) => intParam(p, "period", 1) - 1,
+    create: (p) => {
+      const stdDev = p.stdDev;
+      if (!(stdDev > 0)) {
+        throw new UsageError(`Expected feature parameter stdDev to be positive, found ${stdDev}`);
+      }
+      const bb = new BollingerBands({ period: intParam(p, "period", 1), stdDev, values: [] });
+      return (bar) => {
+        const b = bb.nextValue(bar.close);
+        if (b === undefined) return undefined;
+        return b.upper === b.lower ? 0.5 : b.pb;
+      };
+    },
+  }],
+  ["high_low_range", {
+    params: {},
+    description: "(high - low) / close",
+    warmup: () => 0,
+    create: () => (bar) => (bar.high - bar.low) / bar.close,
+  }],
+  ["close_open_change", {
+    params: {},
+    description: "(close - open) / close",
+    warmup: () => 0,
+    create: () => (bar) => (bar.close - bar.open) / bar.close,
+  }],
+  ["sma_distance", {
+    params: { period: 20 },
+    description: "close / SMA(period) - 1",
+    warmup: (p) => intParam(p, "period", 1) - 1,
+    create: (p) => {
+      const sma = new SMA({ period: intParam(p, "period", 1), values: [] });
+      return (bar) => {
+        const m = sma.nextValue(bar.close);
+        return m === undefined ? undefined : bar.close / m - 1;
+      };
+    },
+  }],
+]);
+
+const custom = new Map<string, CustomFeature>();
+
+function lookup(name: string): CustomFeature | undefined {
+  return BUILTIN.get(name) ?? custom.get(name);
+}
+
+/**
+ * Registers a user-defined streaming feature (the seed's
+ * `add_custom_features`). Names are lower snake case and cannot replace a
+ * built-in or an already registered feature. Register before training and
+ * before loading a model that uses the feature.
+ *
+ * @example
+ * ```ts
+ * registerFeature("gap", {
+ *   params: {},
+ *   warmup: () => 1,
+ *   create: () => {
+ *     let prev: number | undefined;
+ *     return (bar) => {
+ *       const v = prev === undefined ? undefined : bar.open / prev - 1;
+ *       prev = bar.close;
+ *       return v;
+ *     };
+ *   },
+ * });
+ * computeFeatures(bars, [...DEFAULT_FEATURES, { name: "gap", params: {} }]);
+ * ```
+ */
+export function registerFeature(name: string, def: CustomFeature): void {
+  if (!/^[a-z][a-z0-9_]*$/.test(name)) {
+    throw new UsageError(`Expected a lower snake case feature name, found "${name}"`);
+  }
+  if (lookup(name) !== undefined) {
+    throw new UsageError(
+      `Expected a new feature name, found "${name}", which is already registered`,
+    );
+  }
+  custom.set(name, def);
+}
+
+interface Resolved {
+  label: string;
+  params: Record<string, number>;
+  def: CustomFeature;
+}
+
+function resolve(specs: readonly FeatureSpec[]): Resolved[] {
+  if (specs.length === 0) throw new UsageError("Expected at least one feature, found none");
+  return specs.map((spec) => {
+    const def = lookup(spec.name);
+    if (def === undefined) {
+      const known = [...BUILTIN.keys(), ...custom.keys()].join(", ");
+      throw new DataError(`Unknown feature ${spec.name}; known: ${known}`);
+    }
+    for (const key of Object.keys(spec.params)) {
+      if (!(key in def.params)) {
+        const known = Object.keys(def.params).join(", ") || "none";
+        throw new DataError(`Unknown parameter ${key} for feature ${spec.name}; known: ${known}`);
+      }
+    }
+    const params = { ...def.params, ...spec.params };
+    const parts = Object.entries(params).map(([k, v]) => `${k}=${v}`);
+    const label = parts.length === 0 ? spec.name : `${spec.name}(${parts.join(",")})`;
+    return { label, params, def };
+  });
+}
+
+/**
+ * Column names for `specs`: the feature name followed by its full parameter
+ * list, e.g. `rsi(period=14)`, so that the same feature with two parameter
+ * sets gets two distinct columns.
+ *
+ * @example
+ * ```ts
+ * featureNames([{ name: "rsi", params: {} }]); // ["rsi(period=14)"]
+ * ```
+ */
+export function featureNames(specs: readonly FeatureSpec[] = DEFAULT_FEATURES): string[] {
+  return resolve(specs).map((r) => r.label);
+}
+
+/**
+ * Bars consumed before the first complete feature row: `rows[warmupBars()]`
+ * is the first usable row. 33 for {@linkcode DEFAULT_FEATURES} (the MACD
+ * signal line needs 26 + 9 - 1 closes).
+ *
+ * @example
+ * ```ts
+ * warmupBars(); // 33
+ * ```
+ */
+export function warmupBars(specs: readonly FeatureSpec[] = DEFAULT_FEATURES): number {
+  return Math.max(...resolve(specs).map((r) => r.def.warmup(r.params)));
+}
+
+/**
+ * The bar with adjusted prices: when `adjClose` is present, open, high, low
+ * and close are scaled by `adjClose / close` (volume unchanged), so splits and
+ * dividends are not mistaken for moves.
+ *
+ * @example
+ * ```ts
+ * adjustBar({ time: "2024-01-02", open: 10, high: 12, low: 9, close: 10, volume: 5, adjClose: 5 });
+ * // { time: "2024-01-02", open: 5, high: 6, low: 4.5, close: 5, volume: 5 }
+ * ```
+ */
+export function adjustBar(bar: Readonly<Bar>): Bar {
+  if (!(bar.close > 0)) {
+    throw new DataError(`Expected a positive close at ${bar.time}, found ${bar.close}`);
+  }
+  const adj = bar.adjClose;
+  if (adj === undefined || adj === bar.close) {
+    return {
+      time: bar.time,
+      open: bar.open,
+      high: bar.high,
+      low: bar.low,
+      close: bar.close,
+      volume: bar.volume,
+    };
+  }
+  if (!(adj > 0)) {
+    throw new DataError(`Expected a positive adjusted close at ${bar.time}, found ${adj}`);
+  }
+  const k = adj / bar.close;
+  return {
+    time: bar.time,
+    open: bar.open * k,
+    high: bar.high * k,
+    low: bar.low * k,
+    close: adj,
+    volume: bar.volume,
+  };
+}
+
+/**
+ * Creates an incremental feature computation for one series. Bars must come
+ * in strictly increasing time order. After warm-up every value must be
+ * finite; otherwise `push` throws a `DataError` naming the feature and bar.
+ *
+ * @example
+ * ```ts
+ * const stream = createFeatureStream(DEFAULT_FEATURES);
+ * const row = stream.push({ time: "2024-01-02", open: 1, high: 1, low: 1, close: 1, volume: 1 });
+ * // null: still warming up
+ * ```
+ */
+export function createFeatureStream(
+  specs: readonly FeatureSpec[] = DEFAULT_FEATURES,
+): FeatureStream {
+  const resolved = resolve(specs);
+  const names = resolved.map((r) => r.label);
+  const warmup = Math.max(...resolved.map((r) => r.def.warmup(r.params)));
+  const steps = resolved.map((r) => r.def.create(r.params));
+  let count = 0;
+  let lastTime: string | undefined;
+  return {
+    names,
+    warmup,
+    get count(): number {
+      return count;
+    },
+    push(bar: Bar): Float64Array | null {
+      if (lastTime !== undefined && !(bar.time > lastTime)) {
+        throw new DataError(
+          `Expected bars in increasing time order, found ${bar.time} after ${lastTime}`,
+        );
+      }
+      const adjusted = adjustBar(bar);
+      const row = new Float64Array(steps.length);
+      for (let f = 0; f < steps.length; f++) row[f] = steps[f](adjusted) ?? NaN;
+      lastTime = bar.time;
+      count++;
+      if (count <= warmup) return null;
+      for (let f = 0; f < row.length; f++) {
+        if (!Number.isFinite(row[f])) {
+          throw new DataError(
+            `Expected a finite ${
+              names[f]
+            } at ${bar.time} (bar ${count}, after ${warmup} warm-up bars), found ${row[f]}`,
+          );
+        }
+      }
+      return row;
+    },
+  };
+}
+
+/**
+ * Computes the feature table of a series: a fold of
+ * {@linkcode createFeatureStream} over `bars` (oldest first), so it gives
+ * exactly what the live stream gives bar by bar.
+ *
+ * @example
+ * ```ts
+ * const table = computeFeatures(bars);
+ * table.rows[table.warmup]; // the first complete row
+ * ```
+ */
+export function computeFeatures(
+  bars: readonly Bar[],
+  specs: readonly FeatureSpec[] = DEFAULT_FEATURES,
+): FeatureTable {
+  const stream = createFeatureStream(specs);
+  const width = stream.names.length;
+  const rows: Float64Array[] = new Array(bars.length);
+  const closes = new Float64Array(bars.length);
+  const times: string[] = new Array(bars.length);
+  for (let i = 0; i < bars.length; i++) {
+    const bar = bars[i];
+    rows[i] = stream.push(bar) ?? new Float64Array(width).fill(NaN);
+    times[i] = bar.time;
+    closes[i] = bar.adjClose ?? bar.close;
+  }
+  return { names: stream.names, times, rows, warmup: stream.warmup, closes };
+}
