@@ -1,0 +1,440 @@
+/**
+ * Classification scores for up/down probabilities: point metrics, a
+ * calibration table, the ROC curve, block-bootstrap intervals and a paired
+ * test of the model against the always-up rule on the same rows.
+ *
+ * Conventions: label 1 means "up"; a row is predicted up when its probability
+ * is strictly above the threshold (default 0.5), the same rule the backtest
+ * uses to go long.
+ *
+ * @module
+ */
+
+import { createRng, type Rng } from "../util/random.ts";
+
+/** Counts of a 2×2 confusion matrix, "up" being the positive class. */
+export interface ConfusionMatrix {
+  /** Predicted up, was up. */
+  tp: number;
+  /** Predicted up, was down. */
+  fp: number;
+  /** Predicted down, was down. */
+  tn: number;
+  /** Predicted down, was up. */
+  fn: number;
+}
+
+/** One bin of a calibration table. */
+export interface CalibrationBin {
+  /** Lower edge of the bin (inclusive). */
+  lower: number;
+  /** Upper edge of the bin (exclusive, except 1 for the last bin). */
+  upper: number;
+  /** Rows whose probability falls in the bin. */
+  count: number;
+  /** Mean predicted probability in the bin, `null` when empty. */
+  meanPredicted: number | null;
+  /** Share of up labels in the bin, `null` when empty. */
+  observedRate: number | null;
+}
+
+/** The headline metrics that carry bootstrap intervals. */
+export const HEADLINE_METRICS = [
+  "accuracy",
+  "precision",
+  "recall",
+  "f1",
+  "auc",
+  "logLoss",
+  "brier",
+  "mcc",
+] as const;
+/** The name of a headline metric. */
+export type HeadlineMetric = typeof HEADLINE_METRICS[number];
+
+/** Every score {@linkcode scoreProbabilities} computes. */
+export interface Scores extends Record<HeadlineMetric, number> {
+  /** Number of scored rows. */
+  n: number;
+  /** Share of up labels. */
+  baseRate: number;
+  /** The confusion matrix at the threshold. */
+  confusion: ConfusionMatrix;
+  /** Ten equal-width bins over [0, 1]. */
+  calibration: CalibrationBin[];
+}
+
+/** Options for {@linkcode scoreProbabilities}. */
+export interface ScoreOptions {
+  /** A row is predicted up when its probability is above this (default 0.5). */
+  threshold?: number;
+}
+
+function validate(probs: ArrayLike<number>, labels: ArrayLike<number>): void {
+  if (probs.length !== labels.length) {
+    throw new RangeError(
+      `Expected as many probabilities as labels, found ${probs.length} probabilities and ${labels.length} labels`,
+    );
+  }
+  if (probs.length === 0) throw new RangeError("Expected at least one row to score, found none");
+  for (let i = 0; i < probs.length; i++) {
+    const p = probs[i];
+    if (!(p >= 0 && p <= 1)) {
+      throw new RangeError(`Expected probabilities in [0, 1], found ${p} at row ${i}`);
+    }
+    if (labels[i] !== 0 && labels[i] !== 1) {
+      throw new RangeError(`Expected labels 0 or 1, found ${labels[i]} at row ${i}`);
+    }
+  }
+}
+
+function identity(n: number): Int32Array {
+  const idx = new Int32Array(n);
+  for (let i = 0; i < n; i++) idx[i] = i;
+  return idx;
+}
+
+/**
+ * ROC AUC of the rows `idx` by the Mann–Whitney rank statistic, tied
+ * probabilities getting their average rank (so constant probabilities give
+ * exactly 0.5). `NaN` when only one class is present.
+ */
+function aucOf(probs: ArrayLike<number>, labels: ArrayLike<number>, idx: Int32Array): number {
+  const order = Array.from(idx).sort((a, b) => probs[a] - probs[b]);
+  let positives = 0;
+  let rankSumPositives = 0;
+  for (let i = 0; i < order.length;) {
+    let j = i;
+    while (j + 1 < order.length && probs[order[j + 1]] === probs[order[i]]) j++;
+    const avgRank = (i + j) / 2 + 1;
+    for (let k = i; k <= j; k++) {
+      if (labels[order[k]] === 1) {
+        positives++;
+        rankSumPositives += avgRank;
+      }
+    }
+    i = j + 1;
+  }
+  const negatives = order.length - positives;
+  if (positives === 0 || negatives === 0) return NaN;
+  return (rankSumPositives - (positives * (positives + 1)) / 2) / (positives * negatives);
+}
+
+function headline(
+  probs: ArrayLike<number>,
+  labels: ArrayLike<number>,
+  idx: Int32Array,
+  threshold: number,
+): Record<HeadlineMetric, number> & { confusion: ConfusionMatrix } {
+  let tp = 0, fp = 0, tn = 0, fn = 0, logLoss = 0, brier = 0;
+  for (const i of idx) {
+    const p = probs[i];
+    const y = labels[i];
+    const up = p > threshold;
+    if (up) y === 1 ? tp++ : fp++;
+    else y === 1 ? fn++ : tn++;
+    // Clip the probability given to the true class, so both sides clip at exactly 1e-15.
+    logLoss -= Math.log(Math.max(y === 1 ? p : 1 - p, 1e-15));
+    brier += (p - y) ** 2;
+  }
+  const n = idx.length;
+  const precision = tp + fp === 0 ? 0 : tp / (tp + fp);
+  const recall = tp + fn === 0 ? 0 : tp / (tp + fn);
+  const f1 = precision + recall === 0 ? 0 : (2 * precision * recall) / (precision + recall);
+  const denom = Math.sqrt((tp + fp) * (tp + fn) * (tn + fp) * (tn + fn));
+  const mcc = denom === 0 ? 0 : (tp * tn - fp * fn) / denom;
+  return {
+    accuracy: (tp + tn) / n,
+    precision,
+    recall,
+    f1,
+    auc: aucOf(probs, labels, idx),
+    logLoss: logLoss / n,
+    brier: brier / n,
+    mcc,
+    confusion: { tp, fp, tn, fn },
+  };
+}
+
+/**
+ * A calibration table of `bins` equal-width bins over [0, 1]; probability 1
+ * falls in the last bin.
+ *
+ * @example
+ * ```ts
+ * const table = calibrationTable([0.05, 0.95], [0, 1]);
+ * table[9].observedRate; // 1
+ * ```
+ */
+export function calibrationTable(
+  probs: ArrayLike<number>,
+  labels: ArrayLike<number>,
+  options: { bins?: number } = {},
+): CalibrationBin[] {
+  validate(probs, labels);
+  const bins = options.bins ?? 10;
+  const count = new Array(bins).fill(0);
+  const sumP = new Array(bins).fill(0);
+  const sumY = new Array(bins).fill(0);
+  for (let i = 0; i < probs.length; i++) {
+    const b = Math.min(bins - 1, Math.floor(probs[i] * bins));
+    count[b]++;
+    sumP[b] += probs[i];
+    sumY[b] += labels[i];
+  }
+  return count.map((c, b) => ({
+    lower: b / bins,
+    upper: (b + 1) / bins,
+    count: c,
+    meanPredicted: c === 0 ? null : sumP[b] / c,
+    observedRate: c === 0 ? null : sumY[b] / c,
+  }));
+}
+
+/**
+ * Scores up-probabilities against 0/1 labels. Precision, recall and F1 are 0
+ * when their denominators are 0; Matthews correlation is 0 when undefined;
+ * AUC uses average ranks for ties (0.5 for constant probabilities) and is
+ * `NaN` when only one class is present; log loss clips the probability given to
+ * the true class at 1e-15.
+ *
+ * @example
+ * ```ts
+ * const s = scoreProbabilities([0.9, 0.2, 0.6, 0.4], [1, 0, 0, 1]);
+ * s.accuracy; // 0.5
+ * s.confusion; // { tp: 1, fp: 1, tn: 1, fn: 1 }
+ * ```
+ */
+export function scoreProbabilities(
+  probs: ArrayLike<number>,
+  labels: ArrayLike<number>,
+  options: ScoreOptions = {},
+): Scores {
+  validate(probs, labels);
+  const n = probs.length;
+  let ups = 0;
+  for (let i = 0; i < n; i++) ups += labels[i];
+  return {
+    n,
+    ...headline(probs, labels, identity(n), options.threshold ?? 0.5),
+    baseRate: ups / n,
+    calibration: calibrationTable(probs, labels),
+  };
+}
+
+/** One point of an ROC curve. */
+export interface RocPoint {
+  /** False-positive rate. */
+  fpr: number;
+  /** True-positive rate. */
+  tpr: number;
+  /** Rows with probability at or above this are called up at this point. */
+  threshold: number;
+}
+
+/**
+ * The ROC curve: one point per distinct probability, from (0, 0) at threshold
+ * +∞ to (1, 1). Throws when only one class is present.
+ *
+ * @example
+ * ```ts
+ * rocCurve([0.8, 0.3], [1, 0]).map((p) => [p.fpr, p.tpr]); // [[0, 0], [0, 1], [1, 1]]
+ * ```
+ */
+export function rocCurve(probs: ArrayLike<number>, labels: ArrayLike<number>): RocPoint[] {
+  validate(probs, labels);
+  const order = Array.from(identity(probs.length)).sort((a, b) => probs[b] - probs[a]);
+  let positives = 0;
+  for (let i = 0; i < labels.length; i++) positives += labels[i];
+  const negatives = labels.length - positives;
+  if (positives === 0 || negatives === 0) {
+    throw new RangeError(
+      `Expected both up and down labels for an ROC curve, found ${positives} up and ${negatives} down`,
+    );
+  }
+  const points: RocPoint[] = [{ fpr: 0, tpr: 0, threshold: Infinity }];
+  let tp = 0, fp = 0;
+  for (let i = 0; i < order.length;) {
+    const p = probs[order[i]];
+    while (i < order.length && probs[order[i]] === p) {
+      labels[order[i]] === 1 ? tp++ : fp++;
+      i++;
+    }
+    points.push({ fpr: fp / negatives, tpr: tp / positives, threshold: p });
+  }
+  return points;
+}
+
+/** Options for the block bootstrap. */
+export interface BootstrapOptions extends ScoreOptions {
+  /** Consecutive rows per block (default `ceil(n^(1/3))`). */
+  blockLength?: number;
+  /** Bootstrap resamples (default 1000). */
+  resamples?: number;
+  /** Seed of the resampling (default 42). */
+  seed?: number;
+}
+
+/** A point estimate with a 95% interval. */
+export interface Interval {
+  /** The metric on all rows. */
+  estimate: number;
+  /** 2.5th percentile of the bootstrap distribution. */
+  lower: number;
+  /** 97.5th percentile of the bootstrap distribution. */
+  upper: number;
+}
+
+/**
+ * One circular block-bootstrap resample of row indices: blocks of
+ * `blockLength` consecutive rows, starting anywhere and wrapping around the
+ * end, concatenated and cut to `n` rows.
+ */
+function resampleBlocks(n: number, blockLength: number, rng: Rng, out: Int32Array): void {
+  for (let filled = 0; filled < n;) {
+    const start = rng.int(n);
+    for (let k = 0; k < blockLength && filled < n; k++) out[filled++] = (start + k) % n;
+  }
+}
+
+function resolveBlockLength(n: number, blockLength: number | undefined): number {
+  const length = blockLength ?? Math.ceil(Math.cbrt(n));
+  if (!Number.isInteger(length) || length < 1) {
+    throw new RangeError(`Expected blockLength to be a positive integer, found ${length}`);
+  }
+  return Math.min(length, n);
+}
+
+function quantile(sorted: number[], q: number): number {
+  if (sorted.length === 0) return NaN;
+  const h = (sorted.length - 1) * q;
+  const lo = Math.floor(h);
+  return sorted[lo] + (h - lo) * ((sorted[Math.min(lo + 1, sorted.length - 1)]) - sorted[lo]);
+}
+
+/**
+ * Every headline metric with a 95% percentile interval from a circular block
+ * bootstrap over consecutive rows (Politis & Romano), so that the
+ * autocorrelation of daily data widens the interval as it should. Resamples
+ * where a metric is undefined (AUC with one class) are left out of that
+ * metric's interval.
+ *
+ * @example
+ * ```ts
+ * const ci = withIntervals(probs, labels, { seed: 7 });
+ * console.log(`accuracy ${ci.accuracy.estimate} [${ci.accuracy.lower}, ${ci.accuracy.upper}]`);
+ * ```
+ */
+export function withIntervals(
+  probs: ArrayLike<number>,
+  labels: ArrayLike<number>,
+  options: BootstrapOptions = {},
+): Record<HeadlineMetric, Interval> {
+  validate(probs, labels);
+  const n = probs.length;
+  const threshold = options.threshold ?? 0.5;
+  const blockLength = resolveBlockLength(n, options.blockLength);
+  const resamples = options.resamples ?? 1000;
+  const rng = createRng(options.seed ?? 42);
+  const point = headline(probs, labels, identity(n), threshold);
+  const draws = Object.fromEntries(HEADLINE_METRICS.map((m) => [m, [] as number[]]));
+  const idx = new Int32Array(n);
+  for (let r = 0; r < resamples; r++) {
+    resampleBlocks(n, blockLength, rng, idx);
+    const s = headline(probs, labels, idx, threshold);
+    for (const m of HEADLINE_METRICS) if (!Number.isNaN(s[m])) draws[m].push(s[m]);
+  }
+  const result = {} as Record<HeadlineMetric, Interval>;
+  for (const m of HEADLINE_METRICS) {
+    const sorted = draws[m].sort((a, b) => a - b);
+    result[m] = {
+      estimate: point[m],
+      lower: quantile(sorted, 0.025),
+      upper: quantile(sorted, 0.975),
+    };
+  }
+  return result;
+}
+
+/**
+ * One-sided p-value for "the model's accuracy exceeds always-up's on the same
+ * rows".
+ *
+ * The test works on the paired per-row differences
+ * `d_i = correct_model_i − correct_alwaysUp_i` (non-zero only where the model
+ * says down: +1 when the day was down, −1 when it was up). McNemar's exact
+ * test would use the same discordant rows but assumes they are independent;
+ * daily predictions are strongly autocorrelated (a model tends to say "down"
+ * for runs of days), which makes McNemar overconfident. So the null
+ * distribution of the mean of `d` is taken from a circular block bootstrap of
+ * the centred differences `d_i − mean(d)` (the same blocks as the intervals),
+ * and `p = (1 + #{mean* ≥ mean(d)}) / (resamples + 1)`, never 0. A model that
+ * always says up has `d ≡ 0` and gets p = 1.
+ *
+ * @example
+ * ```ts
+ * const p = pValueVsAlwaysUp(probs, labels, { seed: 1 });
+ * console.log(edgeVerdict(p)); // "no evidence of an edge over always-up (p = 0.41)"
+ * ```
+ */
+export function pValueVsAlwaysUp(
+  probs: ArrayLike<number>,
+  labels: ArrayLike<number>,
+  options: BootstrapOptions = {},
+): number {
+  validate(probs, labels);
+  const n = probs.length;
+  const threshold = options.threshold ?? 0.5;
+  const blockLength = resolveBlockLength(n, options.blockLength);
+  const resamples = options.resamples ?? 1000;
+  const rng = createRng(options.seed ?? 42);
+  const d = new Float64Array(n);
+  let mean = 0;
+  for (let i = 0; i < n; i++) {
+    const modelCorrect = (probs[i] > threshold ? 1 : 0) === labels[i] ? 1 : 0;
+    d[i] = modelCorrect - labels[i];
+    mean += d[i];
+  }
+  mean /= n;
+  const idx = new Int32Array(n);
+  let atLeast = 0;
+  for (let r = 0; r < resamples; r++) {
+    resampleBlocks(n, blockLength, rng, idx);
+    let sum = 0;
+    for (const i of idx) sum += d[i] - mean;
+    // A small tolerance so that exact ties (e.g. d ≡ 0) count as "at least".
+    if (sum / n >= mean - 1e-12) atLeast++;
+  }
+  return (1 + atLeast) / (resamples + 1);
+}
+
+/**
+ * Formats a p-value for people: two decimals from 0.01 up, three below,
+ * `p < 0.001` under that.
+ *
+ * @example
+ * ```ts
+ * formatPValue(0.4123); // "p = 0.41"
+ * formatPValue(0.0031); // "p = 0.003"
+ * ```
+ */
+export function formatPValue(p: number): string {
+  if (p < 0.001) return "p < 0.001";
+  return `p = ${p >= 0.01 ? p.toFixed(2) : p.toFixed(3)}`;
+}
+
+/**
+ * The plain-words verdict of {@linkcode pValueVsAlwaysUp}: evidence of an
+ * edge when `p < alpha` (default 0.05), otherwise no evidence.
+ *
+ * @example
+ * ```ts
+ * edgeVerdict(0.41); // "no evidence of an edge over always-up (p = 0.41)"
+ * edgeVerdict(0.003); // "evidence of an edge over always-up (p = 0.003)"
+ * ```
+ */
+export function edgeVerdict(p: number, options: { alpha?: number } = {}): string {
+  const alpha = options.alpha ?? 0.05;
+  const words = p < alpha ? "evidence of an edge" : "no evidence of an edge";
+  return `${words} over always-up (${formatPValue(p)})`;
+}
