@@ -25,3 +25,22 @@ export type {
 export type { Direction, Signal, SignalPlugin, SignalStatus } from "./src/signal/types.ts";
 export type { WindowSet } from "./src/dataset/types.ts";
 export { DataError, UsageError } from "./src/util/errors.ts";
+export {
+  getProvider,
+  loadSeries,
+  prepareTicker,
+  readCache,
+  summarizeReport,
+  updateCache,
+  validateBars,
+  validateTicker,
+} from "./src/data/mod.ts";
+export type {
+  CacheMeta,
+  LoadSeriesOptions,
+  PrepareOptions,
+  PrepareResult,
+  Problem,
+  ProblemKind,
+  ValidationReport,
+} from "./src/data/mod.ts";

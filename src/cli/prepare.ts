@@ -1,0 +1,182 @@
+/**
+ * `deno task prepare`: fetch or import daily bars, validate them and write
+ * the data cache.
+ *
+ * @module
+ */
+
+import {
+  choiceFlag,
+  type Command,
+  dateFlag,
+  numberFlag,
+  parseFlags,
+  printResult,
+  progress,
+  stringFlag,
+} from "./common.ts";
+import { INTERVALS, SOURCES } from "../data/types.ts";
+import { type PrepareResult, prepareTicker, summarizeReport, validateTicker } from "../data/mod.ts";
+import { UsageError } from "../util/errors.ts";
+
+const HELP = `Usage: deno task prepare --ticker SPY[,QQQ...] [flags]
+
+Fetch or import daily bars, validate and clean them, and write the cache:
+<data-dir>/<TICKER>_<interval>.csv and <TICKER>_<interval>.meta.json.
+A second run with the same live source fetches only the days after the
+cached last bar and appends them.
+
+Flags:
+  --ticker LIST     one ticker or a comma-separated list (required)
+  --source NAME     yahoo | alpaca | stooq | csv | synthetic (default: synthetic,
+                    a seeded offline generator; its bars are not real prices)
+  --csv FILE        import a local CSV (implies --source csv); Yahoo, Stooq
+                    and lowercase headers are recognised; the whole file is
+                    imported unless --start/--end are given
+  --years N         years of history before --end when --start is absent (default 5)
+  --start DATE      first date, YYYY-MM-DD
+  --end DATE        last date (default: today; 2024-12-31 for synthetic data,
+                    so the offline default is the same everywhere)
+  --interval I      ${INTERVALS.join(" | ")} (default 1d)
+  --data-dir DIR    cache folder (default data)
+  --seed N          seed of synthetic data (default 42)
+  --strict          fail on any data problem instead of repairing it
+  --json            print one JSON object per ticker (an array for several)
+  --verbose, -v     more detail, and a stack trace on errors
+  --help, -h        this text
+
+Data problems: rows are sorted and exact duplicates dropped; conflicting
+duplicates keep the last row; open/close outside [low, high] widens the
+range; rows with a missing or non-numeric field, a non-positive price,
+negative volume or high < low are dropped. Each is counted and reported
+(a warning line on stderr) and the command exits 0. With --strict any of
+them fails with exit code 1. Implausible jumps (|log return| > 0.5 not
+explained by the adjusted close) are only reported.
+
+Alpaca needs APCA_API_KEY_ID and APCA_API_SECRET_KEY in the environment.
+
+Exit codes: 0 ok, 1 failed (data, network, file), 2 usage.
+
+Examples:
+  deno task prepare --ticker SPY --years 5
+  deno task prepare --ticker SPY,QQQ --source yahoo --start 2015-01-01
+  deno task prepare --ticker SPY --csv ../shared/data/SPY.csv --json`;
+
+const FLAGS = {
+  ticker: { type: "string" },
+  source: { type: "string" },
+  csv: { type: "string" },
+  years: { type: "string" },
+  start: { type: "string" },
+  end: { type: "string" },
+  interval: { type: "string" },
+  "data-dir": { type: "string" },
+  seed: { type: "string" },
+  strict: { type: "boolean" },
+} as const;
+
+const MAX_LISTED_PROBLEMS = 20;
+
+function toJson(result: PrepareResult): Record<string, unknown> {
+  const { report } = result;
+  return {
+    ticker: result.ticker,
+    source: result.source,
+    synthetic: result.meta.synthetic,
+    interval: result.meta.interval,
+    path: result.path,
+    rows: result.rows,
+    first: result.first,
+    last: result.last,
+    added: result.added,
+    problems: {
+      total: report.problems.length,
+      dropped: report.dropped,
+      repaired: report.repaired,
+      counts: report.counts,
+      list: report.problems.slice(0, MAX_LISTED_PROBLEMS),
+      truncated: report.problems.length > MAX_LISTED_PROBLEMS,
+    },
+  };
+}
+
+function toText(result: PrepareResult): string {
+  const note = result.meta.synthetic
+    ? `synthetic data (seed ${result.meta.seed}), not real prices`
+    : `source ${result.source}`;
+  return [
+    `${result.ticker}: ${result.rows} rows ${result.first} .. ${result.last} (${note})`,
+    `  added ${result.added} rows; problems: ${summarizeReport(result.report)}`,
+    `  cache: ${result.path}`,
+  ].join("\n");
+}
+
+/**
+ * The `prepare` command.
+ *
+ * @example
+ * ```ts
+ * const code = await prepare(["--ticker", "SPY", "--source", "synthetic", "--json"]);
+ * ```
+ */
+export const prepare: Command = async (args: string[]): Promise<number> => {
+  const { flags } = parseFlags(args, FLAGS);
+  if (flags.help) {
+    console.log(HELP);
+    return 0;
+  }
+  const tickerList = stringFlag(flags, "ticker");
+  if (tickerList === undefined) {
+    throw new UsageError("Expected --ticker SYMBOL (for example --ticker SPY), found none");
+  }
+  const tickers = tickerList.split(",").map((t) => validateTicker(t));
+  const csv = stringFlag(flags, "csv");
+  const source = choiceFlag(flags, "source", SOURCES, csv ? "csv" : "synthetic");
+  if (csv && source !== "csv") {
+    throw new UsageError(`Expected --source csv (or no --source) with --csv, found "${source}"`);
+  }
+  if (source === "csv" && !csv) {
+    throw new UsageError("Expected --csv FILE with --source csv, found none");
+  }
+  if (csv && tickers.length > 1) {
+    throw new UsageError(`Expected one --ticker with --csv, found ${tickers.length}`);
+  }
+  const years = numberFlag(flags, "years", 5, { min: 1, max: 100, integer: true });
+  const seed = numberFlag(flags, "seed", 42, { min: 0, max: 4294967295, integer: true });
+  const options = {
+    source,
+    csv,
+    years,
+    seed,
+    start: dateFlag(flags, "start"),
+    end: dateFlag(flags, "end"),
+    interval: choiceFlag(flags, "interval", INTERVALS, "1d"),
+    dataDir: stringFlag(flags, "data-dir", "data"),
+    strict: Boolean(flags.strict),
+    fetch: globalThis.fetch,
+  };
+  const results: PrepareResult[] = [];
+  for (const ticker of tickers) {
+    if (flags.verbose) progress(`prepare: ${ticker} from ${source}`);
+    const result = await prepareTicker(ticker, options);
+    const { report } = result;
+    if (report.dropped > 0 || report.repaired > 0) {
+      const first = report.problems.find((p) => p.kind !== "implausible_jump");
+      progress(
+        `warning: ${ticker}: ${summarizeReport(report)}${
+          first ? `; first at row ${first.row ?? "?"} ${first.time ?? ""}: ${first.detail}` : ""
+        } (--strict makes this an error)`,
+      );
+    }
+    if (flags.verbose) {
+      for (const p of report.problems) {
+        progress(`  ${p.kind} row ${p.row ?? "-"} ${p.time ?? ""}: ${p.detail}`);
+      }
+      if (result.fetched) progress(`  fetched ${result.fetched.start} .. ${result.fetched.end}`);
+    }
+    results.push(result);
+  }
+  const value = results.length === 1 ? toJson(results[0]) : results.map(toJson);
+  printResult(flags, value, () => results.map(toText).join("\n"));
+  return 0;
+};

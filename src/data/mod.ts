@@ -1,0 +1,328 @@
+/**
+ * The market data layer: providers, validation, the cache, and the two entry
+ * points the commands use, {@linkcode prepareTicker} (fetch or import,
+ * validate, cache) and {@linkcode loadSeries} (read what `prepare` cached).
+ *
+ * @example
+ * ```ts
+ * import { loadSeries } from "./src/data/mod.ts";
+ * const series = await loadSeries({ ticker: "SPY", source: "synthetic" });
+ * ```
+ *
+ * @module
+ */
+
+import type { Bar, FetchOptions, Interval, Provider, Series, SourceName } from "./types.ts";
+import { DataError, UsageError } from "../util/errors.ts";
+import { type CacheMeta, cachePaths, readCache, updateCache } from "./cache.ts";
+import { type RawBar, validateBars, type ValidationReport } from "./validate.ts";
+import { yahoo } from "./providers/yahoo.ts";
+import { alpaca } from "./providers/alpaca.ts";
+import { stooq } from "./providers/stooq.ts";
+import { createCsvProvider, readCsvBars } from "./providers/csv.ts";
+import { synthetic, SYNTHETIC_END, SYNTHETIC_SEED } from "./providers/synthetic.ts";
+
+export { type CacheMeta, cachePaths, readCache, updateCache } from "./cache.ts";
+export {
+  type Problem,
+  PROBLEM_KINDS,
+  type ProblemKind,
+  type RawBar,
+  summarizeReport,
+  validateBars,
+  type ValidateOptions,
+  type ValidationReport,
+} from "./validate.ts";
+export { formatBarsCsv, parseBarsCsv } from "./csv.ts";
+export { fetchWithRetry, type HttpOptions } from "./http.ts";
+export { generateSyntheticBars, SYNTHETIC_END, SYNTHETIC_SEED } from "./providers/synthetic.ts";
+export { createCsvProvider, readCsvBars } from "./providers/csv.ts";
+
+const TICKER_RE = /^[A-Z0-9][A-Z0-9.\-^=]{0,19}$/;
+
+/**
+ * Checks a ticker before it touches a path and returns it upper-cased.
+ * Empty, `../x`, `a/b` and anything not like `SPY`, `BRK.B`, `^GSPC`,
+ * `EURUSD=X` are {@linkcode UsageError}s.
+ *
+ * @example
+ * ```ts
+ * validateTicker("spy"); // "SPY"
+ * ```
+ */
+export function validateTicker(ticker: string): string {
+  const upper = ticker.trim().toUpperCase();
+  if (!TICKER_RE.test(upper) || upper.includes("..")) {
+    throw new UsageError(
+      `Expected a ticker of 1-20 letters, digits, '.', '-', '^' or '=' (like SPY or BRK.B), found "${ticker}"`,
+    );
+  }
+  return upper;
+}
+
+/**
+ * The provider for a source name. `csv` needs the file: `{ csv: path }`.
+ *
+ * @example
+ * ```ts
+ * const bars = await getProvider("synthetic").fetchBars("SPY", { start: "2024-01-01", end: "2024-03-31", interval: "1d" });
+ * ```
+ */
+export function getProvider(name: SourceName, options: { csv?: string } = {}): Provider {
+  switch (name) {
+    case "yahoo":
+      return yahoo;
+    case "alpaca":
+      return alpaca;
+    case "stooq":
+      return stooq;
+    case "synthetic":
+      return synthetic;
+    case "csv":
+      if (!options.csv) throw new UsageError("Expected --csv FILE for --source csv, found none");
+      return createCsvProvider(options.csv);
+  }
+}
+
+function addDays(date: string, days: number): string {
+  return new Date(Date.parse(`${date}T00:00:00Z`) + days * 86_400_000).toISOString().slice(0, 10);
+}
+
+function yearsBefore(date: string, years: number): string {
+  const d = new Date(`${date}T00:00:00Z`);
+  d.setUTCFullYear(d.getUTCFullYear() - years);
+  return addDays(d.toISOString().slice(0, 10), 1);
+}
+
+const inRange = (bar: Bar, start?: string, end?: string): boolean => {
+  const day = bar.time.slice(0, 10);
+  return (start === undefined || day >= start) && (end === undefined || day <= end);
+};
+
+/** Options of {@linkcode prepareTicker}. */
+export interface PrepareOptions extends FetchOptions {
+  /** Where bars come from (default `synthetic`). */
+  source?: SourceName;
+  /** The CSV file for `source: "csv"`. */
+  csv?: string;
+  /** First date (default: `years` before `end`). */
+  start?: string;
+  /** Last date (default: today for live sources, 2024-12-31 for synthetic). */
+  end?: string;
+  /** Years of history when `start` is not given (default 5). */
+  years?: number;
+  /** Bar interval (default `1d`). */
+  interval?: Interval;
+  /** The data folder (default `data`). */
+  dataDir?: string;
+  /** Fail on any data problem instead of repairing or dropping. */
+  strict?: boolean;
+  /** The current time, for the live sources' default end and fetch time (tests fix it). */
+  now?: Date;
+}
+
+/** What {@linkcode prepareTicker} did. */
+export interface PrepareResult {
+  /** Upper-case ticker. */
+  ticker: string;
+  /** The source used. */
+  source: SourceName;
+  /** The cached CSV. */
+  path: string;
+  /** Bars now in the cache. */
+  rows: number;
+  /** First cached bar's time. */
+  first: string;
+  /** Last cached bar's time. */
+  last: string;
+  /** Bars added by this run (all of them unless the cache was extended). */
+  added: number;
+  /** The date range requested from the source, or `null` when the cache was already current. */
+  fetched: { start: string; end: string } | null;
+  /** What validation found in the new bars. */
+  report: ValidationReport;
+  /** The metadata written. */
+  meta: CacheMeta;
+}
+
+/**
+ * Fetches or imports bars for one ticker, validates them and writes the
+ * cache. With a live source and a cache from the same source, only the days
+ * after the cached last bar are fetched and appended; synthetic and CSV data
+ * are written whole.
+ *
+ * @example
+ * ```ts
+ * const result = await prepareTicker("SPY", { source: "synthetic", years: 5, dataDir: "data" });
+ * result.rows; // about 1305
+ * ```
+ */
+export async function prepareTicker(
+  ticker: string,
+  options: PrepareOptions = {},
+): Promise<PrepareResult> {
+  const symbol = validateTicker(ticker);
+  const source = options.csv ? "csv" : options.source ?? "synthetic";
+  const interval = options.interval ?? "1d";
+  const dataDir = options.dataDir ?? "data";
+  const now = options.now ?? new Date();
+  const live = source !== "synthetic" && source !== "csv";
+  const end = options.end ??
+    (source === "synthetic" ? SYNTHETIC_END : now.toISOString().slice(0, 10));
+  const start = options.start ?? yearsBefore(end, options.years ?? 5);
+  if (start > end) {
+    throw new UsageError(`Expected --start on or before --end, found ${start} after ${end}`);
+  }
+  const label = source === "csv" ? options.csv! : `${source} bars for ${symbol}`;
+
+  let fetchStart = start;
+  let append = false;
+  if (live) {
+    const cached = await readCache(symbol, { dataDir, interval }).catch(() => undefined);
+    if (cached && cached.meta.source === source && cached.meta.first <= start) {
+      if (cached.meta.last.slice(0, 10) >= end) fetchStart = "";
+      else {
+        fetchStart = addDays(cached.meta.last.slice(0, 10), 1);
+        append = true;
+      }
+    }
+  }
+
+  let raw: RawBar[] = [];
+  if (fetchStart !== "") {
+    const range = { start: fetchStart, end, interval };
+    raw = source === "csv"
+      ? await readCsvBars(options.csv!)
+      : await getProvider(source).fetchBars(symbol, range, {
+        ...options,
+        seed: options.seed ?? SYNTHETIC_SEED,
+      });
+  }
+  const { bars, report } = validateBars(raw, { strict: options.strict, interval, label });
+  const kept = source === "csv" && !options.start && !options.end
+    ? bars
+    : bars.filter((b) => inRange(b, source === "csv" ? options.start : fetchStart, end));
+  if (fetchStart === "" || (append && kept.length === 0)) {
+    const cached = (await readCache(symbol, { dataDir, interval }))!;
+    return {
+      ticker: symbol,
+      source,
+      path: cachePaths(symbol, { dataDir, interval }).csv,
+      rows: cached.meta.rows,
+      first: cached.meta.first,
+      last: cached.meta.last,
+      added: 0,
+      fetched: fetchStart === "" ? null : { start: fetchStart, end },
+      report,
+      meta: cached.meta,
+    };
+  }
+  if (kept.length === 0) {
+    throw new DataError(
+      `Expected bars for ${symbol} from ${label} between ${start} and ${end}, found none`,
+    );
+  }
+  const written = await updateCache(
+    { symbol, interval, source, bars: kept },
+    {
+      dataDir,
+      fetchedAt: source === "synthetic" ? null : now.toISOString(),
+      seed: options.seed ?? SYNTHETIC_SEED,
+      mode: append ? "append" : "replace",
+    },
+  );
+  return {
+    ticker: symbol,
+    source,
+    path: written.path,
+    rows: written.meta.rows,
+    first: written.meta.first,
+    last: written.meta.last,
+    added: written.added,
+    fetched: source === "csv" ? null : { start: fetchStart, end },
+    report,
+    meta: written.meta,
+  };
+}
+
+/** Options of {@linkcode loadSeries}. */
+export interface LoadSeriesOptions {
+  /** The ticker. */
+  ticker: string;
+  /** `synthetic` generates; `csv` (or a `csv` path) imports; otherwise the cache is read. */
+  source?: SourceName;
+  /** A CSV file to import instead of the cache. */
+  csv?: string;
+  /** The data folder of the cache (default `data`). */
+  dataDir?: string;
+  /** First date kept (inclusive). */
+  start?: string;
+  /** Last date kept (inclusive). */
+  end?: string;
+  /** Bar interval (default `1d`). */
+  interval?: Interval;
+  /** Seed of synthetic data (default 42). */
+  seed?: number;
+  /** Fail on any data problem. */
+  strict?: boolean;
+}
+
+/**
+ * Loads bars for the commands that consume them (train, evaluate, backtest):
+ * imports `csv` when given, generates synthetic data (default range: the
+ * five years to 2024-12-31) for `source: "synthetic"`, and otherwise reads
+ * what `prepare` cached in `dataDir`, failing with the command to run when
+ * nothing is cached.
+ *
+ * @example
+ * ```ts
+ * const series = await loadSeries({ ticker: "SPY", dataDir: "data", start: "2020-01-01" });
+ * ```
+ */
+export async function loadSeries(options: LoadSeriesOptions): Promise<Series> {
+  const symbol = validateTicker(options.ticker);
+  const interval = options.interval ?? "1d";
+  const dataDir = options.dataDir ?? "data";
+  let series: Series;
+  if (options.csv || options.source === "csv") {
+    if (!options.csv) throw new UsageError("Expected a CSV file for source csv, found none");
+    const { bars } = validateBars(await readCsvBars(options.csv), {
+      strict: options.strict,
+      interval,
+      label: options.csv,
+    });
+    series = { symbol, interval, source: "csv", bars };
+  } else if (options.source === "synthetic") {
+    const end = options.end ?? SYNTHETIC_END;
+    const start = options.start ?? yearsBefore(end, 5);
+    const raw = await synthetic.fetchBars(symbol, { start, end, interval }, { seed: options.seed });
+    series = { symbol, interval, source: "synthetic", bars: validateBars(raw, { interval }).bars };
+  } else {
+    const cached = await readCache(symbol, { dataDir, interval });
+    const hint = `deno task prepare --ticker ${symbol}${
+      options.source ? ` --source ${options.source}` : ""
+    }${interval !== "1d" ? ` --interval ${interval}` : ""}${
+      dataDir !== "data" ? ` --data-dir ${dataDir}` : ""
+    }`;
+    if (!cached) {
+      throw new DataError(
+        `No cached bars for ${symbol} ${interval} in ${dataDir}/; run \`${hint}\` first`,
+      );
+    }
+    if (options.source && cached.meta.source !== options.source) {
+      throw new DataError(
+        `Expected cached ${options.source} bars for ${symbol} ${interval} in ${dataDir}/, found ${cached.meta.source} bars; run \`${hint}\``,
+      );
+    }
+    series = cached.series;
+  }
+  const bars = series.bars.filter((b) => inRange(b, options.start, options.end));
+  if (bars.length === 0) {
+    throw new DataError(
+      `Expected bars for ${symbol} between ${options.start ?? "the first bar"} and ${
+        options.end ?? "the last bar"
+      }, found none`,
+    );
+  }
+  return { ...series, bars };
+}
