@@ -358,6 +358,22 @@ function resolve(specs: readonly FeatureSpec[]): Resolved[] {
 }
 
 /**
+ * The specs with every parameter filled in (defaults for missing ones), as a
+ * model should save them. Throws a `DataError` for an unknown feature or
+ * parameter.
+ *
+ * @example
+ * ```ts
+ * resolveFeatureSpecs([{ name: "rsi", params: {} }]); // [{ name: "rsi", params: { period: 14 } }]
+ * ```
+ */
+export function resolveFeatureSpecs(
+  specs: readonly FeatureSpec[] = DEFAULT_FEATURES,
+): FeatureSpec[] {
+  return resolve(specs).map((r, i) => ({ name: specs[i].name, params: r.params }));
+}
+
+/**
  * Column names for `specs`: the feature name followed by its full parameter
  * list, e.g. `rsi(period=14)`, so that the same feature with two parameter
  * sets gets two distinct columns.
