@@ -44,3 +44,24 @@ export type {
   ProblemKind,
   ValidationReport,
 } from "./src/data/mod.ts";
+export {
+  adjustBar,
+  applyScaler,
+  computeFeatures,
+  createFeatureStream,
+  DEFAULT_FEATURES,
+  featureNames,
+  fitScaler,
+  registerFeature,
+  resolveFeatureSpecs,
+  warmupBars,
+} from "./src/features/mod.ts";
+export type {
+  CustomFeature,
+  FeatureSpec,
+  FeatureStream,
+  FeatureTable,
+  Scaler,
+} from "./src/features/mod.ts";
+export { buildDataset, buildWindows, minimumBars, walkForwardFolds } from "./src/dataset/mod.ts";
+export type { Dataset, DatasetOptions, Fold, SplitInfo } from "./src/dataset/mod.ts";
