@@ -200,6 +200,21 @@ Deno.test("features do not depend on the price level", () => {
   }
 });
 
+Deno.test("a flat price series gives finite features after the warm-up", () => {
+  const bars = makeBars(60).map((b) => ({
+    ...b,
+    open: 10,
+    high: 10,
+    low: 10,
+    close: 10,
+    volume: 5,
+  }));
+  const table = computeFeatures(bars);
+  for (const row of table.rows.slice(table.warmup)) assert.ok(row.every(Number.isFinite));
+  const macd = table.names.findIndex((n) => n.startsWith("macd_histogram("));
+  assert.equal(table.rows[59][macd], 0);
+});
+
 Deno.test("a registered custom feature is computed bar by bar and extends the warm-up", () => {
   registerFeature("test_lagged_close", {
     params: { lag: 40 },

@@ -171,14 +171,17 @@ function changeOver(period: number, pick: (bar: Readonly<Bar>) => number): Step 
   };
 }
 
-function macdParams(p: Readonly<Record<string, number>>): [number, number, number] {
+function macdParams(p: Readonly<Record<string, number>>): [number, number, number, boolean] {
+  if (p.relative !== 0 && p.relative !== 1) {
+    throw new UsageError(`Expected MACD parameter relative to be 0 or 1, found ${p.relative}`);
+  }
   const fast = intParam(p, "fast", 1);
   const slow = intParam(p, "slow", 2);
   const signal = intParam(p, "signal", 1);
   if (fast >= slow) {
     throw new UsageError(`Expected MACD fast period below slow period, found ${fast} and ${slow}`);
   }
-  return [fast, slow, signal];
+  return [fast, slow, signal, p.relative === 1];
 }
 
 function macdFeature(
@@ -194,8 +197,7 @@ function macdFeature(
       return slow - 1 + extraWarmup(signal);
     },
     create: (p) => {
-      const [fastPeriod, slowPeriod, signalPeriod] = macdParams(p);
-      const relative = p.relative !== 0;
+      const [fastPeriod, slowPeriod, signalPeriod, relative] = macdParams(p);
       const macd = new MACD({
         values: [],
         fastPeriod,
@@ -204,9 +206,15 @@ function macdFeature(
         SimpleMAOscillator: false,
         SimpleMASignal: false,
       });
+      const warmup = slowPeriod - 1 + extraWarmup(signalPeriod);
+      let seen = 0;
       return (bar) => {
-        const v = macd.nextValue(bar.close)?.[pick];
-        return v === undefined ? undefined : relative ? v / bar.close : v;
+        const out = macd.nextValue(bar.close);
+        if (seen++ < warmup || out?.MACD === undefined) return undefined;
+        // technicalindicators reports a signal of exactly 0 (a flat series) as missing.
+        const signal = out.signal ?? 0;
+        const v = pick === "MACD" ? out.MACD : pick === "signal" ? signal : out.MACD - signal;
+        return relative ? v / bar.close : v;
       };
     },
   };
@@ -345,7 +353,7 @@ function resolve(specs: readonly FeatureSpec[]): Resolved[] {
       throw new DataError(`Unknown feature ${spec.name}; known: ${known}`);
     }
     for (const key of Object.keys(spec.params)) {
-      if (!(key in def.params)) {
+      if (!Object.hasOwn(def.params, key)) {
         const known = Object.keys(def.params).join(", ") || "none";
         throw new DataError(`Unknown parameter ${key} for feature ${spec.name}; known: ${known}`);
       }
@@ -482,11 +490,8 @@ export function createFeatureStream(
       if (count <= warmup) return null;
       for (let f = 0; f < row.length; f++) {
         if (!Number.isFinite(row[f])) {
-          throw new DataError(
-            `Expected a finite ${
-              names[f]
-            } at ${bar.time} (bar ${count}, after ${warmup} warm-up bars), found ${row[f]}`,
-          );
+          const where = `${bar.time} (bar ${count}, after ${warmup} warm-up bars)`;
+          throw new DataError(`Expected a finite ${names[f]} at ${where}, found ${row[f]}`);
         }
       }
       return row;
