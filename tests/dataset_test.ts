@@ -9,7 +9,7 @@ import {
   fitScaler,
   warmupBars,
 } from "../src/features/mod.ts";
-import { DataError } from "../src/util/errors.ts";
+import { DataError, UsageError } from "../src/util/errors.ts";
 import { createRng } from "../src/util/random.ts";
 
 /** A seeded random walk of daily bars. */
@@ -225,6 +225,16 @@ Deno.test("start and end select the bars before features are computed", () => {
     () => buildDataset(bars, { ...FAST, start: "2002-06-01" }),
     /found \d+ from 2002-06-01 to the last bar$/,
   );
+});
+
+Deno.test("malformed dataset options are usage errors that name the option", () => {
+  const bars = makeBars(300);
+  assert.throws(() => buildDataset(bars, { sequenceLength: 0 }), UsageError);
+  assert.throws(
+    () => buildDataset(bars, { trainFraction: 0.9, validationFraction: 0.2 }),
+    /Expected trainFraction \+ validationFraction below 1, found 1\.1/,
+  );
+  assert.throws(() => buildDataset(bars, { start: "01/02/2020" }), /start to be an ISO date/);
 });
 
 Deno.test("a scaler fitted on other features is refused", () => {

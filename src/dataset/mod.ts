@@ -140,22 +140,15 @@ function resolveOptions(options: DatasetOptions): Resolved {
   } = options;
   positiveInt("sequenceLength", sequenceLength);
   positiveInt("horizon", horizon);
-  for (
-    const [name, value] of [["trainFraction", trainFraction], [
-      "validationFraction",
-      validationFraction,
-    ]] as const
-  ) {
+  const fractions = { trainFraction, validationFraction };
+  for (const [name, value] of Object.entries(fractions)) {
     if (!(value > 0 && value < 1)) {
       throw new UsageError(`Expected ${name} between 0 and 1, found ${value}`);
     }
   }
   if (options.testStart === undefined && !(trainFraction + validationFraction < 1)) {
-    throw new UsageError(
-      `Expected trainFraction + validationFraction below 1, found ${
-        trainFraction + validationFraction
-      }`,
-    );
+    const sum = trainFraction + validationFraction;
+    throw new UsageError(`Expected trainFraction + validationFraction below 1, found ${sum}`);
   }
   for (const key of ["start", "end", "testStart"] as const) {
     const value = options[key];
