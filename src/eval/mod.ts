@@ -1,0 +1,21 @@
+/**
+ * Honest evaluation of a direction model: classification metrics with
+ * block-bootstrap intervals, a paired test against always-up, the baselines
+ * every score stands next to, a bar-by-bar backtest host driving a
+ * `SignalPlugin`, and a self-contained HTML report.
+ *
+ * @example
+ * ```ts
+ * import { alwaysUp, edgeVerdict, pValueVsAlwaysUp, scoreProbabilities } from "./src/eval/mod.ts";
+ * const scores = scoreProbabilities(probs, labels);
+ * console.log(scores.accuracy, alwaysUp(labels).accuracy);
+ * console.log(edgeVerdict(pValueVsAlwaysUp(probs, labels, { seed: 42 })));
+ * ```
+ *
+ * @module
+ */
+
+export * from "./metrics.ts";
+export * from "./baselines.ts";
+export * from "./backtest.ts";
+export * from "./report.ts";
