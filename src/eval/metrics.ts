@@ -276,7 +276,7 @@ export interface BootstrapOptions extends ScoreOptions {
 }
 
 /** A point estimate with a 95% interval. */
-export interface Interval {
+export interface ConfidenceInterval {
   /** The metric on all rows. */
   estimate: number;
   /** 2.5th percentile of the bootstrap distribution. */
@@ -329,7 +329,7 @@ export function withIntervals(
   probs: ArrayLike<number>,
   labels: ArrayLike<number>,
   options: BootstrapOptions = {},
-): Record<HeadlineMetric, Interval> {
+): Record<HeadlineMetric, ConfidenceInterval> {
   validate(probs, labels);
   const n = probs.length;
   const threshold = options.threshold ?? 0.5;
@@ -344,7 +344,7 @@ export function withIntervals(
     const s = headline(probs, labels, idx, threshold);
     for (const m of HEADLINE_METRICS) if (!Number.isNaN(s[m])) draws[m].push(s[m]);
   }
-  const result = {} as Record<HeadlineMetric, Interval>;
+  const result = {} as Record<HeadlineMetric, ConfidenceInterval>;
   for (const m of HEADLINE_METRICS) {
     const sorted = draws[m].sort((a, b) => a - b);
     result[m] = {
