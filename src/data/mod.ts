@@ -54,7 +54,7 @@ export function validateTicker(ticker: string): string {
   const upper = ticker.trim().toUpperCase();
   if (!TICKER_RE.test(upper) || upper.includes("..")) {
     throw new UsageError(
-      `Expected a ticker of 1-20 letters, digits, '.', '-', '^' or '=' (like SPY or BRK.B), found "${ticker}"`,
+      `Expected a ticker of 1-20 letters, digits, '.', '-', '^' or '=' starting with a letter or digit (like SPY or BRK.B), found "${ticker}"`,
     );
   }
   return upper;
