@@ -1,0 +1,472 @@
+/*
+ * Fused LSTM / GRU kernels for WebAssembly SIMD (wasm32 + simd128).
+ *
+ * Every exported function works on f32 buffers that the caller (src/model/fast/mod.ts) lays out
+ * in this module's linear memory; nothing here allocates. Semantics follow tfjs-layers 4.22
+ * exactly: LSTM gates i, f, c, o with kernel [I, 4U], recurrent kernel [U, 4U], bias [4U];
+ * GRU (resetAfter = false, the only mode tfjs supports) gates z, r, h with kernel [I, 3U],
+ * recurrent kernel [U, 3U], bias [3U]; zero initial state; hard sigmoid = clip(0.2x + 0.5, 0, 1).
+ * Sequences are batch-major [B, T, F] like tfjs tensors.
+ *
+ * Design note: why C + clang rather than AssemblyScript.
+ *  - Debian's clang ships the wasm32 target and <wasm_simd128.h>; the intrinsics map one to one
+ *    onto wasm SIMD opcodes, and clang's -O3 unrolls and schedules the 4x8 register-blocked GEMM
+ *    micro-kernel below well. AssemblyScript has SIMD builtins too, but its optimiser (Binaryen
+ *    only, no LLVM loop passes) leaves more to hand-unrolling and it needs a node toolchain from
+ *    npm at build time, while the repository otherwise has no node_modules build step.
+ *  - -nostdlib -Wl,--no-entry gives a ~10 KB module with no runtime, no allocator and no imports,
+ *    so the TS side instantiates it synchronously and owns the memory layout.
+ *  - The cost: C needs its own expf/tanhf (Cephes single-precision polynomials below, ~1 ulp).
+ * Relaxed SIMD (fused multiply-add) is not used: Debian 12's clang 14 predates the final opcode
+ * encoding, and plain mul+add keeps results identical on every machine.
+ */
+#include <wasm_simd128.h>
+
+typedef __SIZE_TYPE__ size_t;
+
+#define ACT_SIGMOID 0
+#define ACT_HARD_SIGMOID 1
+
+/* ---------------------------------------------------------------- math */
+
+static inline float floorf_(float x) { return __builtin_floorf(x); }
+
+static inline float expf_(float x) {
+  if (x > 88.0f) x = 88.0f;
+  if (x < -87.0f) x = -87.0f;
+  float z = floorf_(1.44269504088896341f * x + 0.5f);
+  int n = (int)z;
+  x -= z * 0.693359375f;
+  x -= z * -2.12194440e-4f;
+  float xx = x * x;
+  float y = ((((1.9875691500E-4f * x + 1.3981999507E-3f) * x + 8.3334519073E-3f) * x +
+              4.1665795894E-2f) * x + 1.6666665459E-1f) * x + 5.0000001201E-1f;
+  y = y * xx + x + 1.0f;
+  union { float f; int i; } u;
+  u.i = (n + 127) << 23;
+  return y * u.f;
+}
+
+static inline float tanhf_(float x) {
+  float ax = x < 0 ? -x : x;
+  if (ax > 0.625f) {
+    float e = expf_(2.0f * ax);
+    float t = 1.0f - 2.0f / (e + 1.0f);
+    return x < 0 ? -t : t;
+  }
+  float z = x * x;
+  return ((((-5.70498872745E-3f * z + 2.06390887954E-2f) * z - 5.37397155531E-2f) * z +
+           1.33314422036E-1f) * z - 3.33332819422E-1f) * z * x + x;
+}
+
+static inline float sigmoidf_(float x) { return 1.0f / (1.0f + expf_(-x)); }
+
+static inline float hard_sigmoidf_(float x) {
+  float y = 0.2f * x + 0.5f;
+  return y < 0.0f ? 0.0f : (y > 1.0f ? 1.0f : y);
+}
+
+static inline float rec_act(float x, int act) {
+  return act == ACT_HARD_SIGMOID ? hard_sigmoidf_(x) : sigmoidf_(x);
+}
+
+/* Derivative of the recurrent activation, from its output s. */
+static inline float rec_act_grad(float s, int act) {
+  if (act == ACT_HARD_SIGMOID) return (s > 0.0f && s < 1.0f) ? 0.2f : 0.0f;
+  return s * (1.0f - s);
+}
+
+/* ---------------------------------------------------------------- GEMM */
+
+/*
+ * C[m, n] (+)= sum_k A(m, k) * B[k * ldb + n], A(m, k) = A[m * ars + k * acs].
+ * Strided A covers A, A^T and time-strided rows of [B, T, F] sequences; B has unit-stride rows.
+ * Register block: 4 rows x 8 columns (8 v128 accumulators).
+ */
+static void gemm(int M, int N, int K, const float *A, int ars, int acs, const float *B, int ldb,
+                 float *C, int ldc, int accumulate) {
+  int m = 0;
+  for (; m + 4 <= M; m += 4) {
+    const float *a0 = A + (size_t)m * ars, *a1 = a0 + ars, *a2 = a1 + ars, *a3 = a2 + ars;
+    float *c0 = C + (size_t)m * ldc, *c1 = c0 + ldc, *c2 = c1 + ldc, *c3 = c2 + ldc;
+    int n = 0;
+    for (; n + 8 <= N; n += 8) {
+      v128_t s00, s01, s10, s11, s20, s21, s30, s31;
+      if (accumulate) {
+        s00 = wasm_v128_load(c0 + n); s01 = wasm_v128_load(c0 + n + 4);
+        s10 = wasm_v128_load(c1 + n); s11 = wasm_v128_load(c1 + n + 4);
+        s20 = wasm_v128_load(c2 + n); s21 = wasm_v128_load(c2 + n + 4);
+        s30 = wasm_v128_load(c3 + n); s31 = wasm_v128_load(c3 + n + 4);
+      } else {
+        s00 = s01 = s10 = s11 = s20 = s21 = s30 = s31 = wasm_f32x4_splat(0.0f);
+      }
+      const float *b = B + n;
+      for (int k = 0; k < K; k++, b += ldb) {
+        v128_t b0 = wasm_v128_load(b), b1 = wasm_v128_load(b + 4);
+        size_t ko = (size_t)k * acs;
+        v128_t x0 = wasm_f32x4_splat(a0[ko]);
+        s00 = wasm_f32x4_add(s00, wasm_f32x4_mul(x0, b0));
+        s01 = wasm_f32x4_add(s01, wasm_f32x4_mul(x0, b1));
+        v128_t x1 = wasm_f32x4_splat(a1[ko]);
+        s10 = wasm_f32x4_add(s10, wasm_f32x4_mul(x1, b0));
+        s11 = wasm_f32x4_add(s11, wasm_f32x4_mul(x1, b1));
+        v128_t x2 = wasm_f32x4_splat(a2[ko]);
+        s20 = wasm_f32x4_add(s20, wasm_f32x4_mul(x2, b0));
+        s21 = wasm_f32x4_add(s21, wasm_f32x4_mul(x2, b1));
+        v128_t x3 = wasm_f32x4_splat(a3[ko]);
+        s30 = wasm_f32x4_add(s30, wasm_f32x4_mul(x3, b0));
+        s31 = wasm_f32x4_add(s31, wasm_f32x4_mul(x3, b1));
+      }
+      wasm_v128_store(c0 + n, s00); wasm_v128_store(c0 + n + 4, s01);
+      wasm_v128_store(c1 + n, s10); wasm_v128_store(c1 + n + 4, s11);
+      wasm_v128_store(c2 + n, s20); wasm_v128_store(c2 + n + 4, s21);
+      wasm_v128_store(c3 + n, s30); wasm_v128_store(c3 + n + 4, s31);
+    }
+    for (; n + 4 <= N; n += 4) {
+      v128_t s0, s1, s2, s3;
+      if (accumulate) {
+        s0 = wasm_v128_load(c0 + n); s1 = wasm_v128_load(c1 + n);
+        s2 = wasm_v128_load(c2 + n); s3 = wasm_v128_load(c3 + n);
+      } else {
+        s0 = s1 = s2 = s3 = wasm_f32x4_splat(0.0f);
+      }
+      const float *b = B + n;
+      for (int k = 0; k < K; k++, b += ldb) {
+        v128_t b0 = wasm_v128_load(b);
+        size_t ko = (size_t)k * acs;
+        s0 = wasm_f32x4_add(s0, wasm_f32x4_mul(wasm_f32x4_splat(a0[ko]), b0));
+        s1 = wasm_f32x4_add(s1, wasm_f32x4_mul(wasm_f32x4_splat(a1[ko]), b0));
+        s2 = wasm_f32x4_add(s2, wasm_f32x4_mul(wasm_f32x4_splat(a2[ko]), b0));
+        s3 = wasm_f32x4_add(s3, wasm_f32x4_mul(wasm_f32x4_splat(a3[ko]), b0));
+      }
+      wasm_v128_store(c0 + n, s0); wasm_v128_store(c1 + n, s1);
+      wasm_v128_store(c2 + n, s2); wasm_v128_store(c3 + n, s3);
+    }
+    for (; n < N; n++) {
+      float s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+      for (int k = 0; k < K; k++) {
+        float bv = B[(size_t)k * ldb + n];
+        size_t ko = (size_t)k * acs;
+        s0 += a0[ko] * bv; s1 += a1[ko] * bv; s2 += a2[ko] * bv; s3 += a3[ko] * bv;
+      }
+      if (accumulate) { c0[n] += s0; c1[n] += s1; c2[n] += s2; c3[n] += s3; }
+      else { c0[n] = s0; c1[n] = s1; c2[n] = s2; c3[n] = s3; }
+    }
+  }
+  for (; m < M; m++) {
+    const float *a0 = A + (size_t)m * ars;
+    float *c0 = C + (size_t)m * ldc;
+    int n = 0;
+    for (; n + 16 <= N; n += 16) {
+      v128_t s0, s1, s2, s3;
+      if (accumulate) {
+        s0 = wasm_v128_load(c0 + n); s1 = wasm_v128_load(c0 + n + 4);
+        s2 = wasm_v128_load(c0 + n + 8); s3 = wasm_v128_load(c0 + n + 12);
+      } else {
+        s0 = s1 = s2 = s3 = wasm_f32x4_splat(0.0f);
+      }
+      const float *b = B + n;
+      for (int k = 0; k < K; k++, b += ldb) {
+        v128_t x0 = wasm_f32x4_splat(a0[(size_t)k * acs]);
+        s0 = wasm_f32x4_add(s0, wasm_f32x4_mul(x0, wasm_v128_load(b)));
+        s1 = wasm_f32x4_add(s1, wasm_f32x4_mul(x0, wasm_v128_load(b + 4)));
+        s2 = wasm_f32x4_add(s2, wasm_f32x4_mul(x0, wasm_v128_load(b + 8)));
+        s3 = wasm_f32x4_add(s3, wasm_f32x4_mul(x0, wasm_v128_load(b + 12)));
+      }
+      wasm_v128_store(c0 + n, s0); wasm_v128_store(c0 + n + 4, s1);
+      wasm_v128_store(c0 + n + 8, s2); wasm_v128_store(c0 + n + 12, s3);
+    }
+    for (; n + 4 <= N; n += 4) {
+      v128_t s0 = accumulate ? wasm_v128_load(c0 + n) : wasm_f32x4_splat(0.0f);
+      const float *b = B + n;
+      for (int k = 0; k < K; k++, b += ldb) {
+        s0 = wasm_f32x4_add(s0, wasm_f32x4_mul(wasm_f32x4_splat(a0[(size_t)k * acs]),
+                                               wasm_v128_load(b)));
+      }
+      wasm_v128_store(c0 + n, s0);
+    }
+    for (; n < N; n++) {
+      float s0 = 0;
+      for (int k = 0; k < K; k++) s0 += a0[(size_t)k * acs] * B[(size_t)k * ldb + n];
+      c0[n] = accumulate ? c0[n] + s0 : s0;
+    }
+  }
+}
+
+/* out[c, r] = in[r, c] for an R x C matrix. */
+static void transpose(int R, int C, const float *in, float *out) {
+  for (int r = 0; r < R; r++)
+    for (int c = 0; c < C; c++) out[(size_t)c * R + r] = in[(size_t)r * C + c];
+}
+
+/* Z[rows, N] = bias broadcast over rows. */
+static void fill_bias(int rows, int N, const float *bias, float *Z) {
+  for (int r = 0; r < rows; r++) {
+    float *z = Z + (size_t)r * N;
+    if (bias) for (int n = 0; n < N; n++) z[n] = bias[n];
+    else for (int n = 0; n < N; n++) z[n] = 0.0f;
+  }
+}
+
+/* db[N] += column sums of Z[rows, N]. */
+static void col_sums(int rows, int N, const float *Z, float *db) {
+  for (int r = 0; r < rows; r++) {
+    const float *z = Z + (size_t)r * N;
+    for (int n = 0; n < N; n++) db[n] += z[n];
+  }
+}
+
+static void zero(size_t n, float *p) {
+  for (size_t i = 0; i < n; i++) p[i] = 0.0f;
+}
+
+/* ---------------------------------------------------------------- LSTM */
+
+/*
+ * Forward over a whole sequence. x [B, T, I]; outputs h [B, T, U] and c [B, T, U] (all steps)
+ * and gates [B, T, 4U] holding the activated i, f, g (=tanh candidate), o, which is what
+ * lstm_backward needs.
+ */
+__attribute__((export_name("lstm_forward")))
+void lstm_forward(int B, int T, int I, int U, const float *x, const float *kernel,
+                  const float *rkernel, const float *bias, int act, float *h, float *c,
+                  float *gates) {
+  const int G = 4 * U;
+  fill_bias(B * T, G, bias, gates);
+  gemm(B * T, G, I, x, I, 1, kernel, G, gates, G, 1);
+  for (int t = 0; t < T; t++) {
+    if (t > 0) {
+      gemm(B, G, U, h + (size_t)(t - 1) * U, T * U, 1, rkernel, G, gates + (size_t)t * G, T * G,
+           1);
+    }
+    for (int b = 0; b < B; b++) {
+      float *g = gates + ((size_t)b * T + t) * G;
+      float *hc = h + ((size_t)b * T + t) * U;
+      float *cc = c + ((size_t)b * T + t) * U;
+      const float *cp = t > 0 ? cc - U : 0;
+      for (int j = 0; j < U; j++) {
+        float gi = rec_act(g[j], act);
+        float gf = rec_act(g[U + j], act);
+        float gg = tanhf_(g[2 * U + j]);
+        float go = rec_act(g[3 * U + j], act);
+        float cv = gi * gg + (cp ? gf * cp[j] : 0.0f);
+        g[j] = gi; g[U + j] = gf; g[2 * U + j] = gg; g[3 * U + j] = go;
+        cc[j] = cv;
+        hc[j] = go * tanhf_(cv);
+      }
+    }
+  }
+}
+
+/*
+ * Backpropagation through time. dh_out is [B, T, U] when seq != 0, else [B, U] (last step only).
+ * gates is overwritten with the pre-activation gradients. rt is scratch [4U, U]; kt scratch
+ * [4U, I]; dh, dc scratch [B, U] each. dx [B, T, I] is written; dk [I, 4U], dr [U, 4U] and
+ * db [4U] are overwritten.
+ */
+__attribute__((export_name("lstm_backward")))
+void lstm_backward(int B, int T, int I, int U, const float *x, const float *kernel,
+                   const float *rkernel, int act, const float *h, const float *c, float *gates,
+                   const float *dh_out, int seq, float *dx, float *dk, float *dr, float *db,
+                   float *rt, float *kt, float *dh, float *dc) {
+  const int G = 4 * U;
+  transpose(U, G, rkernel, rt);
+  transpose(I, G, kernel, kt);
+  zero((size_t)B * U, dh);
+  zero((size_t)B * U, dc);
+  for (int t = T - 1; t >= 0; t--) {
+    for (int b = 0; b < B; b++) {
+      float *g = gates + ((size_t)b * T + t) * G;
+      const float *cc = c + ((size_t)b * T + t) * U;
+      const float *cp = t > 0 ? cc - U : 0;
+      float *dhb = dh + (size_t)b * U, *dcb = dc + (size_t)b * U;
+      const float *dout = seq ? dh_out + ((size_t)b * T + t) * U
+                              : (t == T - 1 ? dh_out + (size_t)b * U : 0);
+      for (int j = 0; j < U; j++) {
+        float dhv = dhb[j] + (dout ? dout[j] : 0.0f);
+        float gi = g[j], gf = g[U + j], gg = g[2 * U + j], go = g[3 * U + j];
+        float tc = tanhf_(cc[j]);
+        float dcv = dcb[j] + dhv * go * (1.0f - tc * tc);
+        float cprev = cp ? cp[j] : 0.0f;
+        g[j] = dcv * gg * rec_act_grad(gi, act);
+        g[U + j] = dcv * cprev * rec_act_grad(gf, act);
+        g[2 * U + j] = dcv * gi * (1.0f - gg * gg);
+        g[3 * U + j] = dhv * tc * rec_act_grad(go, act);
+        dcb[j] = dcv * gf;
+      }
+    }
+    if (t > 0) {
+      gemm(B, U, G, gates + (size_t)t * G, T * G, 1, rt, U, dh, U, 0);
+    }
+  }
+  gemm(B * T, I, G, gates, G, 1, kt, I, dx, I, 0);
+  gemm(I, G, B * T, x, 1, I, gates, G, dk, G, 0);
+  zero((size_t)U * G, dr);
+  if (T > 1) {
+    for (int b = 0; b < B; b++) {
+      gemm(U, G, T - 1, h + (size_t)b * T * U, 1, U, gates + ((size_t)b * T + 1) * G, G, dr, G, 1);
+    }
+  }
+  zero(G, db);
+  col_sums(B * T, G, gates, db);
+}
+
+/* ---------------------------------------------------------------- GRU */
+
+/*
+ * Forward over a whole sequence (tfjs GRU, resetAfter = false):
+ *   z = rec(x Kz + h Rz + bz), r = rec(x Kr + h Rr + br), hh = tanh(x Kh + (r * h) Rh + bh),
+ *   h' = z * h + (1 - z) * hh.
+ * Outputs h [B, T, U], gates [B, T, 3U] (activated z, r, hh) and rh [B, T, U] (r * h_prev).
+ */
+__attribute__((export_name("gru_forward")))
+void gru_forward(int B, int T, int I, int U, const float *x, const float *kernel,
+                 const float *rkernel, const float *bias, int act, float *h, float *gates,
+                 float *rh) {
+  const int G = 3 * U;
+  fill_bias(B * T, G, bias, gates);
+  gemm(B * T, G, I, x, I, 1, kernel, G, gates, G, 1);
+  for (int t = 0; t < T; t++) {
+    if (t > 0) {
+      gemm(B, 2 * U, U, h + (size_t)(t - 1) * U, T * U, 1, rkernel, G, gates + (size_t)t * G,
+           T * G, 1);
+    }
+    for (int b = 0; b < B; b++) {
+      float *g = gates + ((size_t)b * T + t) * G;
+      float *rhb = rh + ((size_t)b * T + t) * U;
+      const float *hp = t > 0 ? h + ((size_t)b * T + t - 1) * U : 0;
+      for (int j = 0; j < U; j++) {
+        g[j] = rec_act(g[j], act);
+        float r = rec_act(g[U + j], act);
+        g[U + j] = r;
+        rhb[j] = hp ? r * hp[j] : 0.0f;
+      }
+    }
+    if (t > 0) {
+      gemm(B, U, U, rh + (size_t)t * U, T * U, 1, rkernel + 2 * U, G,
+           gates + (size_t)t * G + 2 * U, T * G, 1);
+    }
+    for (int b = 0; b < B; b++) {
+      float *g = gates + ((size_t)b * T + t) * G;
+      float *hb = h + ((size_t)b * T + t) * U;
+      const float *hp = t > 0 ? hb - U : 0;
+      for (int j = 0; j < U; j++) {
+        float hh = tanhf_(g[2 * U + j]);
+        float z = g[j];
+        g[2 * U + j] = hh;
+        hb[j] = (hp ? z * hp[j] : 0.0f) + (1.0f - z) * hh;
+      }
+    }
+  }
+}
+
+/*
+ * Backpropagation through time for gru_forward; arguments as in lstm_backward, with rt scratch
+ * [3U, U], kt scratch [3U, I] and dh, dhn, drh scratch [B, U] each. gates is overwritten with
+ * the pre-activation gradients.
+ */
+__attribute__((export_name("gru_backward")))
+void gru_backward(int B, int T, int I, int U, const float *x, const float *kernel,
+                  const float *rkernel, int act, const float *h, float *gates, const float *rh,
+                  const float *dh_out, int seq, float *dx, float *dk, float *dr, float *db,
+                  float *rt, float *kt, float *dh, float *dhn, float *drh) {
+  const int G = 3 * U;
+  transpose(U, G, rkernel, rt);
+  transpose(I, G, kernel, kt);
+  zero((size_t)B * U, dh);
+  for (int t = T - 1; t >= 0; t--) {
+    for (int b = 0; b < B; b++) {
+      float *g = gates + ((size_t)b * T + t) * G;
+      const float *hp = t > 0 ? h + ((size_t)b * T + t - 1) * U : 0;
+      float *dhb = dh + (size_t)b * U, *dhnb = dhn + (size_t)b * U;
+      const float *dout = seq ? dh_out + ((size_t)b * T + t) * U
+                              : (t == T - 1 ? dh_out + (size_t)b * U : 0);
+      for (int j = 0; j < U; j++) {
+        float dhv = dhb[j] + (dout ? dout[j] : 0.0f);
+        float z = g[j], hh = g[2 * U + j];
+        float hpv = hp ? hp[j] : 0.0f;
+        g[j] = dhv * (hpv - hh) * rec_act_grad(z, act);
+        g[2 * U + j] = dhv * (1.0f - z) * (1.0f - hh * hh);
+        dhnb[j] = dhv * z;
+      }
+    }
+    if (t > 0) {
+      gemm(B, U, U, gates + (size_t)t * G + 2 * U, T * G, 1, rt + (size_t)2 * U * U, U, drh, U,
+           0);
+      for (int b = 0; b < B; b++) {
+        float *g = gates + ((size_t)b * T + t) * G;
+        const float *hp = h + ((size_t)b * T + t - 1) * U;
+        const float *drhb = drh + (size_t)b * U;
+        float *dhnb = dhn + (size_t)b * U;
+        for (int j = 0; j < U; j++) {
+          float r = g[U + j];
+          g[U + j] = drhb[j] * hp[j] * rec_act_grad(r, act);
+          dhnb[j] += drhb[j] * r;
+        }
+      }
+      gemm(B, U, 2 * U, gates + (size_t)t * G, T * G, 1, rt, U, dhn, U, 1);
+    } else {
+      for (int b = 0; b < B; b++) {
+        float *g = gates + (size_t)b * T * G;
+        for (int j = 0; j < U; j++) g[U + j] = 0.0f;
+      }
+    }
+    float *tmp = dh; dh = dhn; dhn = tmp;
+  }
+  gemm(B * T, I, G, gates, G, 1, kt, I, dx, I, 0);
+  gemm(I, G, B * T, x, 1, I, gates, G, dk, G, 0);
+  zero((size_t)U * G, dr);
+  if (T > 1) {
+    for (int b = 0; b < B; b++) {
+      const float *dz = gates + ((size_t)b * T + 1) * G;
+      gemm(U, 2 * U, T - 1, h + (size_t)b * T * U, 1, U, dz, G, dr, G, 1);
+      gemm(U, U, T - 1, rh + ((size_t)b * T + 1) * U, 1, U, dz + 2 * U, G, dr + 2 * U, G, 1);
+    }
+  }
+  zero(G, db);
+  col_sums(B * T, G, gates, db);
+}
+
+/* ---------------------------------------------------------------- helpers for inference */
+
+#define DENSE_LINEAR 0
+#define DENSE_RELU 1
+#define DENSE_SIGMOID 2
+#define DENSE_TANH 3
+
+/* out[M, N] = act(x[M, I] W[I, N] + b[N]). */
+__attribute__((export_name("dense_forward")))
+void dense_forward(int M, int I, int N, const float *x, const float *w, const float *b, int act,
+                   float *out) {
+  fill_bias(M, N, b, out);
+  gemm(M, N, I, x, I, 1, w, N, out, N, 1);
+  size_t n = (size_t)M * N;
+  for (size_t k = 0; k < n; k++) {
+    float v = out[k];
+    if (act == DENSE_RELU) v = v > 0.0f ? v : 0.0f;
+    else if (act == DENSE_SIGMOID) v = sigmoidf_(v);
+    else if (act == DENSE_TANH) v = tanhf_(v);
+    out[k] = v;
+  }
+}
+
+/* out[b, T - 1 - t, :] = in[b, t, :] for [B, T, F] sequences (in and out must not overlap). */
+__attribute__((export_name("reverse_time")))
+void reverse_time(int B, int T, int F, const float *in, float *out) {
+  for (int b = 0; b < B; b++)
+    for (int t = 0; t < T; t++) {
+      const float *s = in + ((size_t)b * T + t) * F;
+      float *d = out + ((size_t)b * T + (T - 1 - t)) * F;
+      for (int f = 0; f < F; f++) d[f] = s[f];
+    }
+}
+
+/* out[b, t, 0:F1] = a[b, t, :], out[b, t, F1:F1+F2] = bb[b, t, :] (rows = B * T). */
+__attribute__((export_name("concat_features")))
+void concat_features(int rows, int F1, int F2, const float *a, const float *bb, float *out) {
+  for (int r = 0; r < rows; r++) {
+    float *d = out + (size_t)r * (F1 + F2);
+    for (int f = 0; f < F1; f++) d[f] = a[(size_t)r * F1 + f];
+    for (int f = 0; f < F2; f++) d[F1 + f] = bb[(size_t)r * F2 + f];
+  }
+}
