@@ -259,3 +259,16 @@ Deno.test("runBacktest rejects a start with no next bar to fill at", async () =>
     /Expected startIndex in \[0, 3\]/,
   );
 });
+
+Deno.test("with adjClose the host trades adjusted prices, so a split is not a loss", async () => {
+  const bars = fixtureBars(10, 13);
+  // A 4:1 split before bar 5: raw prices quarter, adjusted history is scaled down instead.
+  const split = bars.map((b, i) =>
+    i < 5
+      ? { ...b, adjClose: b.close / 4 }
+      : { ...b, open: b.open / 4, close: b.close / 4, adjClose: b.close / 4 }
+  );
+  const result = await runBacktest(split, scriptedPlugin(() => ({ p: 1 })), { symbol: "X" });
+  close(result.stats.totalReturn, bars[9].close / bars[1].open - 1);
+  close(result.buyAndHold.stats.totalReturn, bars[9].close / bars[1].open - 1);
+});

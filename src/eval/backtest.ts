@@ -11,7 +11,10 @@
  * equity it was opened with. Every change of position costs
  * `costBps / 10 000 × |Δposition|` of the equity at that open (a flip from
  * long to short is |Δ| = 2). Equity is marked at every bar's close; a position
- * still open at the end is marked at the last close, not liquidated.
+ * still open at the end is marked at the last close, not liquidated. When a
+ * bar has `adjClose`, its open and close are scaled by `adjClose / close`, so
+ * the strategy and buy-and-hold earn dividends and do not see splits as moves
+ * (trade prices are then adjusted prices); the plugin still gets the raw bar.
  *
  * @module
  */
@@ -185,6 +188,15 @@ function nextPosition(
   return current;
 }
 
+/**
+ * The open and close a bar trades at: with `adjClose`, both scaled by
+ * `adjClose / close`, so splits and dividends do not show up as moves.
+ */
+function adjustedPrices(bar: Bar): { time: string; open: number; close: number } {
+  const factor = bar.adjClose !== undefined && bar.adjClose > 0 ? bar.adjClose / bar.close : 1;
+  return { time: bar.time, open: bar.open * factor, close: bar.close * factor };
+}
+
 function checkBars(bars: readonly Bar[], startIndex: number): void {
   if (!Number.isInteger(startIndex) || startIndex < 0 || startIndex > bars.length - 2) {
     throw new RangeError(
@@ -237,6 +249,7 @@ export async function runBacktest(
     throw new RangeError(`Expected at least 2 bars to backtest, found ${bars.length}`);
   }
   checkBars(bars, startIndex);
+  const priced = bars.map(adjustedPrices);
 
   const times: string[] = [];
   const positions: number[] = [];
@@ -255,7 +268,7 @@ export async function runBacktest(
     const signal = await plugin.onBar(options.symbol, bars[t]);
     if (t < startIndex) continue;
     const target = nextPosition(position, signal, threshold, hysteresis, allowShort);
-    const fill = bars[t + 1];
+    const fill = priced[t + 1];
     // Mark at the fill bar's open, then trade there.
     const atOpen = cash + shares * fill.open;
     if (target !== position) {
@@ -286,7 +299,7 @@ export async function runBacktest(
     statuses.push(signal.status);
     equity.push(cash + shares * fill.close);
   }
-  const last = bars[bars.length - 1];
+  const last = priced[priced.length - 1];
   if (open) {
     trades.push({
       ...open,
@@ -296,8 +309,10 @@ export async function runBacktest(
       open: true,
     });
   }
-  const firstFill = bars[startIndex + 1];
-  const holdEquity = bars.slice(startIndex + 1).map((b) => ((1 - cost) * b.close) / firstFill.open);
+  const firstFill = priced[startIndex + 1];
+  const holdEquity = priced.slice(startIndex + 1).map((b) =>
+    ((1 - cost) * b.close) / firstFill.open
+  );
   const holdTrade: Trade = {
     side: "long",
     entryTime: firstFill.time,
