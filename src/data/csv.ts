@@ -16,7 +16,14 @@ import type { Bar } from "./types.ts";
 import type { RawBar } from "./validate.ts";
 import { DataError } from "../util/errors.ts";
 
-/** The cache's column order. */
+/**
+ * The cache's column order.
+ *
+ * @example
+ * ```ts
+ * CACHE_COLUMNS.join(","); // "time,open,high,low,close,adj_close,volume"
+ * ```
+ */
 export const CACHE_COLUMNS = ["time", "open", "high", "low", "close", "adj_close", "volume"];
 
 type Field = "time" | "open" | "high" | "low" | "close" | "volume" | "adjClose";

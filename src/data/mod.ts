@@ -22,12 +22,29 @@ import { stooq } from "./providers/stooq.ts";
 import { createCsvProvider, readCsvBars } from "./providers/csv.ts";
 import { synthetic, SYNTHETIC_END, SYNTHETIC_SEED } from "./providers/synthetic.ts";
 
-export { type CacheMeta, cachePaths, readCache, updateCache } from "./cache.ts";
+export type {
+  Bar,
+  FetchOptions,
+  FetchRange,
+  Interval,
+  Provider,
+  Series,
+  SourceName,
+} from "./types.ts";
+export { INTERVALS, SOURCES } from "./types.ts";
+export {
+  type CacheMeta,
+  cachePaths,
+  readCache,
+  updateCache,
+  type UpdateCacheOptions,
+} from "./cache.ts";
 export {
   type Problem,
   PROBLEM_KINDS,
   type ProblemKind,
   type RawBar,
+  type RawNumber,
   summarizeReport,
   validateBars,
   type ValidateOptions,
@@ -173,7 +190,7 @@ export async function prepareTicker(
   if (start > end) {
     throw new UsageError(`Expected --start on or before --end, found ${start} after ${end}`);
   }
-  const label = source === "csv" ? options.csv! : `${source} bars for ${symbol}`;
+  const label = source === "csv" ? options.csv! : `the ${source} reply`;
 
   let fetchStart = start;
   let append = false;

@@ -10,7 +10,14 @@
 import type { Bar, Interval } from "./types.ts";
 import { DataError } from "../util/errors.ts";
 
-/** A numeric field as it arrives from a file or an API: maybe text, maybe absent. */
+/**
+ * A numeric field as it arrives from a file or an API: maybe text, maybe absent.
+ *
+ * @example
+ * ```ts
+ * const cells: RawNumber[] = [1.5, "1.5", "", null];
+ * ```
+ */
 export type RawNumber = number | string | null | undefined;
 
 /**
@@ -41,7 +48,14 @@ export interface RawBar {
   row?: number;
 }
 
-/** Kinds of problem validation reports. */
+/**
+ * Kinds of problem validation reports, in the order summaries list them.
+ *
+ * @example
+ * ```ts
+ * PROBLEM_KINDS.includes("non_numeric"); // true
+ * ```
+ */
 export const PROBLEM_KINDS = [
   "exact_duplicate",
   "conflicting_duplicate",

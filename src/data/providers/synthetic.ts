@@ -14,9 +14,23 @@ import type { Bar, FetchOptions, FetchRange, Provider } from "../types.ts";
 import { createRng } from "../../util/random.ts";
 import { UsageError } from "../../util/errors.ts";
 
-/** The fixed end date of synthetic data when none is given, so every machine agrees. */
+/**
+ * The fixed end date of synthetic data when none is given, so every machine agrees.
+ *
+ * @example
+ * ```ts
+ * generateSyntheticBars("SPY", { start: "2024-01-01", end: SYNTHETIC_END });
+ * ```
+ */
 export const SYNTHETIC_END = "2024-12-31";
-/** The default seed. */
+/**
+ * The default seed of synthetic data.
+ *
+ * @example
+ * ```ts
+ * generateSyntheticBars("SPY", { start: "2024-01-01", end: "2024-12-31", seed: SYNTHETIC_SEED });
+ * ```
+ */
 export const SYNTHETIC_SEED = 42;
 
 const REGIMES = [
