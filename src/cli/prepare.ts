@@ -102,7 +102,7 @@ function toJson(result: PrepareResult): Record<string, unknown> {
 
 function toText(result: PrepareResult): string {
   const note = result.meta.synthetic
-    ? `synthetic data (seed ${result.meta.seed}), not real prices`
+    ? `synthetic data, seed ${result.meta.seed}, not real prices`
     : `source ${result.source}`;
   return [
     `${result.ticker}: ${result.rows} rows ${result.first} .. ${result.last} (${note})`,
