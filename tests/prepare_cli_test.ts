@@ -37,7 +37,7 @@ Deno.test("prepare --source synthetic writes byte-identical files on two runs", 
       dir,
     ], dir);
     assert.equal(run.code, 0, run.stderr);
-    assert.match(run.stdout, /synthetic data \(seed 42\), not real prices/);
+    assert.match(run.stdout, /synthetic data, seed 42, not real prices/);
   }
   for (const name of ["SPY_1d.csv", "SPY_1d.meta.json"]) {
     assert.deepEqual(
