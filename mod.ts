@@ -67,11 +67,15 @@ export { buildDataset, buildWindows, minimumBars, walkForwardFolds } from "./src
 export type { Dataset, DatasetOptions, Fold, SplitInfo } from "./src/dataset/mod.ts";
 export {
   alwaysUp,
+  backtestReport,
   baseRate,
   calibrationTable,
   drawdownSeries,
   edgeVerdict,
+  evaluationReport,
   fitLogistic,
+  formatBacktest,
+  formatEvaluation,
   formatPValue,
   HEADLINE_METRICS,
   lastBarFeatures,
@@ -85,6 +89,7 @@ export {
   runBacktest,
   runComparison,
   scoreProbabilities,
+  summarizeEvaluation,
   withIntervals,
   yesterdayUp,
 } from "./src/eval/mod.ts";
@@ -92,6 +97,7 @@ export type {
   BacktestOptions,
   BacktestResult,
   BaselineScore,
+  BaselineSummary,
   BootstrapOptions,
   CalibrationBin,
   ComparisonOptions,
@@ -100,6 +106,8 @@ export type {
   ConfusionMatrix,
   CrossoverOptions,
   EquityResult,
+  EvaluationRows,
+  EvaluationSummary,
   HeadlineMetric,
   LogisticModel,
   LogisticOptions,
@@ -108,6 +116,7 @@ export type {
   RocPoint,
   ScoreOptions,
   Scores,
+  SummaryOptions,
   Trade,
   TrainingEpoch,
 } from "./src/eval/mod.ts";

@@ -19,3 +19,4 @@ export * from "./metrics.ts";
 export * from "./baselines.ts";
 export * from "./backtest.ts";
 export * from "./report.ts";
+export * from "./summary.ts";
