@@ -22,7 +22,14 @@
 import type { Bar } from "../data/types.ts";
 import type { Signal, SignalPlugin, SignalStatus } from "../signal/types.ts";
 
-/** Options for {@linkcode runBacktest}. */
+/**
+ * Options for {@linkcode runBacktest}.
+ *
+ * @example
+ * ```ts
+ * const options: BacktestOptions = { symbol: "SPY", threshold: 0.55, hysteresis: 0.02, costBps: 5 };
+ * ```
+ */
 export interface BacktestOptions {
   /** The symbol passed to `onBar`. */
   symbol: string;
@@ -43,7 +50,14 @@ export interface BacktestOptions {
   barsPerYear?: number;
 }
 
-/** Performance statistics of an equity curve. */
+/**
+ * Performance statistics of an equity curve.
+ *
+ * @example
+ * ```ts
+ * const { sharpe, maxDrawdown }: PerformanceStats = result.stats;
+ * ```
+ */
 export interface PerformanceStats {
   /** Final equity / initial equity − 1. */
   totalReturn: number;
@@ -67,7 +81,14 @@ export interface PerformanceStats {
   trades: number;
 }
 
-/** One round trip. */
+/**
+ * One round trip.
+ *
+ * @example
+ * ```ts
+ * const winners = result.trades.filter((t: Trade) => t.return > 0).length;
+ * ```
+ */
 export interface Trade {
   /** `long` or `short`. */
   side: "long" | "short";
@@ -85,7 +106,14 @@ export interface Trade {
   open: boolean;
 }
 
-/** An equity curve with its statistics. */
+/**
+ * An equity curve with its statistics.
+ *
+ * @example
+ * ```ts
+ * const hold: EquityResult = result.buyAndHold;
+ * ```
+ */
 export interface EquityResult {
   /** Equity at each bar's close (starting from 1 at the first fill's open). */
   equity: number[];
@@ -95,7 +123,14 @@ export interface EquityResult {
   stats: PerformanceStats;
 }
 
-/** What {@linkcode runBacktest} returns. */
+/**
+ * What {@linkcode runBacktest} returns.
+ *
+ * @example
+ * ```ts
+ * const result: BacktestResult = await runBacktest(bars, plugin, { symbol: "SPY" });
+ * ```
+ */
 export interface BacktestResult extends EquityResult {
   /** Times of the bars the curve is marked at (first fill bar to last bar). */
   times: string[];
@@ -354,7 +389,14 @@ function ruleSignal(symbol: string, bar: Bar, up: boolean | undefined, name: str
   };
 }
 
-/** Options for {@linkcode maCrossoverRule}. */
+/**
+ * Options for {@linkcode maCrossoverRule}.
+ *
+ * @example
+ * ```ts
+ * const rule = maCrossoverRule({ fast: 10, slow: 30 } satisfies CrossoverOptions);
+ * ```
+ */
 export interface CrossoverOptions {
   /** Fast simple-moving-average length (default 20). */
   fast?: number;
@@ -412,10 +454,24 @@ export function maCrossoverRule(options: CrossoverOptions = {}): SignalPlugin {
   };
 }
 
-/** Options for {@linkcode runComparison}. */
+/**
+ * Options for {@linkcode runComparison}.
+ *
+ * @example
+ * ```ts
+ * const options: ComparisonOptions = { symbol: "SPY", fast: 20, slow: 50, costBps: 5 };
+ * ```
+ */
 export interface ComparisonOptions extends BacktestOptions, CrossoverOptions {}
 
-/** The two arms of the A/B test, on the same bars and fills. */
+/**
+ * The two arms of the A/B test, on the same bars and fills.
+ *
+ * @example
+ * ```ts
+ * const { rule, filtered }: ComparisonResult = await runComparison(bars, plugin, { symbol: "SPY" });
+ * ```
+ */
 export interface ComparisonResult {
   /** The crossover rule alone. */
   rule: BacktestResult;

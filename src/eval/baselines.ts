@@ -9,7 +9,14 @@
 import type { WindowSet } from "../dataset/types.ts";
 import { scoreProbabilities } from "./metrics.ts";
 
-/** The score of a baseline on the rows it was given. */
+/**
+ * The score of a baseline on the rows it was given.
+ *
+ * @example
+ * ```ts
+ * const score: BaselineScore = alwaysUp(labels); // score.accuracy is the base rate
+ * ```
+ */
 export interface BaselineScore {
   /** `alwaysUp`, `previousDirection` or `logistic`. */
   name: string;
@@ -121,7 +128,14 @@ export function previousDirection(
   return ruleScore("previousDirection", previousUp, labels);
 }
 
-/** A fitted logistic regression: `p = σ(intercept + weights · x)`. */
+/**
+ * A fitted logistic regression: `p = σ(intercept + weights · x)`.
+ *
+ * @example
+ * ```ts
+ * const model: LogisticModel = fitLogistic(trainRows, trainLabels, { l2: 1 });
+ * ```
+ */
 export interface LogisticModel {
   /** One weight per feature. */
   weights: number[];
@@ -131,7 +145,14 @@ export interface LogisticModel {
   iterations: number;
 }
 
-/** Options for {@linkcode fitLogistic}. */
+/**
+ * Options for {@linkcode fitLogistic}.
+ *
+ * @example
+ * ```ts
+ * const options: LogisticOptions = { l2: 0.1, maxIterations: 25 };
+ * ```
+ */
 export interface LogisticOptions {
   /** L2 penalty `λ/2 · ‖w‖²` on the weights, not the intercept (default 1). */
   l2?: number;

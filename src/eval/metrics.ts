@@ -12,7 +12,14 @@
 
 import { createRng, type Rng } from "../util/random.ts";
 
-/** Counts of a 2×2 confusion matrix, "up" being the positive class. */
+/**
+ * Counts of a 2×2 confusion matrix, "up" being the positive class.
+ *
+ * @example
+ * ```ts
+ * const { tp, fp, tn, fn }: ConfusionMatrix = scoreProbabilities(probs, labels).confusion;
+ * ```
+ */
 export interface ConfusionMatrix {
   /** Predicted up, was up. */
   tp: number;
@@ -24,7 +31,14 @@ export interface ConfusionMatrix {
   fn: number;
 }
 
-/** One bin of a calibration table. */
+/**
+ * One bin of a calibration table.
+ *
+ * @example
+ * ```ts
+ * const bins: CalibrationBin[] = calibrationTable(probs, labels);
+ * ```
+ */
 export interface CalibrationBin {
   /** Lower edge of the bin (inclusive). */
   lower: number;
@@ -38,7 +52,14 @@ export interface CalibrationBin {
   observedRate: number | null;
 }
 
-/** The headline metrics that carry bootstrap intervals. */
+/**
+ * The headline metrics that carry bootstrap intervals.
+ *
+ * @example
+ * ```ts
+ * for (const m of HEADLINE_METRICS) console.log(m, scores[m]);
+ * ```
+ */
 export const HEADLINE_METRICS = [
   "accuracy",
   "precision",
@@ -49,10 +70,24 @@ export const HEADLINE_METRICS = [
   "brier",
   "mcc",
 ] as const;
-/** The name of a headline metric. */
+/**
+ * The name of a headline metric.
+ *
+ * @example
+ * ```ts
+ * const metric: HeadlineMetric = "auc";
+ * ```
+ */
 export type HeadlineMetric = typeof HEADLINE_METRICS[number];
 
-/** Every score {@linkcode scoreProbabilities} computes. */
+/**
+ * Every score {@linkcode scoreProbabilities} computes.
+ *
+ * @example
+ * ```ts
+ * const scores: Scores = scoreProbabilities(probs, labels);
+ * ```
+ */
 export interface Scores extends Record<HeadlineMetric, number> {
   /** Number of scored rows. */
   n: number;
@@ -64,7 +99,14 @@ export interface Scores extends Record<HeadlineMetric, number> {
   calibration: CalibrationBin[];
 }
 
-/** Options for {@linkcode scoreProbabilities}. */
+/**
+ * Options for {@linkcode scoreProbabilities}.
+ *
+ * @example
+ * ```ts
+ * const options: ScoreOptions = { threshold: 0.55 };
+ * ```
+ */
 export interface ScoreOptions {
   /** A row is predicted up when its probability is above this (default 0.5). */
   threshold?: number;
@@ -222,7 +264,14 @@ export function scoreProbabilities(
   };
 }
 
-/** One point of an ROC curve. */
+/**
+ * One point of an ROC curve.
+ *
+ * @example
+ * ```ts
+ * const points: RocPoint[] = rocCurve(probs, labels);
+ * ```
+ */
 export interface RocPoint {
   /** False-positive rate. */
   fpr: number;
@@ -265,7 +314,14 @@ export function rocCurve(probs: ArrayLike<number>, labels: ArrayLike<number>): R
   return points;
 }
 
-/** Options for the block bootstrap. */
+/**
+ * Options for the block bootstrap.
+ *
+ * @example
+ * ```ts
+ * const options: BootstrapOptions = { blockLength: 20, resamples: 2000, seed: 7 };
+ * ```
+ */
 export interface BootstrapOptions extends ScoreOptions {
   /** Consecutive rows per block (default `ceil(n^(1/3))`). */
   blockLength?: number;
@@ -275,7 +331,14 @@ export interface BootstrapOptions extends ScoreOptions {
   seed?: number;
 }
 
-/** A point estimate with a 95% interval. */
+/**
+ * A point estimate with a 95% interval.
+ *
+ * @example
+ * ```ts
+ * const { estimate, lower, upper }: ConfidenceInterval = withIntervals(probs, labels).auc;
+ * ```
+ */
 export interface ConfidenceInterval {
   /** The metric on all rows. */
   estimate: number;

@@ -11,7 +11,14 @@
 
 import type { CalibrationBin, RocPoint } from "./metrics.ts";
 
-/** One epoch of a training history. */
+/**
+ * One epoch of a training history.
+ *
+ * @example
+ * ```ts
+ * const epoch: TrainingEpoch = { loss: 0.69, accuracy: 0.53, val_loss: 0.69, val_accuracy: 0.52 };
+ * ```
+ */
 export interface TrainingEpoch {
   /** Training loss. */
   loss: number;
@@ -23,7 +30,14 @@ export interface TrainingEpoch {
   val_accuracy?: number;
 }
 
-/** What {@linkcode renderReport} can show; every part but the title is optional. */
+/**
+ * What {@linkcode renderReport} can show; every part but the title is optional.
+ *
+ * @example
+ * ```ts
+ * const input: ReportInput = { title: "SPY", probabilities: [0.4, 0.6] };
+ * ```
+ */
 export interface ReportInput {
   /** Page title and heading. */
   title: string;

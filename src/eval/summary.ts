@@ -99,7 +99,14 @@ export interface EvaluationSummary {
   verdict: string;
 }
 
-/** Options for {@linkcode summarizeEvaluation}. */
+/**
+ * Options for {@linkcode summarizeEvaluation}.
+ *
+ * @example
+ * ```ts
+ * const options: SummaryOptions = { seed: 42, alpha: 0.01 };
+ * ```
+ */
 export interface SummaryOptions extends BootstrapOptions {
   /** Significance level of the verdict (default 0.05). */
   alpha?: number;
