@@ -99,7 +99,7 @@ export const models: Command = async (args: string[]): Promise<number> => {
       if (!versions.length) {
         throw new DataError(`No model versions in ${root}; run deno task train first`);
       }
-      const rows = [];
+      const rows: VersionSummary[] = [];
       for (const v of versions) rows.push(await summarize(root, v, pointer?.current ?? null));
       printResult(
         flags,
