@@ -55,7 +55,8 @@ export function parseFlags(
     return { flags: values as Flags, positionals };
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
-    throw new UsageError(message.replace(/\. To specify a positional.*$/s, "").split("\n")[0]);
+    const first = message.replace(/\. To specify a positional.*$/s, "").split("\n")[0];
+    throw new UsageError(`${first} (see --help)`);
   }
 }
 

@@ -55,7 +55,7 @@ export { fetchWithRetry, type HttpOptions } from "./http.ts";
 export { generateSyntheticBars, SYNTHETIC_END, SYNTHETIC_SEED } from "./providers/synthetic.ts";
 export { createCsvProvider, readCsvBars } from "./providers/csv.ts";
 
-const TICKER_RE = /^[A-Z0-9][A-Z0-9.\-^=]{0,19}$/;
+const TICKER_RE = /^\^?[A-Z0-9][A-Z0-9.\-=]{0,19}$/;
 
 /**
  * Checks a ticker before it touches a path and returns it upper-cased.
@@ -71,7 +71,7 @@ export function validateTicker(ticker: string): string {
   const upper = ticker.trim().toUpperCase();
   if (!TICKER_RE.test(upper) || upper.includes("..")) {
     throw new UsageError(
-      `Expected a ticker of 1-20 letters, digits, '.', '-', '^' or '=' starting with a letter or digit (like SPY or BRK.B), found "${ticker}"`,
+      `Expected a ticker of 1-20 letters, digits, '.', '-' or '=', optionally after a leading '^' (like SPY, BRK.B or ^GSPC), found "${ticker}"`,
     );
   }
   return upper;
