@@ -1,0 +1,250 @@
+/**
+ * TensorFlow.js integration of the fused kernels: a differentiable op (`fastRnn`) and drop-in
+ * layers (`FastLSTM`, `FastGRU`) that subclass the stock tfjs classes. They keep the stock class
+ * name, config and weights (`<name>/kernel`, `recurrent_kernel`, `bias`), so a model built with
+ * them saves as plain `LSTM`/`GRU` layers that stock TensorFlow.js loads, and they fall back to
+ * the stock per-step code for features the kernels do not cover (dropout inside the cell,
+ * masks, initial or returned states, stateful layers, an activation other than tanh).
+ *
+ * @module
+ */
+import * as tf from "@tensorflow/tfjs";
+import {
+  gruBackward,
+  gruForward,
+  lstmBackward,
+  lstmForward,
+  type RecurrentActivation,
+} from "./mod.ts";
+
+/** Options of `fastRnn`. */
+export interface FastRnnOptions {
+  /** Which cell. */
+  cell: "lstm" | "gru";
+  /** Return every step (`[batch, steps, units]`) or the last step (`[batch, units]`). */
+  returnSequences: boolean;
+  /** Gate activation (tfjs default `"hardSigmoid"`). */
+  recurrentActivation?: RecurrentActivation;
+}
+
+/**
+ * A whole LSTM/GRU layer as one differentiable tfjs op: the forward pass and the backward pass
+ * (through `tf.customGrad`) each run one fused wasm kernel on host copies of the tensors.
+ * Works on every tfjs backend (the tensors are read with `dataSync`).
+ *
+ * @example
+ * ```ts
+ * const x = tf.ones([2, 5, 3]);
+ * const y = fastRnn(x, tf.ones([3, 16]), tf.zeros([4, 16]), tf.zeros([16]),
+ *   { cell: "lstm", returnSequences: false });
+ * console.log(y.shape); // [2, 4]
+ * ```
+ */
+export function fastRnn(
+  x: tf.Tensor,
+  kernel: tf.Tensor,
+  recurrentKernel: tf.Tensor,
+  bias: tf.Tensor | null,
+  options: FastRnnOptions,
+): tf.Tensor {
+  if (x.rank !== 3) throw new Error(`Expected a [batch, steps, features] input, found ${x.shape}`);
+  const [batch, steps, inputDim] = x.shape;
+  const units = recurrentKernel.shape[0];
+  const { cell, returnSequences } = options;
+  const recurrentActivation = options.recurrentActivation ?? "hardSigmoid";
+  const forward = cell === "lstm" ? lstmForward : gruForward;
+  const backward = cell === "lstm" ? lstmBackward : gruBackward;
+  const biasTensor = bias ?? tf.zeros([recurrentKernel.shape[1] as number]);
+  const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const [xs, k, r, b] = args as tf.Tensor[];
+    const { output, cache } = forward(
+      {
+        kernel: k.dataSync() as Float32Array,
+        recurrentKernel: r.dataSync() as Float32Array,
+        bias: bias === null ? null : b.dataSync() as Float32Array,
+      },
+      xs.dataSync() as Float32Array,
+      { batch, steps, inputDim, units, returnSequences, recurrentActivation },
+    );
+    const shape = returnSequences ? [batch, steps, units] : [batch, units];
+    return {
+      value: tf.tensor(output, shape),
+      gradFunc: (dy: tf.Tensor): tf.Tensor[] => {
+        const g = backward(cache!, dy.dataSync() as Float32Array);
+        return [
+          tf.tensor(g.dx, xs.shape),
+          tf.tensor(g.dKernel, k.shape),
+          tf.tensor(g.dRecurrent, r.shape),
+          tf.tensor(g.dBias, b.shape),
+        ];
+      },
+    };
+  });
+  return op(x, kernel, recurrentKernel, biasTensor);
+}
+
+type LstmArgs = Parameters<typeof tf.layers.lstm>[0];
+type GruArgs = Parameters<typeof tf.layers.gru>[0];
+type Kwargs = Record<string, unknown>;
+
+interface CellInternals {
+  kernel: tf.LayerVariable;
+  recurrentKernel: tf.LayerVariable;
+  bias: tf.LayerVariable | null;
+  activation: { getClassName(): string };
+  recurrentActivation: { getClassName(): string };
+  dropout: number;
+  recurrentDropout: number;
+}
+
+interface RnnInternals {
+  cell: CellInternals;
+  returnSequences: boolean;
+  returnState: boolean;
+  goBackwards: boolean;
+  stateful: boolean;
+}
+
+function stockClass<A>(className: string): new (args: A) => tf.layers.Layer {
+  const entry = tf.serialization.SerializationMap.getMap().classNameMap[className];
+  if (entry === undefined) throw new Error(`Expected tfjs to register class ${className}`);
+  return entry[0] as unknown as new (args: A) => tf.layers.Layer;
+}
+
+/** The fused kernel's recurrent activation for this layer, or null if it cannot run it. */
+function fastActivation(layer: RnnInternals, kwargs: Kwargs): RecurrentActivation | null {
+  const c = layer.cell;
+  const rec = c.recurrentActivation.getClassName();
+  const supported = !layer.returnState && !layer.stateful && (kwargs.mask ?? null) === null &&
+    (kwargs.initialState ?? null) === null && c.dropout === 0 && c.recurrentDropout === 0 &&
+    c.activation.getClassName() === "tanh" && (rec === "sigmoid" || rec === "hardSigmoid");
+  return supported ? rec as RecurrentActivation : null;
+}
+
+function fastCall(
+  cell: "lstm" | "gru",
+  layer: RnnInternals,
+  inputs: tf.Tensor | tf.Tensor[],
+  activation: RecurrentActivation,
+): tf.Tensor {
+  return tf.tidy(() => {
+    let x = Array.isArray(inputs) ? inputs[0] : inputs;
+    if (layer.goBackwards) x = tf.reverse(x, 1);
+    const c = layer.cell;
+    return fastRnn(
+      x,
+      c.kernel.read(),
+      c.recurrentKernel.read(),
+      c.bias === null ? null : c.bias.read(),
+      { cell, returnSequences: layer.returnSequences, recurrentActivation: activation },
+    );
+  });
+}
+
+function singleInput(inputs: tf.Tensor | tf.Tensor[]): boolean {
+  return !Array.isArray(inputs) || inputs.length === 1;
+}
+
+/**
+ * Drop-in `tf.layers.lstm` whose whole-sequence forward and backward passes run in the fused
+ * wasm kernel. Same constructor arguments, config, class name and weights as the stock layer.
+ *
+ * @example
+ * ```ts
+ * const model = tf.sequential({ layers: [
+ *   new FastLSTM({ units: 50, returnSequences: false, inputShape: [60, 10] }),
+ *   tf.layers.dense({ units: 1, activation: "sigmoid" }),
+ * ] });
+ * model.predict(tf.zeros([1, 60, 10]));
+ * ```
+ */
+export class FastLSTM extends stockClass<LstmArgs>("LSTM") {
+  constructor(args: LstmArgs) {
+    super(args);
+  }
+
+  /** Runs the fused kernel when the layer's options allow it, the stock loop otherwise. */
+  override call(inputs: tf.Tensor | tf.Tensor[], kwargs: Kwargs): tf.Tensor | tf.Tensor[] {
+    const self = this as unknown as RnnInternals;
+    const activation = fastActivation(self, kwargs);
+    if (activation === null || !singleInput(inputs)) return super.call(inputs, kwargs);
+    return fastCall("lstm", self, inputs, activation);
+  }
+}
+
+/**
+ * Drop-in `tf.layers.gru` (tfjs GRU, `resetAfter: false`) backed by the fused wasm kernel.
+ *
+ * @example
+ * ```ts
+ * const layer = new FastGRU({ units: 8, returnSequences: true });
+ * const y = layer.apply(tf.zeros([2, 5, 3])) as tf.Tensor;
+ * console.log(y.shape); // [2, 5, 8]
+ * ```
+ */
+export class FastGRU extends stockClass<GruArgs>("GRU") {
+  constructor(args: GruArgs) {
+    super(args);
+  }
+
+  /** Runs the fused kernel when the layer's options allow it, the stock loop otherwise. */
+  override call(inputs: tf.Tensor | tf.Tensor[], kwargs: Kwargs): tf.Tensor | tf.Tensor[] {
+    const self = this as unknown as RnnInternals;
+    const activation = fastActivation(self, kwargs);
+    if (activation === null || !singleInput(inputs)) return super.call(inputs, kwargs);
+    return fastCall("gru", self, inputs, activation);
+  }
+}
+
+interface BidirectionalInternals {
+  forwardLayer: tf.layers.Layer;
+  backwardLayer: tf.layers.Layer;
+}
+
+function fastTwin(layer: tf.layers.Layer): tf.layers.Layer {
+  const config = layer.getConfig() as unknown as LstmArgs & GruArgs;
+  const name = layer.getClassName();
+  if (name === "LSTM") return new FastLSTM(config);
+  if (name === "GRU") return new FastGRU(config);
+  throw new Error(`Expected an LSTM or GRU layer, found ${name}`);
+}
+
+/**
+ * Same as `tf.layers.bidirectional`, with both directions running the fused kernels (tfjs
+ * rebuilds the wrapped layer from its config, which would give stock layers). Saves as a stock
+ * `Bidirectional` layer.
+ *
+ * @example
+ * ```ts
+ * const bi = fastBidirectional({ layer: new FastLSTM({ units: 8, returnSequences: true }) });
+ * const y = bi.apply(tf.zeros([2, 5, 3])) as tf.Tensor;
+ * console.log(y.shape); // [2, 5, 16]
+ * ```
+ */
+export function fastBidirectional(
+  args: Parameters<typeof tf.layers.bidirectional>[0],
+): tf.layers.Layer {
+  return toFastLayer(tf.layers.bidirectional(args));
+}
+
+/**
+ * The fused twin of a stock (not yet built) LSTM, GRU or Bidirectional layer, with the same
+ * config and name; other layers are returned as they are.
+ *
+ * @example
+ * ```ts
+ * const layer = toFastLayer(tf.layers.lstm({ units: 50, returnSequences: true }));
+ * console.log(layer instanceof FastLSTM); // true
+ * ```
+ */
+export function toFastLayer(layer: tf.layers.Layer): tf.layers.Layer {
+  const name = layer.getClassName();
+  if (layer instanceof FastLSTM || layer instanceof FastGRU) return layer;
+  if (name === "LSTM" || name === "GRU") return fastTwin(layer);
+  if (name === "Bidirectional") {
+    const bi = layer as unknown as BidirectionalInternals;
+    bi.forwardLayer = toFastLayer(bi.forwardLayer);
+    bi.backwardLayer = toFastLayer(bi.backwardLayer);
+  }
+  return layer;
+}
