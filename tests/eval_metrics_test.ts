@@ -140,3 +140,31 @@ Deno.test("edgeVerdict words and formats the p-value", () => {
   assert.equal(edgeVerdict(0.0031), "evidence of an edge over always-up (p = 0.003)");
   assert.equal(edgeVerdict(0.0004), "evidence of an edge over always-up (p < 0.001)");
 });
+
+Deno.test("the default block is 20 rows when n^(1/3) is shorter", () => {
+  const y = labelsWithRuns(400, 30);
+  const p = Array.from(y, (v, i) => (v ? 0.6 : 0.4) + 0.001 * (i % 7));
+  assert.deepEqual(
+    withIntervals(p, y, { seed: 4, resamples: 50 }),
+    withIntervals(p, y, { seed: 4, resamples: 50, blockLength: 20 }),
+  );
+});
+
+// Seeds fixed: 4 of these 100 nulls are rejected; an i.i.d. bootstrap (blockLength 1) rejects 9.
+Deno.test("the test against always-up holds its 5% level when calls and labels come in runs", () => {
+  let rejected = 0;
+  const sims = 100;
+  for (let s = 0; s < sims; s++) {
+    const rng = createRng(5000 + s);
+    let regime = 1, call = 1;
+    const y: number[] = [], p: number[] = [];
+    for (let i = 0; i < 500; i++) {
+      if (rng.next() < 0.1) regime = rng.next() < 0.5 ? 1 : 0;
+      if (rng.next() < 0.05) call = rng.next() < 0.5 ? 1 : 0;
+      y.push(rng.next() < 0.7 ? regime : 1 - regime);
+      p.push(call ? 0.6 : 0.4); // independent of the labels: no edge
+    }
+    if (pValueVsAlwaysUp(p, y, { seed: s, resamples: 200 }) < 0.05) rejected++;
+  }
+  assert.ok(rejected <= 7, `rejected ${rejected} of ${sims} true nulls at the 5% level`);
+});

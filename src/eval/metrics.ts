@@ -323,7 +323,11 @@ export function rocCurve(probs: ArrayLike<number>, labels: ArrayLike<number>): R
  * ```
  */
 export interface BootstrapOptions extends ScoreOptions {
-  /** Consecutive rows per block (default `ceil(n^(1/3))`). */
+  /**
+   * Consecutive rows per block. Default: the longer of `ceil(n^(1/3))` and 20
+   * rows (about a trading month), but at most `n / 5`, so there are at least
+   * five blocks.
+   */
   blockLength?: number;
   /** Bootstrap resamples (default 1000). */
   resamples?: number;
@@ -361,7 +365,12 @@ function resampleBlocks(n: number, blockLength: number, rng: Rng, out: Int32Arra
 }
 
 function resolveBlockLength(n: number, blockLength: number | undefined): number {
-  const length = blockLength ?? Math.ceil(Math.cbrt(n));
+  // Why not just n^(1/3): in a simulation with regime-persistent labels and a
+  // model whose calls come in runs (E[d] = 0), the test against always-up
+  // rejected 7% of 300 nulls at the 5% level with n^(1/3) ≈ 8-row blocks and
+  // 5.3% with 20-row blocks (McNemar: 12%).
+  const length = blockLength ??
+    Math.max(1, Math.min(Math.max(Math.ceil(Math.cbrt(n)), 20), Math.floor(n / 5)));
   if (!Number.isInteger(length) || length < 1) {
     throw new RangeError(`Expected blockLength to be a positive integer, found ${length}`);
   }
