@@ -77,6 +77,7 @@ export {
   formatBacktest,
   formatEvaluation,
   formatPValue,
+  formatWalkForward,
   HEADLINE_METRICS,
   lastBarFeatures,
   logisticBaseline,
@@ -90,6 +91,7 @@ export {
   runComparison,
   scoreProbabilities,
   summarizeEvaluation,
+  summarizeWalkForward,
   withIntervals,
   yesterdayUp,
 } from "./src/eval/mod.ts";
@@ -119,4 +121,5 @@ export type {
   SummaryOptions,
   Trade,
   TrainingEpoch,
+  WalkForwardSummary,
 } from "./src/eval/mod.ts";

@@ -4,7 +4,9 @@ import {
   evaluationReport,
   formatBacktest,
   formatEvaluation,
+  formatWalkForward,
   summarizeEvaluation,
+  summarizeWalkForward,
 } from "../src/eval/summary.ts";
 import { renderReport } from "../src/eval/report.ts";
 import { runBacktest } from "../src/eval/backtest.ts";
@@ -100,4 +102,30 @@ Deno.test("backtestReport draws one equity and drawdown point per bar and format
   const text = formatBacktest([["model", result.stats], ["buy-and-hold", result.buyAndHold.stats]]);
   assert.match(text.split("\n")[0], /model\s+buy-and-hold/);
   assert.ok(text.includes(result.stats.totalReturn.toFixed(4)));
+});
+
+Deno.test("walk-forward pooling scores every fold's rows together and lists each fold", () => {
+  const all = rows(300);
+  const slice = (a: number, b: number) => ({
+    probabilities: all.probabilities.slice(a, b),
+    labels: all.labels.slice(a, b),
+    refTimes: all.refTimes.slice(a, b),
+    previousUp: all.previousUp.slice(a, b),
+    logisticProbabilities: all.logisticProbabilities.slice(a, b),
+  });
+  const wf = summarizeWalkForward([slice(0, 100), slice(100, 220), slice(220, 300)], {
+    seed: 5,
+    resamples: 50,
+  });
+  const whole = summarizeEvaluation(all, { seed: 5, resamples: 50 });
+  assert.deepEqual(wf.pooled, whole);
+  assert.deepEqual(wf.folds.map((f) => f.rows), [100, 120, 80]);
+  const text = formatWalkForward(wf);
+  assert.match(text, /^fold\s+rows/);
+  assert.match(text.split("\n")[4], /^pooled\s+300\s/);
+  assert.ok(text.endsWith(`pooled: ${whole.verdict}`));
+  assert.throws(
+    () => summarizeWalkForward([slice(100, 200), slice(0, 100)]),
+    /Expected folds in time order without overlap, found fold 2 starting/,
+  );
 });

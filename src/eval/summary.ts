@@ -313,3 +313,95 @@ export function backtestReport(
     drawdown: result.drawdown,
   };
 }
+
+/**
+ * Walk-forward results: each fold's summary and the pooled summary of all
+ * test rows together (the figure a user should trust).
+ *
+ * @example
+ * ```ts
+ * const wf: WalkForwardSummary = summarizeWalkForward(folds, { seed: 42 });
+ * console.log(wf.pooled.verdict);
+ * ```
+ */
+export interface WalkForwardSummary {
+  /** One summary per fold, in time order. */
+  folds: EvaluationSummary[];
+  /** The summary of every fold's rows concatenated in time order. */
+  pooled: EvaluationSummary;
+}
+
+function concatRows(parts: readonly EvaluationRows[]): EvaluationRows {
+  const cat = (get: (r: EvaluationRows) => ArrayLike<number>): number[] =>
+    parts.flatMap((r) => Array.from(get(r)));
+  const withLogistic = parts.every((r) => r.logisticProbabilities);
+  return {
+    probabilities: cat((r) => r.probabilities),
+    labels: cat((r) => r.labels),
+    refTimes: parts.flatMap((r) => r.refTimes),
+    previousUp: cat((r) => r.previousUp),
+    logisticProbabilities: withLogistic ? cat((r) => r.logisticProbabilities!) : undefined,
+  };
+}
+
+/**
+ * Summarises walk-forward folds (each scored by a model trained only on
+ * earlier rows) one by one and pooled. Folds must not overlap in time.
+ *
+ * @example
+ * ```ts
+ * const wf = summarizeWalkForward([fold1Rows, fold2Rows], { seed: 42 });
+ * console.log(formatWalkForward(wf));
+ * ```
+ */
+export function summarizeWalkForward(
+  folds: readonly EvaluationRows[],
+  options: SummaryOptions = {},
+): WalkForwardSummary {
+  if (folds.length === 0) throw new RangeError("Expected at least one fold, found none");
+  for (let i = 1; i < folds.length; i++) {
+    const previousLast = folds[i - 1].refTimes[folds[i - 1].refTimes.length - 1];
+    if (!(folds[i].refTimes[0] > previousLast)) {
+      throw new RangeError(
+        `Expected folds in time order without overlap, found fold ${i + 1} starting ${
+          folds[i].refTimes[0]
+        } at or before ${previousLast}`,
+      );
+    }
+  }
+  return {
+    folds: folds.map((f) => summarizeEvaluation(f, options)),
+    pooled: summarizeEvaluation(concatRows(folds), options),
+  };
+}
+
+/**
+ * A table with one line per fold and a pooled line: rows, dates, accuracy
+ * beside always-up, AUC and the p-value against always-up; then the pooled
+ * verdict.
+ *
+ * @example
+ * ```ts
+ * console.log(formatWalkForward(summarizeWalkForward(folds, { seed: 42 })));
+ * ```
+ */
+export function formatWalkForward(summary: WalkForwardSummary): string {
+  const line = (name: string, s: EvaluationSummary): string[] => [
+    name,
+    String(s.rows),
+    s.first,
+    s.last,
+    num(s.metrics.accuracy),
+    num(s.baselines.alwaysUp.accuracy),
+    num(s.metrics.auc),
+    num(s.pValueVsAlwaysUp, 3),
+  ];
+  return [
+    textTable([
+      ["fold", "rows", "first", "last", "accuracy", "always-up", "auc", "p"],
+      ...summary.folds.map((s, i) => line(String(i + 1), s)),
+      line("pooled", summary.pooled),
+    ]),
+    `pooled: ${summary.pooled.verdict}`,
+  ].join("\n");
+}
