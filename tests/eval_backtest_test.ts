@@ -272,3 +272,14 @@ Deno.test("with adjClose the host trades adjusted prices, so a split is not a lo
   close(result.stats.totalReturn, bars[9].close / bars[1].open - 1);
   close(result.buyAndHold.stats.totalReturn, bars[9].close / bars[1].open - 1);
 });
+
+Deno.test("an ok signal with a probability outside [0, 1] stops the backtest with a clear error", async () => {
+  const bars = fixtureBars(5, 14);
+  await assert.rejects(
+    () =>
+      runBacktest(bars, scriptedPlugin((_, i) => ({ p: i === 2 ? NaN : 0.6 })), { symbol: "X" }),
+    new RegExp(
+      `Expected an ok signal's probabilityUp in \\[0, 1\\], found NaN for X at ${bars[2].time}`,
+    ),
+  );
+});

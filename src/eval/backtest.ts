@@ -218,6 +218,11 @@ function nextPosition(
 ): number {
   if (signal.status !== "ok") return 0;
   const p = signal.probabilityUp;
+  if (!(p >= 0 && p <= 1)) {
+    throw new RangeError(
+      `Expected an ok signal's probabilityUp in [0, 1], found ${p} for ${signal.symbol} at ${signal.time}`,
+    );
+  }
   if (p > threshold + hysteresis) return 1;
   if (p < threshold - hysteresis) return allowShort ? -1 : 0;
   return current;
@@ -293,7 +298,7 @@ export async function runBacktest(
   const equity: number[] = [];
   const trades: Trade[] = [];
   let position = 0;
-  let shares = 0; // signed shares per unit of equity at entry
+  let shares = 0; // signed shares held (equity starts at 1)
   let cash = 1;
   let turnover = 0;
   let entryEquity = 1;
