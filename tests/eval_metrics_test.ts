@@ -168,3 +168,10 @@ Deno.test("the test against always-up holds its 5% level when calls and labels c
   }
   assert.ok(rejected <= 7, `rejected ${rejected} of ${sims} true nulls at the 5% level`);
 });
+
+Deno.test("the bootstrap rejects a resample count that is not a positive integer", () => {
+  assert.throws(
+    () => withIntervals([0.4, 0.6], [0, 1], { resamples: 0 }),
+    /Expected resamples to be a positive integer, found 0/,
+  );
+});

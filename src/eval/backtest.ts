@@ -526,7 +526,7 @@ export async function runComparison(
     },
     predict: (): Promise<Signal> =>
       Promise.reject(new Error("Expected onBar calls only, found a predict call on the filter")),
-    dispose: (): void => inner.dispose() as void,
+    dispose: (): void | Promise<void> => inner.dispose(),
   };
   const filtered = await runBacktest(bars, filter, backtestOptions);
   return { rule, filtered };

@@ -377,6 +377,14 @@ function resolveBlockLength(n: number, blockLength: number | undefined): number 
   return Math.min(length, n);
 }
 
+function resolveResamples(resamples: number | undefined): number {
+  const count = resamples ?? 1000;
+  if (!Number.isInteger(count) || count < 1) {
+    throw new RangeError(`Expected resamples to be a positive integer, found ${count}`);
+  }
+  return count;
+}
+
 function quantile(sorted: number[], q: number): number {
   if (sorted.length === 0) return NaN;
   const h = (sorted.length - 1) * q;
@@ -406,7 +414,7 @@ export function withIntervals(
   const n = probs.length;
   const threshold = options.threshold ?? 0.5;
   const blockLength = resolveBlockLength(n, options.blockLength);
-  const resamples = options.resamples ?? 1000;
+  const resamples = resolveResamples(options.resamples);
   const rng = createRng(options.seed ?? 42);
   const point = headline(probs, labels, identity(n), threshold);
   const draws = Object.fromEntries(HEADLINE_METRICS.map((m) => [m, [] as number[]]));
@@ -458,7 +466,7 @@ export function pValueVsAlwaysUp(
   const n = probs.length;
   const threshold = options.threshold ?? 0.5;
   const blockLength = resolveBlockLength(n, options.blockLength);
-  const resamples = options.resamples ?? 1000;
+  const resamples = resolveResamples(options.resamples);
   const rng = createRng(options.seed ?? 42);
   const d = new Float64Array(n);
   let mean = 0;
