@@ -76,6 +76,79 @@ static inline float rec_act_grad(float s, int act) {
   return s * (1.0f - s);
 }
 
+/* Four-lane versions of the same formulas (same operations, so the same roundings). */
+
+#define SPLAT(v) wasm_f32x4_splat(v)
+
+static inline v128_t v_exp(v128_t x) {
+  x = wasm_f32x4_min(wasm_f32x4_max(x, SPLAT(-87.0f)), SPLAT(88.0f));
+  v128_t z = wasm_f32x4_floor(wasm_f32x4_add(wasm_f32x4_mul(SPLAT(1.44269504088896341f), x),
+                                             SPLAT(0.5f)));
+  x = wasm_f32x4_sub(x, wasm_f32x4_mul(z, SPLAT(0.693359375f)));
+  x = wasm_f32x4_sub(x, wasm_f32x4_mul(z, SPLAT(-2.12194440e-4f)));
+  v128_t xx = wasm_f32x4_mul(x, x);
+  v128_t y = wasm_f32x4_add(wasm_f32x4_mul(SPLAT(1.9875691500E-4f), x), SPLAT(1.3981999507E-3f));
+  y = wasm_f32x4_add(wasm_f32x4_mul(y, x), SPLAT(8.3334519073E-3f));
+  y = wasm_f32x4_add(wasm_f32x4_mul(y, x), SPLAT(4.1665795894E-2f));
+  y = wasm_f32x4_add(wasm_f32x4_mul(y, x), SPLAT(1.6666665459E-1f));
+  y = wasm_f32x4_add(wasm_f32x4_mul(y, x), SPLAT(5.0000001201E-1f));
+  y = wasm_f32x4_add(wasm_f32x4_add(wasm_f32x4_mul(y, xx), x), SPLAT(1.0f));
+  v128_t n = wasm_i32x4_trunc_sat_f32x4(z);
+  v128_t p2 = wasm_i32x4_shl(wasm_i32x4_add(n, wasm_i32x4_splat(127)), 23);
+  return wasm_f32x4_mul(y, p2);
+}
+
+static inline v128_t v_tanh(v128_t x) {
+  v128_t ax = wasm_f32x4_abs(x);
+  v128_t e = v_exp(wasm_f32x4_mul(SPLAT(2.0f), ax));
+  v128_t big = wasm_f32x4_sub(SPLAT(1.0f),
+                              wasm_f32x4_div(SPLAT(2.0f), wasm_f32x4_add(e, SPLAT(1.0f))));
+  big = wasm_v128_or(big, wasm_v128_and(x, wasm_i32x4_splat((int)0x80000000)));
+  v128_t z = wasm_f32x4_mul(x, x);
+  v128_t p = wasm_f32x4_add(wasm_f32x4_mul(SPLAT(-5.70498872745E-3f), z), SPLAT(2.06390887954E-2f));
+  p = wasm_f32x4_sub(wasm_f32x4_mul(p, z), SPLAT(5.37397155531E-2f));
+  p = wasm_f32x4_add(wasm_f32x4_mul(p, z), SPLAT(1.33314422036E-1f));
+  p = wasm_f32x4_sub(wasm_f32x4_mul(p, z), SPLAT(3.33332819422E-1f));
+  v128_t small = wasm_f32x4_add(wasm_f32x4_mul(wasm_f32x4_mul(p, z), x), x);
+  return wasm_v128_bitselect(big, small, wasm_f32x4_gt(ax, SPLAT(0.625f)));
+}
+
+static inline v128_t v_rec_act(v128_t x, int act) {
+  if (act == ACT_HARD_SIGMOID) {
+    v128_t y = wasm_f32x4_add(wasm_f32x4_mul(SPLAT(0.2f), x), SPLAT(0.5f));
+    return wasm_f32x4_min(wasm_f32x4_max(y, SPLAT(0.0f)), SPLAT(1.0f));
+  }
+  return wasm_f32x4_div(SPLAT(1.0f), wasm_f32x4_add(SPLAT(1.0f), v_exp(wasm_f32x4_neg(x))));
+}
+
+static inline v128_t v_rec_act_grad(v128_t s, int act) {
+  if (act == ACT_HARD_SIGMOID) {
+    v128_t inside = wasm_v128_and(wasm_f32x4_gt(s, SPLAT(0.0f)), wasm_f32x4_lt(s, SPLAT(1.0f)));
+    return wasm_v128_and(inside, SPLAT(0.2f));
+  }
+  return wasm_f32x4_mul(s, wasm_f32x4_sub(SPLAT(1.0f), s));
+}
+
+/* Loads / stores of n <= 4 lanes (the tail of a row whose length is not a multiple of 4). */
+static inline v128_t ld(const float *p, int n) {
+  if (n == 4) return wasm_v128_load(p);
+  float t[4] = {0, 0, 0, 0};
+  for (int i = 0; i < n; i++) t[i] = p[i];
+  return wasm_v128_load(t);
+}
+
+static inline void st(float *p, v128_t v, int n) {
+  if (n == 4) {
+    wasm_v128_store(p, v);
+    return;
+  }
+  float t[4];
+  wasm_v128_store(t, v);
+  for (int i = 0; i < n; i++) p[i] = t[i];
+}
+
+#define LANES(j, U) ((U) - (j) < 4 ? (U) - (j) : 4)
+
 /* ---------------------------------------------------------------- GEMM */
 
 /*
@@ -244,15 +317,17 @@ void lstm_forward(int B, int T, int I, int U, const float *x, const float *kerne
       float *hc = h + ((size_t)b * T + t) * U;
       float *cc = c + ((size_t)b * T + t) * U;
       const float *cp = t > 0 ? cc - U : 0;
-      for (int j = 0; j < U; j++) {
-        float gi = rec_act(g[j], act);
-        float gf = rec_act(g[U + j], act);
-        float gg = tanhf_(g[2 * U + j]);
-        float go = rec_act(g[3 * U + j], act);
-        float cv = gi * gg + (cp ? gf * cp[j] : 0.0f);
-        g[j] = gi; g[U + j] = gf; g[2 * U + j] = gg; g[3 * U + j] = go;
-        cc[j] = cv;
-        hc[j] = go * tanhf_(cv);
+      for (int j = 0; j < U; j += 4) {
+        int n = LANES(j, U);
+        v128_t gi = v_rec_act(ld(g + j, n), act);
+        v128_t gf = v_rec_act(ld(g + U + j, n), act);
+        v128_t gg = v_tanh(ld(g + 2 * U + j, n));
+        v128_t go = v_rec_act(ld(g + 3 * U + j, n), act);
+        v128_t cv = wasm_f32x4_mul(gi, gg);
+        if (cp) cv = wasm_f32x4_add(wasm_f32x4_mul(gf, ld(cp + j, n)), cv);
+        st(g + j, gi, n); st(g + U + j, gf, n); st(g + 2 * U + j, gg, n); st(g + 3 * U + j, go, n);
+        st(cc + j, cv, n);
+        st(hc + j, wasm_f32x4_mul(go, v_tanh(cv)), n);
       }
     }
   }
@@ -282,17 +357,24 @@ void lstm_backward(int B, int T, int I, int U, const float *x, const float *kern
       float *dhb = dh + (size_t)b * U, *dcb = dc + (size_t)b * U;
       const float *dout = seq ? dh_out + ((size_t)b * T + t) * U
                               : (t == T - 1 ? dh_out + (size_t)b * U : 0);
-      for (int j = 0; j < U; j++) {
-        float dhv = dhb[j] + (dout ? dout[j] : 0.0f);
-        float gi = g[j], gf = g[U + j], gg = g[2 * U + j], go = g[3 * U + j];
-        float tc = tanhf_(cc[j]);
-        float dcv = dcb[j] + dhv * go * (1.0f - tc * tc);
-        float cprev = cp ? cp[j] : 0.0f;
-        g[j] = dcv * gg * rec_act_grad(gi, act);
-        g[U + j] = dcv * cprev * rec_act_grad(gf, act);
-        g[2 * U + j] = dcv * gi * (1.0f - gg * gg);
-        g[3 * U + j] = dhv * tc * rec_act_grad(go, act);
-        dcb[j] = dcv * gf;
+      for (int j = 0; j < U; j += 4) {
+        int n = LANES(j, U);
+        v128_t dhv = ld(dhb + j, n);
+        if (dout) dhv = wasm_f32x4_add(dhv, ld(dout + j, n));
+        v128_t gi = ld(g + j, n), gf = ld(g + U + j, n), gg = ld(g + 2 * U + j, n);
+        v128_t go = ld(g + 3 * U + j, n);
+        v128_t tc = v_tanh(ld(cc + j, n));
+        v128_t one = SPLAT(1.0f);
+        v128_t dcv = wasm_f32x4_add(
+            ld(dcb + j, n),
+            wasm_f32x4_mul(wasm_f32x4_mul(dhv, go), wasm_f32x4_sub(one, wasm_f32x4_mul(tc, tc))));
+        v128_t cprev = cp ? ld(cp + j, n) : SPLAT(0.0f);
+        st(g + j, wasm_f32x4_mul(wasm_f32x4_mul(dcv, gg), v_rec_act_grad(gi, act)), n);
+        st(g + U + j, wasm_f32x4_mul(wasm_f32x4_mul(dcv, cprev), v_rec_act_grad(gf, act)), n);
+        st(g + 2 * U + j,
+           wasm_f32x4_mul(wasm_f32x4_mul(dcv, gi), wasm_f32x4_sub(one, wasm_f32x4_mul(gg, gg))), n);
+        st(g + 3 * U + j, wasm_f32x4_mul(wasm_f32x4_mul(dhv, tc), v_rec_act_grad(go, act)), n);
+        st(dcb + j, wasm_f32x4_mul(dcv, gf), n);
       }
     }
     if (t > 0) {

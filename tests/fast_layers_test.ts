@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
 import { fastBidirectional, FastGRU, FastLSTM, toFastLayer } from "../src/model/fast/layers.ts";
+import { cacheBytes } from "../src/model/fast/mod.ts";
 
 await tf.setBackend("cpu");
 
@@ -122,6 +123,7 @@ for (const kind of ["lstm", "gru"] as const) {
     console.log(`${kind} loss curves stock ${ls.map((v) => v.toFixed(5))} max abs diff ${err}`);
     assert.ok(ls[3] < ls[0], "expected the loss to fall");
     assert.ok(err < 1e-4, `loss curves differ by ${err}`);
+    assert.equal(cacheBytes(), 0, "every forward cache was consumed by its backward pass");
   });
 }
 

@@ -54,19 +54,31 @@ export function fastRnn(
   const recurrentActivation = options.recurrentActivation ?? "hardSigmoid";
   const forward = cell === "lstm" ? lstmForward : gruForward;
   const backward = cell === "lstm" ? lstmBackward : gruBackward;
-  const biasTensor = bias ?? tf.zeros([recurrentKernel.shape[1] as number]);
-  const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
-    const [xs, k, r, b] = args as tf.Tensor[];
-    const { output, cache } = forward(
+  const shape = returnSequences ? [batch, steps, units] : [batch, units];
+  const run = (
+    xs: tf.Tensor,
+    k: tf.Tensor,
+    r: tf.Tensor,
+    b: tf.Tensor | null,
+    keepCache: boolean,
+  ) =>
+    forward(
       {
         kernel: k.dataSync() as Float32Array,
         recurrentKernel: r.dataSync() as Float32Array,
-        bias: bias === null ? null : b.dataSync() as Float32Array,
+        bias: b === null ? null : b.dataSync() as Float32Array,
       },
       xs.dataSync() as Float32Array,
-      { batch, steps, inputDim, units, returnSequences, recurrentActivation },
+      { batch, steps, inputDim, units, returnSequences, recurrentActivation, keepCache },
     );
-    const shape = returnSequences ? [batch, steps, units] : [batch, units];
+  // Outside tf.grad/variableGrads/minimize nothing will ask for gradients: keep no cache.
+  if (tf.engine().state.gradientDepth === 0) {
+    return tf.tensor(run(x, kernel, recurrentKernel, bias, false).output, shape);
+  }
+  const biasTensor = bias ?? tf.zeros([recurrentKernel.shape[1] as number]);
+  const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const [xs, k, r, b] = args as tf.Tensor[];
+    const { output, cache } = run(xs, k, r, bias === null ? null : b, true);
     return {
       value: tf.tensor(output, shape),
       gradFunc: (dy: tf.Tensor): tf.Tensor[] => {

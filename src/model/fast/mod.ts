@@ -41,22 +41,18 @@ export interface RnnWeights {
   bias: Float32Array | null;
 }
 
-/** What a forward pass saves for its backward pass (host copies, owned by the caller). */
+/**
+ * What a forward pass saves for its backward pass. It lives in the kernels' memory (no copy):
+ * the backward pass frees it, or `disposeCache` when no backward pass will come (a cache that is
+ * only dropped is freed when it is garbage-collected).
+ */
 export interface RnnCache {
   /** Which kernel made it. */
-  cell: "lstm" | "gru";
+  readonly cell: "lstm" | "gru";
   /** The options of the forward call. */
-  options: Required<RnnOptions>;
-  /** The weights of the forward call. */
-  weights: RnnWeights;
-  /** The input sequence `[batch, steps, inputDim]`. */
-  x: Float32Array;
-  /** Hidden states `[batch, steps, units]`. */
-  h: Float32Array;
-  /** Activated gates `[batch, steps, G * units]`. */
-  gates: Float32Array;
-  /** LSTM: cell states; GRU: `r * hPrev`; both `[batch, steps, units]`. */
-  extra: Float32Array;
+  readonly options: Required<RnnOptions>;
+  /** Byte address of the cache block in the shared kernel instance; 0 once freed. */
+  ptr: number;
 }
 
 /** Result of a forward pass. */
@@ -112,50 +108,84 @@ export function kernelModule(): WebAssembly.Module {
 }
 
 /**
- * One instance of the kernels with its own linear memory and a bump allocator over it.
- * Allocations below a `mark()` survive `release()` to that mark, so an instance can hold
- * resident weights at the bottom and per-call scratch above them.
+ * One instance of the kernels with its own linear memory and a first-fit allocator over it
+ * (16-byte aligned blocks, freed blocks coalesced, memory grown on demand).
  *
  * @example
  * ```ts
  * const k = new KernelInstance();
  * const p = k.alloc(4);
  * k.f32(p, 4).set([1, 2, 3, 4]);
- * k.release(0);
+ * k.free(p);
  * ```
  */
 export class KernelInstance {
   /** The raw exports of the wasm instance. */
   readonly exports: KernelExports;
-  #base: number;
   #top: number;
+  readonly #used = new Map<number, number>();
+  /** Free blocks below `#top`, sorted by address. */
+  #free: { ptr: number; size: number }[] = [];
 
   constructor() {
     const instance = new WebAssembly.Instance(kernelModule(), {});
     this.exports = instance.exports as unknown as KernelExports;
-    this.#base = ((this.exports.__heap_base.value as number) + 15) & ~15;
-    this.#top = this.#base;
+    this.#top = ((this.exports.__heap_base.value as number) + 15) & ~15;
   }
 
-  /** Current allocation mark (pass to `release`). */
-  mark(): number {
-    return this.#top;
-  }
-
-  /** Frees everything allocated after `mark` (0 frees everything). */
-  release(mark: number): void {
-    this.#top = Math.max(this.#base, mark);
-  }
-
-  /** Allocates `n` f32 values (16-byte aligned, uninitialised); returns the byte address. */
+  /** Allocates `n` f32 values (uninitialised); returns the byte address. */
   alloc(n: number): number {
-    const ptr = this.#top;
-    this.#top += (n * 4 + 15) & ~15;
-    const mem = this.exports.memory;
-    if (this.#top > mem.buffer.byteLength) {
-      mem.grow(Math.ceil((this.#top - mem.buffer.byteLength) / 65536));
+    const size = Math.max(16, (n * 4 + 15) & ~15);
+    const i = this.#free.findIndex((b) => b.size >= size);
+    let ptr: number;
+    if (i >= 0) {
+      const block = this.#free[i];
+      ptr = block.ptr;
+      if (block.size === size) this.#free.splice(i, 1);
+      else this.#free[i] = { ptr: ptr + size, size: block.size - size };
+    } else {
+      ptr = this.#top;
+      this.#top += size;
+      const mem = this.exports.memory;
+      if (this.#top > mem.buffer.byteLength) {
+        mem.grow(Math.ceil((this.#top - mem.buffer.byteLength) / 65536));
+      }
     }
+    this.#used.set(ptr, size);
     return ptr;
+  }
+
+  /** Frees a block from `alloc`. */
+  free(ptr: number): void {
+    const size = this.#used.get(ptr);
+    if (size === undefined) throw new Error(`Expected an allocated block, found address ${ptr}`);
+    this.#used.delete(ptr);
+    let i = this.#free.findIndex((b) => b.ptr > ptr);
+    if (i < 0) i = this.#free.length;
+    this.#free.splice(i, 0, { ptr, size });
+    const next = this.#free[i + 1];
+    if (next && ptr + size === next.ptr) {
+      this.#free[i].size += next.size;
+      this.#free.splice(i + 1, 1);
+    }
+    const prev = this.#free[i - 1];
+    if (prev && prev.ptr + prev.size === ptr) {
+      prev.size += this.#free[i].size;
+      this.#free.splice(i, 1);
+      i--;
+    }
+    const last = this.#free[this.#free.length - 1];
+    if (last && last.ptr + last.size === this.#top) {
+      this.#top = last.ptr;
+      this.#free.pop();
+    }
+  }
+
+  /** Bytes currently allocated (for leak checks). */
+  allocatedBytes(): number {
+    let n = 0;
+    for (const size of this.#used.values()) n += size;
+    return n;
   }
 
   /** Allocates and fills with `data`; returns the byte address. */
@@ -181,6 +211,60 @@ let shared: KernelInstance | null = null;
 function sharedInstance(): KernelInstance {
   if (shared === null) shared = new KernelInstance();
   return shared;
+}
+
+/**
+ * Bytes the shared kernel instance holds for live caches (0 when every cache was consumed by a
+ * backward pass or disposed).
+ *
+ * @example
+ * ```ts
+ * console.log(cacheBytes()); // 0
+ * ```
+ */
+export function cacheBytes(): number {
+  return shared === null ? 0 : shared.allocatedBytes();
+}
+
+const orphans = new FinalizationRegistry<number>((ptr) => shared?.free(ptr));
+
+/**
+ * Frees a cache that no backward pass will consume; a no-op on a freed cache.
+ *
+ * @example
+ * ```ts
+ * const { cache } = lstmForward(weights, x, options);
+ * disposeCache(cache!);
+ * ```
+ */
+export function disposeCache(cache: RnnCache): void {
+  if (cache.ptr !== 0) {
+    orphans.unregister(cache);
+    sharedInstance().free(cache.ptr);
+    cache.ptr = 0;
+  }
+}
+
+/** Float offsets of the parts of a cache block. */
+function layout(cell: "lstm" | "gru", o: RnnOptions) {
+  const { batch: B, steps: T, inputDim: I, units: U } = o;
+  const g = cell === "lstm" ? 4 : 3;
+  const sizes = {
+    x: B * T * I,
+    kernel: I * g * U,
+    recurrent: U * g * U,
+    bias: g * U,
+    h: B * T * U,
+    extra: B * T * U,
+    gates: B * T * g * U,
+  };
+  const offsets: Record<keyof typeof sizes, number> = { ...sizes };
+  let total = 0;
+  for (const key of Object.keys(sizes) as (keyof typeof sizes)[]) {
+    offsets[key] = total;
+    total += (sizes[key] + 3) & ~3;
+  }
+  return { sizes, offsets, total, g };
 }
 
 /** Activation code understood by the C kernels. */
@@ -232,38 +316,35 @@ function forward(
   opts: RnnOptions,
 ): RnnForwardResult {
   const o = complete(opts);
-  const g = cell === "lstm" ? 4 : 3;
+  const { sizes, offsets, total, g } = layout(cell, o);
   checkSizes(cell.toUpperCase(), g, weights, x, o);
   const k = sharedInstance();
-  const mark = k.mark();
+  const ptr = k.alloc(total);
+  const at = (key: keyof typeof offsets): number => ptr + 4 * offsets[key];
   try {
     const { batch: B, steps: T, inputDim: I, units: U } = o;
-    const px = k.put(x);
-    const pk = k.put(weights.kernel);
-    const pr = k.put(weights.recurrentKernel);
-    const pb = weights.bias === null ? 0 : k.put(weights.bias);
-    const ph = k.alloc(B * T * U);
-    const pe = k.alloc(B * T * U);
-    const pg = k.alloc(B * T * g * U);
+    const mem = k.f32(ptr, total);
+    mem.set(x, offsets.x);
+    mem.set(weights.kernel, offsets.kernel);
+    mem.set(weights.recurrentKernel, offsets.recurrent);
+    if (weights.bias !== null) mem.set(weights.bias, offsets.bias);
+    const pb = weights.bias === null ? 0 : at("bias");
     const act = activationCode(o.recurrentActivation);
-    if (cell === "lstm") k.exports.lstm_forward(B, T, I, U, px, pk, pr, pb, act, ph, pe, pg);
-    else k.exports.gru_forward(B, T, I, U, px, pk, pr, pb, act, ph, pg, pe);
-    const h = k.read(ph, B * T * U);
-    const output = o.returnSequences ? h : lastStep(h, o);
-    const cache = o.keepCache
-      ? {
-        cell,
-        options: o,
-        weights,
-        x,
-        h,
-        gates: k.read(pg, B * T * g * U),
-        extra: k.read(pe, B * T * U),
-      }
-      : null;
+    const args = [B, T, I, U, at("x"), at("kernel"), at("recurrent"), pb, act] as const;
+    if (cell === "lstm") k.exports.lstm_forward(...args, at("h"), at("extra"), at("gates"));
+    else k.exports.gru_forward(...args, at("h"), at("gates"), at("extra"));
+    const h = k.f32(at("h"), sizes.h);
+    const output = o.returnSequences ? h.slice() : lastStep(h, o);
+    if (!o.keepCache) {
+      k.free(ptr);
+      return { output, cache: null };
+    }
+    const cache: RnnCache = { cell, options: o, ptr };
+    orphans.register(cache, ptr, cache);
     return { output, cache };
-  } finally {
-    k.release(mark);
+  } catch (e) {
+    k.free(ptr);
+    throw e;
   }
 }
 
@@ -350,82 +431,34 @@ export function gruBackward(cache: RnnCache, dOutput: Float32Array): RnnGradient
 }
 
 function backward(cache: RnnCache, dOutput: Float32Array): RnnGradients {
+  if (cache.ptr === 0) throw new Error("Expected a live cache, found one already used or disposed");
   const o = cache.options;
   const { batch: B, steps: T, inputDim: I, units: U } = o;
-  const g = cache.cell === "lstm" ? 4 : 3;
+  const { offsets, g } = layout(cache.cell, o);
   const expected = o.returnSequences ? B * T * U : B * U;
   if (dOutput.length !== expected) {
     throw new Error(`Expected dOutput of ${expected} values, found ${dOutput.length}`);
   }
   const k = sharedInstance();
-  const mark = k.mark();
+  const at = (key: keyof typeof offsets): number => cache.ptr + 4 * offsets[key];
+  const parts = [expected, B * T * I, I * g * U, U * g * U, g * U, g * U * U, g * U * I, B * U];
+  const sizes = parts.map((n) => (n + 3) & ~3);
+  const scratch = k.alloc(sizes.reduce((a, b) => a + b, 0) + 2 * sizes[7]);
   try {
-    const px = k.put(cache.x);
-    const pk = k.put(cache.weights.kernel);
-    const pr = k.put(cache.weights.recurrentKernel);
-    const ph = k.put(cache.h);
-    const pe = k.put(cache.extra);
-    const pg = k.put(cache.gates);
-    const pd = k.put(dOutput);
-    const pdx = k.alloc(B * T * I);
-    const pdk = k.alloc(I * g * U);
-    const pdr = k.alloc(U * g * U);
-    const pdb = k.alloc(g * U);
-    const prt = k.alloc(g * U * U);
-    const pkt = k.alloc(g * U * I);
-    const s1 = k.alloc(B * U), s2 = k.alloc(B * U), s3 = k.alloc(B * U);
+    const ptrs: number[] = [];
+    let p = scratch;
+    for (const n of [...sizes, sizes[7], sizes[7]]) {
+      ptrs.push(p);
+      p += 4 * n;
+    }
+    const [pd, pdx, pdk, pdr, pdb, prt, pkt, s1, s2, s3] = ptrs;
+    k.f32(pd, expected).set(dOutput);
     const act = activationCode(o.recurrentActivation);
     const seq = o.returnSequences ? 1 : 0;
-    if (cache.cell === "lstm") {
-      k.exports.lstm_backward(
-        B,
-        T,
-        I,
-        U,
-        px,
-        pk,
-        pr,
-        act,
-        ph,
-        pe,
-        pg,
-        pd,
-        seq,
-        pdx,
-        pdk,
-        pdr,
-        pdb,
-        prt,
-        pkt,
-        s1,
-        s2,
-      );
-    } else {
-      k.exports.gru_backward(
-        B,
-        T,
-        I,
-        U,
-        px,
-        pk,
-        pr,
-        act,
-        ph,
-        pg,
-        pe,
-        pd,
-        seq,
-        pdx,
-        pdk,
-        pdr,
-        pdb,
-        prt,
-        pkt,
-        s1,
-        s2,
-        s3,
-      );
-    }
+    const head = [B, T, I, U, at("x"), at("kernel"), at("recurrent"), act, at("h")] as const;
+    const tail = [pd, seq, pdx, pdk, pdr, pdb, prt, pkt, s1, s2] as const;
+    if (cache.cell === "lstm") k.exports.lstm_backward(...head, at("extra"), at("gates"), ...tail);
+    else k.exports.gru_backward(...head, at("gates"), at("extra"), ...tail, s3);
     return {
       dx: k.read(pdx, B * T * I),
       dKernel: k.read(pdk, I * g * U),
@@ -433,6 +466,7 @@ function backward(cache: RnnCache, dOutput: Float32Array): RnnGradients {
       dBias: k.read(pdb, g * U),
     };
   } finally {
-    k.release(mark);
+    k.free(scratch);
+    disposeCache(cache);
   }
 }

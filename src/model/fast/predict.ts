@@ -76,7 +76,8 @@ export class FastPredictor {
   readonly #layers: Resident[];
   readonly #steps: number;
   readonly #features: number;
-  readonly #mark: number;
+  /** Scratch blocks of the current `predict` call. */
+  #scratch: number[] = [];
 
   /** Copies the weights of `layers` into a new kernel instance; input is `[steps, features]`. */
   constructor(layers: LayerSpec[], inputShape: [number, number]) {
@@ -108,7 +109,6 @@ export class FastPredictor {
         });
       }
     }
-    this.#mark = k.mark();
   }
 
   /**
@@ -141,15 +141,32 @@ export class FastPredictor {
       );
     }
     const k = this.#k;
-    k.release(this.#mark);
-    let cur: Buffer = { ptr: k.put(x), steps: this.#steps, features: this.#features };
+    try {
+      return this.#run(x, batch);
+    } finally {
+      for (const p of this.#scratch) k.free(p);
+      this.#scratch = [];
+    }
+  }
+
+  #alloc(n: number): number {
+    const p = this.#k.alloc(n);
+    this.#scratch.push(p);
+    return p;
+  }
+
+  #run(x: Float32Array, batch: number): Float32Array {
+    const k = this.#k;
+    const input = this.#alloc(x.length);
+    k.f32(input, x.length).set(x);
+    let cur: Buffer = { ptr: input, steps: this.#steps, features: this.#features };
     for (const layer of this.#layers) {
       if (layer.type === "rnn") cur = this.#rnn(layer.rnn, cur, batch);
       else if (layer.type === "bidirectional") {
         cur = this.#bidirectional(layer.forward, layer.backward, cur, batch);
       } else {
         const rows = batch * Math.max(cur.steps, 1);
-        const out = k.alloc(rows * layer.units);
+        const out = this.#alloc(rows * layer.units);
         k.exports.dense_forward(
           rows,
           cur.features,
@@ -176,11 +193,11 @@ export class FastPredictor {
     }
     let x = input.ptr;
     if (spec.goBackwards) {
-      x = k.alloc(B * T * I);
+      x = this.#alloc(B * T * I);
       k.exports.reverse_time(B, T, I, input.ptr, x);
     }
-    const h = k.alloc(B * T * U), extra = k.alloc(B * T * U);
-    const gates = k.alloc(B * T * (spec.type === "lstm" ? 4 : 3) * U);
+    const h = this.#alloc(B * T * U), extra = this.#alloc(B * T * U);
+    const gates = this.#alloc(B * T * (spec.type === "lstm" ? 4 : 3) * U);
     const act = activationCode(spec.recurrentActivation);
     if (spec.type === "lstm") {
       k.exports.lstm_forward(B, T, I, U, x, r.kernel, r.recurrent, r.bias, act, h, extra, gates);
@@ -188,7 +205,7 @@ export class FastPredictor {
       k.exports.gru_forward(B, T, I, U, x, r.kernel, r.recurrent, r.bias, act, h, gates, extra);
     }
     if (spec.returnSequences) return { ptr: h, steps: T, features: U };
-    const last = k.alloc(B * U);
+    const last = this.#alloc(B * U);
     const view = k.f32(0, k.exports.memory.buffer.byteLength / 4);
     for (let b = 0; b < B; b++) {
       const from = h / 4 + (b * T + T - 1) * U;
@@ -203,12 +220,12 @@ export class FastPredictor {
     const yf = this.#rnn(f, input, batch);
     let yb = this.#rnn(b, input, batch);
     if (yb.steps > 0) {
-      const rev = k.alloc(batch * yb.steps * yb.features);
+      const rev = this.#alloc(batch * yb.steps * yb.features);
       k.exports.reverse_time(batch, yb.steps, yb.features, yb.ptr, rev);
       yb = { ...yb, ptr: rev };
     }
     const rows = batch * Math.max(yf.steps, 1);
-    const out = k.alloc(rows * (yf.features + yb.features));
+    const out = this.#alloc(rows * (yf.features + yb.features));
     k.exports.concat_features(rows, yf.features, yb.features, yf.ptr, yb.ptr, out);
     return { ptr: out, steps: yf.steps, features: yf.features + yb.features };
   }
