@@ -123,3 +123,12 @@ export type {
   TrainingEpoch,
   WalkForwardSummary,
 } from "./src/eval/mod.ts";
+export {
+  populationStability,
+  PSI_SIGNIFICANT,
+  PSI_STABLE,
+  readReference,
+  REFERENCE_FILE,
+  referenceProfile,
+} from "./src/eval/drift.ts";
+export type { BinnedDistribution, ReferenceProfile, StabilityReport } from "./src/eval/drift.ts";
