@@ -8,7 +8,9 @@
  * on the tfjs backend, fast layers on the tfjs backend, and FastPredictor (no tfjs).
  *
  *   deno run --allow-read --allow-env --allow-sys bench/fast_rnn.ts [--backend wasm|cpu]
- *     [--epochs 3] [--calls 300] [--skip-stock]
+ *     [--epochs 3] [--calls 300] [--skip-stock] [--second-core]
+ *
+ * `--second-core` adds a run of the fast layers with each batch split across a worker.
  *
  * @module
  */
@@ -16,6 +18,7 @@ import * as tf from "@tensorflow/tfjs";
 import { setWasmPaths } from "@tensorflow/tfjs-backend-wasm";
 import { FastLSTM } from "../src/model/fast/layers.ts";
 import { FastPredictor } from "../src/model/fast/predict.ts";
+import { startSecondCore, stopSecondCore } from "../src/model/fast/parallel.ts";
 
 const args = Deno.args;
 const flag = (name: string, fallback: string): string => {
@@ -26,6 +29,7 @@ const backend = flag("backend", "wasm");
 const epochs = Number(flag("epochs", "3"));
 const calls = Number(flag("calls", "300"));
 const skipStock = args.includes("--skip-stock");
+const secondCore = args.includes("--second-core");
 
 if (backend === "wasm") {
   const file = "tfjs-backend-wasm-simd.wasm";
@@ -146,4 +150,16 @@ for (const fast of skipStock ? [true] : [false, true]) {
         `batch 256: ${perS.toFixed(0)} sequences/s`,
     );
   }
+}
+
+if (secondCore) {
+  await startSecondCore();
+  const model = seedModel(true);
+  const times = await epochTimes(model);
+  console.log(
+    `fast layers, batch split with a worker: epoch s median ${median(times).toFixed(3)} (${
+      fmt(times)
+    })`,
+  );
+  stopSecondCore();
 }

@@ -76,14 +76,18 @@ static inline float rec_act_grad(float s, int act) {
   return s * (1.0f - s);
 }
 
-/* Four-lane versions of the same formulas (same operations, so the same roundings). */
+/* Four-lane versions of the same formulas (exp rounds the exponent to nearest, not floor(+0.5);
+ * both are exact range reductions, so results agree to float precision). */
 
 #define SPLAT(v) wasm_f32x4_splat(v)
 
 static inline v128_t v_exp(v128_t x) {
+  /* Round-to-nearest through the 1.5 * 2^23 trick: the integer lands in the low mantissa bits,
+   * which also gives 2^n without a float-to-int conversion. */
+  const v128_t magic = SPLAT(12582912.0f);
   x = wasm_f32x4_min(wasm_f32x4_max(x, SPLAT(-87.0f)), SPLAT(88.0f));
-  v128_t z = wasm_f32x4_floor(wasm_f32x4_add(wasm_f32x4_mul(SPLAT(1.44269504088896341f), x),
-                                             SPLAT(0.5f)));
+  v128_t t = wasm_f32x4_add(wasm_f32x4_mul(SPLAT(1.44269504088896341f), x), magic);
+  v128_t z = wasm_f32x4_sub(t, magic);
   x = wasm_f32x4_sub(x, wasm_f32x4_mul(z, SPLAT(0.693359375f)));
   x = wasm_f32x4_sub(x, wasm_f32x4_mul(z, SPLAT(-2.12194440e-4f)));
   v128_t xx = wasm_f32x4_mul(x, x);
@@ -93,8 +97,7 @@ static inline v128_t v_exp(v128_t x) {
   y = wasm_f32x4_add(wasm_f32x4_mul(y, x), SPLAT(1.6666665459E-1f));
   y = wasm_f32x4_add(wasm_f32x4_mul(y, x), SPLAT(5.0000001201E-1f));
   y = wasm_f32x4_add(wasm_f32x4_add(wasm_f32x4_mul(y, xx), x), SPLAT(1.0f));
-  v128_t n = wasm_i32x4_trunc_sat_f32x4(z);
-  v128_t p2 = wasm_i32x4_shl(wasm_i32x4_add(n, wasm_i32x4_splat(127)), 23);
+  v128_t p2 = wasm_i32x4_shl(wasm_i32x4_add(t, wasm_i32x4_splat(127 - 0x4B400000)), 23);
   return wasm_f32x4_mul(y, p2);
 }
 

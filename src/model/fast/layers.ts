@@ -9,13 +9,8 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
-import {
-  gruBackward,
-  gruForward,
-  lstmBackward,
-  lstmForward,
-  type RecurrentActivation,
-} from "./mod.ts";
+import type { RecurrentActivation } from "./mod.ts";
+import { splitBackward, splitForward } from "./parallel.ts";
 
 /** Options of `fastRnn`. */
 export interface FastRnnOptions {
@@ -30,7 +25,8 @@ export interface FastRnnOptions {
 /**
  * A whole LSTM/GRU layer as one differentiable tfjs op: the forward pass and the backward pass
  * (through `tf.customGrad`) each run one fused wasm kernel on host copies of the tensors.
- * Works on every tfjs backend (the tensors are read with `dataSync`).
+ * Works on every tfjs backend (the tensors are read with `dataSync`); splits the batch with a
+ * worker after `startSecondCore()`.
  *
  * @example
  * ```ts
@@ -52,8 +48,6 @@ export function fastRnn(
   const units = recurrentKernel.shape[0];
   const { cell, returnSequences } = options;
   const recurrentActivation = options.recurrentActivation ?? "hardSigmoid";
-  const forward = cell === "lstm" ? lstmForward : gruForward;
-  const backward = cell === "lstm" ? lstmBackward : gruBackward;
   const shape = returnSequences ? [batch, steps, units] : [batch, units];
   const run = (
     xs: tf.Tensor,
@@ -62,7 +56,8 @@ export function fastRnn(
     b: tf.Tensor | null,
     keepCache: boolean,
   ) =>
-    forward(
+    splitForward(
+      cell,
       {
         kernel: k.dataSync() as Float32Array,
         recurrentKernel: r.dataSync() as Float32Array,
@@ -82,7 +77,7 @@ export function fastRnn(
     return {
       value: tf.tensor(output, shape),
       gradFunc: (dy: tf.Tensor): tf.Tensor[] => {
-        const g = backward(cache!, dy.dataSync() as Float32Array);
+        const g = splitBackward(cache!, dy.dataSync() as Float32Array);
         return [
           tf.tensor(g.dx, xs.shape),
           tf.tensor(g.dKernel, k.shape),

@@ -1,0 +1,220 @@
+/**
+ * Splitting a batch across the main thread and one worker (the machine's second core): each
+ * fused forward/backward call runs the first half of the batch here and the second half in the
+ * worker at the same time; the main thread waits with `Atomics.wait`, so the API stays
+ * synchronous. Off until `startSecondCore()`.
+ *
+ * @module
+ */
+import {
+  disposeCache,
+  gruBackward,
+  gruForward,
+  lstmBackward,
+  lstmForward,
+  type RnnCache,
+  type RnnForwardResult,
+  type RnnGradients,
+  type RnnOptions,
+  type RnnWeights,
+} from "./mod.ts";
+import type { WorkerRequest } from "./worker.ts";
+
+/** Smallest batch worth splitting. */
+const MIN_SPLIT = 8;
+const TIMEOUT_MS = 60_000;
+
+let worker: Worker | null = null;
+let nextId = 1;
+const control = new SharedArrayBuffer(4);
+let result = new SharedArrayBuffer(1 << 20);
+
+/** A cache whose batch is split between this thread and the worker. */
+export interface SplitCache {
+  /** The main thread's share. */
+  local: RnnCache;
+  /** Id of the worker's share. */
+  id: number;
+  /** Sequences in the worker's share. */
+  remoteBatch: number;
+}
+
+const orphans = new FinalizationRegistry<number>((id) =>
+  worker?.postMessage({ op: "dispose", id })
+);
+
+/**
+ * Starts the worker that takes half of every batch of at least 8 sequences.
+ *
+ * @example
+ * ```ts
+ * await startSecondCore();
+ * // ... train with FastLSTM layers ...
+ * stopSecondCore();
+ * ```
+ */
+export async function startSecondCore(): Promise<void> {
+  if (worker !== null) return;
+  const w = new Worker(new URL("./worker.ts", import.meta.url).href, { type: "module" });
+  worker = w;
+  // One round trip so that the worker's module graph and kernels are loaded before use.
+  const probe: WorkerRequest = {
+    op: "forward",
+    id: 0,
+    cell: "lstm",
+    weights: { kernel: new Float32Array(4), recurrentKernel: new Float32Array(4), bias: null },
+    x: new Float32Array(1),
+    options: { batch: 1, steps: 1, inputDim: 1, units: 1, returnSequences: true, keepCache: false },
+    control,
+    result,
+  };
+  const c = new Int32Array(control);
+  Atomics.store(c, 0, 1);
+  w.postMessage(probe);
+  const wait = Atomics.waitAsync(c, 0, 1, TIMEOUT_MS);
+  if (wait.async) await wait.value;
+  if (Atomics.load(c, 0) !== 2) {
+    throw new Error("Expected the kernel worker to start, found no answer");
+  }
+}
+
+/**
+ * Stops the worker; later calls run on this thread only.
+ *
+ * @example
+ * ```ts
+ * stopSecondCore();
+ * ```
+ */
+export function stopSecondCore(): void {
+  worker?.terminate();
+  worker = null;
+}
+
+function post(message: WorkerRequest, resultFloats: number): void {
+  if (result.byteLength < resultFloats * 4) result = new SharedArrayBuffer(resultFloats * 8);
+  (message as { result: SharedArrayBuffer }).result = result;
+  Atomics.store(new Int32Array(control), 0, 1);
+  worker!.postMessage(message);
+}
+
+function collect(): Float32Array {
+  const c = new Int32Array(control);
+  const deadline = performance.now() + TIMEOUT_MS;
+  while (Atomics.load(c, 0) === 1) {
+    if (performance.now() > deadline) {
+      throw new Error("Expected the kernel worker to answer, found a timeout");
+    }
+    Atomics.wait(c, 0, 1, 100);
+  }
+  if (Atomics.load(c, 0) !== 2) {
+    throw new Error("Expected the kernel worker to succeed, found an error");
+  }
+  return new Float32Array(result);
+}
+
+/**
+ * Forward pass of a fused LSTM/GRU over a batch, split with the worker when it runs and the
+ * batch is large enough. The cache goes to `splitBackward`.
+ *
+ * @example
+ * ```ts
+ * const { output, cache } = splitForward("lstm", weights, x, options);
+ * const grads = splitBackward(cache!, dOutput);
+ * ```
+ */
+export function splitForward(
+  cell: "lstm" | "gru",
+  weights: RnnWeights,
+  x: Float32Array,
+  options: RnnOptions,
+): { output: Float32Array; cache: RnnCache | SplitCache | null } {
+  const run = cell === "lstm" ? lstmForward : gruForward;
+  if (worker === null || options.batch < MIN_SPLIT) return run(weights, x, options);
+  const { batch, steps, inputDim, units } = options;
+  const mine = Math.ceil(batch / 2), theirs = batch - mine;
+  const cut = mine * steps * inputDim;
+  const id = nextId++;
+  const perSeq = options.returnSequences ? steps * units : units;
+  const keep = options.keepCache ?? true;
+  post({
+    op: "forward",
+    id,
+    cell,
+    weights,
+    x: x.slice(cut),
+    options: { ...options, batch: theirs },
+    control,
+    result,
+  }, theirs * perSeq);
+  let local: RnnForwardResult;
+  try {
+    local = run(weights, x.subarray(0, cut), { ...options, batch: mine });
+  } finally {
+    collect();
+  }
+  const output = new Float32Array(batch * perSeq);
+  output.set(local.output);
+  output.set(new Float32Array(result, 0, theirs * perSeq), mine * perSeq);
+  if (!keep || local.cache === null) return { output, cache: null };
+  const cache: SplitCache = { local: local.cache, id, remoteBatch: theirs };
+  orphans.register(cache, id, cache);
+  return { output, cache };
+}
+
+/**
+ * Backward pass for a cache from `splitForward` (split or not).
+ *
+ * @example
+ * ```ts
+ * const grads = splitBackward(cache, dOutput);
+ * console.log(grads.dKernel.length);
+ * ```
+ */
+export function splitBackward(cache: RnnCache | SplitCache, dOutput: Float32Array): RnnGradients {
+  if (!("local" in cache)) {
+    return (cache.cell === "lstm" ? lstmBackward : gruBackward)(cache, dOutput);
+  }
+  orphans.unregister(cache);
+  const o = cache.local.options;
+  const mine = o.batch, theirs = cache.remoteBatch;
+  const perSeq = o.returnSequences ? o.steps * o.units : o.units;
+  const g = cache.local.cell === "lstm" ? 4 : 3;
+  const sizes = [
+    theirs * o.steps * o.inputDim,
+    o.inputDim * g * o.units,
+    o.units * g * o.units,
+    g * o.units,
+  ];
+  if (worker === null) {
+    disposeCache(cache.local);
+    throw new Error("Expected the kernel worker that holds this cache, found it stopped");
+  }
+  post(
+    { op: "backward", id: cache.id, dOutput: dOutput.slice(mine * perSeq), control, result },
+    sizes.reduce((a, b) => a + b, 0),
+  );
+  let local: RnnGradients;
+  try {
+    local = (cache.local.cell === "lstm" ? lstmBackward : gruBackward)(
+      cache.local,
+      dOutput.subarray(0, mine * perSeq),
+    );
+  } finally {
+    collect();
+  }
+  const remote = new Float32Array(result);
+  const dx = new Float32Array(local.dx.length + sizes[0]);
+  dx.set(local.dx);
+  dx.set(remote.subarray(0, sizes[0]), local.dx.length);
+  let at = sizes[0];
+  const add = (mineG: Float32Array, n: number): Float32Array => {
+    for (let i = 0; i < n; i++) mineG[i] += remote[at + i];
+    at += n;
+    return mineG;
+  };
+  const dKernel = add(local.dKernel, sizes[1]);
+  const dRecurrent = add(local.dRecurrent, sizes[2]);
+  const dBias = add(local.dBias, sizes[3]);
+  return { dx, dKernel, dRecurrent, dBias };
+}
