@@ -101,19 +101,28 @@ static inline v128_t v_exp(v128_t x) {
   return wasm_f32x4_mul(y, p2);
 }
 
-static inline v128_t v_tanh(v128_t x) {
-  v128_t ax = wasm_f32x4_abs(x);
-  v128_t e = v_exp(wasm_f32x4_mul(SPLAT(2.0f), ax));
-  v128_t big = wasm_f32x4_sub(SPLAT(1.0f),
-                              wasm_f32x4_div(SPLAT(2.0f), wasm_f32x4_add(e, SPLAT(1.0f))));
-  big = wasm_v128_or(big, wasm_v128_and(x, wasm_i32x4_splat((int)0x80000000)));
-  v128_t z = wasm_f32x4_mul(x, x);
-  v128_t p = wasm_f32x4_add(wasm_f32x4_mul(SPLAT(-5.70498872745E-3f), z), SPLAT(2.06390887954E-2f));
-  p = wasm_f32x4_sub(wasm_f32x4_mul(p, z), SPLAT(5.37397155531E-2f));
-  p = wasm_f32x4_add(wasm_f32x4_mul(p, z), SPLAT(1.33314422036E-1f));
-  p = wasm_f32x4_sub(wasm_f32x4_mul(p, z), SPLAT(3.33332819422E-1f));
-  v128_t small = wasm_f32x4_add(wasm_f32x4_mul(wasm_f32x4_mul(p, z), x), x);
-  return wasm_v128_bitselect(big, small, wasm_f32x4_gt(ax, SPLAT(0.625f)));
+/*
+ * tanh as a 13/6 rational function on [-7.905, 7.905] (the coefficients of Eigen's
+ * generic_fast_tanh_float): max error 3.3e-7 against tanh, half the operations of exp + divide.
+ */
+static inline v128_t v_tanh(v128_t a) {
+  v128_t x = wasm_f32x4_min(wasm_f32x4_max(a, SPLAT(-7.90531110763549805f)),
+                            SPLAT(7.90531110763549805f));
+  v128_t x2 = wasm_f32x4_mul(x, x);
+  v128_t p = wasm_f32x4_add(wasm_f32x4_mul(x2, SPLAT(-2.76076847742355e-16f)),
+                            SPLAT(2.00018790482477e-13f));
+  p = wasm_f32x4_add(wasm_f32x4_mul(x2, p), SPLAT(-8.60467152213735e-11f));
+  p = wasm_f32x4_add(wasm_f32x4_mul(x2, p), SPLAT(5.12229709037114e-08f));
+  p = wasm_f32x4_add(wasm_f32x4_mul(x2, p), SPLAT(1.48572235717979e-05f));
+  p = wasm_f32x4_add(wasm_f32x4_mul(x2, p), SPLAT(6.37261928875436e-04f));
+  p = wasm_f32x4_add(wasm_f32x4_mul(x2, p), SPLAT(4.89352455891786e-03f));
+  p = wasm_f32x4_mul(x, p);
+  v128_t q = wasm_f32x4_add(wasm_f32x4_mul(x2, SPLAT(1.19825839466702e-06f)),
+                            SPLAT(1.18534705686654e-04f));
+  q = wasm_f32x4_add(wasm_f32x4_mul(x2, q), SPLAT(2.26843463243900e-03f));
+  q = wasm_f32x4_add(wasm_f32x4_mul(x2, q), SPLAT(4.89352518554385e-03f));
+  v128_t tiny = wasm_f32x4_lt(wasm_f32x4_abs(a), SPLAT(0.0004f));
+  return wasm_v128_bitselect(x, wasm_f32x4_div(p, q), tiny);
 }
 
 static inline v128_t v_rec_act(v128_t x, int act) {
