@@ -85,7 +85,7 @@ static inline v128_t v_exp(v128_t x) {
   /* Round-to-nearest through the 1.5 * 2^23 trick: the integer lands in the low mantissa bits,
    * which also gives 2^n without a float-to-int conversion. */
   const v128_t magic = SPLAT(12582912.0f);
-  x = wasm_f32x4_min(wasm_f32x4_max(x, SPLAT(-87.0f)), SPLAT(88.0f));
+  x = wasm_f32x4_pmin(wasm_f32x4_pmax(x, SPLAT(-87.0f)), SPLAT(88.0f));
   v128_t t = wasm_f32x4_add(wasm_f32x4_mul(SPLAT(1.44269504088896341f), x), magic);
   v128_t z = wasm_f32x4_sub(t, magic);
   x = wasm_f32x4_sub(x, wasm_f32x4_mul(z, SPLAT(0.693359375f)));
@@ -106,7 +106,7 @@ static inline v128_t v_exp(v128_t x) {
  * generic_fast_tanh_float): max error 3.3e-7 against tanh, half the operations of exp + divide.
  */
 static inline v128_t v_tanh(v128_t a) {
-  v128_t x = wasm_f32x4_min(wasm_f32x4_max(a, SPLAT(-7.90531110763549805f)),
+  v128_t x = wasm_f32x4_pmin(wasm_f32x4_pmax(a, SPLAT(-7.90531110763549805f)),
                             SPLAT(7.90531110763549805f));
   v128_t x2 = wasm_f32x4_mul(x, x);
   v128_t p = wasm_f32x4_add(wasm_f32x4_mul(x2, SPLAT(-2.76076847742355e-16f)),
@@ -128,7 +128,7 @@ static inline v128_t v_tanh(v128_t a) {
 static inline v128_t v_rec_act(v128_t x, int act) {
   if (act == ACT_HARD_SIGMOID) {
     v128_t y = wasm_f32x4_add(wasm_f32x4_mul(SPLAT(0.2f), x), SPLAT(0.5f));
-    return wasm_f32x4_min(wasm_f32x4_max(y, SPLAT(0.0f)), SPLAT(1.0f));
+    return wasm_f32x4_pmin(wasm_f32x4_pmax(y, SPLAT(0.0f)), SPLAT(1.0f));
   }
   return wasm_f32x4_div(SPLAT(1.0f), wasm_f32x4_add(SPLAT(1.0f), v_exp(wasm_f32x4_neg(x))));
 }
@@ -308,14 +308,14 @@ static void zero(size_t n, float *p) {
 /* ---------------------------------------------------------------- LSTM */
 
 /*
- * Forward over a whole sequence. x [B, T, I]; outputs h [B, T, U] and c [B, T, U] (all steps)
- * and gates [B, T, 4U] holding the activated i, f, g (=tanh candidate), o, which is what
- * lstm_backward needs.
+ * Forward over a whole sequence. x [B, T, I]; outputs h [B, T, U], c [B, T, U] and tc = tanh(c)
+ * [B, T, U] (all steps) and gates [B, T, 4U] holding the activated i, f, g (=tanh candidate), o,
+ * which is what lstm_backward needs.
  */
 __attribute__((export_name("lstm_forward")))
 void lstm_forward(int B, int T, int I, int U, const float *x, const float *kernel,
                   const float *rkernel, const float *bias, int act, float *h, float *c,
-                  float *gates) {
+                  float *gates, float *tc) {
   const int G = 4 * U;
   fill_bias(B * T, G, bias, gates);
   gemm(B * T, G, I, x, I, 1, kernel, G, gates, G, 1);
@@ -328,6 +328,7 @@ void lstm_forward(int B, int T, int I, int U, const float *x, const float *kerne
       float *g = gates + ((size_t)b * T + t) * G;
       float *hc = h + ((size_t)b * T + t) * U;
       float *cc = c + ((size_t)b * T + t) * U;
+      float *tcc = tc + ((size_t)b * T + t) * U;
       const float *cp = t > 0 ? cc - U : 0;
       for (int j = 0; j < U; j += 4) {
         int n = LANES(j, U);
@@ -339,7 +340,9 @@ void lstm_forward(int B, int T, int I, int U, const float *x, const float *kerne
         if (cp) cv = wasm_f32x4_add(wasm_f32x4_mul(gf, ld(cp + j, n)), cv);
         st(g + j, gi, n); st(g + U + j, gf, n); st(g + 2 * U + j, gg, n); st(g + 3 * U + j, go, n);
         st(cc + j, cv, n);
-        st(hc + j, wasm_f32x4_mul(go, v_tanh(cv)), n);
+        v128_t tcv = v_tanh(cv);
+        st(tcc + j, tcv, n);
+        st(hc + j, wasm_f32x4_mul(go, tcv), n);
       }
     }
   }
@@ -353,9 +356,9 @@ void lstm_forward(int B, int T, int I, int U, const float *x, const float *kerne
  */
 __attribute__((export_name("lstm_backward")))
 void lstm_backward(int B, int T, int I, int U, const float *x, const float *kernel,
-                   const float *rkernel, int act, const float *h, const float *c, float *gates,
-                   const float *dh_out, int seq, float *dx, float *dk, float *dr, float *db,
-                   float *rt, float *kt, float *dh, float *dc) {
+                   const float *rkernel, int act, const float *h, const float *c,
+                   const float *tc, float *gates, const float *dh_out, int seq, float *dx,
+                   float *dk, float *dr, float *db, float *rt, float *kt, float *dh, float *dc) {
   const int G = 4 * U;
   transpose(U, G, rkernel, rt);
   transpose(I, G, kernel, kt);
@@ -375,17 +378,17 @@ void lstm_backward(int B, int T, int I, int U, const float *x, const float *kern
         if (dout) dhv = wasm_f32x4_add(dhv, ld(dout + j, n));
         v128_t gi = ld(g + j, n), gf = ld(g + U + j, n), gg = ld(g + 2 * U + j, n);
         v128_t go = ld(g + 3 * U + j, n);
-        v128_t tc = v_tanh(ld(cc + j, n));
+        v128_t tcv = ld(tc + ((size_t)b * T + t) * U + j, n);
         v128_t one = SPLAT(1.0f);
         v128_t dcv = wasm_f32x4_add(
             ld(dcb + j, n),
-            wasm_f32x4_mul(wasm_f32x4_mul(dhv, go), wasm_f32x4_sub(one, wasm_f32x4_mul(tc, tc))));
+            wasm_f32x4_mul(wasm_f32x4_mul(dhv, go), wasm_f32x4_sub(one, wasm_f32x4_mul(tcv, tcv))));
         v128_t cprev = cp ? ld(cp + j, n) : SPLAT(0.0f);
         st(g + j, wasm_f32x4_mul(wasm_f32x4_mul(dcv, gg), v_rec_act_grad(gi, act)), n);
         st(g + U + j, wasm_f32x4_mul(wasm_f32x4_mul(dcv, cprev), v_rec_act_grad(gf, act)), n);
         st(g + 2 * U + j,
            wasm_f32x4_mul(wasm_f32x4_mul(dcv, gi), wasm_f32x4_sub(one, wasm_f32x4_mul(gg, gg))), n);
-        st(g + 3 * U + j, wasm_f32x4_mul(wasm_f32x4_mul(dhv, tc), v_rec_act_grad(go, act)), n);
+        st(g + 3 * U + j, wasm_f32x4_mul(wasm_f32x4_mul(dhv, tcv), v_rec_act_grad(go, act)), n);
         st(dcb + j, wasm_f32x4_mul(dcv, gf), n);
       }
     }

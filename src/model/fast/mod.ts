@@ -257,6 +257,8 @@ function layout(cell: "lstm" | "gru", o: RnnOptions) {
     h: B * T * U,
     extra: B * T * U,
     gates: B * T * g * U,
+    /** LSTM only: tanh of the cell states. */
+    tanhC: cell === "lstm" ? B * T * U : 0,
   };
   const offsets: Record<keyof typeof sizes, number> = { ...sizes };
   let total = 0;
@@ -331,8 +333,9 @@ function forward(
     const pb = weights.bias === null ? 0 : at("bias");
     const act = activationCode(o.recurrentActivation);
     const args = [B, T, I, U, at("x"), at("kernel"), at("recurrent"), pb, act] as const;
-    if (cell === "lstm") k.exports.lstm_forward(...args, at("h"), at("extra"), at("gates"));
-    else k.exports.gru_forward(...args, at("h"), at("gates"), at("extra"));
+    if (cell === "lstm") {
+      k.exports.lstm_forward(...args, at("h"), at("extra"), at("gates"), at("tanhC"));
+    } else k.exports.gru_forward(...args, at("h"), at("gates"), at("extra"));
     const h = k.f32(at("h"), sizes.h);
     const output = o.returnSequences ? h.slice() : lastStep(h, o);
     if (!o.keepCache) {
@@ -457,8 +460,9 @@ function backward(cache: RnnCache, dOutput: Float32Array): RnnGradients {
     const seq = o.returnSequences ? 1 : 0;
     const head = [B, T, I, U, at("x"), at("kernel"), at("recurrent"), act, at("h")] as const;
     const tail = [pd, seq, pdx, pdk, pdr, pdb, prt, pkt, s1, s2] as const;
-    if (cache.cell === "lstm") k.exports.lstm_backward(...head, at("extra"), at("gates"), ...tail);
-    else k.exports.gru_backward(...head, at("gates"), at("extra"), ...tail, s3);
+    if (cache.cell === "lstm") {
+      k.exports.lstm_backward(...head, at("extra"), at("tanhC"), at("gates"), ...tail);
+    } else k.exports.gru_backward(...head, at("gates"), at("extra"), ...tail, s3);
     return {
       dx: k.read(pdx, B * T * I),
       dKernel: k.read(pdk, I * g * U),

@@ -200,7 +200,22 @@ export class FastPredictor {
     const gates = this.#alloc(B * T * (spec.type === "lstm" ? 4 : 3) * U);
     const act = activationCode(spec.recurrentActivation);
     if (spec.type === "lstm") {
-      k.exports.lstm_forward(B, T, I, U, x, r.kernel, r.recurrent, r.bias, act, h, extra, gates);
+      const tanhC = this.#alloc(B * T * U);
+      k.exports.lstm_forward(
+        B,
+        T,
+        I,
+        U,
+        x,
+        r.kernel,
+        r.recurrent,
+        r.bias,
+        act,
+        h,
+        extra,
+        gates,
+        tanhC,
+      );
     } else {
       k.exports.gru_forward(B, T, I, U, x, r.kernel, r.recurrent, r.bias, act, h, gates, extra);
     }
