@@ -129,9 +129,25 @@ const row = (name: string, model: tf.Sequential): () => void => {
 console.log(
   `backend ${backend}; ${N} sequences of ${T} x ${F}, batch ${BATCH}; ${calls} predict calls`,
 );
+let stockModel: tf.Sequential | null = null;
 for (const fast of skipStock ? [true] : [false, true]) {
   const name = fast ? "fast layers" : "stock layers";
   const model = seedModel(fast);
+  if (fast && stockModel !== null) {
+    // Same weights on the same backend: how far apart are the two implementations here?
+    model.setWeights(stockModel.getWeights());
+    const probe = x.slice([0, 0, 0], [64, T, F]);
+    const a = (model.predict(probe) as tf.Tensor).dataSync();
+    const b = (stockModel.predict(probe) as tf.Tensor).dataSync();
+    let err = 0;
+    for (let i = 0; i < a.length; i++) err = Math.max(err, Math.abs(a[i] - b[i]));
+    console.log(
+      `fast vs stock predictions on ${backend}, same weights, 64 sequences: max abs ${
+        err.toExponential(2)
+      }`,
+    );
+  }
+  if (!fast) stockModel = model;
   const times = await epochTimes(model);
   const lat = latencies(row(name, model));
   console.log(
