@@ -1,0 +1,49 @@
+/**
+ * Models: architectures, backend selection, the training loop and the model
+ * store. Build with {@linkcode buildModel}, train with {@linkcode trainModel},
+ * save with {@linkcode saveModel}, load with {@linkcode loadModel}.
+ *
+ * @example
+ * ```ts
+ * import { buildModel, saveModel, selectBackend, trainModel } from "./src/model/mod.ts";
+ * await selectBackend("wasm");
+ * const model = buildModel("lstm", { inputShape: [60, 10], seed: 42 });
+ * const result = await trainModel(model, dataset, { epochs: 50 });
+ * ```
+ *
+ * @module
+ */
+
+export {
+  type Architecture,
+  ARCHITECTURES,
+  buildModel,
+  type Hyperparameters,
+  type ModelOptions,
+  withDefaults,
+} from "./architectures.ts";
+export {
+  type BackendName,
+  BACKENDS,
+  ensureBackend,
+  quietly,
+  selectBackend,
+  type SelectBackendOptions,
+} from "./backend.ts";
+export {
+  type EpochRecord,
+  evaluateModel,
+  type Metrics,
+  predictProbabilities,
+  scoreProbabilities,
+  trainModel,
+  type TrainOptions,
+  type TrainResult,
+} from "./train.ts";
+export {
+  type LoadedModel,
+  loadModel,
+  type ModelConfig,
+  saveModel,
+  type SaveModelOptions,
+} from "./store.ts";

@@ -1,0 +1,284 @@
+/**
+ * The training loop: Adam on binary cross-entropy with our own epochs, so the
+ * order of training windows comes from the seeded RNG (tfjs's `fit` shuffles
+ * with `Math.random`); validation each epoch; early stopping on validation
+ * loss that restores the best weights; Ctrl-C stops after the current batch.
+ * Also prediction and scoring of window sets.
+ *
+ * @module
+ */
+
+import * as tf from "@tensorflow/tfjs";
+import type { WindowSet } from "../dataset/types.ts";
+import { createRng, type Rng } from "../util/random.ts";
+import { DataError } from "../util/errors.ts";
+
+/** Loss and accuracy of a model on one window set. */
+export interface Metrics {
+  /** Mean binary cross-entropy (no regularisation term). */
+  loss: number;
+  /** Share of windows whose rounded probability equals the label. */
+  accuracy: number;
+}
+
+/** One epoch of training history. */
+export interface EpochRecord {
+  /** 1-based epoch number. */
+  epoch: number;
+  /** Mean training loss over the epoch's batches (with dropout and L2, as Keras reports). */
+  loss: number;
+  /** Mean training accuracy over the epoch's batches. */
+  accuracy: number;
+  /** Validation loss after the epoch. */
+  val_loss: number;
+  /** Validation accuracy after the epoch. */
+  val_accuracy: number;
+}
+
+/** Options of {@linkcode trainModel}. */
+export interface TrainOptions {
+  /** Maximum number of epochs (default 50). */
+  epochs?: number;
+  /** Windows per batch (default 32). */
+  batchSize?: number;
+  /** Epochs without a validation-loss improvement before stopping (default 10). */
+  patience?: number;
+  /** Seed of the shuffling order and of the dropout masks (default 42). */
+  seed?: number;
+  /** Called with one progress line per epoch (default: none). */
+  log?: (line: string) => void;
+  /** Stop after the current batch once this returns true (e.g. after Ctrl-C). */
+  shouldStop?: () => boolean;
+}
+
+/** What {@linkcode trainModel} returns; the model then holds the best weights. */
+export interface TrainResult {
+  /** One record per completed epoch. */
+  history: EpochRecord[];
+  /** Epoch (1-based) with the lowest validation loss, whose weights the model keeps. */
+  bestEpoch: number;
+  /** Epochs run, including a partial one cut short by an interrupt. */
+  epochsRun: number;
+  /** Whether training was stopped by {@linkcode TrainOptions.shouldStop}. */
+  interrupted: boolean;
+}
+
+const EPSILON = 1e-7;
+
+function batchTensors(set: WindowSet, indices: ArrayLike<number>): [tf.Tensor3D, tf.Tensor2D] {
+  const size = set.seqLen * set.nFeatures;
+  const x = new Float32Array(indices.length * size);
+  const y = new Float32Array(indices.length);
+  for (let i = 0; i < indices.length; i++) {
+    const k = indices[i];
+    x.set(set.x.subarray(k * size, (k + 1) * size), i * size);
+    y[i] = set.y[k];
+  }
+  return [
+    tf.tensor3d(x, [indices.length, set.seqLen, set.nFeatures]),
+    tf.tensor2d(y, [indices.length, 1]),
+  ];
+}
+
+/**
+ * The model's up-probability for every window, in window order.
+ *
+ * @example
+ * ```ts
+ * const p = predictProbabilities(model, dataset.test, { batchSize: 256 });
+ * p.length === dataset.test.n; // true
+ * ```
+ */
+export function predictProbabilities(
+  model: tf.LayersModel,
+  windows: WindowSet,
+  options: { batchSize?: number } = {},
+): Float32Array {
+  const [, steps, features] = model.inputs[0].shape;
+  if (windows.n > 0 && (steps !== windows.seqLen || features !== windows.nFeatures)) {
+    throw new DataError(
+      `Expected windows of ${steps}×${features} for this model, found ${windows.seqLen}×${windows.nFeatures}`,
+    );
+  }
+  const batchSize = options.batchSize ?? 256;
+  const out = new Float32Array(windows.n);
+  const size = windows.seqLen * windows.nFeatures;
+  for (let start = 0; start < windows.n; start += batchSize) {
+    const count = Math.min(batchSize, windows.n - start);
+    const probs = tf.tidy(() => {
+      const x = tf.tensor3d(
+        windows.x.subarray(start * size, (start + count) * size),
+        [count, windows.seqLen, windows.nFeatures],
+      );
+      return model.predict(x) as tf.Tensor;
+    });
+    out.set(probs.dataSync() as Float32Array, start);
+    probs.dispose();
+  }
+  return out;
+}
+
+/**
+ * Loss and accuracy of `probabilities` against `labels`, computed in float64
+ * with the same clipping as Keras's binary cross-entropy.
+ *
+ * @example
+ * ```ts
+ * scoreProbabilities(new Float32Array([0.9, 0.2]), new Uint8Array([1, 0])).accuracy; // 1
+ * ```
+ */
+export function scoreProbabilities(
+  probabilities: ArrayLike<number>,
+  labels: ArrayLike<number>,
+): Metrics {
+  const n = labels.length;
+  if (n === 0) return { loss: NaN, accuracy: NaN };
+  let loss = 0;
+  let correct = 0;
+  for (let i = 0; i < n; i++) {
+    const p = Math.min(1 - EPSILON, Math.max(EPSILON, probabilities[i]));
+    loss -= labels[i] === 1 ? Math.log(p) : Math.log(1 - p);
+    if ((probabilities[i] > 0.5 ? 1 : 0) === labels[i]) correct++;
+  }
+  return { loss: loss / n, accuracy: correct / n };
+}
+
+/**
+ * Scores a model on a window set.
+ *
+ * @example
+ * ```ts
+ * const { loss, accuracy } = evaluateModel(model, dataset.validation);
+ * ```
+ */
+export function evaluateModel(
+  model: tf.LayersModel,
+  windows: WindowSet,
+  options: { batchSize?: number } = {},
+): Metrics {
+  return scoreProbabilities(predictProbabilities(model, windows, options), windows.y);
+}
+
+function shuffled(n: number, rng: Rng): Uint32Array {
+  const order = new Uint32Array(n);
+  for (let i = 0; i < n; i++) order[i] = i;
+  for (let i = n - 1; i > 0; i--) {
+    const j = rng.int(i + 1);
+    [order[i], order[j]] = [order[j], order[i]];
+  }
+  return order;
+}
+
+/** Gives every Dropout layer a fresh seed from `rng`, so masks differ per batch yet repeat per run. */
+function reseedDropout(model: tf.LayersModel, rng: Rng): void {
+  for (const layer of model.layers) {
+    if (layer.getClassName() === "Dropout") {
+      (layer as unknown as { seed: number }).seed = rng.uint32();
+    }
+  }
+}
+
+function seconds(ms: number): string {
+  const s = Math.round(ms / 1000);
+  return s >= 60 ? `${Math.floor(s / 60)}m${String(s % 60).padStart(2, "0")}s` : `${s}s`;
+}
+
+/**
+ * Trains a compiled model on `data.train` with early stopping on
+ * `data.validation`, then leaves the model holding the best epoch's weights.
+ * Batches come in an order drawn from `seed`, so the same data, model and seed
+ * on a deterministic backend (cpu, single-threaded wasm) give the same weights.
+ *
+ * @example
+ * ```ts
+ * const result = await trainModel(model, dataset, { epochs: 50, patience: 10, log: console.error });
+ * result.bestEpoch; // e.g. 7
+ * ```
+ */
+export async function trainModel(
+  model: tf.LayersModel,
+  data: { train: WindowSet; validation: WindowSet },
+  options: TrainOptions = {},
+): Promise<TrainResult> {
+  const epochs = options.epochs ?? 50;
+  const batchSize = options.batchSize ?? 32;
+  const patience = options.patience ?? 10;
+  const rng = createRng(options.seed ?? 42);
+  if (data.train.n === 0 || data.validation.n === 0) {
+    throw new DataError(
+      `Expected training and validation windows, found ${data.train.n} and ${data.validation.n}`,
+    );
+  }
+  const history: EpochRecord[] = [];
+  let best: tf.Tensor[] | null = null;
+  let bestLoss = Infinity;
+  let bestEpoch = 0;
+  let epochsRun = 0;
+  let interrupted = false;
+  const started = Date.now();
+  try {
+    for (let epoch = 1; epoch <= epochs && !interrupted; epoch++) {
+      const order = shuffled(data.train.n, rng);
+      let lossSum = 0;
+      let accSum = 0;
+      let seen = 0;
+      epochsRun = epoch;
+      for (let start = 0; start < order.length; start += batchSize) {
+        const indices = order.subarray(start, start + batchSize);
+        reseedDropout(model, rng);
+        const [x, y] = batchTensors(data.train, indices);
+        try {
+          const [loss, acc] = (await model.trainOnBatch(x, y)) as number[];
+          lossSum += loss * indices.length;
+          accSum += acc * indices.length;
+          seen += indices.length;
+        } finally {
+          x.dispose();
+          y.dispose();
+        }
+        if (options.shouldStop?.()) {
+          interrupted = true;
+          break;
+        }
+      }
+      if (interrupted && seen < order.length) {
+        options.log?.(`epoch ${epoch}/${epochs} interrupted after ${seen} windows`);
+        break;
+      }
+      const val = evaluateModel(model, data.validation);
+      const record: EpochRecord = {
+        epoch,
+        loss: lossSum / seen,
+        accuracy: accSum / seen,
+        val_loss: val.loss,
+        val_accuracy: val.accuracy,
+      };
+      history.push(record);
+      if (val.loss < bestLoss) {
+        bestLoss = val.loss;
+        bestEpoch = epoch;
+        best?.forEach((t) => t.dispose());
+        best = model.getWeights().map((t) => t.clone());
+      }
+      const elapsed = Date.now() - started;
+      const eta = (elapsed / epoch) * (epochs - epoch);
+      options.log?.(
+        `epoch ${epoch}/${epochs} loss ${record.loss.toFixed(4)} acc ${
+          record.accuracy.toFixed(4)
+        } ` +
+          `val_loss ${val.loss.toFixed(4)} val_acc ${val.accuracy.toFixed(4)} ` +
+          `elapsed ${seconds(elapsed)} eta ${seconds(eta)}${bestEpoch === epoch ? " *" : ""}`,
+      );
+      if (epoch - bestEpoch >= patience) {
+        options.log?.(
+          `early stop: no validation-loss improvement for ${patience} epochs; best epoch ${bestEpoch}`,
+        );
+        break;
+      }
+    }
+    if (best) model.setWeights(best);
+  } finally {
+    best?.forEach((t) => t.dispose());
+  }
+  return { history, bestEpoch, epochsRun, interrupted };
+}
