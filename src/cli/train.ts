@@ -1,12 +1,295 @@
 /**
- * `deno task train`: not built yet.
+ * `deno task train`: build the dataset from cached, imported or synthetic
+ * bars, train one of the architectures with early stopping, and save the
+ * model folder.
  *
  * @module
  */
 
-import { DataError } from "../util/errors.ts";
+import { join } from "node:path";
+import {
+  choiceFlag,
+  type Command,
+  dateFlag,
+  type Flags,
+  numberFlag,
+  parseFlags,
+  printResult,
+  progress,
+  stringFlag,
+} from "./common.ts";
+import { loadSeries } from "../data/mod.ts";
+import { type SourceName, SOURCES } from "../data/types.ts";
+import { buildDataset, minimumBars } from "../dataset/mod.ts";
+import {
+  ARCHITECTURES,
+  BACKENDS,
+  buildModel,
+  evaluateModel,
+  type Metrics,
+  quietly,
+  saveModel,
+  selectBackend,
+  trainModel,
+  withDefaults,
+} from "../model/mod.ts";
+import { DataError, UsageError } from "../util/errors.ts";
 
-/** Placeholder until the command's issue lands. */
-export function train(_args: string[]): Promise<number> {
-  return Promise.reject(new DataError("deno task train is not built yet"));
+const HELP = `Usage: deno task train [--ticker SPY | --csv FILE | --source synthetic] [flags]
+
+Build 60-bar feature windows (scaler fitted on training rows only), train a
+direction model with Adam and early stopping on validation loss, and save
+<model-dir>/<name>/: model.json + weights.bin (standard tfjs layers format),
+scaler.json, training_history.json, model_config.json.
+
+Data:
+  --ticker T          read the bars \`deno task prepare\` cached for T
+  --data-dir DIR      cache folder (default data)
+  --csv FILE          import bars from a CSV file instead
+  --source NAME       ${SOURCES.join(" | ")} (default: the cache with --ticker,
+                      csv with --csv, else synthetic: seeded offline data, no prior step)
+  --start DATE        first bar used (YYYY-MM-DD), e.g. a regime model
+  --end DATE          last bar used
+  --test-start DATE   first reference date of the test split (else the fractions)
+  --validation-split F  share of windows for validation (default 0.15)
+  --test-split F      share of windows for test (default 0.15)
+  --horizon N         label: close N bars ahead above this close (default 1)
+  --sequence-length N bars per window (default 60)
+
+Model and training:
+  --arch A            ${ARCHITECTURES.join(" | ")} (default lstm, the seed's)
+  --epochs N          most epochs (default 50)
+  --batch-size N      windows per batch (default 32)
+  --lstm-units N      recurrent units (default 50)
+  --dropout F         dropout rate (default 0.2)
+  --learning-rate F   Adam learning rate (default 0.001)
+  --l2 F              L2 penalty on kernels and recurrent kernels (default 0: off)
+  --patience N        epochs without validation improvement before stopping (default 10)
+  --seed N            seed of initialisation, shuffling, dropout and synthetic data (default 42)
+  --backend B         ${BACKENDS.join(" | ")} (default wasm; auto prefers a hardware WebGPU adapter)
+
+Output:
+  --model-dir DIR     parent folder of models (default models)
+  --name NAME         model folder name (default lstm); an existing one is replaced
+  --json              print one JSON object with the results
+  --verbose, -v       tfjs warnings and stack traces on stderr
+  --help, -h          this text
+
+Ctrl-C stops after the current batch and saves the best weights so far,
+marked interrupted. The same data, flags and seed on cpu or wasm give
+byte-identical weights (weightsSha256).
+
+Exit codes: 0 ok, 1 failed (data, file), 2 usage.
+
+Examples:
+  deno task train --source synthetic --epochs 5
+  deno task train --ticker SPY --epochs 50
+  deno task train --ticker SPY --start 2019-01-01 --end 2021-12-31 --name lstm_bull_market`;
+
+const FLAGS = {
+  ticker: { type: "string" },
+  "data-dir": { type: "string" },
+  csv: { type: "string" },
+  source: { type: "string" },
+  start: { type: "string" },
+  end: { type: "string" },
+  "test-start": { type: "string" },
+  "validation-split": { type: "string" },
+  "test-split": { type: "string" },
+  horizon: { type: "string" },
+  "sequence-length": { type: "string" },
+  arch: { type: "string" },
+  epochs: { type: "string" },
+  "batch-size": { type: "string" },
+  "lstm-units": { type: "string" },
+  dropout: { type: "string" },
+  "learning-rate": { type: "string" },
+  l2: { type: "string" },
+  patience: { type: "string" },
+  seed: { type: "string" },
+  backend: { type: "string" },
+  "model-dir": { type: "string" },
+  name: { type: "string" },
+} as const;
+
+function sourceOf(flags: Flags): { source?: SourceName; ticker: string } {
+  const csv = stringFlag(flags, "csv");
+  const ticker = stringFlag(flags, "ticker");
+  const given = flags.source === undefined
+    ? undefined
+    : choiceFlag(flags, "source", SOURCES, "csv");
+  const source = given ?? (csv ? "csv" : ticker ? undefined : "synthetic");
+  if (source === "csv" && !csv) {
+    throw new UsageError("Expected --csv FILE with --source csv, found none");
+  }
+  if (!ticker && source !== "synthetic" && !csv) {
+    throw new UsageError(`Expected --ticker for --source ${source}, found none`);
+  }
+  return { source, ticker: ticker ?? (csv ? "CSV" : "SYNTH") };
 }
+
+function line(label: string, m: Metrics): string {
+  return `  ${label.padEnd(11)} loss ${m.loss.toFixed(4)}  accuracy ${m.accuracy.toFixed(4)}`;
+}
+
+/**
+ * Runs `deno task train` with `args`; returns the exit code.
+ *
+ * @example
+ * ```ts
+ * const code = await train(["--source", "synthetic", "--epochs", "2", "--json"]);
+ * ```
+ */
+export const train: Command = async (args: string[]): Promise<number> => {
+  const { flags } = parseFlags(args, FLAGS);
+  if (flags.help) {
+    console.log(HELP);
+    return 0;
+  }
+  const verbose = flags.verbose === true;
+  const { source, ticker } = sourceOf(flags);
+  const arch = choiceFlag(flags, "arch", ARCHITECTURES, "lstm");
+  const backendName = choiceFlag(flags, "backend", BACKENDS, "wasm");
+  const seed = numberFlag(flags, "seed", 42, { integer: true, min: 0 });
+  const epochs = numberFlag(flags, "epochs", 50, { integer: true, min: 1 });
+  const batchSize = numberFlag(flags, "batch-size", 32, { integer: true, min: 1 });
+  const patience = numberFlag(flags, "patience", 10, { integer: true, min: 1 });
+  const sequenceLength = numberFlag(flags, "sequence-length", 60, { integer: true, min: 1 });
+  const horizon = numberFlag(flags, "horizon", 1, { integer: true, min: 1 });
+  const validationFraction = numberFlag(flags, "validation-split", 0.15, { min: 0.01, max: 0.9 });
+  const testFraction = numberFlag(flags, "test-split", 0.15, { min: 0.01, max: 0.9 });
+  if (validationFraction + testFraction >= 0.95) {
+    throw new UsageError(
+      `Expected --validation-split + --test-split below 0.95, found ${
+        validationFraction + testFraction
+      }`,
+    );
+  }
+  const hp = withDefaults({
+    inputShape: [sequenceLength, 1],
+    lstmUnits: numberFlag(flags, "lstm-units", 50, { integer: true, min: 1 }),
+    dropout: numberFlag(flags, "dropout", 0.2, { min: 0, max: 0.95 }),
+    l2: numberFlag(flags, "l2", 0, { min: 0 }),
+    learningRate: numberFlag(flags, "learning-rate", 0.001, { min: 1e-9, max: 10 }),
+    seed,
+  });
+  const start = dateFlag(flags, "start");
+  const end = dateFlag(flags, "end");
+  const testStart = dateFlag(flags, "test-start");
+  const name = stringFlag(flags, "name", "lstm");
+  if (!/^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(name)) {
+    throw new UsageError(
+      `Expected --name to be a folder name like lstm_bull_market, found "${name}"`,
+    );
+  }
+  const modelDir = join(stringFlag(flags, "model-dir", "models"), name);
+
+  const series = await loadSeries({
+    ticker,
+    source,
+    csv: stringFlag(flags, "csv"),
+    dataDir: stringFlag(flags, "data-dir"),
+    start,
+    end,
+    seed,
+  });
+  const datasetOptions = {
+    sequenceLength,
+    horizon,
+    trainFraction: 1 - validationFraction - testFraction,
+    validationFraction,
+    testStart,
+  };
+  const needed = minimumBars(datasetOptions);
+  if (series.bars.length < needed) {
+    throw new DataError(
+      `Expected at least ${needed} bars for --sequence-length ${sequenceLength}, indicator warm-up and three splits, found ${series.bars.length}`,
+    );
+  }
+  const dataset = buildDataset(series.bars, datasetOptions);
+  const backend = await selectBackend(backendName, { verbose, log: progress });
+  progress(
+    `train: ${series.symbol} (${series.source}) ${arch} on ${backend}: ${dataset.train.n} train, ` +
+      `${dataset.validation.n} validation, ${dataset.test.n} test windows of ` +
+      `${sequenceLength}×${dataset.train.nFeatures}`,
+  );
+  const model = await quietly(
+    () => buildModel(arch, { ...hp, inputShape: [sequenceLength, dataset.train.nFeatures] }),
+    verbose,
+  );
+  let stop = false;
+  const onInterrupt = (): void => {
+    stop = true;
+    progress("train: interrupted, stopping after the current batch (keeping the best weights)");
+  };
+  Deno.addSignalListener("SIGINT", onInterrupt);
+  let result;
+  try {
+    result = await quietly(
+      () =>
+        trainModel(model, dataset, {
+          epochs,
+          batchSize,
+          patience,
+          seed,
+          log: progress,
+          shouldStop: () => stop,
+        }),
+      verbose,
+    );
+  } finally {
+    Deno.removeSignalListener("SIGINT", onInterrupt);
+  }
+  const metrics = {
+    train: evaluateModel(model, dataset.train),
+    validation: evaluateModel(model, dataset.validation),
+    test: evaluateModel(model, dataset.test),
+  };
+  const testBaseRate = dataset.test.y.reduce((sum, y) => sum + y, 0) / Math.max(1, dataset.test.n);
+  const weightsSha256 = await saveModel(modelDir, model, {
+    config: {
+      arch,
+      hyperparameters: { ...hp, epochs, batchSize, patience },
+      features: dataset.features,
+      sequenceLength,
+      nFeatures: dataset.train.nFeatures,
+      horizon,
+      data: {
+        source: series.source,
+        ticker: series.symbol,
+        interval: series.interval,
+        ranges: dataset.ranges,
+      },
+      seed,
+      backend,
+      metrics,
+      testBaseRate,
+      interrupted: result.interrupted,
+      bestEpoch: result.bestEpoch,
+      epochsRun: result.epochsRun,
+    },
+    scaler: dataset.scaler,
+    history: result.history,
+  });
+  model.dispose();
+  const summary = {
+    modelDir,
+    epochsRun: result.epochsRun,
+    bestEpoch: result.bestEpoch,
+    interrupted: result.interrupted,
+    backend,
+    metrics,
+    testBaseRate,
+    weightsSha256,
+  };
+  printResult(flags, summary, () =>
+    [
+      `Saved ${modelDir} (${arch}, ${backend}${result.interrupted ? ", interrupted" : ""})`,
+      `  epochs run ${result.epochsRun}, best epoch ${result.bestEpoch}`,
+      line("train", metrics.train),
+      line("validation", metrics.validation),
+      `${line("test", metrics.test)}  (always-up baseline: ${testBaseRate.toFixed(4)})`,
+      `  weights sha256 ${weightsSha256}`,
+    ].join("\n"));
+  return 0;
+};
