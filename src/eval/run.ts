@@ -1,0 +1,669 @@
+/**
+ * Scoring a saved model on a series, the way `deno task evaluate` and
+ * `deno task retrain` do it: load the model, its scaler and feature list,
+ * rebuild the windows with the one feature pipeline (the scaler is never
+ * refitted), predict every labelled window in range, and summarise the
+ * scores beside the baselines on exactly the same rows.
+ *
+ * @module
+ */
+
+import { join } from "node:path";
+import type { Bar } from "../data/types.ts";
+import { loadSeries } from "../data/mod.ts";
+import { buildDataset, buildWindows, walkForwardFolds } from "../dataset/mod.ts";
+import type { WindowSet } from "../dataset/types.ts";
+import { featureNames, type FeatureSpec, type Scaler, warmupBars } from "../features/mod.ts";
+import { loadModel, type ModelConfig } from "../model/store.ts";
+import {
+  type Architecture,
+  ARCHITECTURES,
+  buildModel,
+  type Hyperparameters,
+  withDefaults,
+} from "../model/architectures.ts";
+import { predictProbabilities, trainModel } from "../model/train.ts";
+import { resolveModelDir } from "../model/versions.ts";
+import { DataError } from "../util/errors.ts";
+import { fitLogistic, lastBarFeatures, predictLogistic, yesterdayUp } from "./baselines.ts";
+import type { TrainingEpoch } from "./report.ts";
+import {
+  type BaselineSummary,
+  type EvaluationRows,
+  type EvaluationSummary,
+  summarizeEvaluation,
+  summarizeWalkForward,
+} from "./summary.ts";
+
+/** Fewest scored windows an evaluation accepts. */
+export const MIN_EVALUATION_ROWS = 20;
+
+/**
+ * What a model folder says about how it was trained, as far as evaluation
+ * needs it (read from `model_config.json`).
+ *
+ * @example
+ * ```ts
+ * const info: ModelInfo = (await loadEvaluationModel("models/lstm")).info;
+ * info.ranges.validation.last; // "2021-06-30"
+ * ```
+ */
+export interface ModelInfo {
+  /** The model folder actually loaded (a version folder for a versioned root). */
+  dir: string;
+  /** Its version (`v3`) or `unversioned`. */
+  version: string;
+  /** The features, with every parameter filled in. */
+  features: FeatureSpec[];
+  /** Bars per window. */
+  sequenceLength: number;
+  /** Bars ahead the label looks. */
+  horizon: number;
+  /** The ticker the model was trained on, when recorded. */
+  ticker?: string;
+  /** The data source it was trained on, when recorded. */
+  source?: string;
+  /** The CSV file it was trained on, when recorded. */
+  csv?: string;
+  /** The seed of synthetic training data, when recorded. */
+  dataSeed?: number;
+  /** Reference-bar ranges of the training splits. */
+  ranges: {
+    train: { first: string; last: string; rows: number };
+    validation: { first: string; last: string; rows: number };
+  };
+  /** The whole parsed `model_config.json`, for hyperparameters. */
+  config: Record<string, unknown>;
+}
+
+/**
+ * A loaded model with what scoring needs.
+ *
+ * @example
+ * ```ts
+ * const loaded: EvaluationModel = await loadEvaluationModel("models/lstm");
+ * ```
+ */
+export interface EvaluationModel {
+  /** What the model was trained on. */
+  info: ModelInfo;
+  /** The saved scaler, never refitted. */
+  scaler: Scaler;
+  /** Up-probabilities of windows built with `info` and `scaler`. */
+  predict(windows: WindowSet): Promise<Float32Array>;
+  /** The training history (one entry per epoch), or `undefined` when the folder has none. */
+  history?: TrainingEpoch[];
+  /** Releases the model's memory. */
+  dispose(): void;
+}
+
+/**
+ * Loads a model folder (or a versioned root's current version) for scoring.
+ * Fails with one `DataError` naming the file when a file is missing or
+ * corrupted, or when its feature list is not one this module computes.
+ *
+ * @example
+ * ```ts
+ * const loaded = await loadEvaluationModel("models/lstm");
+ * const p = await loaded.predict(windows);
+ * loaded.dispose();
+ * ```
+ */
+export async function loadEvaluationModel(dir: string): Promise<EvaluationModel> {
+  const where = await resolveModelDir(dir);
+  if (!where) {
+    throw new DataError(
+      `Expected a model in ${dir} (model.json or current.json), found none; run \`deno task train\` first`,
+    );
+  }
+  const { model, config, scaler } = await loadModel(where.dir);
+  try {
+    const info = modelInfo(
+      where.dir,
+      where.version,
+      config as unknown as Record<string, unknown>,
+      scaler,
+    );
+    const history = await readHistory(where.dir);
+    return {
+      info,
+      scaler,
+      predict: (windows: WindowSet): Promise<Float32Array> =>
+        Promise.resolve(predictProbabilities(model, windows, { batchSize: 512 })),
+      history,
+      dispose: (): void => {
+        model.dispose();
+      },
+    };
+  } catch (error) {
+    model.dispose();
+    throw error;
+  }
+}
+
+function modelInfo(
+  dir: string,
+  version: string,
+  config: Record<string, unknown>,
+  scaler: Scaler,
+): ModelInfo {
+  const file = join(dir, "model_config.json");
+  const features = config.features as FeatureSpec[] | undefined;
+  if (!Array.isArray(features) || features.length === 0) {
+    throw new DataError(`Expected a feature list in ${file}, found none`);
+  }
+  let names: string[];
+  try {
+    names = featureNames(features);
+  } catch (error) {
+    throw new DataError(`${file}: ${error instanceof Error ? error.message : error}`);
+  }
+  if (names.join("\n") !== scaler.names.join("\n")) {
+    throw new DataError(
+      `Expected the features of ${file} to match the saved scaler's (${
+        scaler.names.join(", ")
+      }), found ${names.join(", ")}`,
+    );
+  }
+  const data = (config.data ?? {}) as Record<string, unknown>;
+  const ranges = (data.ranges ?? {}) as ModelInfo["ranges"];
+  if (!ranges.train?.last || !ranges.validation?.last) {
+    throw new DataError(`Expected ranges.train and ranges.validation in ${file}, found none`);
+  }
+  const sequenceLength = config.sequenceLength as number;
+  const horizon = config.horizon as number;
+  for (const [name, value] of [["sequenceLength", sequenceLength], ["horizon", horizon]] as const) {
+    if (!Number.isInteger(value) || value < 1) {
+      throw new DataError(`Expected a positive integer ${name} in ${file}, found ${value}`);
+    }
+  }
+  const pick = <T>(key: string): T | undefined => data[key] as T | undefined;
+  return {
+    dir,
+    version,
+    features,
+    sequenceLength,
+    horizon,
+    ticker: pick<string>("ticker"),
+    source: pick<string>("source"),
+    csv: pick<string>("csv"),
+    dataSeed: pick<number>("seed") ?? (config.seed as number | undefined),
+    ranges,
+    config,
+  };
+}
+
+async function readHistory(dir: string): Promise<TrainingEpoch[] | undefined> {
+  const file = join(dir, "training_history.json");
+  let text: string;
+  try {
+    text = await Deno.readTextFile(file);
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return undefined;
+    throw error;
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    throw new DataError(`Expected JSON in ${file}, found a corrupted file`);
+  }
+  if (Array.isArray(parsed)) return parsed as TrainingEpoch[];
+  throw new DataError(`Expected a list of epochs in ${file}, found ${typeof parsed}`);
+}
+
+/**
+ * Options of {@linkcode evaluateModel} and {@linkcode scoreModel}.
+ *
+ * @example
+ * ```ts
+ * const options: EvaluateModelOptions = { ticker: "AAPL", start: "2023-01-01", seed: 42 };
+ * ```
+ */
+export interface EvaluateModelOptions {
+  /** The symbol of the bars (decides whether they are the model's own series). */
+  ticker: string;
+  /** First reference date scored (inclusive). Default: the first, or after the validation range on the model's own ticker. */
+  start?: string;
+  /** Last reference date scored (inclusive). */
+  end?: string;
+  /** Seed of the bootstrap (default 42). */
+  seed?: number;
+  /** Bars of the model's training series, for the logistic baseline (default: loaded from model_config.json's source). */
+  trainingBars?: readonly Bar[];
+  /** Data folder to look for the model's cached training series (default `data`). */
+  dataDir?: string;
+}
+
+/**
+ * An evaluation in the `--json` shape: the summary plus what was scored.
+ *
+ * @example
+ * ```ts
+ * const e: ModelEvaluation = await evaluateModel("models/lstm", bars, { ticker: "SPY" });
+ * console.log(e.scope, e.baselines.logistic?.fittedOn);
+ * ```
+ */
+export interface ModelEvaluation extends EvaluationSummary {
+  /** The ticker scored. */
+  ticker: string;
+  /** The model folder and version scored. */
+  model: { dir: string; version: string };
+  /** Which rows were scored and why, in plain words. */
+  scope: string;
+  /** Baselines on the same rows; the logistic one says what it was fitted on. */
+  baselines: EvaluationSummary["baselines"] & {
+    logistic?: BaselineSummary & { fittedOn: string };
+  };
+}
+
+/**
+ * A scored model: the evaluation and the rows behind it (for the report).
+ *
+ * @example
+ * ```ts
+ * const { evaluation, rows } = await scoreModel(loaded, bars, { ticker: "SPY" });
+ * ```
+ */
+export interface ScoredModel {
+  /** The evaluation. */
+  evaluation: ModelEvaluation;
+  /** The scored rows: probabilities, labels, times and baselines' inputs. */
+  rows: EvaluationRows;
+}
+
+function compareTime(time: string, date: string): number {
+  const t = time.slice(0, date.length);
+  return t < date ? -1 : t > date ? 1 : 0;
+}
+
+/**
+ * Windows `from … to - 1` of a set, sharing its buffers.
+ *
+ * @example
+ * ```ts
+ * const lastTen = sliceWindows(windows, windows.n - 10, windows.n);
+ * ```
+ */
+export function sliceWindows(windows: WindowSet, from: number, to: number): WindowSet {
+  const span = windows.seqLen * windows.nFeatures;
+  return {
+    ...windows,
+    x: windows.x.subarray(from * span, to * span),
+    y: windows.y.subarray(from, to),
+    refTimes: windows.refTimes.slice(from, to),
+    n: to - from,
+  };
+}
+
+/**
+ * The bars a model needs before `rows` windows can be scored: warm-up,
+ * window, horizon and one bar per further row.
+ *
+ * @example
+ * ```ts
+ * barsNeeded(info, 20); // 33 + 60 + 1 + 19 = 113 for the defaults
+ * ```
+ */
+export function barsNeeded(
+  info: Pick<ModelInfo, "features" | "sequenceLength" | "horizon">,
+  rows: number = MIN_EVALUATION_ROWS,
+): number {
+  return warmupBars(info.features) + info.sequenceLength + info.horizon + rows - 1;
+}
+
+/** Labelled windows of `bars` built with the model's scaler, features, window and horizon. */
+function windowsOf(loaded: EvaluationModel, bars: readonly Bar[]): WindowSet {
+  const { features, sequenceLength, horizon } = loaded.info;
+  return buildWindows(bars, loaded.scaler, { sequenceLength, horizon, features });
+}
+
+function isOwnSeries(info: ModelInfo, ticker: string): boolean {
+  return info.ticker !== undefined && info.ticker.toUpperCase() === ticker.toUpperCase();
+}
+
+/**
+ * The model's training windows rebuilt from its own series (the saved scaler
+ * applied, nothing refitted), or a reason why they could not be.
+ */
+async function trainingWindows(
+  loaded: EvaluationModel,
+  options: EvaluateModelOptions,
+  evaluated: readonly Bar[],
+): Promise<WindowSet | string> {
+  const { info } = loaded;
+  if (!info.ticker) return "model_config.json does not name the training ticker";
+  let bars = options.trainingBars;
+  if (!bars && isOwnSeries(info, options.ticker)) bars = evaluated;
+  if (!bars) {
+    try {
+      const source = info.source as Parameters<typeof loadSeries>[0]["source"];
+      bars = (await loadSeries({
+        ticker: info.ticker,
+        source: source === "csv" && !info.csv ? undefined : source,
+        csv: info.csv,
+        dataDir: options.dataDir,
+        seed: info.dataSeed,
+      })).bars;
+    } catch (error) {
+      return `${info.ticker} training data not available (${
+        error instanceof Error ? error.message : error
+      })`;
+    }
+  }
+  const all = windowsOf(loaded, bars);
+  const { first, last, rows } = info.ranges.train;
+  const lo = all.refTimes.findIndex((t) => t >= first);
+  const hi = all.refTimes.findLastIndex((t) => t <= last) + 1;
+  if (lo < 0 || hi - lo !== rows) {
+    return `${info.ticker} data at hand gives ${Math.max(0, hi - lo)} of the ${rows} training rows`;
+  }
+  return sliceWindows(all, lo, hi);
+}
+
+/**
+ * Scores a loaded model on `bars` (oldest first, the whole series: bars
+ * before `start` serve as warm-up). On the model's own ticker, only rows
+ * after its validation range are scored unless `start`/`end` say otherwise.
+ *
+ * @example
+ * ```ts
+ * const loaded = await loadEvaluationModel("models/lstm");
+ * const { evaluation } = await scoreModel(loaded, bars, { ticker: "AAPL" });
+ * ```
+ */
+export async function scoreModel(
+  loaded: EvaluationModel,
+  bars: readonly Bar[],
+  options: EvaluateModelOptions,
+): Promise<ScoredModel> {
+  const { info } = loaded;
+  const needed = barsNeeded(info);
+  if (bars.length < needed) {
+    throw new DataError(
+      `Expected at least ${needed} bars of ${options.ticker} (${
+        warmupBars(info.features)
+      } warm-up + ${info.sequenceLength} window + ${info.horizon} horizon + ${
+        MIN_EVALUATION_ROWS - 1
+      } more for ${MIN_EVALUATION_ROWS} scored rows), found ${bars.length}`,
+    );
+  }
+  const own = isOwnSeries(info, options.ticker);
+  const outOfSample = own && options.start === undefined && options.end === undefined;
+  const all = windowsOf(loaded, bars);
+  const inRange = (t: string): boolean =>
+    (outOfSample ? t > info.ranges.validation.last : true) &&
+    (options.start === undefined || compareTime(t, options.start) >= 0) &&
+    (options.end === undefined || compareTime(t, options.end) <= 0);
+  const lo = all.refTimes.findIndex(inRange);
+  const hi = all.refTimes.findLastIndex(inRange) + 1;
+  const scope = outOfSample
+    ? `out of sample: ${options.ticker} is the model's training series, so only rows after its validation range (${info.ranges.validation.last}) are scored; --start/--end override`
+    : own
+    ? `the requested range of the model's training series; rows up to ${info.ranges.validation.last} were seen in training or early stopping`
+    : `every labelled window of ${options.ticker} in range`;
+  if (lo < 0 || hi - lo < MIN_EVALUATION_ROWS) {
+    throw new DataError(
+      `Expected at least ${MIN_EVALUATION_ROWS} labelled windows of ${options.ticker} to score (${scope}), found ${
+        Math.max(0, hi - lo)
+      }`,
+    );
+  }
+  const windows = sliceWindows(all, lo, hi);
+  const index = new Map(bars.map((b, i) => [b.time, i]));
+  const closes = bars.map((b) => b.adjClose ?? b.close);
+  const previousUp = yesterdayUp(closes, windows.refTimes.map((t) => index.get(t)!));
+  const probabilities = await loaded.predict(windows);
+
+  const train = await trainingWindows(loaded, options, bars);
+  let fittedOn: string;
+  let logisticProbabilities: Float64Array;
+  const features = lastBarFeatures(windows);
+  if (typeof train === "string") {
+    const half = Math.floor(windows.n / 2);
+    const model = fitLogistic(features.slice(0, half), windows.y.subarray(0, half));
+    logisticProbabilities = predictLogistic(model, features);
+    fittedOn = `the earliest 50% of the evaluated rows (${half} rows, to ${
+      windows.refTimes[half - 1]
+    }), in sample there: ${train}`;
+  } else {
+    const model = fitLogistic(lastBarFeatures(train), train.y);
+    logisticProbabilities = predictLogistic(model, features);
+    fittedOn = `the model's ${train.n} training rows of ${info.ticker} (${train.refTimes[0]} to ${
+      train.refTimes[train.n - 1]
+    })`;
+  }
+  const rows: EvaluationRows = {
+    probabilities,
+    labels: windows.y,
+    refTimes: windows.refTimes,
+    previousUp,
+    logisticProbabilities,
+  };
+  const summary = summarizeEvaluation(rows, { seed: options.seed ?? 42 });
+  const evaluation: ModelEvaluation = {
+    ticker: options.ticker,
+    model: { dir: info.dir, version: info.version },
+    scope,
+    ...summary,
+    baselines: {
+      ...summary.baselines,
+      logistic: summary.baselines.logistic && { ...summary.baselines.logistic, fittedOn },
+    },
+  };
+  return { evaluation, rows };
+}
+
+/**
+ * Loads the model in `dir`, scores it on `bars` and releases it: the
+ * evaluation `deno task evaluate --json` prints, for callers such as
+ * `deno task retrain` that compare a candidate with the current model on the
+ * same rows.
+ *
+ * @example
+ * ```ts
+ * const { bars } = await loadSeries({ ticker: "SPY", dataDir: "data" });
+ * const e = await evaluateModel("models/lstm", bars, { ticker: "SPY", start: "2024-01-01" });
+ * console.log(e.metrics.accuracy, e.baselines.alwaysUp.accuracy, e.verdict);
+ * ```
+ */
+export async function evaluateModel(
+  dir: string,
+  bars: readonly Bar[],
+  options: EvaluateModelOptions,
+): Promise<ModelEvaluation> {
+  const loaded = await loadEvaluationModel(dir);
+  try {
+    return (await scoreModel(loaded, bars, options)).evaluation;
+  } finally {
+    loaded.dispose();
+  }
+}
+
+/**
+ * Options of {@linkcode walkForward}.
+ *
+ * @example
+ * ```ts
+ * const options: WalkForwardOptions = { ticker: "SPY", folds: 5, mode: "expanding" };
+ * ```
+ */
+export interface WalkForwardOptions extends EvaluateModelOptions {
+  /** Number of folds. */
+  folds: number;
+  /** `expanding` (default) trains on everything before a fold; `sliding` on the latest stretch. */
+  mode?: "expanding" | "sliding";
+  /** Windows per fold (default: the windows after the first training stretch, divided evenly). */
+  retrainEvery?: number;
+  /** Most epochs per fold (default: the model's own). */
+  epochs?: number;
+  /** Progress lines (default: none). */
+  log?: (line: string) => void;
+}
+
+/**
+ * One walk-forward fold's scores and what its model was trained on.
+ *
+ * @example
+ * ```ts
+ * const f: FoldEvaluation = evaluation.folds[0];
+ * console.log(f.train.last, f.first, f.metrics.accuracy);
+ * ```
+ */
+export interface FoldEvaluation extends EvaluationSummary {
+  /** The reference-bar range of the fold's training windows (before the validation split). */
+  train: { first: string; last: string; rows: number };
+  /** The epoch whose weights scored the fold (early stopping on the fold's validation rows). */
+  bestEpoch: number;
+}
+
+/**
+ * A walk-forward evaluation: the pooled scores of every fold's test rows at
+ * the top level (the `--json` shape of a plain evaluation) and each fold's.
+ *
+ * @example
+ * ```ts
+ * const { evaluation } = await walkForward(loaded, bars, { ticker: "SPY", folds: 5 });
+ * console.log(evaluation.verdict, evaluation.folds.length);
+ * ```
+ */
+export interface WalkForwardEvaluation extends ModelEvaluation {
+  /** `expanding` or `sliding`. */
+  mode: "expanding" | "sliding";
+  /** One evaluation per fold, in time order. */
+  folds: FoldEvaluation[];
+}
+
+/**
+ * Walk-forward evaluation, as FreqAI does it: the labelled windows of `bars`
+ * (between `start` and `end`) are cut into folds; for each fold a fresh model
+ * with the saved model's architecture and hyperparameters is trained, with a
+ * fresh scaler, on the windows before it only (split chronologically into
+ * training and early-stopping rows, purged by the horizon), and scores the
+ * fold. Baselines are scored on the same rows (the logistic one fitted on the
+ * fold's training rows). The pooled scores are the figure to trust.
+ *
+ * @example
+ * ```ts
+ * const loaded = await loadEvaluationModel("models/lstm");
+ * const { evaluation } = await walkForward(loaded, bars, { ticker: "SPY", folds: 5 });
+ * console.log(evaluation.metrics.accuracy, evaluation.baselines.alwaysUp.accuracy);
+ * ```
+ */
+export async function walkForward(
+  loaded: EvaluationModel,
+  bars: readonly Bar[],
+  options: WalkForwardOptions,
+): Promise<{ evaluation: WalkForwardEvaluation; rows: EvaluationRows }> {
+  const { info } = loaded;
+  const { features, sequenceLength, horizon } = info;
+  const mode = options.mode ?? "expanding";
+  const selected = bars.filter((b) =>
+    (options.start === undefined || compareTime(b.time, options.start) >= 0) &&
+    (options.end === undefined || compareTime(b.time, options.end) <= 0)
+  );
+  const first = warmupBars(features) + sequenceLength - 1;
+  const n = Math.max(0, selected.length - horizon - first);
+  const folds = walkForwardFolds(n, {
+    folds: options.folds,
+    mode,
+    retrainEvery: options.retrainEvery,
+  });
+  const training = trainingSettings(info);
+  const index = new Map(bars.map((b, i) => [b.time, i]));
+  const closes = bars.map((b) => b.adjClose ?? b.close);
+  const parts: EvaluationRows[] = [];
+  const trained: Omit<FoldEvaluation, keyof EvaluationSummary>[] = [];
+  for (const [f, fold] of folds.entries()) {
+    // Window k's first bar (warm-up included) is selected[k]; its reference bar selected[first + k].
+    const slice = selected.slice(fold.trainStart, first + fold.testEnd + horizon);
+    const dataset = buildDataset(slice, {
+      sequenceLength,
+      horizon,
+      features,
+      testStart: selected[first + fold.testStart].time,
+    });
+    const model = buildModel(training.arch, {
+      ...training.hyperparameters,
+      inputShape: [sequenceLength, dataset.scaler.names.length],
+    });
+    try {
+      const result = await trainModel(model, dataset, {
+        epochs: options.epochs ?? training.epochs,
+        batchSize: training.batchSize,
+        patience: training.patience,
+        seed: training.hyperparameters.seed,
+      });
+      const test = dataset.test;
+      const probabilities = predictProbabilities(model, test, { batchSize: 512 });
+      const logistic = fitLogistic(lastBarFeatures(dataset.train), dataset.train.y);
+      parts.push({
+        probabilities,
+        labels: test.y,
+        refTimes: test.refTimes,
+        previousUp: yesterdayUp(closes, test.refTimes.map((t) => index.get(t)!)),
+        logisticProbabilities: predictLogistic(logistic, lastBarFeatures(test)),
+      });
+      trained.push({ train: dataset.ranges.train, bestEpoch: result.bestEpoch });
+      options.log?.(
+        `fold ${
+          f + 1
+        }/${folds.length}: trained on ${dataset.ranges.train.first} to ${dataset.ranges.train.last} (best epoch ${result.bestEpoch}), scored ${test.n} rows ${
+          test.refTimes[0]
+        } to ${test.refTimes[test.n - 1]}`,
+      );
+    } finally {
+      model.dispose();
+    }
+  }
+  const summary = summarizeWalkForward(parts, { seed: options.seed ?? 42 });
+  const rows: EvaluationRows = {
+    probabilities: parts.flatMap((p) => Array.from(p.probabilities)),
+    labels: parts.flatMap((p) => Array.from(p.labels)),
+    refTimes: parts.flatMap((p) => p.refTimes),
+    previousUp: parts.flatMap((p) => Array.from(p.previousUp)),
+    logisticProbabilities: parts.flatMap((p) => Array.from(p.logisticProbabilities!)),
+  };
+  const fittedOn = "each fold's own training rows";
+  const evaluation: WalkForwardEvaluation = {
+    ticker: options.ticker,
+    model: { dir: info.dir, version: info.version },
+    scope:
+      `walk-forward over ${options.ticker}: ${folds.length} ${mode} folds, each scored by a fresh ${training.arch} model (hyperparameters of ${info.dir}) trained only on earlier rows`,
+    mode,
+    ...summary.pooled,
+    baselines: {
+      ...summary.pooled.baselines,
+      logistic: summary.pooled.baselines.logistic &&
+        { ...summary.pooled.baselines.logistic, fittedOn },
+    },
+    folds: summary.folds.map((s, i) => ({ ...s, ...trained[i] })),
+  };
+  return { evaluation, rows };
+}
+
+/** How the saved model was trained, from its `model_config.json`. */
+function trainingSettings(info: ModelInfo): {
+  arch: Architecture;
+  hyperparameters: Hyperparameters;
+  epochs?: number;
+  batchSize?: number;
+  patience?: number;
+} {
+  const file = join(info.dir, "model_config.json");
+  const config = info.config;
+  const arch = config.arch as Architecture;
+  if (!(ARCHITECTURES as readonly string[]).includes(arch)) {
+    throw new DataError(
+      `Expected arch to be one of ${ARCHITECTURES.join(", ")} in ${file}, found ${arch}`,
+    );
+  }
+  const training = (config.hyperparameters ?? {}) as ModelConfig["hyperparameters"];
+  return {
+    arch,
+    hyperparameters: withDefaults({ ...training, inputShape: [info.sequenceLength, 1] }),
+    epochs: training.epochs,
+    batchSize: training.batchSize,
+    patience: training.patience,
+  };
+}
