@@ -1,0 +1,102 @@
+import assert from "node:assert/strict";
+import { join } from "node:path";
+
+const TINY = ["--epochs", "1", "--sequence-length", "8", "--lstm-units", "4", "--backend", "cpu"];
+
+async function runTrain(
+  args: string[],
+  writable: string,
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  const output = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "--allow-read", `--allow-write=${writable}`, "cli.ts", "train", ...args],
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const decode = (b: Uint8Array): string => new TextDecoder().decode(b);
+  return { code: output.code, stdout: decode(output.stdout), stderr: decode(output.stderr) };
+}
+
+Deno.test("train --source synthetic writes every artifact and prints the JSON summary", async () => {
+  const tmp = await Deno.makeTempDir();
+  try {
+    const { code, stdout, stderr } = await runTrain(
+      ["--source", "synthetic", ...TINY, "--model-dir", tmp, "--name", "tiny", "--json"],
+      tmp,
+    );
+    assert.equal(code, 0, stderr);
+    const summary = JSON.parse(stdout);
+    assert.equal(summary.modelDir, join(tmp, "tiny"));
+    assert.equal(summary.epochsRun, 1);
+    assert.equal(summary.bestEpoch, 1);
+    for (const split of ["train", "validation", "test"]) {
+      assert.ok(Number.isFinite(summary.metrics[split].loss), split);
+      assert.ok(summary.metrics[split].accuracy >= 0 && summary.metrics[split].accuracy <= 1);
+    }
+    assert.match(
+      stderr,
+      /epoch 1\/1 loss [\d.]+ acc [\d.]+ val_loss [\d.]+ val_acc [\d.]+ elapsed/,
+    );
+    const files = [];
+    for await (const entry of Deno.readDir(join(tmp, "tiny"))) files.push(entry.name);
+    assert.deepEqual(files.sort(), [
+      "model.json",
+      "model_config.json",
+      "scaler.json",
+      "training_history.json",
+      "weights.bin",
+    ]);
+    const config = JSON.parse(await Deno.readTextFile(join(tmp, "tiny", "model_config.json")));
+    assert.equal(config.weightsSha256, summary.weightsSha256);
+    assert.equal(config.data.source, "synthetic");
+    assert.equal(config.sequenceLength, 8);
+    assert.ok(config.data.ranges.train.rows > 0 && config.data.ranges.test.rows > 0);
+    assert.ok(config.features.length > 0);
+    const history = JSON.parse(await Deno.readTextFile(join(tmp, "tiny", "training_history.json")));
+    assert.deepEqual(Object.keys(history[0]).sort(), [
+      "accuracy",
+      "epoch",
+      "loss",
+      "val_accuracy",
+      "val_loss",
+    ]);
+  } finally {
+    await Deno.remove(tmp, { recursive: true });
+  }
+});
+
+Deno.test("train exits 2 with one line for an unknown architecture", async () => {
+  const { code, stderr } = await runTrain(["--arch", "transformer"], "/nonexistent");
+  assert.equal(code, 2);
+  assert.equal(stderr.trim().split("\n").length, 1);
+  assert.match(stderr, /--arch to be one of lstm, deep, bidirectional, attention, gru/);
+});
+
+Deno.test("train exits 2 for a non-numeric flag", async () => {
+  const { code, stderr } = await runTrain(["--epochs", "ten"], "/nonexistent");
+  assert.equal(code, 2);
+  assert.match(stderr, /Expected --epochs to be an integer.*found "ten"/);
+});
+
+Deno.test("train exits 1 with the number of bars needed when there are too few", async () => {
+  const { code, stderr } = await runTrain(
+    ["--source", "synthetic", "--start", "2024-10-01", ...TINY],
+    "/nonexistent",
+  );
+  assert.equal(code, 1);
+  assert.equal(stderr.trim().split("\n").length, 1);
+  assert.match(stderr, /at least \d+ bars/);
+});
+
+Deno.test("train exits 1 naming the model folder when it cannot be written", async () => {
+  const tmp = await Deno.makeTempDir();
+  try {
+    const { code, stderr } = await runTrain(
+      ["--source", "synthetic", ...TINY, "--model-dir", join(tmp, "elsewhere")],
+      join(tmp, "allowed"),
+    );
+    assert.equal(code, 1);
+    assert.match(stderr.trim().split("\n").at(-1)!, /^error: .*elsewhere/);
+  } finally {
+    await Deno.remove(tmp, { recursive: true });
+  }
+});
