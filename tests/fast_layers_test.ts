@@ -156,3 +156,21 @@ Deno.test("toFastLayer turns stock recurrent layers into fast twins with the sam
   assert.ok(fast instanceof FastGRU);
   assert.deepEqual(fast.getConfig(), stock.getConfig());
 });
+
+for (const kind of ["lstm", "gru"] as const) {
+  Deno.test(`${kind}: the fast layer runs one fused kernel, not the stock per-step loop`, async () => {
+    const args = { units: 6, returnSequences: true };
+    const layers = {
+      fast: kind === "lstm" ? new FastLSTM(args) : new FastGRU(args),
+      stock: kind === "lstm" ? tf.layers.lstm(args) : tf.layers.gru(args),
+    };
+    const x = tf.ones([2, 9, 3]);
+    const kernels = async (layer: tf.layers.Layer): Promise<number> => {
+      layer.apply(x); // builds the weights (the orthogonal initializer runs tfjs ops itself)
+      return (await tf.profile(() => layer.apply(x) as tf.Tensor)).kernels.length;
+    };
+    const fast = await kernels(layers.fast), stock = await kernels(layers.stock);
+    assert.ok(stock > 9 * 5, `expected the stock layer to run ops per step, found ${stock} ops`);
+    assert.ok(fast <= 2, `expected at most 2 tfjs ops around the fused kernel, found ${fast}`);
+  });
+}
