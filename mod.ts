@@ -132,3 +132,24 @@ export {
   referenceProfile,
 } from "./src/eval/drift.ts";
 export type { BinnedDistribution, ReferenceProfile, StabilityReport } from "./src/eval/drift.ts";
+export {
+  ARCHITECTURES,
+  BACKENDS,
+  buildModel,
+  loadModel,
+  predictProbabilities,
+  saveModel,
+  selectBackend,
+  trainModel,
+} from "./src/model/mod.ts";
+export type {
+  Architecture,
+  BackendName,
+  EpochRecord,
+  LoadedModel,
+  Metrics,
+  ModelConfig,
+  ModelOptions,
+  TrainOptions,
+  TrainResult,
+} from "./src/model/mod.ts";
