@@ -1,0 +1,270 @@
+/**
+ * `deno task evaluate` end to end, as a subprocess, on a tiny model trained
+ * once on seeded synthetic SPY bars: the --json shape, baselines checked
+ * against independent counts on the same rows, the out-of-sample default,
+ * several tickers, walk-forward, the report in headless Chromium, and one
+ * clear line with the right exit code for each failure.
+ */
+import assert from "node:assert/strict";
+import { formatBarsCsv, loadSeries } from "../src/data/mod.ts";
+import type { Bar } from "../src/data/types.ts";
+import { evaluateModel } from "../src/eval/run.ts";
+import { selectBackend } from "../src/model/mod.ts";
+import { cli, trainTinyModel } from "./tiny_model_fixture.ts";
+
+const TMP = await Deno.makeTempDir({ prefix: "evaluate_cli_" });
+const MODEL = `${TMP}/model`;
+let trained: Promise<void> | undefined;
+globalThis.addEventListener("unload", () => Deno.removeSync(TMP, { recursive: true }));
+
+/** Trains the tiny model the first time a test needs it. */
+function model(): Promise<void> {
+  trained ??= trainTinyModel(MODEL, "SPY");
+  return trained;
+}
+
+async function evaluate(
+  ...args: string[]
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  await model();
+  return await cli(["evaluate", ...args], TMP);
+}
+
+/** Copies the model folder to `name` and lets `edit` break it. */
+async function brokenCopy(name: string, edit: (dir: string) => Promise<void>): Promise<string> {
+  await model();
+  const dir = `${TMP}/${name}`;
+  await Deno.mkdir(dir);
+  for await (const entry of Deno.readDir(MODEL)) {
+    await Deno.copyFile(`${MODEL}/${entry.name}`, `${dir}/${entry.name}`);
+  }
+  await edit(dir);
+  return dir;
+}
+
+function assertOneLineFailure(
+  run: { code: number; stdout: string; stderr: string },
+  code: number,
+  pattern: RegExp,
+): void {
+  assert.equal(run.code, code, run.stderr);
+  assert.equal(run.stdout, "");
+  const lines = run.stderr.trim().split("\n");
+  assert.equal(lines.length, 1, run.stderr);
+  assert.match(lines[0], /^error: /);
+  assert.match(lines[0], pattern);
+}
+
+const closeOf = (b: Bar): number => b.adjClose ?? b.close;
+
+Deno.test("evaluate --json scores the model's own series out of sample, with every field of the shape", async () => {
+  const run = await evaluate("--model", MODEL, "--json");
+  assert.equal(run.code, 0, run.stderr);
+  const e = JSON.parse(run.stdout);
+  const config = JSON.parse(await Deno.readTextFile(`${MODEL}/model_config.json`));
+  assert.equal(e.ticker, "SPY");
+  assert.ok(e.first > config.data.ranges.validation.last, "first row after the validation range");
+  assert.match(e.scope, /out of sample/);
+  assert.ok(e.rows >= 20);
+  for (const key of ["accuracy", "auc", "brier", "logLoss", "mcc"]) {
+    assert.equal(typeof e.metrics[key], "number", key);
+    assert.ok(e.intervals[key].lower <= e.metrics[key] && e.metrics[key] <= e.intervals[key].upper);
+  }
+  for (const key of ["alwaysUp", "previousDirection", "logistic"]) {
+    assert.equal(typeof e.baselines[key].accuracy, "number", key);
+  }
+  assert.equal(typeof e.baselines.logistic.auc, "number");
+  assert.match(e.baselines.logistic.fittedOn, /the model's \d+ training rows of SPY/);
+  assert.ok(e.pValueVsAlwaysUp >= 0 && e.pValueVsAlwaysUp <= 1);
+  assert.match(e.verdict, /always-up/);
+});
+
+Deno.test("evaluate's always-up and yesterday accuracies equal an independent count on the same rows", async () => {
+  const run = await evaluate(
+    "--model",
+    MODEL,
+    "--json",
+    "--start",
+    "2023-01-01",
+    "--end",
+    "2023-12-31",
+  );
+  assert.equal(run.code, 0, run.stderr);
+  const e = JSON.parse(run.stdout);
+  const { bars } = await loadSeries({ ticker: "SPY", source: "synthetic", seed: 42 });
+  let rows = 0, ups = 0, sameAsYesterday = 0;
+  for (let t = 1; t < bars.length - 1; t++) {
+    const time = bars[t].time;
+    if (time < "2023-01-01" || time > "2023-12-31") continue;
+    const up = closeOf(bars[t + 1]) > closeOf(bars[t]) ? 1 : 0;
+    const yesterday = closeOf(bars[t]) > closeOf(bars[t - 1]) ? 1 : 0;
+    rows++;
+    ups += up;
+    if (up === yesterday) sameAsYesterday++;
+  }
+  assert.equal(e.rows, rows);
+  assert.equal(e.first.slice(0, 4), "2023");
+  assert.equal(e.baselines.alwaysUp.accuracy, ups / rows);
+  assert.equal(e.baselines.previousDirection.accuracy, sameAsYesterday / rows);
+  assert.equal(e.baselines.baseRate, ups / rows);
+  assert.match(e.scope, /seen in training/);
+});
+
+Deno.test("evaluateModel gives the library caller the same evaluation as the command", async () => {
+  const run = await evaluate("--model", MODEL, "--json");
+  assert.equal(run.code, 0, run.stderr);
+  const fromCli = JSON.parse(run.stdout);
+  await selectBackend("cpu");
+  const { bars } = await loadSeries({ ticker: "SPY", source: "synthetic", seed: 42 });
+  const e = await evaluateModel(MODEL, bars, { ticker: "SPY" });
+  assert.equal(e.rows, fromCli.rows);
+  assert.equal(e.first, fromCli.first);
+  assert.ok(Math.abs(e.metrics.accuracy - fromCli.metrics.accuracy) < 1e-12);
+  assert.ok(Math.abs(e.metrics.auc - fromCli.metrics.auc) < 1e-4);
+  assert.equal(e.baselines.logistic?.accuracy, fromCli.baselines.logistic.accuracy);
+});
+
+Deno.test("evaluate prints metrics with intervals, the baselines and the verdict in plain words", async () => {
+  const run = await evaluate("--model", MODEL);
+  assert.equal(run.code, 0, run.stderr);
+  assert.match(run.stdout, /metric\s+model\s+95% interval\s+logistic\s+always-up\s+yesterday/);
+  assert.match(run.stdout, /accuracy\s+0\.\d{4}\s+\[0\.\d{4}, 0\.\d{4}\]/);
+  assert.match(run.stdout, /(no evidence of an edge over always-up|evidence)/);
+  assert.match(run.stdout, /logistic baseline fitted on the model's \d+ training rows/);
+});
+
+Deno.test("evaluate with several tickers prints a table and a JSON array", async () => {
+  const run = await evaluate(
+    "--model",
+    MODEL,
+    "--ticker",
+    "SPY,QQQ",
+    "--source",
+    "synthetic",
+    "--json",
+  );
+  assert.equal(run.code, 0, run.stderr);
+  const list = JSON.parse(run.stdout);
+  assert.deepEqual(list.map((e: { ticker: string }) => e.ticker), ["SPY", "QQQ"]);
+  assert.match(list[1].scope, /every labelled window of QQQ/);
+  assert.ok(list[1].rows > list[0].rows, "QQQ is scored whole, SPY only out of sample");
+  const text = await evaluate("--model", MODEL, "--ticker", "SPY,QQQ", "--source", "synthetic");
+  assert.equal(text.code, 0, text.stderr);
+  assert.match(text.stdout, /^ticker\s+rows\s+first\s+last\s+accuracy\s+always-up/);
+  assert.match(text.stdout, /\nQQQ\s+\d+\s+\d{4}-\d{2}-\d{2}/);
+});
+
+Deno.test("evaluate with a CSV of another ticker fits the logistic baseline on the model's training rows", async () => {
+  const { bars } = await loadSeries({ ticker: "AAA", source: "synthetic", seed: 3 });
+  const csv = `${TMP}/AAA.csv`;
+  await Deno.writeTextFile(csv, formatBarsCsv(bars));
+  const run = await evaluate("--model", MODEL, "--csv", csv, "--json");
+  assert.equal(run.code, 0, run.stderr);
+  const e = JSON.parse(run.stdout);
+  assert.equal(e.ticker, "AAA");
+  assert.equal(e.first, bars[33 + 10 - 1].time, "the first window after warm-up is scored");
+  assert.equal(e.last, bars[bars.length - 2].time, "the last bar with a known next bar");
+  assert.match(e.baselines.logistic.fittedOn, /training rows of SPY/);
+});
+
+Deno.test("evaluate --walk-forward retrains per fold and pools the folds' rows", async () => {
+  const run = await evaluate(
+    "--model",
+    MODEL,
+    "--walk-forward",
+    "--folds",
+    "2",
+    "--epochs",
+    "1",
+    "--json",
+  );
+  assert.equal(run.code, 0, run.stderr);
+  const e = JSON.parse(run.stdout);
+  assert.equal(e.folds.length, 2);
+  assert.equal(e.rows, e.folds[0].rows + e.folds[1].rows);
+  assert.equal(e.first, e.folds[0].first);
+  assert.equal(e.last, e.folds[1].last);
+  for (const fold of e.folds) {
+    assert.ok(fold.train.last < fold.first, "trained only on earlier rows");
+  }
+  assert.ok(e.folds[0].last < e.folds[1].first);
+  assert.equal(e.baselines.logistic.fittedOn, "each fold's own training rows");
+  assert.match(e.scope, /walk-forward over SPY: 2 expanding folds/);
+});
+
+Deno.test("evaluate --report writes a self-contained page that renders in headless Chromium", async () => {
+  const page = `${TMP}/report.html`;
+  const run = await evaluate("--model", MODEL, "--report", page, "--json");
+  assert.equal(run.code, 0, run.stderr);
+  const rows = JSON.parse(run.stdout).rows;
+  const html = await Deno.readTextFile(page);
+  for (const chart of ["loss", "accuracy", "roc", "calibration", "histogram"]) {
+    assert.match(html, new RegExp(`data-chart="${chart}"`), chart);
+  }
+  assert.match(html, /data-series="loss" data-points="2"/, "two epochs of training history");
+  assert.match(html, new RegExp(`data-count="${rows}"`), "every scored row in the histogram");
+  assert.doesNotMatch(html, /<script src=|<link /);
+  const output = await new Deno.Command("/usr/bin/chromium", {
+    args: [
+      "--headless",
+      "--no-sandbox",
+      "--disable-gpu",
+      "--no-first-run",
+      `--user-data-dir=${TMP}/chromium`,
+      "--enable-logging=stderr",
+      "--dump-dom",
+      `file://${page}`,
+    ],
+    stdout: "piped",
+    stderr: "piped",
+    signal: AbortSignal.timeout(120_000),
+  }).output();
+  const stderr = new TextDecoder().decode(output.stderr);
+  assert.equal(output.code, 0, stderr.slice(-2000));
+  assert.deepEqual(stderr.split("\n").filter((l) => /CONSOLE|Uncaught/.test(l)), []);
+  assert.match(new TextDecoder().decode(output.stdout), /<body data-charts="5">/);
+});
+
+Deno.test("evaluate fails in one line naming a missing weights file", async () => {
+  const dir = await brokenCopy("no_weights", (d) => Deno.remove(`${d}/weights.bin`));
+  assertOneLineFailure(await evaluate("--model", dir), 1, /weights\.bin/);
+});
+
+Deno.test("evaluate fails in one line naming a corrupted model.json", async () => {
+  const dir = await brokenCopy("bad_json", (d) => Deno.writeTextFile(`${d}/model.json`, '{"model'));
+  assertOneLineFailure(await evaluate("--model", dir), 1, /model\.json.*corrupted/);
+});
+
+Deno.test("evaluate fails in one line naming the config file and an unknown feature", async () => {
+  const dir = await brokenCopy("bad_feature", async (d) => {
+    const path = `${d}/model_config.json`;
+    const config = JSON.parse(await Deno.readTextFile(path));
+    config.features[2].name = "astrology";
+    await Deno.writeTextFile(path, JSON.stringify(config));
+  });
+  assertOneLineFailure(await evaluate("--model", dir), 1, /model_config\.json.*astrology/);
+});
+
+Deno.test("evaluate fails in one line when the ticker has too little history", async () => {
+  const { bars } = await loadSeries({ ticker: "NEW", source: "synthetic" });
+  const csv = `${TMP}/NEW.csv`;
+  await Deno.writeTextFile(csv, formatBarsCsv(bars.slice(0, 50)));
+  assertOneLineFailure(
+    await evaluate("--model", MODEL, "--csv", csv),
+    1,
+    /Expected at least 63 bars of NEW .* found 50/,
+  );
+});
+
+Deno.test("evaluate rejects misuse with exit code 2", async () => {
+  assertOneLineFailure(await evaluate("--model", MODEL, "--folds", "3"), 2, /--walk-forward/);
+  assertOneLineFailure(await evaluate("--model", MODEL, "--bogus"), 2, /bogus/);
+  assertOneLineFailure(
+    await evaluate("--model", MODEL, "--start", "2024-1-5"),
+    2,
+    /--start to be a date/,
+  );
+  const help = await evaluate("--help");
+  assert.equal(help.code, 0);
+  assert.match(help.stdout, /--walk-forward/);
+});
