@@ -225,6 +225,22 @@ Deno.test("evaluate --report writes a self-contained page that renders in headle
   assert.match(new TextDecoder().decode(output.stdout), /<body data-charts="5">/);
 });
 
+Deno.test("a model whose output layer is zeroed (every probability 0.5) gets AUC 0.5 and no edge", async () => {
+  const dir = await brokenCopy("coin", async (d) => {
+    // The last 26 float32 weights are the output Dense(1)'s kernel (25) and bias (1).
+    const weights = await Deno.readFile(`${d}/weights.bin`);
+    weights.fill(0, weights.length - 26 * 4);
+    await Deno.writeFile(`${d}/weights.bin`, weights);
+  });
+  const run = await evaluate("--model", dir, "--json");
+  assert.equal(run.code, 0, run.stderr);
+  const e = JSON.parse(run.stdout);
+  assert.equal(e.metrics.auc, 0.5);
+  assert.ok(Math.abs(e.metrics.brier - 0.25) < 1e-12);
+  assert.ok(e.pValueVsAlwaysUp > 0.05);
+  assert.match(e.verdict, /^no evidence of an edge over always-up/);
+});
+
 Deno.test("evaluate fails in one line naming a missing weights file", async () => {
   const dir = await brokenCopy("no_weights", (d) => Deno.remove(`${d}/weights.bin`));
   assertOneLineFailure(await evaluate("--model", dir), 1, /weights\.bin/);
