@@ -241,9 +241,9 @@ export const train: Command = async (args: string[]): Promise<number> => {
     Deno.removeSignalListener("SIGINT", onInterrupt);
   }
   const metrics = {
-    train: evaluateModel(model, dataset.train),
-    validation: evaluateModel(model, dataset.validation),
-    test: evaluateModel(model, dataset.test),
+    train: await evaluateModel(model, dataset.train),
+    validation: await evaluateModel(model, dataset.validation),
+    test: await evaluateModel(model, dataset.test),
   };
   const testBaseRate = dataset.test.y.reduce((sum, y) => sum + y, 0) / Math.max(1, dataset.test.n);
   const weightsSha256 = await saveModel(modelDir, model, {

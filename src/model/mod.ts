@@ -35,6 +35,7 @@ export {
   evaluateModel,
   type Metrics,
   predictProbabilities,
+  predictProbabilitiesAsync,
   scoreProbabilities,
   trainModel,
   type TrainOptions,

@@ -80,8 +80,41 @@ function batchTensors(set: WindowSet, indices: ArrayLike<number>): [tf.Tensor3D,
   ];
 }
 
+/** Runs the model over `windows` in batches, yielding each batch's first index and output. */
+function* predictedBatches(
+  model: tf.LayersModel,
+  windows: WindowSet,
+  batchSize: number,
+): Generator<[number, tf.Tensor]> {
+  const [, steps, features] = model.inputs[0].shape;
+  if (windows.n > 0 && (steps !== windows.seqLen || features !== windows.nFeatures)) {
+    throw new DataError(
+      `Expected windows of ${steps}×${features} for this model, found ${windows.seqLen}×${windows.nFeatures}`,
+    );
+  }
+  const size = windows.seqLen * windows.nFeatures;
+  for (let start = 0; start < windows.n; start += batchSize) {
+    const count = Math.min(batchSize, windows.n - start);
+    const probs = tf.tidy(() => {
+      const x = tf.tensor3d(
+        windows.x.subarray(start * size, (start + count) * size),
+        [count, windows.seqLen, windows.nFeatures],
+      );
+      return model.predict(x) as tf.Tensor;
+    });
+    try {
+      yield [start, probs];
+    } finally {
+      probs.dispose();
+    }
+  }
+}
+
 /**
- * The model's up-probability for every window, in window order.
+ * The model's up-probability for every window, in window order, read
+ * synchronously (cpu and wasm; on webgpu use
+ * {@linkcode predictProbabilitiesAsync}, as tfjs cannot read WebGPU buffers
+ * synchronously under Deno).
  *
  * @example
  * ```ts
@@ -94,26 +127,30 @@ export function predictProbabilities(
   windows: WindowSet,
   options: { batchSize?: number } = {},
 ): Float32Array {
-  const [, steps, features] = model.inputs[0].shape;
-  if (windows.n > 0 && (steps !== windows.seqLen || features !== windows.nFeatures)) {
-    throw new DataError(
-      `Expected windows of ${steps}×${features} for this model, found ${windows.seqLen}×${windows.nFeatures}`,
-    );
-  }
-  const batchSize = options.batchSize ?? 256;
   const out = new Float32Array(windows.n);
-  const size = windows.seqLen * windows.nFeatures;
-  for (let start = 0; start < windows.n; start += batchSize) {
-    const count = Math.min(batchSize, windows.n - start);
-    const probs = tf.tidy(() => {
-      const x = tf.tensor3d(
-        windows.x.subarray(start * size, (start + count) * size),
-        [count, windows.seqLen, windows.nFeatures],
-      );
-      return model.predict(x) as tf.Tensor;
-    });
+  for (const [start, probs] of predictedBatches(model, windows, options.batchSize ?? 256)) {
     out.set(probs.dataSync() as Float32Array, start);
-    probs.dispose();
+  }
+  return out;
+}
+
+/**
+ * {@linkcode predictProbabilities} with asynchronous reads, for every backend
+ * including webgpu.
+ *
+ * @example
+ * ```ts
+ * const p = await predictProbabilitiesAsync(model, dataset.test);
+ * ```
+ */
+export async function predictProbabilitiesAsync(
+  model: tf.LayersModel,
+  windows: WindowSet,
+  options: { batchSize?: number } = {},
+): Promise<Float32Array> {
+  const out = new Float32Array(windows.n);
+  for (const [start, probs] of predictedBatches(model, windows, options.batchSize ?? 256)) {
+    out.set((await probs.data()) as Float32Array, start);
   }
   return out;
 }
@@ -148,15 +185,15 @@ export function scoreProbabilities(
  *
  * @example
  * ```ts
- * const { loss, accuracy } = evaluateModel(model, dataset.validation);
+ * const { loss, accuracy } = await evaluateModel(model, dataset.validation);
  * ```
  */
-export function evaluateModel(
+export async function evaluateModel(
   model: tf.LayersModel,
   windows: WindowSet,
   options: { batchSize?: number } = {},
-): Metrics {
-  return scoreProbabilities(predictProbabilities(model, windows, options), windows.y);
+): Promise<Metrics> {
+  return scoreProbabilities(await predictProbabilitiesAsync(model, windows, options), windows.y);
 }
 
 function shuffled(n: number, rng: Rng): Uint32Array {
@@ -245,7 +282,7 @@ export async function trainModel(
         options.log?.(`epoch ${epoch}/${epochs} interrupted after ${seen} windows`);
         break;
       }
-      const val = evaluateModel(model, data.validation);
+      const val = await evaluateModel(model, data.validation);
       const record: EpochRecord = {
         epoch,
         loss: lossSum / seen,
