@@ -132,6 +132,15 @@ export {
   referenceProfile,
 } from "./src/eval/drift.ts";
 export type { BinnedDistribution, ReferenceProfile, StabilityReport } from "./src/eval/drift.ts";
+export { evaluateModel, loadEvaluationModel, scoreModel, walkForward } from "./src/eval/run.ts";
+export type {
+  EvaluateModelOptions,
+  EvaluationModel,
+  FoldEvaluation,
+  ModelEvaluation,
+  WalkForwardEvaluation,
+  WalkForwardOptions,
+} from "./src/eval/run.ts";
 export {
   ARCHITECTURES,
   BACKENDS,
