@@ -100,3 +100,35 @@ Deno.test("train exits 1 naming the model folder when it cannot be written", asy
     await Deno.remove(tmp, { recursive: true });
   }
 });
+
+Deno.test("the same seed on wasm gives the same weightsSha256, a different seed another", async () => {
+  const tmp = await Deno.makeTempDir();
+  try {
+    const sha = async (seed: string, name: string): Promise<string> => {
+      const { code, stdout, stderr } = await runTrain(
+        [
+          "--source",
+          "synthetic",
+          ...TINY,
+          "--backend",
+          "wasm",
+          "--seed",
+          seed,
+          "--model-dir",
+          tmp,
+          "--name",
+          name,
+          "--json",
+        ],
+        tmp,
+      );
+      assert.equal(code, 0, stderr);
+      return JSON.parse(stdout).weightsSha256;
+    };
+    const first = await sha("3", "a");
+    assert.equal(await sha("3", "b"), first);
+    assert.notEqual(await sha("4", "c"), first);
+  } finally {
+    await Deno.remove(tmp, { recursive: true });
+  }
+});
