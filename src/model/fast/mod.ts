@@ -269,7 +269,14 @@ function layout(cell: "lstm" | "gru", o: RnnOptions) {
   return { sizes, offsets, total, g };
 }
 
-/** Activation code understood by the C kernels. */
+/**
+ * The code the C kernels use for a recurrent activation (0 sigmoid, 1 hard sigmoid).
+ *
+ * @example
+ * ```ts
+ * console.log(activationCode("hardSigmoid")); // 1
+ * ```
+ */
 export function activationCode(activation: RecurrentActivation): number {
   if (activation === "sigmoid") return 0;
   if (activation === "hardSigmoid") return 1;
