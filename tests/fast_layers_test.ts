@@ -1,6 +1,12 @@
 import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
-import { fastBidirectional, FastGRU, FastLSTM, toFastLayer } from "../src/model/fast/layers.ts";
+import {
+  fastBidirectional,
+  FastGRU,
+  FastLSTM,
+  toFastLayer,
+  toFastModel,
+} from "../src/model/fast/layers.ts";
 import { cacheBytes } from "../src/model/fast/mod.ts";
 
 await tf.setBackend("cpu");
@@ -174,3 +180,31 @@ for (const kind of ["lstm", "gru"] as const) {
     assert.ok(fast <= 2, `expected at most 2 tfjs ops around the fused kernel, found ${fast}`);
   });
 }
+
+Deno.test("a saved stock model loads into the fast path and predicts and trains like stock", async () => {
+  const stock = seedModel("bidirectional", false, 8, 3);
+  let saved: tf.io.ModelArtifacts | null = null;
+  await stock.save(tf.io.withSaveHandler((a) => {
+    saved = a;
+    return Promise.resolve({
+      modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: "JSON" },
+    });
+  }));
+  const loaded = await tf.loadLayersModel(tf.io.fromMemory(saved!)) as tf.Sequential;
+  const fast = toFastModel(loaded);
+  const { x, y } = data(16, 8, 3);
+  const err = maxAbsDiff(
+    (fast.predict(x) as tf.Tensor).dataSync(),
+    (stock.predict(x) as tf.Tensor).dataSync(),
+  );
+  assert.ok(err < 1e-5, `prediction error ${err}`);
+  const curve = async (m: tf.Sequential): Promise<number[]> => {
+    m.compile({ optimizer: tf.train.sgd(0.1), loss: "binaryCrossentropy" });
+    const h = await m.fit(x, y, { epochs: 2, batchSize: 8, shuffle: false, verbose: 0 });
+    return h.history.loss as number[];
+  };
+  const lf = await curve(fast), ls = await curve(loaded);
+  assert.ok(maxAbsDiff(lf, ls) < 1e-4, `loss curves ${lf} vs ${ls}`);
+  const profile = await tf.profile(() => fast.predict(x) as tf.Tensor);
+  assert.ok(!profile.kernelNames.includes("Unpack"), "expected no per-step unstacking");
+});

@@ -255,3 +255,30 @@ export function toFastLayer(layer: tf.layers.Layer): tf.layers.Layer {
   }
   return layer;
 }
+
+/**
+ * A copy of a sequential model (for example one loaded from disk with stock layers) whose
+ * LSTM, GRU and Bidirectional layers run the fused kernels, with the same config and weights.
+ * The copy saves exactly like the original.
+ *
+ * @example
+ * ```ts
+ * const stock = await tf.loadLayersModel("file:///path/model.json") as tf.Sequential;
+ * const fast = toFastModel(stock);
+ * fast.compile({ optimizer: "adam", loss: "binaryCrossentropy" });
+ * ```
+ */
+export function toFastModel(model: tf.Sequential): tf.Sequential {
+  const registry = tf.serialization.SerializationMap.getMap().classNameMap;
+  const layers = model.layers.map((layer) => {
+    const entry = registry[layer.getClassName()];
+    if (entry === undefined) {
+      throw new Error(`Expected a registered layer class, found ${layer.getClassName()}`);
+    }
+    const [cls, fromConfig] = entry;
+    return toFastLayer(fromConfig(cls, layer.getConfig()) as unknown as tf.layers.Layer);
+  });
+  const fast = tf.sequential({ layers, name: model.name });
+  fast.setWeights(model.getWeights());
+  return fast;
+}
