@@ -55,7 +55,7 @@ export function fastRnn(
     r: tf.Tensor,
     b: tf.Tensor | null,
     keepCache: boolean,
-  ) =>
+  ): ReturnType<typeof splitForward> =>
     splitForward(
       cell,
       {

@@ -245,11 +245,24 @@ export function disposeCache(cache: RnnCache): void {
   }
 }
 
+type CachePart = "x" | "kernel" | "recurrent" | "bias" | "h" | "extra" | "gates" | "tanhC";
+
+interface CacheLayout {
+  /** Floats per part. */
+  sizes: Record<CachePart, number>;
+  /** Float offset of each part in the block (16-byte aligned). */
+  offsets: Record<CachePart, number>;
+  /** Floats in the block. */
+  total: number;
+  /** Gates per unit (4 LSTM, 3 GRU). */
+  g: number;
+}
+
 /** Float offsets of the parts of a cache block. */
-function layout(cell: "lstm" | "gru", o: RnnOptions) {
+function layout(cell: "lstm" | "gru", o: RnnOptions): CacheLayout {
   const { batch: B, steps: T, inputDim: I, units: U } = o;
   const g = cell === "lstm" ? 4 : 3;
-  const sizes = {
+  const sizes: Record<CachePart, number> = {
     x: B * T * I,
     kernel: I * g * U,
     recurrent: U * g * U,
@@ -260,9 +273,9 @@ function layout(cell: "lstm" | "gru", o: RnnOptions) {
     /** LSTM only: tanh of the cell states. */
     tanhC: cell === "lstm" ? B * T * U : 0,
   };
-  const offsets: Record<keyof typeof sizes, number> = { ...sizes };
+  const offsets: Record<CachePart, number> = { ...sizes };
   let total = 0;
-  for (const key of Object.keys(sizes) as (keyof typeof sizes)[]) {
+  for (const key of Object.keys(sizes) as CachePart[]) {
     offsets[key] = total;
     total += (sizes[key] + 3) & ~3;
   }
@@ -329,7 +342,7 @@ function forward(
   checkSizes(cell.toUpperCase(), g, weights, x, o);
   const k = sharedInstance();
   const ptr = k.alloc(total);
-  const at = (key: keyof typeof offsets): number => ptr + 4 * offsets[key];
+  const at = (key: CachePart): number => ptr + 4 * offsets[key];
   try {
     const { batch: B, steps: T, inputDim: I, units: U } = o;
     const mem = k.f32(ptr, total);
@@ -450,7 +463,7 @@ function backward(cache: RnnCache, dOutput: Float32Array): RnnGradients {
     throw new Error(`Expected dOutput of ${expected} values, found ${dOutput.length}`);
   }
   const k = sharedInstance();
-  const at = (key: keyof typeof offsets): number => cache.ptr + 4 * offsets[key];
+  const at = (key: CachePart): number => cache.ptr + 4 * offsets[key];
   const parts = [expected, B * T * I, I * g * U, U * g * U, g * U, g * U * U, g * U * I, B * U];
   const sizes = parts.map((n) => (n + 3) & ~3);
   const scratch = k.alloc(sizes.reduce((a, b) => a + b, 0) + 2 * sizes[7]);
