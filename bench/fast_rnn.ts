@@ -8,15 +8,16 @@
  * on the tfjs backend, fast layers on the tfjs backend, and FastPredictor (no tfjs).
  *
  *   deno run --allow-read --allow-env --allow-sys bench/fast_rnn.ts [--backend wasm|cpu]
- *     [--epochs 3] [--calls 300] [--skip-stock] [--second-core]
+ *     [--epochs 3] [--calls 300] [--skip-stock] [--second-core] [--cell lstm|gru]
  *
- * `--second-core` adds a run of the fast layers with each batch split across a worker.
+ * `--second-core` adds a run of the fast layers with each batch split across a worker; `--cell gru`
+ * swaps both recurrent layers for GRUs (the `gru` architecture).
  *
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
 import { setWasmPaths } from "@tensorflow/tfjs-backend-wasm";
-import { FastLSTM } from "../src/model/fast/layers.ts";
+import { FastGRU, FastLSTM } from "../src/model/fast/layers.ts";
 import { FastPredictor } from "../src/model/fast/predict.ts";
 import { startSecondCore, stopSecondCore } from "../src/model/fast/parallel.ts";
 
@@ -30,6 +31,10 @@ const epochs = Number(flag("epochs", "3"));
 const calls = Number(flag("calls", "300"));
 const skipStock = args.includes("--skip-stock");
 const secondCore = args.includes("--second-core");
+const cell = flag("cell", "lstm");
+if (cell !== "lstm" && cell !== "gru") {
+  throw new Error(`Expected --cell lstm or gru, found ${cell}`);
+}
 
 if (backend === "wasm") {
   const file = "tfjs-backend-wasm-simd.wasm";
@@ -73,6 +78,7 @@ function seedModel(fast: boolean): tf.Sequential {
       kernelInitializer: tf.initializers.glorotUniform({ seed: 1 }),
       recurrentInitializer: tf.initializers.orthogonal({ seed: 2, gain: 1 }),
     };
+    if (cell === "gru") return fast ? new FastGRU(a) : tf.layers.gru(a);
     return fast ? new FastLSTM(a) : tf.layers.lstm(a);
   };
   const model = tf.sequential({
