@@ -123,7 +123,7 @@ function latencies(predict: () => void): { p50: number; p99: number } {
 
 const median = (v: number[]): number => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)];
 const fmt = (v: number[]): string => v.map((s) => s.toFixed(3)).join(", ");
-const row = (name: string, model: tf.Sequential): () => void => {
+const predictOne = (model: tf.Sequential): () => void => {
   const input = tf.tensor(one, [1, T, F]);
   return () => {
     const out = model.predict(input) as tf.Tensor;
@@ -155,7 +155,7 @@ for (const fast of skipStock ? [true] : [false, true]) {
   }
   if (!fast) stockModel = model;
   const times = await epochTimes(model);
-  const lat = latencies(row(name, model));
+  const lat = latencies(predictOne(model));
   console.log(
     `${name}: epoch s median ${median(times).toFixed(3)} (${fmt(times)}); ` +
       `predict1 ms p50 ${lat.p50.toFixed(3)} p99 ${lat.p99.toFixed(3)}`,
