@@ -54,7 +54,7 @@ function pick(value: any, path: string[]): any {
 }
 
 function range(config: Record<string, unknown>, split: string): string | null {
-  const r = pick(config, ["ranges", split]) ?? pick(config, ["data", "ranges", split]);
+  const r = pick(config, ["data", "ranges", split]);
   return r?.first ? `${r.first}..${r.last} (${r.rows})` : null;
 }
 
@@ -69,12 +69,12 @@ async function summarize(
     version,
     current: version === current,
     createdAt: (config.createdAt as string) ?? null,
-    arch: pick(config, ["arch"]) ?? pick(config, ["hyperparameters", "arch"]) ?? null,
-    ticker: pick(config, ["ticker"]) ?? pick(config, ["data", "ticker"]) ?? null,
+    arch: pick(config, ["arch"]) ?? null,
+    ticker: pick(config, ["data", "ticker"]) ?? null,
     train: range(config, "train"),
     test: range(config, "test"),
     testAccuracy: num(pick(config, ["metrics", "test", "accuracy"])),
-    testBaseRate: num(pick(config, ["metrics", "test", "baseRate"])),
+    testBaseRate: num(config.testBaseRate),
   };
 }
 

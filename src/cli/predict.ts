@@ -1,12 +1,101 @@
 /**
- * `deno task predict`: not built yet.
+ * `deno task predict`: the latest signal for one or more tickers, computed by
+ * the same plugin a bot registers (`createLstmSignal`), from the bars the
+ * data layer provides.
  *
  * @module
  */
 
-import { DataError } from "../util/errors.ts";
+import {
+  choiceFlag,
+  type Command,
+  dateFlag,
+  numberFlag,
+  parseFlags,
+  printResult,
+  progress,
+  stringFlag,
+} from "./common.ts";
+import { loadSeries, validateTicker } from "../data/mod.ts";
+import { SOURCES } from "../data/types.ts";
+import { createLstmSignal } from "../../plugins/lstm_signal.ts";
+import type { Signal } from "../signal/types.ts";
+import { UsageError } from "../util/errors.ts";
 
-/** Placeholder until the command's issue lands. */
-export function predict(_args: string[]): Promise<number> {
-  return Promise.reject(new DataError("deno task predict is not built yet"));
-}
+const HELP = `Usage: deno task predict --ticker SPY[,QQQ...] [flags]
+
+Prints the latest signal (probability that the next bar closes up) for each ticker,
+from the model the signal plugin loads (a model folder, or the version a versioned
+folder's current.json names).
+
+Flags:
+  --model DIR        model folder or versioned root (default models/lstm)
+  --ticker LIST      tickers, comma-separated (required)
+  --csv FILE         read bars from a CSV instead of the cache
+  --source NAME      ${SOURCES.join(" | ")} (default: the cache prepare wrote)
+  --data-dir DIR     cache folder (default data)
+  --end DATE         predict as of this date (default: the last bar)
+  --max-age-days N   mark signals from a model older than N days stale-model
+  --json             print JSON (an array for several tickers)
+  -h, --help         this text`;
+
+/** Runs `deno task predict`. */
+export const predict: Command = async (args: string[]): Promise<number> => {
+  const { flags } = parseFlags(args, {
+    model: { type: "string" },
+    ticker: { type: "string" },
+    csv: { type: "string" },
+    source: { type: "string" },
+    "data-dir": { type: "string" },
+    end: { type: "string" },
+    "max-age-days": { type: "string" },
+  });
+  if (flags.help) {
+    console.log(HELP);
+    return 0;
+  }
+  const tickers = stringFlag(flags, "ticker");
+  if (!tickers) throw new UsageError("Expected --ticker SYMBOL, found none (see --help)");
+  const symbols = tickers.split(",").map(validateTicker);
+  const source = flags.source === undefined
+    ? undefined
+    : choiceFlag(flags, "source", SOURCES, "csv");
+  const end = dateFlag(flags, "end");
+  const maxModelAgeDays = flags["max-age-days"] === undefined
+    ? undefined
+    : numberFlag(flags, "max-age-days", 0, { min: 0 });
+  const plugin = createLstmSignal({
+    modelDir: stringFlag(flags, "model", "models/lstm"),
+    maxModelAgeDays,
+    warn: (line) => progress(`warning: ${line}`),
+  });
+  await plugin.init();
+  const signals: Signal[] = [];
+  try {
+    for (const symbol of symbols) {
+      const series = await loadSeries({
+        ticker: symbol,
+        source,
+        csv: stringFlag(flags, "csv"),
+        dataDir: stringFlag(flags, "data-dir", "data"),
+        end,
+      });
+      signals.push(await plugin.predict(symbol, series.bars));
+    }
+  } finally {
+    await plugin.dispose();
+  }
+  printResult(
+    flags,
+    signals.length === 1 ? signals[0] : signals,
+    () =>
+      signals.map((s) =>
+        `${s.symbol} ${s.time}: P(up in ${s.horizonBars} bar${s.horizonBars === 1 ? "" : "s"}) = ${
+          s.probabilityUp.toFixed(3)
+        }  ${s.direction} (confidence ${
+          s.confidence.toFixed(2)
+        }, ${s.status}, model ${s.model.id} ${s.model.version})`
+      ).join("\n"),
+  );
+  return 0;
+};

@@ -1,0 +1,129 @@
+/**
+ * A saved model, ready to score one window at a time: what the signal plugin
+ * and the `predict` command use. It carries the model's feature list, scaler,
+ * window length and horizon, and predicts with the fused WASM kernels when
+ * every layer has one (`lstm`, `gru`, `deep`, `bidirectional`), else with
+ * TensorFlow.js (`attention`). Both give the same probabilities (the kernels'
+ * equivalence tests hold them to 1e-5).
+ *
+ * @module
+ */
+
+import * as tf from "@tensorflow/tfjs";
+import { join } from "node:path";
+import {
+  applyScaler,
+  createFeatureStream,
+  type FeatureSpec,
+  type Scaler,
+} from "../features/mod.ts";
+import { loadModel, type ModelConfig } from "./mod.ts";
+import { FastPredictor } from "./fast/predict.ts";
+import { DataError } from "../util/errors.ts";
+
+/** A loaded model that scores windows of raw (unscaled) feature rows. */
+export interface InferenceModel {
+  /** The feature list the model was trained on. */
+  readonly features: FeatureSpec[];
+  /** Bars per window. */
+  readonly sequenceLength: number;
+  /** Bars ahead the label looks. */
+  readonly horizon: number;
+  /** Last date of the data the model learned from (training and early stopping), or `null`. */
+  readonly trainedThrough: string | null;
+  /** Bars a fresh symbol needs before the first window is complete. */
+  readonly warmupBars: number;
+  /** Which implementation predicts: `fast` (WASM kernels) or `tfjs`. */
+  readonly engine: "fast" | "tfjs";
+  /** The largest |z-score| of a raw feature row under the training scaler (before clipping). */
+  maxAbsZ(row: Float64Array): number;
+  /** The probability that the price goes up, for a window of raw feature rows, oldest first. */
+  predictWindow(rows: readonly Float64Array[]): number;
+  /** Releases the model's memory. */
+  dispose(): void;
+}
+
+/**
+ * Loads the model in `dir` (a model folder, not a versioned root) for
+ * per-window inference. Fails with one clear error naming the file when a
+ * file is missing or corrupted, or when the model's feature list is not one
+ * this module can compute.
+ *
+ * @example
+ * ```ts
+ * const model = await loadInferenceModel("models/lstm/v1");
+ * const p = model.predictWindow(rows); // rows: the last 60 raw feature rows
+ * ```
+ */
+export async function loadInferenceModel(
+  dir: string,
+  options: { engine?: "fast" | "tfjs" } = {},
+): Promise<InferenceModel> {
+  // Loading needs a tfjs backend only to hold the weights; the fused kernels predict. Picking the
+  // pure-JS CPU backend when none is active keeps inference from reading the tfjs WASM binary, so
+  // it runs with read access to the model folder alone.
+  if (!tf.engine().backendName) await tf.setBackend("cpu");
+  const { model, config, scaler } = await loadModel(dir);
+  const features: FeatureSpec[] = config.features;
+  let warmup: number;
+  try {
+    warmup = createFeatureStream(features).warmup;
+  } catch (error) {
+    model.dispose();
+    throw new DataError(
+      `${join(dir, "model_config.json")}: ${error instanceof Error ? error.message : error}`,
+    );
+  }
+  const sequenceLength: number = config.sequenceLength;
+  const horizon: number = config.horizon;
+  const nFeatures = scaler.names.length;
+  let fast: FastPredictor | null = null;
+  if (options.engine !== "tfjs") {
+    try {
+      fast = FastPredictor.fromModel(model);
+    } catch (error) {
+      if (options.engine === "fast") throw error;
+      fast = null; // a layer without a fused kernel (attention): TensorFlow.js predicts
+    }
+  }
+  const x = new Float32Array(sequenceLength * nFeatures);
+  return {
+    features,
+    sequenceLength,
+    horizon,
+    trainedThrough: trainedThrough(config),
+    warmupBars: warmup + sequenceLength,
+    engine: fast ? "fast" : "tfjs",
+    maxAbsZ: (row: Float64Array): number => maxAbsZ(scaler, row),
+    predictWindow(rows: readonly Float64Array[]): number {
+      if (rows.length !== sequenceLength) {
+        throw new DataError(`Expected a window of ${sequenceLength} rows, found ${rows.length}`);
+      }
+      rows.forEach((row, t) => x.set(applyScaler(scaler, row), t * nFeatures));
+      if (fast) return fast.predict(x, 1)[0];
+      return tf.tidy(() => {
+        const out = model.predict(tf.tensor3d(x, [1, sequenceLength, nFeatures])) as tf.Tensor;
+        return out.dataSync()[0];
+      });
+    },
+    dispose(): void {
+      model.dispose();
+    },
+  };
+}
+
+function maxAbsZ(scaler: Scaler, row: Float64Array): number {
+  let max = 0;
+  for (let f = 0; f < row.length; f++) {
+    const z = Math.abs((row[f] - scaler.mean[f]) / scaler.std[f]);
+    if (Number.isNaN(z)) return Infinity; // a missing value is as far as it gets
+    if (z > max) max = z;
+  }
+  return max;
+}
+
+/** Training labels and early stopping saw data up to the end of the validation split. */
+function trainedThrough(config: ModelConfig): string | null {
+  const { validation, train } = config.data.ranges;
+  return validation?.last ?? train?.last ?? null;
+}
