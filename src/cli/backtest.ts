@@ -29,6 +29,7 @@ import {
 } from "../eval/backtest.ts";
 import { backtestReport, formatBacktest } from "../eval/summary.ts";
 import { renderReport } from "../eval/report.ts";
+import { assertReportWritable } from "./evaluate.ts";
 import { createLstmSignal } from "../../plugins/lstm_signal.ts";
 import { atomicWriteFile } from "../util/fs.ts";
 import { DataError, UsageError } from "../util/errors.ts";
@@ -160,6 +161,7 @@ export const backtest: Command = async (args: string[]): Promise<number> => {
   }
   const backendName = choiceFlag(flags, "backend", BACKENDS, "wasm");
   const report = stringFlag(flags, "report");
+  if (report) assertReportWritable(report);
   const dataDir = stringFlag(flags, "data-dir", "data");
   const modelDir = stringFlag(flags, "model", "models/lstm");
   const verbose = Boolean(flags.verbose);

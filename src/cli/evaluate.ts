@@ -30,7 +30,8 @@ import {
 import { evaluationReport, formatEvaluation, formatWalkForward } from "../eval/summary.ts";
 import { renderReport } from "../eval/report.ts";
 import { atomicWriteFile } from "../util/fs.ts";
-import { UsageError } from "../util/errors.ts";
+import { DataError, UsageError } from "../util/errors.ts";
+import { dirname } from "node:path";
 
 const HELP = `Usage: deno task evaluate [--model DIR] [--ticker LIST | --csv FILE] [flags]
 
@@ -165,6 +166,24 @@ function evaluationText(e: ModelEvaluation): string {
 }
 
 /**
+ * Fails before any work when the report could not be written: Deno grants the
+ * tasks write access to `models/` and `reports/` only.
+ *
+ * @example
+ * ```ts
+ * assertReportWritable("reports/spy.html"); // throws unless writes to reports/ are allowed
+ * ```
+ */
+export function assertReportWritable(path: string): void {
+  const dir = dirname(path) || ".";
+  if (Deno.permissions.querySync({ name: "write", path: dir }).state !== "granted") {
+    throw new DataError(
+      `Expected write access to ${dir}/ for --report ${path}, found none (the deno task may write to reports/ only: use --report reports/NAME.html, or run cli.ts with --allow-write=${dir})`,
+    );
+  }
+}
+
+/**
  * The `evaluate` command.
  *
  * @example
@@ -212,6 +231,7 @@ export const evaluate: Command = async (args: string[]): Promise<number> => {
     : numberFlag(flags, "epochs", 0, { min: 1, max: 10000, integer: true });
   const backend = choiceFlag(flags, "backend", BACKENDS, "wasm");
   const report = stringFlag(flags, "report");
+  if (report) assertReportWritable(report);
   const dataDir = stringFlag(flags, "data-dir", "data");
   const modelDir = stringFlag(flags, "model", "models/lstm");
   const verbose = Boolean(flags.verbose);

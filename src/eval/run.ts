@@ -402,6 +402,12 @@ export async function scoreModel(
     : own
     ? `the requested range of the model's training series; rows up to ${info.ranges.validation.last} were seen in training or early stopping`
     : `every labelled window of ${options.ticker} in range`;
+  const windows = sliceWindows(all, Math.max(lo, 0), hi);
+  const overlap = !own && windows.n > 0 && windows.refTimes[0] <= info.ranges.validation.last
+    ? `; its dates overlap the period the model learned from on ${
+      info.ticker ?? "its training series"
+    } (to ${info.ranges.validation.last}), so market-wide moves of those days were seen`
+    : "";
   if (lo < 0 || hi - lo < MIN_EVALUATION_ROWS) {
     throw new DataError(
       `Expected at least ${MIN_EVALUATION_ROWS} labelled windows of ${options.ticker} to score (${scope}), found ${
@@ -409,7 +415,6 @@ export async function scoreModel(
       }`,
     );
   }
-  const windows = sliceWindows(all, lo, hi);
   const index = new Map(bars.map((b, i) => [b.time, i]));
   const closes = bars.map((b) => b.adjClose ?? b.close);
   const previousUp = yesterdayUp(closes, windows.refTimes.map((t) => index.get(t)!));
@@ -444,7 +449,7 @@ export async function scoreModel(
   const evaluation: ModelEvaluation = {
     ticker: options.ticker,
     model: { dir: info.dir, version: info.version },
-    scope,
+    scope: scope + overlap,
     ...summary,
     baselines: {
       ...summary.baselines,
