@@ -272,6 +272,11 @@ Deno.test("evaluate fails in one line when the ticker has too little history", a
   );
 });
 
+Deno.test("evaluate refuses a report it may not write before scoring anything", async () => {
+  const run = await evaluate("--model", MODEL, "--report", "/report_test_denied/out.html");
+  assertOneLineFailure(run, 1, /Expected write access to \/report_test_denied\/ for --report/);
+});
+
 Deno.test("evaluate rejects misuse with exit code 2", async () => {
   assertOneLineFailure(await evaluate("--model", MODEL, "--folds", "3"), 2, /--walk-forward/);
   assertOneLineFailure(await evaluate("--model", MODEL, "--bogus"), 2, /bogus/);
