@@ -133,7 +133,7 @@ const predictOne = (model: tf.Sequential): () => void => {
 };
 
 console.log(
-  `backend ${backend}; ${N} sequences of ${T} x ${F}, batch ${BATCH}; ${calls} predict calls`,
+  `${cell}; backend ${backend}; ${N} sequences of ${T} x ${F}, batch ${BATCH}; ${calls} predict calls`,
 );
 let stockModel: tf.Sequential | null = null;
 for (const fast of skipStock ? [true] : [false, true]) {
