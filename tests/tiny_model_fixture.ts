@@ -1,19 +1,16 @@
 /**
- * A tiny LSTM (4 units, 10-bar windows, 2 epochs) trained on seeded synthetic
- * bars and saved with the model store, for the evaluate and backtest command
- * tests (seed 42 for the model and, as \`deno task train\` does, for the data):
- * cheap enough for a shared 2-core machine, real enough that the
- * commands load, score and replay it end to end.
+ * A tiny LSTM (4 units, 10-bar windows, 2 epochs) trained by `deno task train`
+ * on seeded synthetic bars, for the evaluate and backtest command tests:
+ * cheap enough for a shared 2-core machine, real enough that the commands
+ * load, score and replay what the train command saves, end to end.
  */
-import { loadSeries } from "../src/data/mod.ts";
-import { buildDataset } from "../src/dataset/mod.ts";
-import { buildModel, saveModel, selectBackend, trainModel } from "../src/model/mod.ts";
 
 /** Repository root, the working directory of the command subprocesses. */
 export const ROOT = new URL("..", import.meta.url).pathname;
 
 /**
- * Trains and saves the tiny model of `ticker`'s synthetic bars in `dir`.
+ * Trains the tiny model of `ticker`'s synthetic bars (seed 42) into `dir`
+ * with the train command; throws with its stderr when it fails.
  *
  * @example
  * ```ts
@@ -21,46 +18,33 @@ export const ROOT = new URL("..", import.meta.url).pathname;
  * ```
  */
 export async function trainTinyModel(dir: string, ticker: string): Promise<void> {
-  await selectBackend("cpu");
-  const { bars } = await loadSeries({ ticker, source: "synthetic" });
-  const dataset = buildDataset(bars, { sequenceLength: 10, horizon: 1 });
-  const hyperparameters = {
-    lstmUnits: 4,
-    dropout: 0,
-    l2: 0,
-    learningRate: 0.01,
-    seed: 42,
-    epochs: 2,
-    batchSize: 64,
-    patience: 2,
-  };
-  const model = buildModel("lstm", {
-    ...hyperparameters,
-    inputShape: [10, dataset.features.length],
-  });
-  const result = await trainModel(model, dataset, hyperparameters);
-  const metrics = { loss: 0, accuracy: 0 };
-  await saveModel(dir, model, {
-    config: {
-      arch: "lstm",
-      hyperparameters,
-      features: dataset.features,
-      sequenceLength: dataset.sequenceLength,
-      nFeatures: dataset.features.length,
-      horizon: dataset.horizon,
-      data: { source: "synthetic", ticker, interval: "1d", ranges: dataset.ranges },
-      seed: 42,
-      backend: "cpu",
-      metrics: { train: metrics, validation: metrics, test: metrics },
-      testBaseRate: 0.5,
-      interrupted: false,
-      bestEpoch: result.bestEpoch,
-      epochsRun: result.epochsRun,
-    },
-    scaler: dataset.scaler,
-    history: result.history,
-  });
-  model.dispose();
+  const slash = dir.lastIndexOf("/");
+  const run = await cli([
+    "train",
+    "--source",
+    "synthetic",
+    "--ticker",
+    ticker,
+    "--epochs",
+    "2",
+    "--sequence-length",
+    "10",
+    "--lstm-units",
+    "4",
+    "--batch-size",
+    "64",
+    "--learning-rate",
+    "0.01",
+    "--seed",
+    "42",
+    "--backend",
+    "cpu",
+    "--model-dir",
+    dir.slice(0, slash),
+    "--name",
+    dir.slice(slash + 1),
+  ], dir.slice(0, slash));
+  if (run.code !== 0) throw new Error(`Expected the tiny model to train, found: ${run.stderr}`);
 }
 
 /** Output of a command run. */

@@ -255,7 +255,7 @@ export const evaluate: Command = async (args: string[]): Promise<number> => {
       const { bars } = await loadSeries({
         ticker,
         source: source === "csv" && !csv ? undefined : source,
-        csv: csv ?? (own && source === "csv" ? info.csv : undefined),
+        csv,
         dataDir,
         seed: flags.seed === undefined && own ? info.dataSeed ?? seed : seed,
       });

@@ -63,9 +63,7 @@ export interface ModelInfo {
   ticker?: string;
   /** The data source it was trained on, when recorded. */
   source?: string;
-  /** The CSV file it was trained on, when recorded. */
-  csv?: string;
-  /** The seed of synthetic training data, when recorded. */
+  /** The training seed, which `deno task train` also gives synthetic data. */
   dataSeed?: number;
   /** Reference-bar ranges of the training splits. */
   ranges: {
@@ -177,17 +175,15 @@ function modelInfo(
       throw new DataError(`Expected a positive integer ${name} in ${file}, found ${value}`);
     }
   }
-  const pick = <T>(key: string): T | undefined => data[key] as T | undefined;
   return {
     dir,
     version,
     features,
     sequenceLength,
     horizon,
-    ticker: pick<string>("ticker"),
-    source: pick<string>("source"),
-    csv: pick<string>("csv"),
-    dataSeed: pick<number>("seed") ?? (config.seed as number | undefined),
+    ticker: data.ticker as string | undefined,
+    source: data.source as string | undefined,
+    dataSeed: config.seed as number | undefined,
     ranges,
     config,
   };
@@ -340,8 +336,8 @@ async function trainingWindows(
       const source = info.source as Parameters<typeof loadSeries>[0]["source"];
       bars = (await loadSeries({
         ticker: info.ticker,
-        source: source === "csv" && !info.csv ? undefined : source,
-        csv: info.csv,
+        // A CSV import is read back from the cache `prepare` wrote.
+        source: source === "csv" ? undefined : source,
         dataDir: options.dataDir,
         seed: info.dataSeed,
       })).bars;
