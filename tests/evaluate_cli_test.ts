@@ -10,6 +10,7 @@ import { formatBarsCsv, loadSeries } from "../src/data/mod.ts";
 import type { Bar } from "../src/data/types.ts";
 import { evaluateModel } from "../src/eval/run.ts";
 import { selectBackend } from "../src/model/mod.ts";
+import { promote } from "../src/model/versions.ts";
 import { cli, trainTinyModel } from "./tiny_model_fixture.ts";
 
 const TMP = await Deno.makeTempDir({ prefix: "evaluate_cli_" });
@@ -239,6 +240,17 @@ Deno.test("a model whose output layer is zeroed (every probability 0.5) gets AUC
   assert.ok(Math.abs(e.metrics.brier - 0.25) < 1e-12);
   assert.ok(e.pValueVsAlwaysUp > 0.05);
   assert.match(e.verdict, /^no evidence of an edge over always-up/);
+});
+
+Deno.test("evaluate follows a versioned root's current.json to the version it names", async () => {
+  await model();
+  await Deno.mkdir(`${TMP}/root`);
+  await Deno.rename(await brokenCopy("v_copy", () => Promise.resolve()), `${TMP}/root/v1`);
+  await promote(`${TMP}/root`, "v1");
+  const run = await evaluate("--model", `${TMP}/root`, "--json");
+  assert.equal(run.code, 0, run.stderr);
+  const e = JSON.parse(run.stdout);
+  assert.deepEqual(e.model, { dir: `${TMP}/root/v1`, version: "v1" });
 });
 
 Deno.test("evaluate fails in one line naming a missing weights file", async () => {
