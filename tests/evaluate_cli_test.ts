@@ -168,6 +168,36 @@ Deno.test("evaluate with a CSV of another ticker fits the logistic baseline on t
   assert.match(e.baselines.logistic.fittedOn, /training rows of SPY/);
 });
 
+Deno.test("evaluate fits the logistic baseline on the earliest half of the rows, and says so, when the training data is not at hand", async () => {
+  const dir = await brokenCopy("cached_source", async (d) => {
+    const path = `${d}/model_config.json`;
+    const config = JSON.parse(await Deno.readTextFile(path));
+    config.data.source = "yahoo"; // read from a cache the test does not have
+    await Deno.writeTextFile(path, JSON.stringify(config));
+  });
+  const { bars } = await loadSeries({ ticker: "BBB", source: "synthetic", seed: 5 });
+  const csv = `${TMP}/BBB.csv`;
+  await Deno.writeTextFile(csv, formatBarsCsv(bars));
+  const run = await evaluate(
+    "--model",
+    dir,
+    "--csv",
+    csv,
+    "--data-dir",
+    `${TMP}/no_cache`,
+    "--json",
+  );
+  assert.equal(run.code, 0, run.stderr);
+  const e = JSON.parse(run.stdout);
+  const half = Math.floor(e.rows / 2);
+  assert.match(
+    e.baselines.logistic.fittedOn,
+    new RegExp(
+      `^the earliest 50% of the evaluated rows \\(${half} rows.*SPY training data not available`,
+    ),
+  );
+});
+
 Deno.test("evaluate --walk-forward retrains per fold and pools the folds' rows", async () => {
   const run = await evaluate(
     "--model",
