@@ -2,7 +2,7 @@
  * Splitting a batch across the main thread and one worker (the machine's second core): each
  * fused forward/backward call runs the first half of the batch here and the second half in the
  * worker at the same time; the main thread waits with `Atomics.wait`, so the API stays
- * synchronous. Off until `startSecondCore()`.
+ * synchronous. Off until `startSecondCore()`; pauses itself while the other core is busy.
  *
  * @module
  */
@@ -22,6 +22,25 @@ import type { WorkerRequest } from "./worker.ts";
 
 /** Smallest batch worth splitting. */
 const MIN_SPLIT = 8;
+/** Calls run unsplit after the worker was found slower (a busy second core), before retrying. */
+const PAUSE_CALLS = 200;
+
+let strikes = 0;
+let pausedCalls = 0;
+
+/**
+ * Splitting pays while the worker's half is done about when this thread's half is. When this
+ * thread has waited longer than 80% of its own compute time three calls in a row, the other
+ * core is busy (another process): run unsplit for a while, then try again.
+ */
+function judge(localMs: number, waitMs: number): void {
+  if (waitMs <= 0.8 * localMs) {
+    strikes = 0;
+  } else if (++strikes >= 3) {
+    strikes = 0;
+    pausedCalls = PAUSE_CALLS;
+  }
+}
 const TIMEOUT_MS = 60_000;
 
 let worker: Worker | null = null;
@@ -55,6 +74,8 @@ const orphans = new FinalizationRegistry<number>((id) =>
  */
 export async function startSecondCore(): Promise<void> {
   if (worker !== null) return;
+  strikes = 0;
+  pausedCalls = 0;
   const w = new Worker(new URL("./worker.ts", import.meta.url).href, { type: "module" });
   worker = w;
   // One round trip so that the worker's module graph and kernels are loaded before use.
@@ -98,7 +119,9 @@ function post(message: WorkerRequest, resultFloats: number): void {
   worker!.postMessage(message);
 }
 
-function collect(): Float32Array {
+/** Waits for the worker; `started` is when this thread began its own half. */
+function collect(started: number): Float32Array {
+  const localDone = performance.now();
   const c = new Int32Array(control);
   const deadline = performance.now() + TIMEOUT_MS;
   while (Atomics.load(c, 0) === 1) {
@@ -110,6 +133,7 @@ function collect(): Float32Array {
   if (Atomics.load(c, 0) !== 2) {
     throw new Error("Expected the kernel worker to succeed, found an error");
   }
+  judge(localDone - started, performance.now() - localDone);
   return new Float32Array(result);
 }
 
@@ -130,7 +154,10 @@ export function splitForward(
   options: RnnOptions,
 ): { output: Float32Array; cache: RnnCache | SplitCache | null } {
   const run = cell === "lstm" ? lstmForward : gruForward;
-  if (worker === null || options.batch < MIN_SPLIT) return run(weights, x, options);
+  if (worker === null || options.batch < MIN_SPLIT || pausedCalls > 0) {
+    pausedCalls = Math.max(0, pausedCalls - 1);
+    return run(weights, x, options);
+  }
   const { batch, steps, inputDim, units } = options;
   const mine = Math.ceil(batch / 2), theirs = batch - mine;
   const cut = mine * steps * inputDim;
@@ -148,10 +175,11 @@ export function splitForward(
     result,
   }, theirs * perSeq);
   let local: RnnForwardResult;
+  const started = performance.now();
   try {
     local = run(weights, x.subarray(0, cut), { ...options, batch: mine });
   } finally {
-    collect();
+    collect(started);
   }
   const output = new Float32Array(batch * perSeq);
   output.set(local.output);
@@ -195,13 +223,14 @@ export function splitBackward(cache: RnnCache | SplitCache, dOutput: Float32Arra
     sizes.reduce((a, b) => a + b, 0),
   );
   let local: RnnGradients;
+  const started = performance.now();
   try {
     local = (cache.local.cell === "lstm" ? lstmBackward : gruBackward)(
       cache.local,
       dOutput.subarray(0, mine * perSeq),
     );
   } finally {
-    collect();
+    collect(started);
   }
   const remote = new Float32Array(result);
   const dx = new Float32Array(local.dx.length + sizes[0]);
