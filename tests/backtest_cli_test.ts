@@ -90,6 +90,7 @@ Deno.test("backtest --cost-bps charges buy-and-hold exactly once and costs the s
   const paid = JSON.parse(run.stdout);
   const { bars } = await loadSeries({ ticker: "SPY", source: "synthetic" });
   assert.equal(paid.first.slice(0, 7), "2023-01");
+  assert.match(paid.scope, /decisions from 2023-01-\d{2} .* were seen in training/);
   assert.ok(Math.abs(paid.buyAndHold.totalReturn - holdReturn(bars, paid.first, 25)) < 1e-12);
   assert.deepEqual(
     paid.trades.map((t: { entryTime: string }) => t.entryTime),

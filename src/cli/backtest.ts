@@ -213,7 +213,11 @@ export const backtest: Command = async (args: string[]): Promise<number> => {
   }
   const scope = outOfSample
     ? `out of sample: ${ticker} is the model's training series, so decisions start after its validation range (${info.ranges.validation.last}); --start/--end override`
-    : `decisions from ${bars[startIndex].time} (earlier bars warm the model up)`;
+    : `decisions from ${bars[startIndex].time} (earlier bars warm the model up)${
+      own && bars[startIndex].time <= info.ranges.validation.last
+        ? `; bars up to ${info.ranges.validation.last} were seen in training or early stopping`
+        : ""
+    }`;
   if (verbose) progress(`backtest: ${ticker}, ${bars.length} bars; ${scope}`);
   const options = { symbol: ticker, threshold, hysteresis, costBps, startIndex };
   let result: BacktestResult;
