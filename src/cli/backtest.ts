@@ -66,7 +66,8 @@ Flags:
   --fast N, --slow N crossover SMA lengths for --compare (default 20, 50)
   --backend NAME     ${BACKENDS.join(" | ")} (default wasm)
   --report FILE      write a self-contained HTML report with the equity curve
-                     against buy-and-hold and the drawdown
+                     against buy-and-hold and the drawdown; the deno task
+                     may write under reports/ only
   --json             print one JSON object
   --verbose, -v      progress, and a stack trace on errors
   --help, -h         this text

@@ -64,7 +64,8 @@ Flags:
   --epochs N         walk-forward epochs per fold (default: the model's own)
   --backend NAME     ${BACKENDS.join(" | ")} (default wasm)
   --report FILE      write a self-contained HTML report (FILE.TICKER.html
-                     for each ticker when there are several)
+                     for each ticker when there are several); the deno
+                     task may write under reports/ only
   --json             print one JSON object (an array for several tickers)
   --verbose, -v      progress, and a stack trace on errors
   --help, -h         this text
