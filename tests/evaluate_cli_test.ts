@@ -143,12 +143,18 @@ Deno.test("evaluate with several tickers prints a table and a JSON array", async
     "--source",
     "synthetic",
     "--json",
+    "--report",
+    `${TMP}/multi.html`,
   );
   assert.equal(run.code, 0, run.stderr);
   const list = JSON.parse(run.stdout);
   assert.deepEqual(list.map((e: { ticker: string }) => e.ticker), ["SPY", "QQQ"]);
   assert.match(list[1].scope, /every labelled window of QQQ/);
   assert.ok(list[1].rows > list[0].rows, "QQQ is scored whole, SPY only out of sample");
+  for (const e of list) {
+    const html = await Deno.readTextFile(`${TMP}/multi.${e.ticker}.html`);
+    assert.match(html, new RegExp(`data-count="${e.rows}"`), `one report per ticker: ${e.ticker}`);
+  }
   const text = await evaluate("--model", MODEL, "--ticker", "SPY,QQQ", "--source", "synthetic");
   assert.equal(text.code, 0, text.stderr);
   assert.match(text.stdout, /^ticker\s+rows\s+first\s+last\s+accuracy\s+always-up/);
