@@ -162,3 +162,25 @@ export type {
   TrainOptions,
   TrainResult,
 } from "./src/model/mod.ts";
+
+// The signal plugins a bot registers, and model versioning.
+export {
+  createLstmSignal,
+  type LstmSignalOptions,
+  type LstmSignalPlugin,
+} from "./plugins/lstm_signal.ts";
+export {
+  createEnsembleSignal,
+  createRegimeSignal,
+  type EnsembleOptions,
+  type Regime,
+} from "./plugins/ensemble_signal.ts";
+export {
+  listVersions,
+  promote,
+  readPointer,
+  resolveModelDir,
+  rollback,
+  type VersionPointer,
+} from "./src/model/versions.ts";
+export { type InferenceModel, loadInferenceModel } from "./src/model/inference.ts";

@@ -1,0 +1,17 @@
+// A minimal trading bot: register the LSTM signal, stream bars, act on signals.
+// Run after `deno task train`:  deno run --allow-read=models/lstm examples/bot.ts
+import { createLstmSignal, loadSeries } from "../mod.ts";
+
+const signal = createLstmSignal({ modelDir: "models/lstm", upThreshold: 0.5, downThreshold: 0.5 });
+await signal.init();
+const { bars } = await loadSeries({ ticker: "SPY", source: "synthetic" }); // your feed here
+let holding = false, trades = 0;
+for (const bar of bars.slice(-300)) {
+  const s = await signal.onBar("SPY", bar);
+  if (s.status !== "ok" || (s.direction === "up") === holding) continue;
+  holding = s.direction === "up";
+  trades++;
+  console.log(`${bar.time} ${holding ? "BUY " : "SELL"} p(up)=${s.probabilityUp.toFixed(3)}`);
+}
+console.log(`done: ${trades} trades, model ${signal.version}`);
+await signal.dispose();
