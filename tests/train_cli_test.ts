@@ -132,3 +132,55 @@ Deno.test("the same seed on wasm gives the same weightsSha256, a different seed 
     await Deno.remove(tmp, { recursive: true });
   }
 });
+
+Deno.test("Ctrl-C stops training after the current batch and saves the model marked interrupted", async () => {
+  const tmp = await Deno.makeTempDir();
+  try {
+    const child = new Deno.Command(Deno.execPath(), {
+      args: [
+        "run",
+        "--allow-read",
+        `--allow-write=${tmp}`,
+        "cli.ts",
+        "train",
+        "--source",
+        "synthetic",
+        ...TINY,
+        "--epochs",
+        "500",
+        "--patience",
+        "500",
+        "--model-dir",
+        tmp,
+        "--json",
+      ],
+      stdout: "piped",
+      stderr: "piped",
+    }).spawn();
+    let stderr = "";
+    const reader = child.stderr.pipeThrough(new TextDecoderStream()).getReader();
+    while (!stderr.includes("epoch 2/500")) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      stderr += value;
+    }
+    child.kill("SIGINT");
+    while (true) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      stderr += value;
+    }
+    const [status, stdout] = await Promise.all([
+      child.status,
+      new Response(child.stdout).text(),
+    ]);
+    assert.equal(status.code, 0, stderr);
+    const summary = JSON.parse(stdout);
+    assert.equal(summary.interrupted, true);
+    assert.ok(summary.epochsRun >= 2 && summary.epochsRun < 500, `ran ${summary.epochsRun}`);
+    const config = JSON.parse(await Deno.readTextFile(join(tmp, "lstm", "model_config.json")));
+    assert.equal(config.interrupted, true);
+  } finally {
+    await Deno.remove(tmp, { recursive: true });
+  }
+});

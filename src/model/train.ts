@@ -273,6 +273,9 @@ export async function trainModel(
           x.dispose();
           y.dispose();
         }
+        // tfjs on cpu/wasm resolves in microtasks only; yield to the event loop so
+        // signal listeners (Ctrl-C) can run before asking whether to stop.
+        if (options.shouldStop) await new Promise((resolve) => setTimeout(resolve, 0));
         if (options.shouldStop?.()) {
           interrupted = true;
           break;
