@@ -11,13 +11,14 @@ import type { Bar } from "../src/data/types.ts";
 import { cli, trainTinyModel } from "./tiny_model_fixture.ts";
 
 const TMP = await Deno.makeTempDir({ prefix: "backtest_cli_" });
-const MODEL = `${TMP}/model`;
+/** The version folder the train command writes (`model/v1`; `model/current.json` names it). */
+const MODEL = `${TMP}/model/v1`;
 let trained: Promise<void> | undefined;
 globalThis.addEventListener("unload", () => Deno.removeSync(TMP, { recursive: true }));
 
 /** Trains the tiny model the first time a test needs it. */
 function model(): Promise<void> {
-  trained ??= trainTinyModel(MODEL, "SPY");
+  trained ??= trainTinyModel(`${TMP}/model`, "SPY");
   return trained;
 }
 

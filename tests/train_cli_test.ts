@@ -25,7 +25,9 @@ Deno.test("train --source synthetic writes every artifact and prints the JSON su
     );
     assert.equal(code, 0, stderr);
     const summary = JSON.parse(stdout);
-    assert.equal(summary.modelDir, join(tmp, "tiny"));
+    assert.equal(summary.modelDir, join(tmp, "tiny", "v1"));
+    assert.equal(summary.version, "v1");
+    assert.equal(summary.current, true);
     assert.equal(summary.epochsRun, 1);
     assert.equal(summary.bestEpoch, 1);
     for (const split of ["train", "validation", "test"]) {
@@ -37,21 +39,26 @@ Deno.test("train --source synthetic writes every artifact and prints the JSON su
       /epoch 1\/1 loss [\d.]+ acc [\d.]+ val_loss [\d.]+ val_acc [\d.]+ elapsed/,
     );
     const files = [];
-    for await (const entry of Deno.readDir(join(tmp, "tiny"))) files.push(entry.name);
+    for await (const entry of Deno.readDir(join(tmp, "tiny", "v1"))) files.push(entry.name);
     assert.deepEqual(files.sort(), [
       "model.json",
       "model_config.json",
+      "reference.json",
       "scaler.json",
       "training_history.json",
       "weights.bin",
     ]);
-    const config = JSON.parse(await Deno.readTextFile(join(tmp, "tiny", "model_config.json")));
+    const config = JSON.parse(
+      await Deno.readTextFile(join(tmp, "tiny", "v1", "model_config.json")),
+    );
     assert.equal(config.weightsSha256, summary.weightsSha256);
     assert.equal(config.data.source, "synthetic");
     assert.equal(config.sequenceLength, 8);
     assert.ok(config.data.ranges.train.rows > 0 && config.data.ranges.test.rows > 0);
     assert.ok(config.features.length > 0);
-    const history = JSON.parse(await Deno.readTextFile(join(tmp, "tiny", "training_history.json")));
+    const history = JSON.parse(
+      await Deno.readTextFile(join(tmp, "tiny", "v1", "training_history.json")),
+    );
     assert.deepEqual(Object.keys(history[0]).sort(), [
       "accuracy",
       "epoch",
@@ -178,9 +185,39 @@ Deno.test("Ctrl-C stops training after the current batch and saves the model mar
     const summary = JSON.parse(stdout);
     assert.equal(summary.interrupted, true);
     assert.ok(summary.epochsRun >= 2 && summary.epochsRun < 500, `ran ${summary.epochsRun}`);
-    const config = JSON.parse(await Deno.readTextFile(join(tmp, "lstm", "model_config.json")));
+    const config = JSON.parse(
+      await Deno.readTextFile(join(tmp, "lstm", "v1", "model_config.json")),
+    );
     assert.equal(config.interrupted, true);
   } finally {
     await Deno.remove(tmp, { recursive: true });
   }
+});
+
+Deno.test("a second train writes v2 beside v1, promotes it, and leaves v1 untouched", async () => {
+  const tmp = await Deno.makeTempDir();
+  const run = (seed: string): ReturnType<typeof runTrain> =>
+    runTrain(
+      [
+        "--source",
+        "synthetic",
+        ...TINY,
+        "--seed",
+        seed,
+        "--model-dir",
+        tmp,
+        "--name",
+        "m",
+        "--json",
+      ],
+      tmp,
+    );
+  assert.equal((await run("1")).code, 0);
+  const v1 = await Deno.readFile(join(tmp, "m", "v1", "weights.bin"));
+  const second = await run("2");
+  assert.equal(second.code, 0);
+  assert.equal(JSON.parse(second.stdout).modelDir, join(tmp, "m", "v2"));
+  assert.deepEqual(await Deno.readFile(join(tmp, "m", "v1", "weights.bin")), v1);
+  const pointer = JSON.parse(await Deno.readTextFile(join(tmp, "m", "current.json")));
+  assert.deepEqual(pointer, { current: "v2", history: ["v1"] });
 });

@@ -21,12 +21,16 @@ import {
 import { loadSeries } from "../data/mod.ts";
 import { type SourceName, SOURCES } from "../data/types.ts";
 import { buildDataset, minimumBars } from "../dataset/mod.ts";
+import { computeFeatures } from "../features/mod.ts";
+import { REFERENCE_FILE, referenceProfile } from "../eval/drift.ts";
+import { nextVersion, promote } from "../model/versions.ts";
 import {
   ARCHITECTURES,
   BACKENDS,
   buildModel,
   evaluateModel,
   type Metrics,
+  predictProbabilitiesAsync,
   quietly,
   saveModel,
   selectBackend,
@@ -39,8 +43,9 @@ const HELP = `Usage: deno task train [--ticker SPY | --csv FILE | --source synth
 
 Build 60-bar feature windows (scaler fitted on training rows only), train a
 direction model with Adam and early stopping on validation loss, and save
-<model-dir>/<name>/: model.json + weights.bin (standard tfjs layers format),
-scaler.json, training_history.json, model_config.json.
+a new version <model-dir>/<name>/vN/: model.json + weights.bin (standard tfjs
+layers format), scaler.json, training_history.json, model_config.json and
+reference.json (training distributions for drift monitoring).
 
 Data:
   --ticker T          read the bars \`deno task prepare\` cached for T
@@ -70,7 +75,10 @@ Model and training:
 
 Output:
   --model-dir DIR     parent folder of models (default models)
-  --name NAME         model folder name (default lstm); an existing one is replaced
+  --name NAME         model name (default lstm): each run writes a new version
+                      <model-dir>/<name>/vN and never overwrites one
+  --no-promote        keep the new version a candidate; by default it becomes
+                      current (current.json), the one plugins load
   --json              print one JSON object with the results
   --verbose, -v       tfjs warnings and stack traces on stderr
   --help, -h          this text
@@ -110,6 +118,7 @@ const FLAGS = {
   backend: { type: "string" },
   "model-dir": { type: "string" },
   name: { type: "string" },
+  "no-promote": { type: "boolean" },
 } as const;
 
 function sourceOf(flags: Flags): { source?: SourceName; ticker: string } {
@@ -182,7 +191,7 @@ export const train: Command = async (args: string[]): Promise<number> => {
       `Expected --name to be a folder name like lstm_bull_market, found "${name}"`,
     );
   }
-  const modelDir = join(stringFlag(flags, "model-dir", "models"), name);
+  const modelRoot = join(stringFlag(flags, "model-dir", "models"), name);
 
   const series = await loadSeries({
     ticker,
@@ -246,6 +255,17 @@ export const train: Command = async (args: string[]): Promise<number> => {
     test: await evaluateModel(model, dataset.test),
   };
   const testBaseRate = dataset.test.y.reduce((sum, y) => sum + y, 0) / Math.max(1, dataset.test.n);
+  // The drift reference: raw features of each training window's last bar and the model's
+  // probabilities on the training windows, for `deno task monitor`.
+  const table = computeFeatures(series.bars, dataset.features);
+  const rowAt = new Map(table.times.map((time, i) => [time, table.rows[i]]));
+  const reference = referenceProfile(
+    dataset.train.refTimes.map((time) => rowAt.get(time)!),
+    table.names,
+    await predictProbabilitiesAsync(model, dataset.train),
+  );
+  const version = await nextVersion(modelRoot);
+  const modelDir = join(modelRoot, version);
   const weightsSha256 = await saveModel(modelDir, model, {
     config: {
       arch,
@@ -270,10 +290,16 @@ export const train: Command = async (args: string[]): Promise<number> => {
     },
     scaler: dataset.scaler,
     history: result.history,
+    overwrite: false,
+    extraFiles: { [REFERENCE_FILE]: reference },
   });
+  const promoted = flags["no-promote"] !== true;
+  if (promoted) await promote(modelRoot, version);
   model.dispose();
   const summary = {
     modelDir,
+    version,
+    current: promoted,
     epochsRun: result.epochsRun,
     bestEpoch: result.bestEpoch,
     interrupted: result.interrupted,
@@ -284,7 +310,9 @@ export const train: Command = async (args: string[]): Promise<number> => {
   };
   printResult(flags, summary, () =>
     [
-      `Saved ${modelDir} (${arch}, ${backend}${result.interrupted ? ", interrupted" : ""})`,
+      `Saved ${modelDir} (${arch}, ${backend}${result.interrupted ? ", interrupted" : ""})${
+        promoted ? `, now the current version of ${modelRoot}` : ", not promoted"
+      }`,
       `  epochs run ${result.epochsRun}, best epoch ${result.bestEpoch}`,
       line("train", metrics.train),
       line("validation", metrics.validation),

@@ -71,6 +71,8 @@ export interface SaveModelOptions {
   history: EpochRecord[];
   /** Replace an existing folder at `dir` (default true). */
   overwrite?: boolean;
+  /** More JSON files to write into the folder, by file name (e.g. `reference.json`). */
+  extraFiles?: Record<string, unknown>;
 }
 
 /** A loaded model folder. */
@@ -146,6 +148,9 @@ export async function saveModel(
       await atomicWriteFile(join(tmp, "scaler.json"), text(options.scaler));
       await atomicWriteFile(join(tmp, "training_history.json"), text(options.history));
       await atomicWriteFile(join(tmp, "model_config.json"), text(config));
+      for (const [name, value] of Object.entries(options.extraFiles ?? {})) {
+        await atomicWriteFile(join(tmp, name), text(value));
+      }
     }, { overwrite: options.overwrite ?? true });
   } catch (error) {
     if (error instanceof DataError) throw error;

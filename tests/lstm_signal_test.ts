@@ -1,0 +1,205 @@
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { createLstmSignal } from "../plugins/lstm_signal.ts";
+import { loadSeries } from "../src/data/mod.ts";
+import type { Bar } from "../src/data/types.ts";
+import { promote, rollback } from "../src/model/versions.ts";
+import { sha256Hex } from "../src/util/fs.ts";
+
+const ROOT = new URL("..", import.meta.url).pathname;
+const SPY = new URL("../../shared/data/SPY.csv", import.meta.url).pathname;
+
+/** Trains a tiny model with the real command into `<dir>/<name>/vN`. */
+async function train(dir: string, name: string, seed: number): Promise<string> {
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "--allow-read",
+      `--allow-write=${dir}`,
+      "cli.ts",
+      "train",
+      "--source",
+      "synthetic",
+      "--epochs",
+      "1",
+      "--sequence-length",
+      "8",
+      "--lstm-units",
+      "4",
+      "--batch-size",
+      "64",
+      "--seed",
+      String(seed),
+      "--backend",
+      "cpu",
+      "--model-dir",
+      dir,
+      "--name",
+      name,
+      "--json",
+    ],
+    cwd: ROOT,
+  }).output();
+  const stderr = new TextDecoder().decode(out.stderr);
+  assert.equal(out.code, 0, `train failed: ${stderr}`);
+  return JSON.parse(new TextDecoder().decode(out.stdout)).modelDir;
+}
+
+const models = await Deno.makeTempDir();
+const firstVersion = await train(models, "lstm", 1);
+const root = join(models, "lstm");
+const spy: Bar[] = (await loadSeries({ ticker: "SPY", csv: SPY })).bars.slice(0, 400);
+
+Deno.test("without a model the plugin answers no-model at 0.5 and warns once", async () => {
+  const warnings: string[] = [];
+  const plugin = createLstmSignal({
+    modelDir: join(models, "missing"),
+    warn: (w) => warnings.push(w),
+  });
+  await plugin.init();
+  for (const bar of spy.slice(0, 5)) {
+    const s = await plugin.onBar("SPY", bar);
+    assert.equal(s.status, "no-model");
+    assert.equal(s.probabilityUp, 0.5);
+    assert.equal(s.direction, "flat");
+  }
+  assert.equal(warnings.length, 1);
+  await plugin.dispose();
+});
+
+Deno.test("onBar bar by bar equals predict on the history so far", async () => {
+  const plugin = createLstmSignal({ modelDir: root });
+  await plugin.init();
+  let ok = 0;
+  for (let i = 0; i < spy.length; i++) {
+    const incremental = await plugin.onBar("SPY", spy[i]);
+    const batch = await plugin.predict("SPY", spy.slice(0, i + 1));
+    assert.equal(incremental.status, batch.status, `status at ${spy[i].time}`);
+    assert.ok(Math.abs(incremental.probabilityUp - batch.probabilityUp) <= 1e-6, spy[i].time);
+    if (incremental.status === "ok") ok++;
+  }
+  assert.equal(ok, spy.length - plugin.warmupBars + 1);
+  await plugin.dispose();
+});
+
+Deno.test("the first bars are warming-up", async () => {
+  const plugin = createLstmSignal({ modelDir: root });
+  await plugin.init();
+  const first = await plugin.onBar("SPY", spy[0]);
+  assert.equal(first.status, "warming-up");
+  assert.equal(first.model.version, "v1");
+  await plugin.dispose();
+});
+
+Deno.test("symbols keep separate state", async () => {
+  const plugin = createLstmSignal({ modelDir: root });
+  await plugin.init();
+  for (const bar of spy.slice(0, 100)) await plugin.onBar("SPY", bar);
+  const other = await plugin.onBar("QQQ", spy[100]);
+  assert.equal(other.status, "warming-up");
+  assert.equal((await plugin.onBar("SPY", spy[100])).status, "ok");
+  await plugin.dispose();
+});
+
+Deno.test("a model older than maxModelAgeDays gives stale-model signals", async () => {
+  const plugin = createLstmSignal({ modelDir: root, maxModelAgeDays: 30 });
+  await plugin.init();
+  const late = spy.map((b, i) => ({
+    ...b,
+    time: `2030-${String(1 + Math.floor(i / 28) % 12).padStart(2, "0")}-${
+      String(1 + (i % 28)).padStart(2, "0")
+    }`,
+  }));
+  let last;
+  for (const bar of late.slice(0, 120)) last = await plugin.onBar("SPY", bar);
+  assert.equal(last?.status, "stale-model");
+  assert.equal(last?.direction, "flat");
+  await plugin.dispose();
+});
+
+Deno.test("a bar with an absurd price is out-of-distribution", async () => {
+  const plugin = createLstmSignal({ modelDir: root });
+  await plugin.init();
+  for (const bar of spy.slice(0, 150)) await plugin.onBar("SPY", bar);
+  const b = spy[150];
+  const absurd = {
+    ...b,
+    open: b.open * 1000,
+    high: b.high * 1000,
+    low: b.low * 1000,
+    close: b.close * 1000,
+    adjClose: undefined,
+  };
+  const s = await plugin.onBar("SPY", absurd);
+  assert.equal(s.status, "out-of-distribution");
+  assert.equal(s.probabilityUp, 0.5);
+  await plugin.dispose();
+});
+
+Deno.test("the plugin follows promote and rollback, and versions stay untouched", async () => {
+  const second = await train(models, "lstm", 2);
+  assert.notEqual(second, firstVersion);
+  const hashes = async (): Promise<string[]> =>
+    await Promise.all(
+      [firstVersion, second].map(async (d) =>
+        sha256Hex(await Deno.readFile(join(d, "weights.bin")))
+      ),
+    );
+  const before = await hashes();
+  const plugin = createLstmSignal({ modelDir: root });
+  await plugin.init();
+  assert.equal(plugin.version, "v2");
+  await rollback(root);
+  await plugin.reload();
+  assert.equal(plugin.version, "v1");
+  await promote(root, "v2");
+  await plugin.reload();
+  assert.equal(plugin.version, "v2");
+  assert.deepEqual(await hashes(), before);
+  await plugin.dispose();
+});
+
+Deno.test("a corrupted model.json fails init naming the file", async () => {
+  const dir = await copyModel(firstVersion);
+  await Deno.writeTextFile(join(dir, "model.json"), "{ not json");
+  await assert.rejects(() => createLstmSignal({ modelDir: dir }).init(), /model\.json/);
+});
+
+Deno.test("a weights file of the wrong size fails init naming the file", async () => {
+  const dir = await copyModel(firstVersion);
+  const weights = await Deno.readFile(join(dir, "weights.bin"));
+  await Deno.writeFile(join(dir, "weights.bin"), weights.subarray(0, weights.length - 8));
+  await assert.rejects(() => createLstmSignal({ modelDir: dir }).init(), /weights\.bin/);
+});
+
+Deno.test("a feature list the module does not know fails init naming the file", async () => {
+  const dir = await copyModel(firstVersion);
+  const path = join(dir, "model_config.json");
+  const config = JSON.parse(await Deno.readTextFile(path));
+  config.features[0].name = "moon_phase";
+  await Deno.writeTextFile(path, JSON.stringify(config));
+  await assert.rejects(
+    () => createLstmSignal({ modelDir: dir }).init(),
+    /model_config\.json.*moon_phase/,
+  );
+});
+
+Deno.test("with logPath every signal is appended as a JSON line", async () => {
+  const log = join(await Deno.makeTempDir(), "predictions.jsonl");
+  const plugin = createLstmSignal({ modelDir: root, logPath: log });
+  await plugin.init();
+  for (const bar of spy.slice(0, 120)) await plugin.onBar("SPY", bar);
+  await plugin.dispose();
+  const lines = (await Deno.readTextFile(log)).trim().split("\n").map((l) => JSON.parse(l));
+  assert.equal(lines.length, 120);
+  assert.equal(lines[119].time, spy[119].time);
+  assert.equal(lines[119].features.length, 10);
+});
+
+async function copyModel(from: string): Promise<string> {
+  const dir = await Deno.makeTempDir();
+  for await (const entry of Deno.readDir(from)) {
+    await Deno.copyFile(join(from, entry.name), join(dir, entry.name));
+  }
+  return dir;
+}
