@@ -81,6 +81,22 @@ Deno.test("prepare imports the real SPY CSV and reports its rows and range as JS
   await Deno.remove(dir, { recursive: true });
 });
 
+Deno.test("prepare --csv --years 5 keeps the file's last five years", async () => {
+  const dir = await Deno.makeTempDir();
+  const run = await prepare(
+    ["--ticker", "SPY", "--csv", "../shared/data/SPY.csv", "--years", "5", "--json"].concat(
+      ["--data-dir", dir],
+    ),
+    dir,
+  );
+  assert.equal(run.code, 0, run.stderr);
+  const result = JSON.parse(run.stdout);
+  assert.equal(result.first, "2019-02-14");
+  assert.equal(result.last, "2024-02-13");
+  assert.equal(result.rows, 1258); // rows dated 2019-02-14 or later in the file
+  await Deno.remove(dir, { recursive: true });
+});
+
 Deno.test("prepare prints a JSON array for several tickers", async () => {
   const dir = await Deno.makeTempDir();
   const run = await prepare(

@@ -9,6 +9,7 @@
 
 import { parseArgs } from "node:util";
 import { UsageError } from "../util/errors.ts";
+import { defaultKernel, type Kernel, KERNELS } from "../model/fast/layers.ts";
 
 /** One flag of a command, as `node:util` `parseArgs` describes it. */
 export interface FlagSpec {
@@ -164,6 +165,42 @@ export function dateFlag(flags: Flags, name: string): string | undefined {
     throw new UsageError(`Expected --${name} to be a date like 2020-01-31, found "${value}"`);
   }
   return value;
+}
+
+/**
+ * Help lines of `--kernel`, shared by the commands that train or score; `column` is where the
+ * command's flag descriptions start.
+ *
+ * @example
+ * ```ts
+ * kernelHelp(22).startsWith("  --kernel K"); // true
+ * ```
+ */
+export function kernelHelp(column: number): string {
+  return [
+    `  ${"--kernel K".padEnd(column - 2)}fast | stock: the fused WASM kernels or stock tfjs`,
+    `${" ".repeat(column)}layers run the LSTM/GRU (default fast; stock on webgpu)`,
+  ].join("\n");
+}
+
+/**
+ * The `--kernel` flag for a run on `backend` (the backend actually selected). The fused kernels
+ * run on the host, so `--kernel fast` with WebGPU is a usage error.
+ *
+ * @example
+ * ```ts
+ * kernelFlag({ kernel: "stock" }, "wasm"); // "stock"
+ * kernelFlag({}, "webgpu"); // "stock"
+ * ```
+ */
+export function kernelFlag(flags: Flags, backend: string): Kernel {
+  const kernel = choiceFlag(flags, "kernel", KERNELS, defaultKernel(backend));
+  if (kernel === "fast" && backend === "webgpu") {
+    throw new UsageError(
+      "Expected --kernel stock with --backend webgpu, found --kernel fast (the fused kernels run on the CPU)",
+    );
+  }
+  return kernel;
 }
 
 /**

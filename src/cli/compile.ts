@@ -22,7 +22,7 @@ const HELP =
 Builds two binaries with deno compile:
   <out-dir>/lstm-signal   the command line (cli.ts)
   <out-dir>/bot           the example bot (examples/bot.ts)
-Both carry the TensorFlow.js WASM binaries and the fused-kernel WASM; with --model DIR
+Both carry the TensorFlow.js WASM binaries (the fused kernels are in the code); with --model DIR
 the model folder is embedded too and found at the same relative path at run time.
 
 Flags:
@@ -40,7 +40,6 @@ the file named by DENORT_BIN. Without either, the build stops at that step.`;
 export const RUNTIME_ASSETS: readonly string[] = [
   "node_modules/@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm",
   "node_modules/@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm",
-  "kernels/rnn.wasm",
 ];
 
 /** The permissions each binary is built with (the same as the deno tasks). */

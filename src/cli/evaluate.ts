@@ -10,6 +10,8 @@ import {
   choiceFlag,
   type Command,
   dateFlag,
+  kernelFlag,
+  kernelHelp,
   numberFlag,
   parseFlags,
   printResult,
@@ -63,6 +65,7 @@ Flags:
                      training range divided evenly)
   --epochs N         walk-forward epochs per fold (default: the model's own)
   --backend NAME     ${BACKENDS.join(" | ")} (default wasm)
+${kernelHelp(21)}
   --report FILE      write a self-contained HTML report (FILE.TICKER.html
                      for each ticker when there are several); the deno
                      task may write under reports/ only
@@ -93,6 +96,7 @@ const FLAGS = {
   "retrain-every": { type: "string" },
   epochs: { type: "string" },
   backend: { type: "string" },
+  kernel: { type: "string" },
   report: { type: "string" },
 } as const;
 
@@ -237,8 +241,8 @@ export const evaluate: Command = async (args: string[]): Promise<number> => {
   const modelDir = stringFlag(flags, "model", "models/lstm");
   const verbose = Boolean(flags.verbose);
 
-  await selectBackend(backend, { verbose, log: progress });
-  const loaded: EvaluationModel = await loadEvaluationModel(modelDir);
+  const kernel = kernelFlag(flags, await selectBackend(backend, { verbose, log: progress }));
+  const loaded: EvaluationModel = await loadEvaluationModel(modelDir, { kernel });
   try {
     const { info } = loaded;
     const tickers = tickersOf(stringFlag(flags, "ticker"), csv, info.ticker);
@@ -260,7 +264,7 @@ export const evaluate: Command = async (args: string[]): Promise<number> => {
         dataDir,
         seed: flags.seed === undefined && own ? info.dataSeed ?? seed : seed,
       });
-      const options = { ticker, start, end, seed, dataDir };
+      const options = { ticker, start, end, seed, dataDir, kernel };
       const { evaluation, rows } = walk
         ? await walkForward(loaded, bars, {
           ...options,

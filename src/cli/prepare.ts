@@ -33,7 +33,8 @@ Flags:
   --csv FILE        import a local CSV (implies --source csv); Yahoo, Stooq
                     and lowercase headers are recognised; the whole file is
                     imported unless --start/--end are given
-  --years N         years of history before --end when --start is absent (default 5)
+  --years N         years of history before --end when --start is absent (default 5;
+                    with --csv the whole file unless given: the last N years of it)
   --start DATE      first date, YYYY-MM-DD
   --end DATE        last date (default: today; 2024-12-31 for synthetic data,
                     so the offline default is the same everywhere)
@@ -141,7 +142,10 @@ export const prepare: Command = async (args: string[]): Promise<number> => {
   if (csv && tickers.length > 1) {
     throw new UsageError(`Expected one --ticker with --csv, found ${tickers.length}`);
   }
-  const years = numberFlag(flags, "years", 5, { min: 1, max: 100, integer: true });
+  // A CSV import keeps the whole file unless --years, --start or --end narrows it.
+  const years = flags.years === undefined
+    ? undefined
+    : numberFlag(flags, "years", 5, { min: 1, max: 100, integer: true });
   const seed = numberFlag(flags, "seed", 42, { min: 0, max: 4294967295, integer: true });
   const options = {
     source,

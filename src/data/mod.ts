@@ -126,7 +126,10 @@ export interface PrepareOptions extends FetchOptions {
   start?: string;
   /** Last date (default: today for live sources, 2024-12-31 for synthetic). */
   end?: string;
-  /** Years of history when `start` is not given (default 5). */
+  /**
+   * Years of history when `start` is not given (default 5). A CSV import keeps the whole file
+   * unless `years`, `start` or `end` is given; `years` then keeps the file's last N years.
+   */
   years?: number;
   /** Bar interval (default `1d`). */
   interval?: Interval;
@@ -216,9 +219,13 @@ export async function prepareTicker(
       });
   }
   const { bars, report } = validateBars(raw, { strict: options.strict, interval, label });
-  const kept = source === "csv" && !options.start && !options.end
+  const csvStart = options.start ??
+    (options.years !== undefined && bars.length > 0
+      ? yearsBefore(options.end ?? bars[bars.length - 1].time.slice(0, 10), options.years)
+      : undefined);
+  const kept = source === "csv" && !csvStart && !options.end
     ? bars
-    : bars.filter((b) => inRange(b, source === "csv" ? options.start : fetchStart, end));
+    : bars.filter((b) => inRange(b, source === "csv" ? csvStart : fetchStart, end));
   if (fetchStart === "" || (append && kept.length === 0)) {
     const cached = (await readCache(symbol, { dataDir, interval }))!;
     return {

@@ -15,6 +15,7 @@ import { buildDataset, buildWindows, walkForwardFolds } from "../dataset/mod.ts"
 import type { WindowSet } from "../dataset/types.ts";
 import { featureNames, type FeatureSpec, type Scaler, warmupBars } from "../features/mod.ts";
 import { loadModel, type ModelConfig } from "../model/store.ts";
+import type { Kernel } from "../model/fast/layers.ts";
 import {
   type Architecture,
   ARCHITECTURES,
@@ -107,14 +108,17 @@ export interface EvaluationModel {
  * loaded.dispose();
  * ```
  */
-export async function loadEvaluationModel(dir: string): Promise<EvaluationModel> {
+export async function loadEvaluationModel(
+  dir: string,
+  options: { kernel?: Kernel } = {},
+): Promise<EvaluationModel> {
   const where = await resolveModelDir(dir);
   if (!where) {
     throw new DataError(
       `Expected a model in ${dir} (model.json or current.json), found none; run \`deno task train\` first`,
     );
   }
-  const { model, config, scaler } = await loadModel(where.dir);
+  const { model, config, scaler } = await loadModel(where.dir, options);
   try {
     const info = modelInfo(
       where.dir,
@@ -229,6 +233,8 @@ export interface EvaluateModelOptions {
   trainingBars?: readonly Bar[];
   /** Data folder to look for the model's cached training series (default `data`). */
   dataDir?: string;
+  /** Who runs the recurrent layers: the fused WASM kernels (default) or stock tfjs. */
+  kernel?: Kernel;
 }
 
 /**
@@ -473,7 +479,7 @@ export async function evaluateModel(
   bars: readonly Bar[],
   options: EvaluateModelOptions,
 ): Promise<ModelEvaluation> {
-  const loaded = await loadEvaluationModel(dir);
+  const loaded = await loadEvaluationModel(dir, { kernel: options.kernel });
   try {
     return (await scoreModel(loaded, bars, options)).evaluation;
   } finally {
@@ -587,6 +593,7 @@ export async function walkForward(
     const model = buildModel(training.arch, {
       ...training.hyperparameters,
       inputShape: [sequenceLength, dataset.scaler.names.length],
+      kernel: options.kernel,
     });
     try {
       const result = await trainModel(model, dataset, {

@@ -9,6 +9,7 @@
 
 import * as tf from "@tensorflow/tfjs";
 import { createRng, type Rng } from "../util/random.ts";
+import { type Kernel, useKernel } from "./fast/layers.ts";
 
 /** Architecture names `--arch` accepts. */
 export const ARCHITECTURES = ["lstm", "deep", "bidirectional", "attention", "gru"] as const;
@@ -29,10 +30,15 @@ export interface ModelOptions {
   learningRate?: number;
   /** Seed of every initializer and dropout layer (default 42). */
   seed?: number;
+  /**
+   * Who runs the recurrent layers (default `"fast"`: the fused WASM kernels; `"stock"`: tfjs's
+   * per-step layers). Not a hyperparameter: both save the same stock layers.
+   */
+  kernel?: Kernel;
 }
 
 /** {@linkcode ModelOptions} with every default filled in, as stored in model_config.json. */
-export type Hyperparameters = Required<Omit<ModelOptions, "inputShape">>;
+export type Hyperparameters = Required<Omit<ModelOptions, "inputShape" | "kernel">>;
 
 /**
  * Fills in the defaults of {@linkcode ModelOptions}.
@@ -164,7 +170,8 @@ function body(arch: Architecture, input: tf.SymbolicTensor, parts: Parts): tf.Sy
  * `deep` stacks LSTMs of 2×, 1× and ½× units (100 → 50 → 25 at the default 50);
  * `bidirectional` wraps both LSTMs in Bidirectional (concatenated); `attention`
  * is one LSTM returning sequences, pooled by learned softmax attention over
- * time. All keep the seed's Dense(25, relu) → Dense(1, sigmoid) head.
+ * time. All keep the seed's Dense(25, relu) → Dense(1, sigmoid) head. The
+ * recurrent layers run the fused WASM kernels unless `kernel: "stock"`.
  *
  * @example
  * ```ts
@@ -178,6 +185,7 @@ export function buildModel(arch: Architecture, options: ModelOptions): tf.Layers
   const input = tf.input({ shape: options.inputShape });
   const output = head(body(arch, input, parts), parts);
   const model = tf.model({ inputs: input, outputs: output, name: `${arch}_direction` });
+  useKernel(model, options.kernel ?? "fast");
   model.compile({
     optimizer: tf.train.adam(hp.learningRate),
     loss: "binaryCrossentropy",

@@ -17,6 +17,7 @@ import { atomicWriteDir, atomicWriteFile, sha256Hex } from "../util/fs.ts";
 import { DataError } from "../util/errors.ts";
 import type { Architecture, Hyperparameters } from "./architectures.ts";
 import type { EpochRecord, Metrics } from "./train.ts";
+import { type Kernel, useKernel } from "./fast/layers.ts";
 
 /** The content of `model_config.json`: what the model is and what it was trained on. */
 export interface ModelConfig {
@@ -43,6 +44,8 @@ export interface ModelConfig {
   seed: number;
   /** The tfjs backend that trained the model. */
   backend: string;
+  /** Who ran the recurrent layers in training (absent in models saved before the option). */
+  kernel?: Kernel;
   /** Library and module versions. */
   versions: { tfjs: string; module: string };
   /** Final metrics of the restored (best) weights on each split. */
@@ -186,14 +189,18 @@ async function readJson(path: string): Promise<Record<string, unknown>> {
 /**
  * Loads a model folder written by {@linkcode saveModel}. A missing or
  * corrupted file, or a `weights.bin` whose size does not match `model.json`,
- * gives one `DataError` naming the file.
+ * gives one `DataError` naming the file. Its recurrent layers run the fused
+ * kernels unless `kernel: "stock"`.
  *
  * @example
  * ```ts
  * const { model, config, scaler } = await loadModel("models/lstm");
  * ```
  */
-export async function loadModel(dir: string): Promise<LoadedModel> {
+export async function loadModel(
+  dir: string,
+  options: { kernel?: Kernel } = {},
+): Promise<LoadedModel> {
   const modelPath = join(dir, "model.json");
   const weightsPath = join(dir, "weights.bin");
   const json = await readJson(modelPath);
@@ -237,5 +244,6 @@ export async function loadModel(dir: string): Promise<LoadedModel> {
     const why = error instanceof Error ? error.message.split("\n")[0] : String(error);
     throw new DataError(`Expected ${modelPath} to describe a tfjs layers model, found: ${why}`);
   }
+  useKernel(model, options.kernel ?? "fast");
   return { model, config, scaler };
 }

@@ -282,3 +282,51 @@ export function toFastModel(model: tf.Sequential): tf.Sequential {
   fast.setWeights(model.getWeights());
   return fast;
 }
+
+/** Which implementation runs the recurrent layers: the fused WASM kernels or stock tfjs. */
+export type Kernel = "fast" | "stock";
+/** The values `--kernel` accepts. */
+export const KERNELS: readonly Kernel[] = ["fast", "stock"];
+
+/**
+ * The kernel to use when none was asked for: the fused kernels read their inputs on the host, so
+ * on WebGPU (whose buffers tfjs cannot read synchronously under Deno) the stock layers run.
+ *
+ * @example
+ * ```ts
+ * defaultKernel("wasm"); // "fast"
+ * defaultKernel("webgpu"); // "stock"
+ * ```
+ */
+export function defaultKernel(backend: string): Kernel {
+  return backend === "webgpu" ? "stock" : "fast";
+}
+
+function retarget(layer: tf.layers.Layer, kernel: Kernel): number {
+  const name = layer.getClassName();
+  if (name === "Bidirectional") {
+    const bi = layer as unknown as BidirectionalInternals;
+    return retarget(bi.forwardLayer, kernel) + retarget(bi.backwardLayer, kernel);
+  }
+  if (name !== "LSTM" && name !== "GRU") return 0;
+  const fast = name === "LSTM" ? FastLSTM : FastGRU;
+  const stock = stockClass<unknown>(name);
+  // The fused classes add no state of their own (only `call`), so an instance can switch class.
+  Object.setPrototypeOf(layer, kernel === "fast" ? fast.prototype : stock.prototype);
+  return 1;
+}
+
+/**
+ * Switches, in place, every LSTM, GRU and Bidirectional layer of a model (sequential or
+ * functional, built here or loaded from disk) to the fused kernels or back to stock tfjs. The
+ * weights, config and saved form do not change. Returns the number of recurrent layers switched.
+ *
+ * @example
+ * ```ts
+ * const model = await tf.loadLayersModel("file:///path/model.json");
+ * useKernel(model, "fast"); // 2 for the seed's lstm
+ * ```
+ */
+export function useKernel(model: tf.LayersModel, kernel: Kernel): number {
+  return model.layers.reduce((n, layer) => n + retarget(layer, kernel), 0);
+}

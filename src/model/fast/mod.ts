@@ -10,6 +10,8 @@
  * @module
  */
 
+import { RNN_WASM_BASE64 } from "../../../kernels/rnn_wasm.ts";
+
 /** Recurrent activation of the gates: tfjs's default is `"hardSigmoid"`. */
 export type RecurrentActivation = "sigmoid" | "hardSigmoid";
 
@@ -90,8 +92,10 @@ interface KernelExports {
 let compiled: WebAssembly.Module | null = null;
 
 /**
- * The compiled kernel module, read from `kernels/rnn.wasm` next to this package (works from
- * source and from `deno compile --include kernels/rnn.wasm`); compiled once per process.
+ * The compiled kernel module, from the bytes of `kernels/rnn.wasm` that `kernels/build.sh` also
+ * writes into `kernels/rnn_wasm.ts`: importing them needs no file read, so inference runs with
+ * read access to the model folder alone, and `deno compile` needs no `--include` for them.
+ * Compiled once per process (per worker).
  *
  * @example
  * ```ts
@@ -101,8 +105,10 @@ let compiled: WebAssembly.Module | null = null;
  */
 export function kernelModule(): WebAssembly.Module {
   if (compiled === null) {
-    const url = new URL("../../../kernels/rnn.wasm", import.meta.url);
-    compiled = new WebAssembly.Module(Deno.readFileSync(url));
+    const text = atob(RNN_WASM_BASE64);
+    const bytes = new Uint8Array(text.length);
+    for (let i = 0; i < text.length; i++) bytes[i] = text.charCodeAt(i);
+    compiled = new WebAssembly.Module(bytes);
   }
   return compiled;
 }
