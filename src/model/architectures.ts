@@ -9,7 +9,7 @@
 
 import * as tf from "@tensorflow/tfjs";
 import { createRng, type Rng } from "../util/random.ts";
-import { type Kernel, useKernel } from "./fast/layers.ts";
+import { defaultKernel, type Kernel, useKernel } from "./fast/layers.ts";
 
 /** Architecture names `--arch` accepts. */
 export const ARCHITECTURES = ["lstm", "deep", "bidirectional", "attention", "gru"] as const;
@@ -31,8 +31,9 @@ export interface ModelOptions {
   /** Seed of every initializer and dropout layer (default 42). */
   seed?: number;
   /**
-   * Who runs the recurrent layers (default `"fast"`: the fused WASM kernels; `"stock"`: tfjs's
-   * per-step layers). Not a hyperparameter: both save the same stock layers.
+   * Who runs the recurrent layers: `"fast"`, the fused WASM kernels, or `"stock"`, tfjs's
+   * per-step layers (default fast, stock when the active backend is webgpu). Not a
+   * hyperparameter: both save the same stock layers.
    */
   kernel?: Kernel;
 }
@@ -185,7 +186,7 @@ export function buildModel(arch: Architecture, options: ModelOptions): tf.Layers
   const input = tf.input({ shape: options.inputShape });
   const output = head(body(arch, input, parts), parts);
   const model = tf.model({ inputs: input, outputs: output, name: `${arch}_direction` });
-  useKernel(model, options.kernel ?? "fast");
+  useKernel(model, options.kernel ?? defaultKernel(tf.getBackend()));
   model.compile({
     optimizer: tf.train.adam(hp.learningRate),
     loss: "binaryCrossentropy",

@@ -17,7 +17,7 @@ import { atomicWriteDir, atomicWriteFile, sha256Hex } from "../util/fs.ts";
 import { DataError } from "../util/errors.ts";
 import type { Architecture, Hyperparameters } from "./architectures.ts";
 import type { EpochRecord, Metrics } from "./train.ts";
-import { type Kernel, useKernel } from "./fast/layers.ts";
+import { defaultKernel, type Kernel, useKernel } from "./fast/layers.ts";
 
 /** The content of `model_config.json`: what the model is and what it was trained on. */
 export interface ModelConfig {
@@ -244,6 +244,6 @@ export async function loadModel(
     const why = error instanceof Error ? error.message.split("\n")[0] : String(error);
     throw new DataError(`Expected ${modelPath} to describe a tfjs layers model, found: ${why}`);
   }
-  useKernel(model, options.kernel ?? "fast");
+  useKernel(model, options.kernel ?? defaultKernel(tf.getBackend()));
   return { model, config, scaler };
 }
