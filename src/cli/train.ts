@@ -12,6 +12,8 @@ import {
   type Command,
   dateFlag,
   type Flags,
+  kernelFlag,
+  kernelHelp,
   numberFlag,
   parseFlags,
   printResult,
@@ -19,8 +21,8 @@ import {
   stringFlag,
 } from "./common.ts";
 import { loadSeries } from "../data/mod.ts";
-import { type SourceName, SOURCES } from "../data/types.ts";
-import { buildDataset, minimumBars } from "../dataset/mod.ts";
+import { type Series, type SourceName, SOURCES } from "../data/types.ts";
+import { buildDataset, type Dataset, type DatasetOptions, minimumBars } from "../dataset/mod.ts";
 import { computeFeatures } from "../features/mod.ts";
 import { REFERENCE_FILE, referenceProfile } from "../eval/drift.ts";
 import { nextVersion, promote } from "../model/versions.ts";
@@ -29,14 +31,19 @@ import {
   BACKENDS,
   buildModel,
   evaluateModel,
+  type Hyperparameters,
   type Metrics,
   predictProbabilitiesAsync,
   quietly,
   saveModel,
+  type SaveModelOptions,
   selectBackend,
   trainModel,
+  type TrainResult,
   withDefaults,
 } from "../model/mod.ts";
+import type { LayersModel } from "@tensorflow/tfjs";
+import type { Kernel } from "../model/fast/layers.ts";
 import { DataError, UsageError } from "../util/errors.ts";
 
 const HELP = `Usage: deno task train [--ticker SPY | --csv FILE | --source synthetic] [flags]
@@ -72,6 +79,7 @@ Model and training:
   --patience N        epochs without validation improvement before stopping (default 10)
   --seed N            seed of initialisation, shuffling, dropout and synthetic data (default 42)
   --backend B         ${BACKENDS.join(" | ")} (default wasm; auto prefers a hardware WebGPU adapter)
+${kernelHelp(22)}
 
 Output:
   --model-dir DIR     parent folder of models (default models)
@@ -94,7 +102,8 @@ Examples:
   deno task train --ticker SPY --epochs 50
   deno task train --ticker SPY --start 2019-01-01 --end 2021-12-31 --name lstm_bull_market`;
 
-const FLAGS = {
+/** The flags of `deno task train` (`deno task retrain` takes them too, all but `--no-promote`). */
+export const FLAGS = {
   ticker: { type: "string" },
   "data-dir": { type: "string" },
   csv: { type: "string" },
@@ -116,6 +125,7 @@ const FLAGS = {
   patience: { type: "string" },
   seed: { type: "string" },
   backend: { type: "string" },
+  kernel: { type: "string" },
   "model-dir": { type: "string" },
   name: { type: "string" },
   "no-promote": { type: "boolean" },
@@ -141,20 +151,60 @@ function line(label: string, m: Metrics): string {
   return `  ${label.padEnd(11)} loss ${m.loss.toFixed(4)}  accuracy ${m.accuracy.toFixed(4)}`;
 }
 
+/** What train's flags ask for, checked (see {@linkcode trainSettings}). */
+export interface TrainSettings {
+  /** The flags they were read from. */
+  flags: Flags;
+  /** tfjs warnings on stderr. */
+  verbose: boolean;
+  /** The data source (`undefined`: the cache). */
+  source?: SourceName;
+  /** The ticker (`SYNTH` or `CSV` when none was given). */
+  ticker: string;
+  /** The CSV file, if any. */
+  csv?: string;
+  /** The data cache folder, if given. */
+  dataDir?: string;
+  /** Architecture. */
+  arch: (typeof ARCHITECTURES)[number];
+  /** Backend asked for. */
+  backendName: (typeof BACKENDS)[number];
+  /** Seed of initialisation, shuffling, dropout and synthetic data. */
+  seed: number;
+  /** Most epochs. */
+  epochs: number;
+  /** Windows per batch. */
+  batchSize: number;
+  /** Early-stopping patience. */
+  patience: number;
+  /** Bars per window. */
+  sequenceLength: number;
+  /** Bars ahead the label looks. */
+  horizon: number;
+  /** Model hyperparameters. */
+  hp: Hyperparameters;
+  /** First bar used. */
+  start?: string;
+  /** Last bar used. */
+  end?: string;
+  /** The model name. */
+  name: string;
+  /** `<model-dir>/<name>`. */
+  modelRoot: string;
+  /** How the dataset is split. */
+  datasetOptions: DatasetOptions;
+}
+
 /**
- * Runs `deno task train` with `args`; returns the exit code.
+ * Reads and checks train's flags (everything but `--help` and `--no-promote`);
+ * usage errors for anything malformed.
  *
  * @example
  * ```ts
- * const code = await train(["--source", "synthetic", "--epochs", "2", "--json"]);
+ * const settings = trainSettings({ source: "synthetic", epochs: "2" });
  * ```
  */
-export const train: Command = async (args: string[]): Promise<number> => {
-  const { flags } = parseFlags(args, FLAGS);
-  if (flags.help) {
-    console.log(HELP);
-    return 0;
-  }
+export function trainSettings(flags: Flags): TrainSettings {
   const verbose = flags.verbose === true;
   const { source, ticker } = sourceOf(flags);
   const arch = choiceFlag(flags, "arch", ARCHITECTURES, "lstm");
@@ -192,16 +242,6 @@ export const train: Command = async (args: string[]): Promise<number> => {
     );
   }
   const modelRoot = join(stringFlag(flags, "model-dir", "models"), name);
-
-  const series = await loadSeries({
-    ticker,
-    source,
-    csv: stringFlag(flags, "csv"),
-    dataDir: stringFlag(flags, "data-dir"),
-    start,
-    end,
-    seed,
-  });
   const datasetOptions = {
     sequenceLength,
     horizon,
@@ -209,6 +249,64 @@ export const train: Command = async (args: string[]): Promise<number> => {
     validationFraction,
     testStart,
   };
+  return {
+    flags,
+    verbose,
+    source,
+    ticker,
+    csv: stringFlag(flags, "csv"),
+    dataDir: stringFlag(flags, "data-dir"),
+    arch,
+    backendName,
+    seed,
+    epochs,
+    batchSize,
+    patience,
+    sequenceLength,
+    horizon,
+    hp,
+    start,
+    end,
+    name,
+    modelRoot,
+    datasetOptions,
+  };
+}
+
+/** A model trained by {@linkcode fitModel}, not saved yet. */
+export interface FittedModel {
+  /** The model with its best weights. */
+  model: LayersModel;
+  /** The windows it was trained, validated and tested on. */
+  dataset: Dataset;
+  /** What training did. */
+  result: TrainResult;
+  /** The backend that trained it. */
+  backend: string;
+  /** Who ran the recurrent layers. */
+  kernel: Kernel;
+  /** Metrics of each split. */
+  metrics: { train: Metrics; validation: Metrics; test: Metrics };
+  /** Share of up labels in the test split. */
+  testBaseRate: number;
+  /** `model_config.json` as {@linkcode saveModel} takes it. */
+  config: SaveModelOptions["config"];
+  /** The drift reference (`reference.json`). */
+  reference: unknown;
+}
+
+/**
+ * Builds the dataset of `series` and trains a model as train's flags say
+ * (Ctrl-C stops after the current batch); saves nothing.
+ *
+ * @example
+ * ```ts
+ * const fitted = await fitModel(trainSettings(flags), series);
+ * ```
+ */
+export async function fitModel(settings: TrainSettings, series: Series): Promise<FittedModel> {
+  const { flags, verbose, arch, backendName, seed, epochs, batchSize, patience } = settings;
+  const { sequenceLength, horizon, hp, datasetOptions } = settings;
   const needed = minimumBars(datasetOptions);
   if (series.bars.length < needed) {
     throw new DataError(
@@ -217,13 +315,15 @@ export const train: Command = async (args: string[]): Promise<number> => {
   }
   const dataset = buildDataset(series.bars, datasetOptions);
   const backend = await selectBackend(backendName, { verbose, log: progress });
+  const kernel = kernelFlag(flags, backend);
   progress(
-    `train: ${series.symbol} (${series.source}) ${arch} on ${backend}: ${dataset.train.n} train, ` +
+    `train: ${series.symbol} (${series.source}) ${arch} on ${backend} (${kernel} kernel): ${dataset.train.n} train, ` +
       `${dataset.validation.n} validation, ${dataset.test.n} test windows of ` +
       `${sequenceLength}×${dataset.train.nFeatures}`,
   );
   const model = await quietly(
-    () => buildModel(arch, { ...hp, inputShape: [sequenceLength, dataset.train.nFeatures] }),
+    () =>
+      buildModel(arch, { ...hp, inputShape: [sequenceLength, dataset.train.nFeatures], kernel }),
     verbose,
   );
   let stop = false;
@@ -264,38 +364,90 @@ export const train: Command = async (args: string[]): Promise<number> => {
     table.names,
     await predictProbabilitiesAsync(model, dataset.train),
   );
+  const config: SaveModelOptions["config"] = {
+    arch,
+    hyperparameters: { ...hp, epochs, batchSize, patience },
+    features: dataset.features,
+    sequenceLength,
+    nFeatures: dataset.train.nFeatures,
+    horizon,
+    data: {
+      source: series.source,
+      ticker: series.symbol,
+      interval: series.interval,
+      ranges: dataset.ranges,
+    },
+    seed,
+    backend,
+    kernel,
+    metrics,
+    testBaseRate,
+    interrupted: result.interrupted,
+    bestEpoch: result.bestEpoch,
+    epochsRun: result.epochsRun,
+  };
+  return { model, dataset, result, backend, kernel, metrics, testBaseRate, config, reference };
+}
+
+/**
+ * Saves a fitted model as the next version `<modelRoot>/vN` (never
+ * overwriting one), with `extraFiles` beside it, and promotes it if asked.
+ *
+ * @example
+ * ```ts
+ * const { version } = await saveVersion(fitted, "models/lstm", { promote: false });
+ * ```
+ */
+export async function saveVersion(
+  fitted: FittedModel,
+  modelRoot: string,
+  options: { promote: boolean; extraFiles?: Record<string, unknown> },
+): Promise<{ version: string; modelDir: string; weightsSha256: string }> {
   const version = await nextVersion(modelRoot);
   const modelDir = join(modelRoot, version);
-  const weightsSha256 = await saveModel(modelDir, model, {
-    config: {
-      arch,
-      hyperparameters: { ...hp, epochs, batchSize, patience },
-      features: dataset.features,
-      sequenceLength,
-      nFeatures: dataset.train.nFeatures,
-      horizon,
-      data: {
-        source: series.source,
-        ticker: series.symbol,
-        interval: series.interval,
-        ranges: dataset.ranges,
-      },
-      seed,
-      backend,
-      metrics,
-      testBaseRate,
-      interrupted: result.interrupted,
-      bestEpoch: result.bestEpoch,
-      epochsRun: result.epochsRun,
-    },
-    scaler: dataset.scaler,
-    history: result.history,
+  const weightsSha256 = await saveModel(modelDir, fitted.model, {
+    config: fitted.config,
+    scaler: fitted.dataset.scaler,
+    history: fitted.result.history,
     overwrite: false,
-    extraFiles: { [REFERENCE_FILE]: reference },
+    extraFiles: { [REFERENCE_FILE]: fitted.reference, ...options.extraFiles },
   });
+  if (options.promote) await promote(modelRoot, version);
+  return { version, modelDir, weightsSha256 };
+}
+
+/**
+ * Runs `deno task train` with `args`; returns the exit code.
+ *
+ * @example
+ * ```ts
+ * const code = await train(["--source", "synthetic", "--epochs", "2", "--json"]);
+ * ```
+ */
+export const train: Command = async (args: string[]): Promise<number> => {
+  const { flags } = parseFlags(args, FLAGS);
+  if (flags.help) {
+    console.log(HELP);
+    return 0;
+  }
+  const settings = trainSettings(flags);
+  const { arch, modelRoot } = settings;
+  const series = await loadSeries({
+    ticker: settings.ticker,
+    source: settings.source,
+    csv: settings.csv,
+    dataDir: settings.dataDir,
+    start: settings.start,
+    end: settings.end,
+    seed: settings.seed,
+  });
+  const fitted = await fitModel(settings, series);
+  const { result, backend, kernel, metrics, testBaseRate } = fitted;
   const promoted = flags["no-promote"] !== true;
-  if (promoted) await promote(modelRoot, version);
-  model.dispose();
+  const { version, modelDir, weightsSha256 } = await saveVersion(fitted, modelRoot, {
+    promote: promoted,
+  });
+  fitted.model.dispose();
   const summary = {
     modelDir,
     version,
@@ -304,6 +456,7 @@ export const train: Command = async (args: string[]): Promise<number> => {
     bestEpoch: result.bestEpoch,
     interrupted: result.interrupted,
     backend,
+    kernel,
     metrics,
     testBaseRate,
     weightsSha256,
