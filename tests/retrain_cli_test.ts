@@ -178,6 +178,10 @@ Deno.test("a candidate worse than the tolerance allows is rejected; the current 
   const listed = JSON.parse(list.stdout);
   assert.equal(listed.current, "v1");
   assert.deepEqual(listed.versions.map((v: { version: string }) => v.version), ["v1", "v2"]);
+  assert.deepEqual(
+    listed.versions.map((v: { retrain: string | null }) => v.retrain),
+    ["first-version", "rejected"],
+  );
 });
 
 Deno.test("--dry-run writes nothing under the model folder and decides as the real run does", async () => {

@@ -36,6 +36,8 @@ interface VersionSummary {
   test: string | null;
   testAccuracy: number | null;
   testBaseRate: number | null;
+  /** The A/B decision of `deno task retrain` that made this version, if it did. */
+  retrain: string | null;
 }
 
 async function readConfig(dir: string): Promise<Record<string, unknown>> {
@@ -75,7 +77,18 @@ async function summarize(
     test: range(config, "test"),
     testAccuracy: num(pick(config, ["metrics", "test", "accuracy"])),
     testBaseRate: num(config.testBaseRate),
+    retrain: await retrainDecision(join(root, version)),
   };
+}
+
+/** The decision in a version's `retrain.json` (written by `deno task retrain`), or null. */
+async function retrainDecision(dir: string): Promise<string | null> {
+  try {
+    const record = JSON.parse(await Deno.readTextFile(join(dir, "retrain.json")));
+    return typeof record.decision === "string" ? record.decision : null;
+  } catch {
+    return null;
+  }
 }
 
 /** Runs `deno task models`. */
@@ -110,7 +123,9 @@ export const models: Command = async (args: string[]): Promise<number> => {
               r.arch ?? "?"
             } ${r.ticker ?? "?"}  train ${r.train ?? "?"}  test ${r.test ?? "?"}  test acc ${
               r.testAccuracy?.toFixed(3) ?? "?"
-            } (base rate ${r.testBaseRate?.toFixed(3) ?? "?"})`
+            } (base rate ${r.testBaseRate?.toFixed(3) ?? "?"})${
+              r.retrain ? `  retrain: ${r.retrain}` : ""
+            }`
           ).join("\n"),
       );
       return 0;
