@@ -66,3 +66,50 @@ for (const cell of ["lstm", "gru"] as const) {
     });
   }
 }
+
+for (const cell of ["lstm", "gru"] as const) {
+  Deno.test(`${cell}: a batch computes to the same bits with or without the worker`, async () => {
+    const g = cell === "lstm" ? 4 : 3;
+    const o = { batch: 13, steps: 6, inputDim: 4, units: 5, returnSequences: true };
+    const w = {
+      kernel: randoms(o.inputDim * g * o.units, 11),
+      recurrentKernel: randoms(o.units * g * o.units, 12),
+      bias: randoms(g * o.units, 13),
+    };
+    const x = randoms(o.batch * o.steps * o.inputDim, 14);
+    const dy = randoms(o.batch * o.steps * o.units, 15);
+    const alone = splitForward(cell, w, x, o);
+    const aloneGrads = splitBackward(alone.cache!, dy);
+    await startSecondCore();
+    try {
+      const split = splitForward(cell, w, x, o);
+      assert.ok(split.cache !== null && "local" in split.cache && split.cache.second === null);
+      const grads = splitBackward(split.cache!, dy);
+      assert.deepEqual(split.output, alone.output);
+      for (const key of ["dx", "dKernel", "dRecurrent", "dBias"] as const) {
+        assert.deepEqual(grads[key], aloneGrads[key], key);
+      }
+      assert.equal(cacheBytes(), 0);
+    } finally {
+      stopSecondCore();
+    }
+  });
+}
+
+Deno.test("training with the second core gives the same weights as without it", async () => {
+  const { buildModel, selectBackend, trainModel } = await import("../src/model/mod.ts");
+  const { randomWindows } = await import("./model_fixtures.ts");
+  await selectBackend("cpu");
+  const data = {
+    train: randomWindows(40, { seed: 2 }),
+    validation: randomWindows(16, { seed: 3 }),
+  };
+  const weights: Float32Array[][] = [];
+  for (const secondCore of [false, true]) {
+    const model = buildModel("lstm", { inputShape: [8, 3], lstmUnits: 6, seed: 5, kernel: "fast" });
+    await trainModel(model, data, { epochs: 2, batchSize: 16, seed: 9, secondCore });
+    weights.push(model.getWeights().map((t) => t.dataSync() as Float32Array));
+    model.dispose();
+  }
+  assert.deepEqual(weights[1], weights[0]);
+});

@@ -12,6 +12,8 @@ import * as tf from "@tensorflow/tfjs";
 import type { WindowSet } from "../dataset/types.ts";
 import { createRng, type Rng } from "../util/random.ts";
 import { DataError } from "../util/errors.ts";
+import { fastLayerCount } from "./fast/layers.ts";
+import { secondCoreRunning, startSecondCore, stopSecondCore } from "./fast/parallel.ts";
 
 /** Loss and accuracy of a model on one window set. */
 export interface Metrics {
@@ -49,6 +51,12 @@ export interface TrainOptions {
   log?: (line: string) => void;
   /** Stop after the current batch once this returns true (e.g. after Ctrl-C). */
   shouldStop?: () => boolean;
+  /**
+   * Split each batch of the fused kernels across a worker on the second core (default: true when
+   * the machine has two cores or more and the model runs fused layers). The results are the same
+   * bits either way: a batch is always computed as two halves, the worker only runs one of them.
+   */
+  secondCore?: boolean;
 }
 
 /** What {@linkcode trainModel} returns; the model then holds the best weights. */
@@ -253,6 +261,10 @@ export async function trainModel(
   let epochsRun = 0;
   let interrupted = false;
   const started = Date.now();
+  const split = (options.secondCore ?? (navigator.hardwareConcurrency ?? 1) >= 2) &&
+    fastLayerCount(model) > 0;
+  const ownWorker = split && !secondCoreRunning();
+  if (ownWorker) await startSecondCore();
   try {
     for (let epoch = 1; epoch <= epochs && !interrupted; epoch++) {
       const order = shuffled(data.train.n, rng);
@@ -319,6 +331,7 @@ export async function trainModel(
     if (best) model.setWeights(best);
   } finally {
     best?.forEach((t) => t.dispose());
+    if (ownWorker) stopSecondCore();
   }
   return { history, bestEpoch, epochsRun, interrupted };
 }

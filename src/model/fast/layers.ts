@@ -317,6 +317,24 @@ function retarget(layer: tf.layers.Layer, kernel: Kernel): number {
 }
 
 /**
+ * How many recurrent layers of a model (Bidirectional halves counted) run the fused kernels.
+ *
+ * @example
+ * ```ts
+ * fastLayerCount(buildModel("lstm", { inputShape: [60, 10], kernel: "fast" })); // 2
+ * ```
+ */
+export function fastLayerCount(model: tf.LayersModel): number {
+  const count = (layer: tf.layers.Layer): number => {
+    if (layer instanceof FastLSTM || layer instanceof FastGRU) return 1;
+    if (layer.getClassName() !== "Bidirectional") return 0;
+    const bi = layer as unknown as BidirectionalInternals;
+    return count(bi.forwardLayer) + count(bi.backwardLayer);
+  };
+  return model.layers.reduce((n, layer) => n + count(layer), 0);
+}
+
+/**
  * Switches, in place, every LSTM, GRU and Bidirectional layer of a model (sequential or
  * functional, built here or loaded from disk) to the fused kernels or back to stock tfjs. The
  * weights, config and saved form do not change. Returns the number of recurrent layers switched.

@@ -48,13 +48,18 @@ let nextId = 1;
 const control = new SharedArrayBuffer(4);
 let result = new SharedArrayBuffer(1 << 20);
 
-/** A cache whose batch is split between this thread and the worker. */
+/**
+ * A cache of a batch computed in two halves: the first here, the second in the worker (`id`) or,
+ * when the worker is off or paused, here too (`second`).
+ */
 export interface SplitCache {
-  /** The main thread's share. */
+  /** The first half's cache. */
   local: RnnCache;
-  /** Id of the worker's share. */
+  /** The second half's cache when it was computed on this thread, else null. */
+  second: RnnCache | null;
+  /** Id of the worker's share (0 when `second` holds it). */
   id: number;
-  /** Sequences in the worker's share. */
+  /** Sequences in the second half. */
   remoteBatch: number;
 }
 
@@ -78,17 +83,10 @@ export async function startSecondCore(): Promise<void> {
   pausedCalls = 0;
   const w = new Worker(new URL("./worker.ts", import.meta.url).href, { type: "module" });
   worker = w;
-  // One round trip so that the worker's module graph and kernels are loaded before use.
-  const probe: WorkerRequest = {
-    op: "forward",
-    id: 0,
-    cell: "lstm",
-    weights: { kernel: new Float32Array(4), recurrentKernel: new Float32Array(4), bias: null },
-    x: new Float32Array(1),
-    options: { batch: 1, steps: 1, inputDim: 1, units: 1, returnSequences: true, keepCache: false },
-    control,
-    result,
-  };
+  // One round trip that loads the worker's module graph and warms its kernels up: V8 first runs
+  // wasm in its baseline compiler and optimises a function only after enough calls, so a cold
+  // worker is several times slower than this thread and the split would not pay for a while.
+  const probe: WorkerRequest = { op: "warmup", control, result };
   const c = new Int32Array(control);
   Atomics.store(c, 0, 1);
   w.postMessage(probe);
@@ -97,6 +95,18 @@ export async function startSecondCore(): Promise<void> {
   if (Atomics.load(c, 0) !== 2) {
     throw new Error("Expected the kernel worker to start, found no answer");
   }
+}
+
+/**
+ * Whether the worker runs (after `startSecondCore`, before `stopSecondCore`).
+ *
+ * @example
+ * ```ts
+ * if (!secondCoreRunning()) await startSecondCore();
+ * ```
+ */
+export function secondCoreRunning(): boolean {
+  return worker !== null;
 }
 
 /**
@@ -154,39 +164,50 @@ export function splitForward(
   options: RnnOptions,
 ): { output: Float32Array; cache: RnnCache | SplitCache | null } {
   const run = cell === "lstm" ? lstmForward : gruForward;
-  if (worker === null || options.batch < MIN_SPLIT || pausedCalls > 0) {
-    pausedCalls = Math.max(0, pausedCalls - 1);
-    return run(weights, x, options);
-  }
+  if (options.batch < MIN_SPLIT) return run(weights, x, options);
   const { batch, steps, inputDim, units } = options;
   const mine = Math.ceil(batch / 2), theirs = batch - mine;
   const cut = mine * steps * inputDim;
-  const id = nextId++;
   const perSeq = options.returnSequences ? steps * units : units;
   const keep = options.keepCache ?? true;
-  post({
-    op: "forward",
-    id,
-    cell,
-    weights,
-    x: x.slice(cut),
-    options: { ...options, batch: theirs },
-    control,
-    result,
-  }, theirs * perSeq);
+  const output = new Float32Array(batch * perSeq);
+  const remote = worker !== null && pausedCalls === 0;
+  if (!remote) pausedCalls = Math.max(0, pausedCalls - 1);
+  const id = remote ? nextId++ : 0;
+  if (remote) {
+    post({
+      op: "forward",
+      id,
+      cell,
+      weights,
+      x: x.slice(cut),
+      options: { ...options, batch: theirs },
+      control,
+      result,
+    }, theirs * perSeq);
+  }
   let local: RnnForwardResult;
   const started = performance.now();
   try {
     local = run(weights, x.subarray(0, cut), { ...options, batch: mine });
   } finally {
-    collect(started);
+    if (remote) collect(started);
   }
-  const output = new Float32Array(batch * perSeq);
   output.set(local.output);
-  output.set(new Float32Array(result, 0, theirs * perSeq), mine * perSeq);
+  let second: RnnForwardResult | null = null;
+  if (remote) output.set(new Float32Array(result, 0, theirs * perSeq), mine * perSeq);
+  else {
+    second = run(weights, x.subarray(cut), { ...options, batch: theirs });
+    output.set(second.output, mine * perSeq);
+  }
   if (!keep || local.cache === null) return { output, cache: null };
-  const cache: SplitCache = { local: local.cache, id, remoteBatch: theirs };
-  orphans.register(cache, id, cache);
+  const cache: SplitCache = {
+    local: local.cache,
+    second: second?.cache ?? null,
+    id,
+    remoteBatch: theirs,
+  };
+  if (remote) orphans.register(cache, id, cache);
   return { output, cache };
 }
 
@@ -203,7 +224,7 @@ export function splitBackward(cache: RnnCache | SplitCache, dOutput: Float32Arra
   if (!("local" in cache)) {
     return (cache.cell === "lstm" ? lstmBackward : gruBackward)(cache, dOutput);
   }
-  orphans.unregister(cache);
+  const backward = cache.local.cell === "lstm" ? lstmBackward : gruBackward;
   const o = cache.local.options;
   const mine = o.batch, theirs = cache.remoteBatch;
   const perSeq = o.returnSequences ? o.steps * o.units : o.units;
@@ -214,25 +235,36 @@ export function splitBackward(cache: RnnCache | SplitCache, dOutput: Float32Arra
     o.units * g * o.units,
     g * o.units,
   ];
-  if (worker === null) {
-    disposeCache(cache.local);
-    throw new Error("Expected the kernel worker that holds this cache, found it stopped");
-  }
-  post(
-    { op: "backward", id: cache.id, dOutput: dOutput.slice(mine * perSeq), control, result },
-    sizes.reduce((a, b) => a + b, 0),
-  );
+  let remote: Float32Array;
   let local: RnnGradients;
-  const started = performance.now();
-  try {
-    local = (cache.local.cell === "lstm" ? lstmBackward : gruBackward)(
-      cache.local,
-      dOutput.subarray(0, mine * perSeq),
+  if (cache.second !== null) {
+    // Both halves on this thread, summed exactly as a split call sums them.
+    local = backward(cache.local, dOutput.subarray(0, mine * perSeq));
+    const other = backward(cache.second, dOutput.subarray(mine * perSeq));
+    remote = new Float32Array(sizes.reduce((a, b) => a + b, 0));
+    let at = 0;
+    for (const part of [other.dx, other.dKernel, other.dRecurrent, other.dBias]) {
+      remote.set(part, at);
+      at += part.length;
+    }
+  } else {
+    orphans.unregister(cache);
+    if (worker === null) {
+      disposeCache(cache.local);
+      throw new Error("Expected the kernel worker that holds this cache, found it stopped");
+    }
+    post(
+      { op: "backward", id: cache.id, dOutput: dOutput.slice(mine * perSeq), control, result },
+      sizes.reduce((a, b) => a + b, 0),
     );
-  } finally {
-    collect(started);
+    const started = performance.now();
+    try {
+      local = backward(cache.local, dOutput.subarray(0, mine * perSeq));
+    } finally {
+      collect(started);
+    }
+    remote = new Float32Array(result);
   }
-  const remote = new Float32Array(result);
   const dx = new Float32Array(local.dx.length + sizes[0]);
   dx.set(local.dx);
   dx.set(remote.subarray(0, sizes[0]), local.dx.length);
