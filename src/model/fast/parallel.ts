@@ -25,19 +25,21 @@ const MIN_SPLIT = 8;
 /** Calls run unsplit after the worker was found slower (a busy second core), before retrying. */
 const PAUSE_CALLS = 200;
 
-let strikes = 0;
+/** Moving average of (time waited for the worker) / (time of this thread's own half). */
+let waitRatio = 0;
 let pausedCalls = 0;
 
 /**
- * Splitting pays while the worker's half is done about when this thread's half is. When this
- * thread has waited longer than 80% of its own compute time three calls in a row, the other
- * core is busy (another process): run unsplit for a while, then try again.
+ * A split call costs this thread's half plus the wait for the worker; computing both halves here
+ * costs two halves. So splitting pays while the wait is shorter than a half. The moving average
+ * rides out a scheduling hiccup (a V8 background thread on the second core); when it says the
+ * worker is slower than running both halves here, the other core is busy (another process): run
+ * unsplit for a while, then try again. Either way the results are the same bits.
  */
 function judge(localMs: number, waitMs: number): void {
-  if (waitMs <= 0.8 * localMs) {
-    strikes = 0;
-  } else if (++strikes >= 3) {
-    strikes = 0;
+  waitRatio = 0.9 * waitRatio + 0.1 * Math.min(waitMs / Math.max(localMs, 1e-3), 10);
+  if (waitRatio > 1) {
+    waitRatio = 0;
     pausedCalls = PAUSE_CALLS;
   }
 }
@@ -79,7 +81,7 @@ const orphans = new FinalizationRegistry<number>((id) =>
  */
 export async function startSecondCore(): Promise<void> {
   if (worker !== null) return;
-  strikes = 0;
+  waitRatio = 0;
   pausedCalls = 0;
   const w = new Worker(new URL("./worker.ts", import.meta.url).href, { type: "module" });
   worker = w;
