@@ -175,6 +175,27 @@ Deno.test("evaluate with a CSV of another ticker fits the logistic baseline on t
   assert.match(e.baselines.logistic.fittedOn, /training rows of SPY/);
 });
 
+Deno.test("evaluate says another ticker's rows overlap the model's training period only when they do", async () => {
+  const { bars } = await loadSeries({ ticker: "OVL", source: "synthetic", seed: 4 });
+  const same = `${TMP}/OVL.csv`;
+  await Deno.writeTextFile(same, formatBarsCsv(bars));
+  // The same bars ten years earlier: before anything the model learned from.
+  const earlier = bars.map((b) => ({
+    ...b,
+    time: `${Number(b.time.slice(0, 4)) - 10}${b.time.slice(4)}`,
+  }));
+  const old = `${TMP}/OLD.csv`;
+  await Deno.writeTextFile(old, formatBarsCsv(earlier));
+  const scopes: string[] = [];
+  for (const csv of [same, old]) {
+    const run = await evaluate("--model", MODEL, "--csv", csv, "--json");
+    assert.equal(run.code, 0, run.stderr);
+    scopes.push(JSON.parse(run.stdout).scope);
+  }
+  assert.match(scopes[0], /overlap the period the model learned from on SPY/);
+  assert.doesNotMatch(scopes[1], /overlap/);
+});
+
 Deno.test("evaluate fits the logistic baseline on the earliest half of the rows, and says so, when the training data is not at hand", async () => {
   const dir = await brokenCopy("cached_source", async (d) => {
     const path = `${d}/model_config.json`;

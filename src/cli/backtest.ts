@@ -67,7 +67,7 @@ Flags:
   --backend NAME     ${BACKENDS.join(" | ")} (default wasm)
   --report FILE      write a self-contained HTML report with the equity curve
                      against buy-and-hold and the drawdown; the deno task
-                     may write under reports/ only
+                     may write inside the working directory only
   --json             print one JSON object
   --verbose, -v      progress, and a stack trace on errors
   --help, -h         this text

@@ -68,7 +68,7 @@ Flags:
 ${kernelHelp(21)}
   --report FILE      write a self-contained HTML report (FILE.TICKER.html
                      for each ticker when there are several); the deno
-                     task may write under reports/ only
+                     task may write inside the working directory only
   --json             print one JSON object (an array for several tickers)
   --verbose, -v      progress, and a stack trace on errors
   --help, -h         this text
@@ -172,7 +172,7 @@ function evaluationText(e: ModelEvaluation): string {
 
 /**
  * Fails before any work when the report could not be written: Deno grants the
- * tasks write access to `models/` and `reports/` only.
+ * tasks write access to the working directory only.
  *
  * @example
  * ```ts
@@ -183,7 +183,7 @@ export function assertReportWritable(path: string): void {
   const dir = dirname(path) || ".";
   if (Deno.permissions.querySync({ name: "write", path: dir }).state !== "granted") {
     throw new DataError(
-      `Expected write access to ${dir}/ for --report ${path}, found none (the deno task may write to reports/ only: use --report reports/NAME.html, or run cli.ts with --allow-write=${dir})`,
+      `Expected write access to ${dir}/ for --report ${path}, found none (the deno task may write under the working directory only: use a path inside it, or run cli.ts with --allow-write=${dir})`,
     );
   }
 }

@@ -405,7 +405,8 @@ export async function scoreModel(
     ? `the requested range of the model's training series; rows up to ${info.ranges.validation.last} were seen in training or early stopping`
     : `every labelled window of ${options.ticker} in range`;
   const windows = sliceWindows(all, Math.max(lo, 0), hi);
-  const overlap = !own && windows.n > 0 && windows.refTimes[0] <= info.ranges.validation.last
+  const overlap = !own && windows.n > 0 && windows.refTimes[0] <= info.ranges.validation.last &&
+      windows.refTimes[windows.n - 1] >= info.ranges.train.first
     ? `; its dates overlap the period the model learned from on ${
       info.ticker ?? "its training series"
     } (to ${info.ranges.validation.last}), so market-wide moves of those days were seen`
