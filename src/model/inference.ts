@@ -62,7 +62,11 @@ export async function loadInferenceModel(
   // Loading needs a tfjs backend only to hold the weights; the fused kernels predict. Picking the
   // pure-JS CPU backend when none is active keeps inference from reading the tfjs WASM binary, so
   // it runs with read access to the model folder alone.
-  if (!tf.engine().backendName) await tf.setBackend("cpu");
+  if (!tf.engine().backendName) {
+    await tf.setBackend("cpu");
+    // The CPU backend only holds weights here: skip its one-time "install tfjs-node" banner.
+    (tf.backend() as unknown as { firstUse?: boolean }).firstUse = false;
+  }
   const { model, config, scaler } = await loadModel(dir);
   const features: FeatureSpec[] = config.features;
   let warmup: number;
