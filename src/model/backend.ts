@@ -69,6 +69,30 @@ function isSoftware(adapter: Adapter): boolean {
   return adapter.isFallbackAdapter === true || /llvmpipe|lavapipe|swiftshader|software/i.test(text);
 }
 
+/** A WebGPU adapter as reports describe it. */
+export interface WebGpuAdapterInfo {
+  /** The adapter's description (e.g. `llvmpipe (LLVM 15.0.6, 256 bits)`), or its device. */
+  description: string;
+  /** A fallback adapter or a software rasteriser: WebGPU runs on the CPU, no GPU speed. */
+  software: boolean;
+}
+
+/**
+ * The WebGPU adapter `navigator.gpu` offers, or `null` when there is none.
+ *
+ * @example
+ * ```ts
+ * const adapter = await webgpuAdapterInfo();
+ * if (adapter?.software) console.log(`software WebGPU: ${adapter.description}`);
+ * ```
+ */
+export async function webgpuAdapterInfo(): Promise<WebGpuAdapterInfo | null> {
+  const adapter = await gpuAdapter();
+  if (!adapter) return null;
+  const description = adapter.info?.description || adapter.info?.device || "unknown adapter";
+  return { description, software: isSoftware(adapter) };
+}
+
 async function activate(name: "wasm" | "webgpu" | "cpu", verbose: boolean): Promise<void> {
   if (name === "wasm") {
     const file = new URL(

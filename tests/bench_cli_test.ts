@@ -1,0 +1,91 @@
+/**
+ * `deno task bench` as a subprocess with the task's permissions: the --json shape of a quick
+ * run of one row (fields present, numbers finite and positive; no timing is asserted: this is a
+ * benchmark), --help, and a usage error for an unknown flag or row.
+ */
+import assert from "node:assert/strict";
+import denoJson from "../deno.json" with { type: "json" };
+
+const ROOT = new URL("..", import.meta.url).pathname;
+
+/** The bench task's `deno run` flags, read from deno.json so the test runs what the task runs. */
+const TASK_FLAGS = denoJson.tasks.bench.split(" ").filter((word) => word.startsWith("--allow"));
+
+async function bench(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
+    args: ["run", ...TASK_FLAGS, "cli.ts", "bench", ...args],
+    cwd: ROOT,
+    env: { NO_COLOR: "1" },
+  }).output();
+  const text = new TextDecoder();
+  return { code, stdout: text.decode(stdout), stderr: text.decode(stderr) };
+}
+
+function assertPositive(value: unknown, name: string): void {
+  assert.equal(typeof value, "number", `${name} should be a number, found ${value}`);
+  assert.ok(Number.isFinite(value) && (value as number) > 0, `${name}: ${value}`);
+}
+
+Deno.test("bench --quick --json --impl fast --backend wasm prints one object of the documented shape", async () => {
+  const run = await bench("--quick", "--json", "--impl", "fast", "--backend", "wasm");
+  assert.equal(run.code, 0, run.stderr);
+  const out = JSON.parse(run.stdout);
+  assert.deepEqual(
+    Object.keys(out).sort(),
+    ["coldStart", "coldStartMs", "machine", "results", "skipped", "workload"],
+  );
+  assert.equal(out.workload.arch, "lstm");
+  assert.equal(out.workload.sequenceLength, 60);
+  assert.equal(out.workload.nFeatures, 10);
+  assert.equal(out.workload.trainSequences, 958);
+  assert.equal(out.workload.batchSize, 32);
+  assert.equal(out.workload.predictBatchSize, 256);
+  assert.equal(out.workload.quick, true);
+  assertPositive(out.machine.cpus, "machine.cpus");
+  assert.equal(typeof out.machine.deno, "string");
+  assert.equal(typeof out.machine.v8, "string");
+  assert.equal(out.results.length, 1);
+  const row = out.results[0];
+  assert.equal(row.impl, "fast");
+  assert.equal(row.backend, "wasm");
+  for (
+    const key of [
+      "trainEpochS",
+      "predict1MsP50",
+      "predict1MsP99",
+      "predictBatchPerS",
+      "peakRssMb",
+    ]
+  ) {
+    assertPositive(row[key], key);
+  }
+  assert.ok(row.predict1MsP99 >= row.predict1MsP50);
+  assert.deepEqual(out.skipped, []);
+  assertPositive(out.coldStartMs, "coldStartMs");
+  assert.equal(out.coldStart.barsFed > 0, true);
+  assert.match(run.stderr, /fast\/wasm/); // progress goes to stderr
+});
+
+Deno.test("bench --help exits 0 and names the flags", async () => {
+  const run = await bench("--help");
+  assert.equal(run.code, 0, run.stderr);
+  for (const flag of ["--quick", "--json", "--impl", "--backend", "--epochs", "--calls"]) {
+    assert.ok(run.stdout.includes(flag), flag);
+  }
+});
+
+Deno.test("bench rejects an unknown flag, implementation or row with exit code 2", async () => {
+  for (
+    const args of [
+      ["--fast"],
+      ["--impl", "turbo"],
+      ["--impl", "fast", "--backend", "webgpu"],
+      ["--epochs", "0"],
+    ]
+  ) {
+    const run = await bench(...args);
+    assert.equal(run.code, 2, `${args.join(" ")}: ${run.stderr}`);
+    assert.equal(run.stdout, "");
+    assert.match(run.stderr.trim(), /^error: .+$/);
+  }
+});
