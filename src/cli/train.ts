@@ -78,7 +78,7 @@ Model and training:
   --l2 F              L2 penalty on kernels and recurrent kernels (default 0: off)
   --patience N        epochs without validation improvement before stopping (default 10)
   --seed N            seed of initialisation, shuffling, dropout and synthetic data (default 42)
-  --backend B         ${BACKENDS.join(" | ")} (default wasm; auto prefers a hardware WebGPU adapter)
+  --backend B         ${BACKENDS.join(" | ")} (default wasm; auto picks wasm, see README)
 ${kernelHelp(22)}
 
 Output:
