@@ -159,8 +159,9 @@ export function choiceFlag<T extends string>(
 export function dateFlag(flags: Flags, name: string): string | undefined {
   const value = stringFlag(flags, name);
   if (value === undefined) return undefined;
-  const ok = /^\d{4}-\d{2}-\d{2}$/.test(value) &&
-    new Date(`${value}T00:00:00Z`).toISOString().slice(0, 10) === value;
+  const time = Date.parse(`${value}T00:00:00Z`); // NaN for 2024-13-01
+  const ok = /^\d{4}-\d{2}-\d{2}$/.test(value) && Number.isFinite(time) &&
+    new Date(time).toISOString().slice(0, 10) === value;
   if (!ok) {
     throw new UsageError(`Expected --${name} to be a date like 2020-01-31, found "${value}"`);
   }

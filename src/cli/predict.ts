@@ -17,12 +17,14 @@ import {
   stringFlag,
 } from "./common.ts";
 import { loadSeries, validateTicker } from "../data/mod.ts";
-import { SOURCES } from "../data/types.ts";
+import { type SourceName, SOURCES } from "../data/types.ts";
+import { resolveModelDir } from "../model/versions.ts";
+import { join } from "node:path";
 import { createLstmSignal } from "../../plugins/lstm_signal.ts";
 import type { Signal } from "../signal/types.ts";
 import { UsageError } from "../util/errors.ts";
 
-const HELP = `Usage: deno task predict --ticker SPY[,QQQ...] [flags]
+const HELP = `Usage: deno task predict [--ticker SPY[,QQQ...]] [flags]
 
 Prints the latest signal (probability that the next bar closes up) for each ticker,
 from the model the signal plugin loads (a model folder, or the version a versioned
@@ -30,7 +32,8 @@ folder's current.json names).
 
 Flags:
   --model DIR        model folder or versioned root (default models/lstm)
-  --ticker LIST      tickers, comma-separated (required)
+  --ticker LIST      tickers, comma-separated (default: the model's own ticker, from
+                     the cache, or regenerated when the model learned synthetic bars)
   --csv FILE         read bars from a CSV instead of the cache
   --source NAME      ${SOURCES.join(" | ")} (default: the cache prepare wrote)
   --data-dir DIR     cache folder (default data)
@@ -38,6 +41,26 @@ Flags:
   --max-age-days N   mark signals from a model older than N days stale-model
   --json             print JSON (an array for several tickers)
   -h, --help         this text`;
+
+/** The ticker, source and data seed the model in `modelDir` was trained on, if it says. */
+async function ownSeries(
+  modelDir: string,
+): Promise<{ ticker?: string; source?: SourceName; seed?: number } | null> {
+  const where = await resolveModelDir(modelDir);
+  if (!where) return null;
+  try {
+    const config = JSON.parse(await Deno.readTextFile(join(where.dir, "model_config.json")));
+    const source = config.data?.source;
+    return {
+      ticker: typeof config.data?.ticker === "string" ? config.data.ticker : undefined,
+      // Synthetic bars are regenerated; a live or CSV source's bars come from the cache.
+      source: source === "synthetic" ? "synthetic" : undefined,
+      seed: typeof config.seed === "number" ? config.seed : undefined,
+    };
+  } catch {
+    return null; // the plugin's init() reports a broken model folder in one line
+  }
+}
 
 /** Runs `deno task predict`. */
 export const predict: Command = async (args: string[]): Promise<number> => {
@@ -54,18 +77,20 @@ export const predict: Command = async (args: string[]): Promise<number> => {
     console.log(HELP);
     return 0;
   }
-  const tickers = stringFlag(flags, "ticker");
+  const modelDir = stringFlag(flags, "model", "models/lstm");
+  const own = flags.ticker === undefined ? await ownSeries(modelDir) : null;
+  const tickers = stringFlag(flags, "ticker") ?? own?.ticker;
   if (!tickers) throw new UsageError("Expected --ticker SYMBOL, found none (see --help)");
   const symbols = tickers.split(",").map(validateTicker);
   const source = flags.source === undefined
-    ? undefined
+    ? (flags.csv === undefined ? own?.source : undefined)
     : choiceFlag(flags, "source", SOURCES, "csv");
   const end = dateFlag(flags, "end");
   const maxModelAgeDays = flags["max-age-days"] === undefined
     ? undefined
     : numberFlag(flags, "max-age-days", 0, { min: 0 });
   const plugin = createLstmSignal({
-    modelDir: stringFlag(flags, "model", "models/lstm"),
+    modelDir,
     maxModelAgeDays,
     warn: (line) => progress(`warning: ${line}`),
   });
@@ -79,6 +104,7 @@ export const predict: Command = async (args: string[]): Promise<number> => {
         csv: stringFlag(flags, "csv"),
         dataDir: stringFlag(flags, "data-dir", "data"),
         end,
+        seed: own?.seed,
       });
       signals.push(await plugin.predict(symbol, series.bars));
     }
