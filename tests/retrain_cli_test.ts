@@ -10,31 +10,12 @@ import { join } from "node:path";
 import { loadSeries } from "../src/data/mod.ts";
 import { evaluateModel } from "../src/eval/run.ts";
 import { selectBackend } from "../src/model/mod.ts";
-import { cli, type Run } from "./tiny_model_fixture.ts";
+import { cli, type Run, tinyTrainArgs } from "./tiny_model_fixture.ts";
 
 const TMP = await Deno.makeTempDir({ prefix: "retrain_cli_" });
 globalThis.addEventListener("unload", () => Deno.removeSync(TMP, { recursive: true }));
 
-const TINY = [
-  "--source",
-  "synthetic",
-  "--ticker",
-  "SPY",
-  "--epochs",
-  "2",
-  "--sequence-length",
-  "10",
-  "--lstm-units",
-  "4",
-  "--batch-size",
-  "64",
-  "--learning-rate",
-  "0.01",
-  "--seed",
-  "42",
-  "--backend",
-  "cpu",
-];
+const TINY = tinyTrainArgs("SPY");
 
 let count = 0;
 /** A fresh `--model-dir` for one test; the model name is always `m`. */

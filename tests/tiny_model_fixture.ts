@@ -21,6 +21,25 @@ export async function trainTinyModel(dir: string, ticker: string): Promise<void>
   const slash = dir.lastIndexOf("/");
   const run = await cli([
     "train",
+    ...tinyTrainArgs(ticker),
+    "--model-dir",
+    dir.slice(0, slash),
+    "--name",
+    dir.slice(slash + 1),
+  ], dir.slice(0, slash));
+  if (run.code !== 0) throw new Error(`Expected the tiny model to train, found: ${run.stderr}`);
+}
+
+/**
+ * The train flags of the tiny model (data, shape and seed; no output folder).
+ *
+ * @example
+ * ```ts
+ * await cli(["retrain", ...tinyTrainArgs("SPY"), "--model-dir", tmp], tmp);
+ * ```
+ */
+export function tinyTrainArgs(ticker: string): string[] {
+  return [
     "--source",
     "synthetic",
     "--ticker",
@@ -39,12 +58,7 @@ export async function trainTinyModel(dir: string, ticker: string): Promise<void>
     "42",
     "--backend",
     "cpu",
-    "--model-dir",
-    dir.slice(0, slash),
-    "--name",
-    dir.slice(slash + 1),
-  ], dir.slice(0, slash));
-  if (run.code !== 0) throw new Error(`Expected the tiny model to train, found: ${run.stderr}`);
+  ];
 }
 
 /** Output of a command run. */

@@ -17,7 +17,7 @@ import {
   type FeatureSpec,
   type Scaler,
 } from "../features/mod.ts";
-import { loadModel, type ModelConfig } from "./mod.ts";
+import { loadModel, type ModelConfig, selectBackend } from "./mod.ts";
 import { FastPredictor } from "./fast/predict.ts";
 import { DataError } from "../util/errors.ts";
 
@@ -62,11 +62,7 @@ export async function loadInferenceModel(
   // Loading needs a tfjs backend only to hold the weights; the fused kernels predict. Picking the
   // pure-JS CPU backend when none is active keeps inference from reading the tfjs WASM binary, so
   // it runs with read access to the model folder alone.
-  if (!tf.engine().backendName) {
-    await tf.setBackend("cpu");
-    // The CPU backend only holds weights here: skip its one-time "install tfjs-node" banner.
-    (tf.backend() as unknown as { firstUse?: boolean }).firstUse = false;
-  }
+  if (!tf.engine().backendName) await selectBackend("cpu");
   const { model, config, scaler } = await loadModel(dir);
   const features: FeatureSpec[] = config.features;
   let warmup: number;
