@@ -120,7 +120,6 @@ export type {
   Scores,
   SummaryOptions,
   Trade,
-  TrainingEpoch,
   WalkForwardSummary,
 } from "./src/eval/mod.ts";
 export {
@@ -157,7 +156,7 @@ export type {
   EpochRecord,
   LoadedModel,
   Metrics,
-  ModelConfig,
+  ModelCard,
   ModelOptions,
   TrainOptions,
   TrainResult,

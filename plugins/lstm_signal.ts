@@ -20,6 +20,7 @@
 import type { Bar } from "../src/data/types.ts";
 import type { Direction, Signal, SignalPlugin, SignalStatus } from "../src/signal/types.ts";
 import { createFeatureStream, type FeatureStream } from "../src/features/mod.ts";
+import { WindowBuffer } from "../src/dataset/window.ts";
 import { type InferenceModel, loadInferenceModel } from "../src/model/inference.ts";
 import { resolveModelDir } from "../src/model/versions.ts";
 import { DataError } from "../src/util/errors.ts";
@@ -50,10 +51,14 @@ export interface LstmSignalPlugin extends SignalPlugin {
   readonly version: string;
 }
 
-interface SymbolState {
+/** One series' feature stream and window of raw rows, fed one bar at a time by {@linkcode advance}. */
+interface SeriesState {
   stream: FeatureStream;
-  /** Raw feature rows of the last `sequenceLength` bars, oldest first. */
-  rows: Float64Array[];
+  /** Raw feature rows of the last `sequenceLength` bars (scaled at prediction time). */
+  window: WindowBuffer;
+}
+
+interface SymbolState extends SeriesState {
   lastTime: string | null;
 }
 
@@ -97,20 +102,14 @@ export function createLstmSignal(options: LstmSignalOptions = {}): LstmSignalPlu
     return { model, version: where.version };
   }
 
-  function newState(model: InferenceModel): SymbolState {
-    return { stream: createFeatureStream(model.features), rows: [], lastTime: null };
-  }
-
-  function signalFor(symbol: string, time: string, rows: Float64Array[]): Promise<Signal> {
+  function signalFor(symbol: string, time: string, window: WindowBuffer): Promise<Signal> {
     if (!loaded) return Promise.resolve(neutral(symbol, time, "no-model", 1, noModelInfo()));
     const { model, version } = loaded;
     const info = { id, version, trainedThrough: model.trainedThrough };
-    if (rows.length < model.sequenceLength) {
+    if (!window.full) {
       return Promise.resolve(neutral(symbol, time, "warming-up", model.horizon, info));
     }
-    const window = rows.slice(rows.length - model.sequenceLength);
-    const last = window[window.length - 1];
-    if (model.maxAbsZ(last) > maxZScore) {
+    if (model.maxAbsZ(window.last()) > maxZScore) {
       return Promise.resolve(neutral(symbol, time, "out-of-distribution", model.horizon, info));
     }
     const p = model.predictWindow(window);
@@ -169,7 +168,7 @@ export function createLstmSignal(options: LstmSignalOptions = {}): LstmSignalPlu
       }
       let state = states.get(symbol);
       if (!state) {
-        state = newState(loaded.model);
+        state = { ...newSeries(loaded.model), lastTime: null };
         states.set(symbol, state);
       }
       if (state.lastTime !== null && bar.time <= state.lastTime) {
@@ -178,12 +177,8 @@ export function createLstmSignal(options: LstmSignalOptions = {}): LstmSignalPlu
         );
       }
       state.lastTime = bar.time;
-      const row = state.stream.push(bar);
-      if (row) {
-        state.rows.push(row);
-        if (state.rows.length > loaded.model.sequenceLength) state.rows.shift();
-      }
-      const signal = await signalFor(symbol, bar.time, state.rows);
+      const row = advance(state, bar);
+      const signal = await signalFor(symbol, bar.time, state.window);
       await record(signal, row ?? undefined);
       return signal;
     },
@@ -191,16 +186,9 @@ export function createLstmSignal(options: LstmSignalOptions = {}): LstmSignalPlu
       if (!initialised) await plugin.init();
       const time = history.length ? history[history.length - 1].time : "";
       if (!loaded) return neutral(symbol, time, "no-model", 1, noModelInfo());
-      const stream = createFeatureStream(loaded.model.features);
-      const rows: Float64Array[] = [];
-      for (const bar of history) {
-        const row = stream.push(bar);
-        if (row) {
-          rows.push(row);
-          if (rows.length > loaded.model.sequenceLength) rows.shift();
-        }
-      }
-      return signalFor(symbol, time, rows);
+      const series = newSeries(loaded.model);
+      for (const bar of history) advance(series, bar);
+      return signalFor(symbol, time, series.window);
     },
     async reload(): Promise<void> {
       const next = await load();
@@ -226,6 +214,22 @@ export function createLstmSignal(options: LstmSignalOptions = {}): LstmSignalPlu
     },
   };
   return plugin;
+}
+
+/** A fresh feature stream and window for a series scored by `model`. */
+function newSeries(model: InferenceModel): SeriesState {
+  const stream = createFeatureStream(model.features);
+  return { stream, window: new WindowBuffer(model.sequenceLength, stream.names.length) };
+}
+
+/**
+ * Feeds one bar to a series: its feature row (`null` during the feature
+ * warm-up) joins the window. The one per-bar step of `onBar` and `predict`.
+ */
+function advance(series: SeriesState, bar: Bar): Float64Array | null {
+  const row = series.stream.push(bar);
+  if (row) series.window.push(row);
+  return row;
 }
 
 function sameFeatures(a: InferenceModel, b: InferenceModel): boolean {

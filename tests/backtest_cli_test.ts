@@ -6,6 +6,7 @@
  * each failure.
  */
 import assert from "node:assert/strict";
+import { readCard } from "../src/model/card.ts";
 import { formatBarsCsv, loadSeries } from "../src/data/mod.ts";
 import type { Bar } from "../src/data/types.ts";
 import { cli, trainTinyModel } from "./tiny_model_fixture.ts";
@@ -55,7 +56,7 @@ Deno.test("backtest --json has the strategy and buy-and-hold statistics, out of 
   const run = await backtest("--model", MODEL, "--json");
   assert.equal(run.code, 0, run.stderr);
   const r = JSON.parse(run.stdout);
-  const config = JSON.parse(await Deno.readTextFile(`${MODEL}/model_config.json`));
+  const config = await readCard(MODEL);
   assert.equal(r.ticker, "SPY");
   assert.match(r.scope, /out of sample/);
   assert.ok(r.first > config.data.ranges.validation.last, "first fill after the validation range");

@@ -1,12 +1,21 @@
 import assert from "node:assert/strict";
 import type { Bar } from "../src/data/types.ts";
-import { buildDataset, buildWindows, minimumBars, walkForwardFolds } from "../src/dataset/mod.ts";
+import {
+  adjustedCloses,
+  buildDataset,
+  buildWindows,
+  minimumBars,
+  upLabel,
+  walkForwardFolds,
+  WindowBuffer,
+} from "../src/dataset/mod.ts";
 import type { WindowSet } from "../src/dataset/types.ts";
 import {
   applyScaler,
   computeFeatures,
   DEFAULT_FEATURES,
   fitScaler,
+  SCALER_CLIP,
   warmupBars,
 } from "../src/features/mod.ts";
 import { DataError, UsageError } from "../src/util/errors.ts";
@@ -278,4 +287,126 @@ Deno.test("a dataset of 6000 bars builds well under a second", () => {
   const ms = performance.now() - t0;
   assert.equal(ds.train.n + ds.validation.n + ds.test.n, 6000 - 33 - 60 + 1 - 1 - 2);
   assert.ok(ms < 1000, `took ${ms.toFixed(0)} ms`);
+});
+
+/** The naive window ending on row `t`: rows `t - length + 1 … t`, each scaled, concatenated. */
+function naiveWindow(
+  rows: readonly Float64Array[],
+  t: number,
+  length: number,
+  scaler: Parameters<typeof applyScaler>[0],
+): Float32Array {
+  const width = rows[0].length;
+  const out = new Float32Array(length * width);
+  for (let step = 0; step < length; step++) {
+    out.set(applyScaler(scaler, rows[t - length + 1 + step]), step * width);
+  }
+  return out;
+}
+
+Deno.test("a window buffer gives the naive slice's scaled window on every bar, across many ring wrap-arounds", () => {
+  const rng = createRng(12);
+  const width = 3;
+  const rows = Array.from({ length: 50 }, () => Float64Array.from({ length: width }, rng.normal));
+  rows[20][1] = 1e6; // clipped to SCALER_CLIP, as applyScaler clips it
+  const scaler = { names: ["a", "b", "c"], mean: [0.1, -0.2, 0], std: [1.5, 0.5, 2] };
+  for (const length of [1, 4, 7]) {
+    const buffer = new WindowBuffer(length, width);
+    const out = new Float32Array(length * width);
+    rows.forEach((row, t) => {
+      buffer.push(row);
+      assert.equal(buffer.size, Math.min(t + 1, length));
+      assert.equal(buffer.full, t + 1 >= length);
+      assert.equal(buffer.count, t + 1);
+      assert.deepEqual(buffer.last(), row);
+      if (!buffer.full) return;
+      buffer.writeScaled(scaler, out);
+      assert.deepEqual(out, naiveWindow(rows, t, length, scaler), `length ${length}, row ${t}`);
+    });
+  }
+  const clipped = new WindowBuffer(1, width);
+  clipped.push(rows[20]);
+  const out = new Float32Array(width);
+  clipped.writeScaled(scaler, out);
+  assert.equal(out[1], SCALER_CLIP);
+});
+
+Deno.test("a window buffer keeps raw rows, so another scaler rescales the whole window", () => {
+  const rng = createRng(13);
+  const rows = Array.from({ length: 12 }, () => Float64Array.from({ length: 2 }, rng.normal));
+  const first = { names: ["a", "b"], mean: [0, 0], std: [1, 1] };
+  const second = { names: ["a", "b"], mean: [0.5, -1], std: [2, 0.25] };
+  const buffer = new WindowBuffer(5, 2);
+  const out = new Float32Array(10);
+  for (let t = 0; t < rows.length; t++) {
+    buffer.push(rows[t]);
+    if (!buffer.full) continue;
+    const scaler = t % 3 === 0 ? second : first; // swapped back and forth, as reload() may
+    buffer.writeScaled(scaler, out);
+    assert.deepEqual(out, naiveWindow(rows, t, 5, scaler), `row ${t}`);
+  }
+});
+
+Deno.test("a window buffer writes into a caller's array at an offset and refuses what does not fit", () => {
+  const scaler = { names: ["a"], mean: [0], std: [1] };
+  const buffer = new WindowBuffer(3, 1);
+  const x = new Float32Array(8).fill(-1);
+  buffer.push([1]);
+  assert.throws(() => buffer.writeScaled(scaler, x), /full window of 3 feature rows, found 1/);
+  for (const v of [2, 3, 4]) buffer.push([v]);
+  buffer.writeScaled(scaler, x.subarray(4));
+  assert.deepEqual([...x], [-1, -1, -1, -1, 2, 3, 4, -1]);
+  assert.throws(() => buffer.writeScaled(scaler, x.subarray(6)), /room for 3 window values/);
+  assert.throws(() => buffer.push([1, 2]), /feature row of 1 values, found 2/);
+  assert.throws(
+    () => buffer.writeScaled({ names: ["a", "b"], mean: [0, 0], std: [1, 1] }, x),
+    /scaler of 1 features, found one of 2/,
+  );
+  assert.throws(() => new WindowBuffer(0, 1), UsageError);
+  assert.throws(() => new WindowBuffer(2, 1).last(), DataError);
+});
+
+Deno.test("a label is 1 only when the close horizon bars later is higher, and unknown past the last bar", () => {
+  const closes = [10, 11, 11, 9, 12];
+  assert.deepEqual([0, 1, 2, 3, 4].map((t) => upLabel(closes, t, 1)), [1, 0, 0, 1, undefined]);
+  assert.deepEqual([0, 1, 2, 3, 4].map((t) => upLabel(closes, t, 3)), [
+    0,
+    1,
+    undefined,
+    undefined,
+    undefined,
+  ]);
+  assert.equal(upLabel(closes, 0, 4), 1);
+  assert.equal(upLabel(closes, 0, 5), undefined);
+  assert.throws(() => upLabel(closes, 0, 0), UsageError);
+  assert.throws(() => upLabel(closes, 5, 1), UsageError);
+});
+
+Deno.test("labels are computed on adjusted closes where bars have them", () => {
+  const bars = makeBars(3, 14).map((b, i) => i === 1 ? { ...b, adjClose: b.close / 2 } : b);
+  const closes = adjustedCloses(bars);
+  assert.deepEqual([...closes], [bars[0].close, bars[1].close / 2, bars[2].close]);
+  assert.deepEqual(closes, computeFeatures(bars).closes);
+});
+
+Deno.test("the dataset's windows and labels are the window buffer's and upLabel's, bar by bar", () => {
+  const bars = makeBars(400, 15);
+  const horizon = 3;
+  const table = computeFeatures(bars);
+  const scaler = fitScaler(table.rows.slice(table.warmup), table.names);
+  const options = { sequenceLength: 12, horizon, features: DEFAULT_FEATURES, labelledOnly: false };
+  const set = buildWindows(bars, scaler, options);
+  const buffer = new WindowBuffer(12, table.names.length);
+  const out = new Float32Array(12 * table.names.length);
+  let k = 0;
+  for (let t = table.warmup; t < bars.length; t++) {
+    buffer.push(table.rows[t]);
+    if (!buffer.full) continue;
+    buffer.writeScaled(scaler, out);
+    assert.equal(set.refTimes[k], bars[t].time);
+    assert.deepEqual(window(set, k), out);
+    assert.equal(set.y[k], upLabel(table.closes, t, horizon) ?? 0);
+    k++;
+  }
+  assert.equal(k, set.n);
 });

@@ -14,6 +14,7 @@ export function sampleReport(): { input: ReportInput; expected: Record<string, n
   const roc = rocCurve(probs, labels);
   const calibration = calibrationTable(probs, labels);
   const history = Array.from({ length: 12 }, (_, i) => ({
+    epoch: i + 1,
     loss: 0.7 - 0.01 * i,
     accuracy: 0.5 + 0.01 * i,
     val_loss: 0.69 + 0.002 * i,

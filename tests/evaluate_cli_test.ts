@@ -6,6 +6,7 @@
  * clear line with the right exit code for each failure.
  */
 import assert from "node:assert/strict";
+import { readCard } from "../src/model/card.ts";
 import { formatBarsCsv, loadSeries } from "../src/data/mod.ts";
 import type { Bar } from "../src/data/types.ts";
 import { evaluateModel } from "../src/eval/run.ts";
@@ -63,7 +64,7 @@ Deno.test("evaluate --json scores the model's own series out of sample, with eve
   const run = await evaluate("--model", MODEL, "--json");
   assert.equal(run.code, 0, run.stderr);
   const e = JSON.parse(run.stdout);
-  const config = JSON.parse(await Deno.readTextFile(`${MODEL}/model_config.json`));
+  const config = await readCard(MODEL);
   assert.equal(e.ticker, "SPY");
   assert.ok(e.first > config.data.ranges.validation.last, "first row after the validation range");
   assert.match(e.scope, /out of sample/);

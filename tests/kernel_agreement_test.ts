@@ -5,6 +5,7 @@
  * fast_layers_test.ts; this is the end-to-end check that `train` and `evaluate` use them.
  */
 import assert from "node:assert/strict";
+import { readCard } from "../src/model/card.ts";
 import { cli } from "./tiny_model_fixture.ts";
 
 const tmp = await Deno.makeTempDir();
@@ -80,7 +81,7 @@ Deno.test("train --kernel fast and --kernel stock give the same loss curve and m
     const [mf, ms] = [fast.metrics, stock.metrics] as Record<string, { loss: number }>[];
     close(mf[split].loss, ms[split].loss, 1e-5, `${split} loss`);
   }
-  const config = JSON.parse(await Deno.readTextFile(`${tmp}/fast/v1/model_config.json`));
+  const config = await readCard(`${tmp}/fast/v1`);
   assert.equal(config.kernel, "fast");
 });
 

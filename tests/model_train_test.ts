@@ -1,57 +1,26 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import {
+  type Architecture,
   ARCHITECTURES,
   buildModel,
   loadModel,
-  type ModelConfig,
   predictProbabilities,
   saveModel,
-  scoreProbabilities,
   selectBackend,
   trainModel,
 } from "../src/model/mod.ts";
-import { randomWindows } from "./model_fixtures.ts";
+import { logLoss } from "../src/eval/scores.ts";
+import { cardDraft, identityScaler, randomWindows, THREE_FEATURES } from "./model_fixtures.ts";
 
 await selectBackend("cpu");
 
 const train = randomWindows(96, { seed: 1 });
 const validation = randomWindows(32, { seed: 2 });
-const scaler = { names: ["a", "b", "c"], mean: [0, 0, 0], std: [1, 1, 1] };
+const scaler = identityScaler(THREE_FEATURES);
 
-function configFor(arch: ModelConfig["arch"], bestEpoch: number): SaveOptions["config"] {
-  const metrics = { loss: 0.69, accuracy: 0.5 };
-  const range = { first: "2020-01-01", last: "2020-04-01", rows: 96 };
-  return {
-    arch,
-    hyperparameters: {
-      lstmUnits: 4,
-      dropout: 0.2,
-      l2: 0,
-      learningRate: 0.01,
-      seed: 1,
-      epochs: 1,
-      batchSize: 32,
-      patience: 10,
-    },
-    features: [],
-    sequenceLength: 8,
-    nFeatures: 3,
-    horizon: 1,
-    data: {
-      source: "synthetic",
-      ticker: "TEST",
-      interval: "1d",
-      ranges: { train: range, validation: range, test: range },
-    },
-    seed: 1,
-    backend: "cpu",
-    metrics: { train: metrics, validation: metrics, test: metrics },
-    testBaseRate: 0.5,
-    interrupted: false,
-    bestEpoch,
-    epochsRun: 1,
-  };
+function configFor(arch: Architecture, bestEpoch: number): SaveOptions["card"] {
+  return cardDraft({ arch, bestEpoch });
 }
 type SaveOptions = Parameters<typeof saveModel>[2];
 
@@ -59,7 +28,7 @@ async function trainedSha(seed: number, dir: string): Promise<[string, number[]]
   const model = buildModel("lstm", { inputShape: [8, 3], lstmUnits: 4, seed, learningRate: 0.01 });
   const result = await trainModel(model, { train, validation }, { epochs: 2, seed });
   const sha = await saveModel(dir, model, {
-    config: configFor("lstm", result.bestEpoch),
+    card: configFor("lstm", result.bestEpoch),
     scaler,
     history: result.history,
   });
@@ -76,13 +45,13 @@ for (const arch of ARCHITECTURES) {
       assert.equal(result.history.length, 1);
       assert.ok(Number.isFinite(result.history[0].loss));
       const sha = await saveModel(join(dir, arch), model, {
-        config: configFor(arch, result.bestEpoch),
+        card: configFor(arch, result.bestEpoch),
         scaler,
         history: result.history,
       });
       assert.match(sha, /^[0-9a-f]{64}$/);
       const loaded = await loadModel(join(dir, arch));
-      assert.equal(loaded.config.weightsSha256, sha);
+      assert.equal(loaded.card.weightsSha256, sha);
       assert.deepEqual(loaded.scaler, scaler);
       const before = predictProbabilities(model, validation);
       const after = predictProbabilities(loaded.model, validation);
@@ -126,7 +95,7 @@ Deno.test("early stopping stops after patience epochs and restores the best weig
   assert.equal(result.epochsRun, result.bestEpoch + 2);
   const best = result.history[result.bestEpoch - 1].val_loss;
   assert.equal(Math.min(...result.history.map((h) => h.val_loss)), best);
-  const now = scoreProbabilities(predictProbabilities(model, validation), validation.y).loss;
+  const now = logLoss(predictProbabilities(model, validation), validation.y);
   assert.ok(Math.abs(now - best) < 1e-9, `restored loss ${now} differs from best ${best}`);
   model.dispose();
 });

@@ -1,7 +1,11 @@
 import assert from "node:assert/strict";
 import { loadSeries } from "../src/data/mod.ts";
 import type { Bar } from "../src/data/types.ts";
-import { computeFeatures } from "../src/features/mod.ts";
+import { computeFeatures, DEFAULT_FEATURES } from "../src/features/mod.ts";
+import { createCard, readCard, writeCard } from "../src/model/card.ts";
+import { createLstmSignal } from "../plugins/lstm_signal.ts";
+import { trainTinyModel } from "./tiny_model_fixture.ts";
+import { cardDraft } from "./model_fixtures.ts";
 import { REFERENCE_FILE, referenceProfile } from "../src/eval/drift.ts";
 
 const ROOT = new URL("..", import.meta.url).pathname;
@@ -43,7 +47,7 @@ interface Fixture {
 }
 
 /**
- * A versioned model root (v1 current) with a hand-written model_config.json and
+ * A versioned model root (v1 current) with a model card written by the card module and
  * a reference.json profiled on the synthetic SPY series before the last LIVE bars.
  */
 async function fixture(): Promise<Fixture> {
@@ -61,14 +65,19 @@ async function fixture(): Promise<Fixture> {
     `${v1}/${REFERENCE_FILE}`,
     JSON.stringify(referenceProfile(train, names, trainProbs)),
   );
-  await Deno.writeTextFile(
-    `${v1}/model_config.json`,
-    JSON.stringify({
-      sequenceLength: 20,
-      horizon: HORIZON,
-      ranges: { test: { first: bars[first - 200].time, last: bars[first - 1].time, rows: 200 } },
-      metrics: { test: { loss: 0.69, accuracy: TEST_ACCURACY, baseRate: 0.53 } },
-    }),
+  const test = { first: bars[first - 200].time, last: bars[first - 1].time, rows: 200 };
+  const draft = cardDraft({
+    features: DEFAULT_FEATURES,
+    nFeatures: names.length,
+    sequenceLength: 20,
+    horizon: HORIZON,
+    data: { ...cardDraft().data, ticker: "SPY", ranges: { train: test, validation: test, test } },
+    metrics: { ...cardDraft().metrics, test: { loss: 0.69, accuracy: TEST_ACCURACY } },
+    testBaseRate: 0.53,
+  });
+  await writeCard(
+    v1,
+    createCard(draft, { weightsSha256: "0".repeat(64), tfjs: "4.22.0", module: "test" }),
   );
   await Deno.writeTextFile(`${root}/current.json`, JSON.stringify({ current: "v1", history: [] }));
   return { dir, root, bars, rows, first, warmup };
@@ -294,4 +303,37 @@ Deno.test("monitor --help says alerts do not change the exit code", async () => 
   const run = await monitor(["--help"]);
   assert.equal(run.code, 0);
   assert.match(run.stdout, /do not change the exit code unless --fail-on-alert/);
+});
+
+Deno.test("monitor shows the test rows and base rate of a model deno task train saved", async () => {
+  const dir = await Deno.makeTempDir();
+  const root = `${dir}/lstm`;
+  await trainTinyModel(root, "SPY");
+  const card = await readCard(`${root}/v1`);
+  const { bars } = await loadSeries({ ticker: "SPY", source: "synthetic" });
+  const log = `${dir}/predictions.jsonl`;
+  const plugin = createLstmSignal({ modelDir: root, logPath: log, warn: () => {} });
+  await plugin.init();
+  for (const bar of bars.slice(-120)) await plugin.onBar("SPY", bar);
+  plugin.dispose();
+  const args = ["--model", root, "--ticker", "SPY", "--source", "synthetic", "--log", log];
+  const run = await monitor([...args, "--json"]);
+  assert.equal(run.code, 0, run.stderr);
+  const result = JSON.parse(run.stdout);
+  assert.deepEqual(result.test, {
+    accuracy: card.metrics.test.accuracy,
+    loss: card.metrics.test.loss,
+    baseRate: card.testBaseRate,
+    rows: card.data.ranges.test.rows,
+  });
+  assert.ok(result.test.rows > 0 && result.test.baseRate > 0 && result.test.baseRate < 1);
+  const text = await monitor(args);
+  assert.equal(text.code, 0, text.stderr);
+  const row = text.stdout.split("\n").find((l) => l.includes("test (model)"))!;
+  assert.match(
+    row,
+    new RegExp(`test \\(model\\)\\s+${card.data.ranges.test.rows}\\s+\\d\\.\\d{3}`),
+  );
+  assert.match(row, /base rate 0\.\d{3}/);
+  await Deno.remove(dir, { recursive: true });
 });

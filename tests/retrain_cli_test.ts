@@ -6,6 +6,7 @@
  * line with exit code 2 or 1 for each mistake.
  */
 import assert from "node:assert/strict";
+import { readCard } from "../src/model/card.ts";
 import { join } from "node:path";
 import { loadSeries } from "../src/data/mod.ts";
 import { evaluateModel } from "../src/eval/run.ts";
@@ -86,9 +87,7 @@ Deno.test("the first retrain promotes the candidate as the first version, traine
   assert.equal(r.holdout.first, bars[bars.length - 1 - r.holdout.rows].time);
   // The candidate never saw the holdout: its last test window ends before it.
   assert.ok(r.candidate.trained.test.last < r.holdout.first);
-  const config = await readJson(join(dir, "m", "v1", "model_config.json")) as {
-    data: { ranges: { test: { last: string } } };
-  };
+  const config = await readCard(join(dir, "m", "v1"));
   assert.equal(config.data.ranges.test.last, r.candidate.trained.test.last);
   const record = await readJson(join(dir, "m", "v1", "retrain.json")) as Record<string, unknown>;
   assert.equal(record.decision, "first-version");
@@ -207,9 +206,7 @@ Deno.test("retrain defaults to the current version's ticker and reports holdout 
     "m",
   ], dir);
   assert.equal(trained.code, 0, trained.stderr);
-  const config = await readJson(join(dir, "m", "v1", "model_config.json")) as {
-    data: { ranges: { validation: { last: string } } };
-  };
+  const config = await readCard(join(dir, "m", "v1"));
   const seenUpTo = config.data.ranges.validation.last;
   const args = TINY.filter((_, i) => TINY[i] !== "--ticker" && TINY[i - 1] !== "--ticker");
   const run = await cli([

@@ -4,13 +4,12 @@ import {
   type Architecture,
   ARCHITECTURES,
   buildModel,
-  type ModelConfig,
   predictProbabilities,
   saveModel,
   selectBackend,
   trainModel,
 } from "../src/model/mod.ts";
-import { randomWindows } from "./model_fixtures.ts";
+import { cardDraft, identityScaler, randomWindows, THREE_FEATURES } from "./model_fixtures.ts";
 
 // A plain script that knows nothing of this module: stock @tensorflow/tfjs,
 // tf.io.getModelArtifactsForJSON and tf.loadLayersModel with a file-reading handler.
@@ -38,39 +37,14 @@ const validation = randomWindows(24, { seed: 12 });
 async function saveTrained(arch: Architecture, dir: string): Promise<Float32Array> {
   const model = buildModel(arch, { inputShape: [8, 3], lstmUnits: 4, seed: 9 });
   const result = await trainModel(model, { train, validation }, { epochs: 1, seed: 9 });
-  const metrics = { loss: 0.69, accuracy: 0.5 };
-  const range = { first: "2020-01-01", last: "2020-03-01", rows: 64 };
-  const config: Omit<ModelConfig, "weightsSha256" | "createdAt" | "versions"> = {
+  const card = cardDraft({
     arch,
-    hyperparameters: {
-      lstmUnits: 4,
-      dropout: 0.2,
-      l2: 0,
-      learningRate: 0.001,
-      seed: 9,
-      epochs: 1,
-      batchSize: 32,
-      patience: 10,
-    },
-    features: [],
-    sequenceLength: 8,
-    nFeatures: 3,
-    horizon: 1,
-    data: {
-      source: "synthetic",
-      ticker: "TEST",
-      interval: "1d",
-      ranges: { train: range, validation: range, test: range },
-    },
+    hyperparameters: { ...cardDraft().hyperparameters, learningRate: 0.001, seed: 9 },
     seed: 9,
-    backend: "cpu",
-    metrics: { train: metrics, validation: metrics, test: metrics },
-    testBaseRate: 0.5,
-    interrupted: false,
     bestEpoch: result.bestEpoch,
     epochsRun: result.epochsRun,
-  };
-  await saveModel(dir, model, { config, scaler: { names: [], mean: [], std: [] }, history: [] });
+  });
+  await saveModel(dir, model, { card, scaler: identityScaler(THREE_FEATURES), history: [] });
   const probabilities = predictProbabilities(model, validation);
   model.dispose();
   return probabilities;

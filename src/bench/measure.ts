@@ -17,14 +17,8 @@ import { loadInferenceModel } from "../model/inference.ts";
 import { FastPredictor } from "../model/fast/predict.ts";
 import { startSecondCore, stopSecondCore } from "../model/fast/parallel.ts";
 import { createRng } from "../util/random.ts";
-import {
-  type ChildSpec,
-  median,
-  quantile,
-  type RowResult,
-  syntheticWindows,
-  WORKLOAD,
-} from "./workload.ts";
+import { quantile } from "../eval/scores.ts";
+import { type ChildSpec, median, type RowResult, syntheticWindows, WORKLOAD } from "./workload.ts";
 
 /**
  * The largest resident set size sampled at each phase. Deno forbids reading `/proc/self` without

@@ -9,6 +9,7 @@
 
 import type { WindowSet } from "../dataset/types.ts";
 import { createRng } from "../util/random.ts";
+import { quantile } from "../eval/scores.ts";
 
 /** The seed's workload. */
 export const WORKLOAD = {
@@ -80,7 +81,7 @@ export interface RowResult {
   trainEpochS: number;
   /** Single-sequence prediction latency, median, ms. */
   predict1MsP50: number;
-  /** Single-sequence prediction latency, 99th percentile, ms. */
+  /** Single-sequence prediction latency, 99th percentile (linear interpolation, type 7), ms. */
   predict1MsP99: number;
   /** Sequences per second predicted in batches of 256. */
   predictBatchPerS: number;
@@ -133,7 +134,8 @@ export function syntheticWindows(n: number, seed: number): WindowSet {
 }
 
 /**
- * The median of `values` (the mean of the middle two for an even count).
+ * The median of `values` (the mean of the middle two for an even count): the
+ * 0.5 {@linkcode quantile} of `src/eval/scores.ts`.
  *
  * @example
  * ```ts
@@ -141,20 +143,5 @@ export function syntheticWindows(n: number, seed: number): WindowSet {
  * ```
  */
 export function median(values: readonly number[]): number {
-  const v = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(v.length / 2);
-  return v.length % 2 ? v[mid] : (v[mid - 1] + v[mid]) / 2;
-}
-
-/**
- * The `q` quantile (0–1) of `values`, nearest rank.
- *
- * @example
- * ```ts
- * quantile([1, 2, 3, 4], 0.99); // 4
- * ```
- */
-export function quantile(values: readonly number[], q: number): number {
-  const v = [...values].sort((a, b) => a - b);
-  return v[Math.min(v.length - 1, Math.max(0, Math.ceil(q * v.length) - 1))];
+  return quantile(values, 0.5);
 }

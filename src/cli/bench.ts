@@ -29,7 +29,8 @@ import {
   type WebGpuAdapterInfo,
   webgpuAdapterInfo,
 } from "../model/backend.ts";
-import { saveModel, type SaveModelOptions } from "../model/store.ts";
+import { saveModel } from "../model/store.ts";
+import type { CardDraft } from "../model/card.ts";
 import { MODULE_ROOT } from "../util/assets.ts";
 import { UsageError } from "../util/errors.ts";
 import {
@@ -310,7 +311,7 @@ async function saveWorkloadModel(dir: string): Promise<void> {
     rows: rows.length,
   };
   const metrics = { loss: NaN, accuracy: NaN };
-  const config: SaveModelOptions["config"] = {
+  const card: CardDraft = {
     arch: "lstm",
     hyperparameters: {
       lstmUnits: WORKLOAD.lstmUnits,
@@ -340,7 +341,7 @@ async function saveWorkloadModel(dir: string): Promise<void> {
     bestEpoch: 0,
     epochsRun: 0,
   };
-  await saveModel(dir, model, { config, scaler: fitScaler(rows, table.names), history: [] });
+  await saveModel(dir, model, { card, scaler: fitScaler(rows, table.names), history: [] });
   model.dispose();
 }
 

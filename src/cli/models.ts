@@ -8,6 +8,7 @@
 
 import { join } from "node:path";
 import { type Command, parseFlags, printResult, stringFlag } from "./common.ts";
+import { type ModelCard, readCard } from "../model/card.ts";
 import { listVersions, promote, readPointer, rollback } from "../model/versions.ts";
 import { DataError, UsageError } from "../util/errors.ts";
 
@@ -29,35 +30,20 @@ Flags:
 interface VersionSummary {
   version: string;
   current: boolean;
-  createdAt: string | null;
-  arch: string | null;
-  ticker: string | null;
-  train: string | null;
-  test: string | null;
+  createdAt: string;
+  arch: string;
+  ticker: string;
+  train: string;
+  test: string;
   testAccuracy: number | null;
   testBaseRate: number | null;
   /** The A/B decision of `deno task retrain` that made this version, if it did. */
   retrain: string | null;
 }
 
-async function readConfig(dir: string): Promise<Record<string, unknown>> {
-  const path = join(dir, "model_config.json");
-  try {
-    return JSON.parse(await Deno.readTextFile(path));
-  } catch (error) {
-    if (error instanceof Deno.errors.NotFound) throw new DataError(`Missing ${path}`);
-    throw new DataError(`Expected JSON in ${path}, found a file that does not parse`);
-  }
-}
-
-// deno-lint-ignore no-explicit-any
-function pick(value: any, path: string[]): any {
-  return path.reduce((v, key) => (v === null || v === undefined ? undefined : v[key]), value);
-}
-
-function range(config: Record<string, unknown>, split: string): string | null {
-  const r = pick(config, ["data", "ranges", split]);
-  return r?.first ? `${r.first}..${r.last} (${r.rows})` : null;
+function range(card: ModelCard, split: "train" | "test"): string {
+  const r = card.data.ranges[split];
+  return `${r.first}..${r.last} (${r.rows})`;
 }
 
 async function summarize(
@@ -65,18 +51,17 @@ async function summarize(
   version: string,
   current: string | null,
 ): Promise<VersionSummary> {
-  const config = await readConfig(join(root, version));
-  const num = (v: unknown): number | null => (typeof v === "number" ? v : null);
+  const card = await readCard(join(root, version));
   return {
     version,
     current: version === current,
-    createdAt: (config.createdAt as string) ?? null,
-    arch: pick(config, ["arch"]) ?? null,
-    ticker: pick(config, ["data", "ticker"]) ?? null,
-    train: range(config, "train"),
-    test: range(config, "test"),
-    testAccuracy: num(pick(config, ["metrics", "test", "accuracy"])),
-    testBaseRate: num(config.testBaseRate),
+    createdAt: card.createdAt,
+    arch: card.arch,
+    ticker: card.data.ticker,
+    train: range(card, "train"),
+    test: range(card, "test"),
+    testAccuracy: card.metrics.test.accuracy,
+    testBaseRate: card.testBaseRate,
     retrain: await retrainDecision(join(root, version)),
   };
 }
@@ -133,12 +118,11 @@ export const models: Command = async (args: string[]): Promise<number> => {
     case "show": {
       const v = version ?? pointer?.current;
       if (!v) throw new DataError(`No current version in ${root}; name one: models show v1`);
-      const config = await readConfig(join(root, v));
+      const card = await readCard(join(root, v));
       printResult(
         flags,
-        { version: v, current: v === pointer?.current, config },
-        () =>
-          `${v}${v === pointer?.current ? " (current)" : ""}\n${JSON.stringify(config, null, 2)}`,
+        { version: v, current: v === pointer?.current, config: card },
+        () => `${v}${v === pointer?.current ? " (current)" : ""}\n${JSON.stringify(card, null, 2)}`,
       );
       return 0;
     }

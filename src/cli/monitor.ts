@@ -29,6 +29,7 @@ import {
   REFERENCE_FILE,
   type ReferenceProfile,
 } from "../eval/drift.ts";
+import { type ModelCard, readCard } from "../model/card.ts";
 import { resolveModelDir } from "../model/versions.ts";
 import { DataError, UsageError } from "../util/errors.ts";
 
@@ -193,26 +194,13 @@ async function readLog(path: string): Promise<{ signals: LoggedSignal[]; malform
   return { signals, malformed };
 }
 
-async function readTestScores(dir: string): Promise<TestScores> {
-  const path = join(dir, "model_config.json");
-  let config;
-  try {
-    config = JSON.parse(await Deno.readTextFile(path));
-  } catch (error) {
-    if (error instanceof Deno.errors.NotFound) {
-      throw new DataError(`Expected ${path}, found none; retrain the model to get one`);
-    }
-    throw new DataError(`Expected JSON in ${path}, found a file that does not parse`, {
-      cause: error,
-    });
-  }
-  const num = (v: unknown): number | null => (typeof v === "number" ? v : null);
-  const test = config?.metrics?.test;
+/** The model's own test split scores, from its card: the yardstick of live accuracy. */
+function testScores(card: ModelCard): TestScores {
   return {
-    accuracy: num(test?.accuracy),
-    loss: num(test?.loss),
-    baseRate: num(test?.baseRate),
-    rows: num(config?.ranges?.test?.rows),
+    accuracy: card.metrics.test.accuracy,
+    loss: card.metrics.test.loss,
+    baseRate: card.testBaseRate,
+    rows: card.data.ranges.test.rows,
   };
 }
 
@@ -391,7 +379,7 @@ export const monitor: Command = async (args: string[]): Promise<number> => {
 
   const where = await resolveModelDir(root);
   if (!where) throw new DataError(`No model in ${root}; run deno task train first`);
-  const test = await readTestScores(where.dir);
+  const test = testScores(await readCard(where.dir));
   const reference = await readReference(where.dir);
   const { signals: all, malformed } = await readLog(logPath);
   if (malformed.length) {

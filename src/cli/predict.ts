@@ -19,7 +19,7 @@ import {
 import { loadSeries, validateTicker } from "../data/mod.ts";
 import { type SourceName, SOURCES } from "../data/types.ts";
 import { resolveModelDir } from "../model/versions.ts";
-import { join } from "node:path";
+import { readCard } from "../model/card.ts";
 import { createLstmSignal } from "../../plugins/lstm_signal.ts";
 import type { Signal } from "../signal/types.ts";
 import { UsageError } from "../util/errors.ts";
@@ -42,24 +42,19 @@ Flags:
   --json             print JSON (an array for several tickers)
   -h, --help         this text`;
 
-/** The ticker, source and data seed the model in `modelDir` was trained on, if it says. */
+/** The ticker, source and data seed the model in `modelDir` was trained on. */
 async function ownSeries(
   modelDir: string,
-): Promise<{ ticker?: string; source?: SourceName; seed?: number } | null> {
+): Promise<{ ticker: string; source?: SourceName; seed: number } | null> {
   const where = await resolveModelDir(modelDir);
   if (!where) return null;
-  try {
-    const config = JSON.parse(await Deno.readTextFile(join(where.dir, "model_config.json")));
-    const source = config.data?.source;
-    return {
-      ticker: typeof config.data?.ticker === "string" ? config.data.ticker : undefined,
-      // Synthetic bars are regenerated; a live or CSV source's bars come from the cache.
-      source: source === "synthetic" ? "synthetic" : undefined,
-      seed: typeof config.seed === "number" ? config.seed : undefined,
-    };
-  } catch {
-    return null; // the plugin's init() reports a broken model folder in one line
-  }
+  const card = await readCard(where.dir);
+  return {
+    ticker: card.data.ticker,
+    // Synthetic bars are regenerated; a live or CSV source's bars come from the cache.
+    source: card.data.source === "synthetic" ? "synthetic" : undefined,
+    seed: card.seed,
+  };
 }
 
 /** Runs `deno task predict`. */

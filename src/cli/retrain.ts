@@ -38,6 +38,7 @@ import {
   loadEvaluationModel,
   MIN_EVALUATION_ROWS,
   type ModelEvaluation,
+  modelInfo,
   scoreModel,
 } from "../eval/run.ts";
 import { predictProbabilities, selectBackend } from "../model/mod.ts";
@@ -246,24 +247,11 @@ async function updatedSeries(
 /** A candidate trained in memory, scored like a saved model. */
 function inMemoryModel(
   fitted: FittedModel,
-  series: Series,
-  seed: number,
   where: { dir: string; version: string },
 ): EvaluationModel {
   const { dataset } = fitted;
   return {
-    info: {
-      dir: where.dir,
-      version: where.version,
-      features: dataset.features,
-      sequenceLength: dataset.sequenceLength,
-      horizon: dataset.horizon,
-      ticker: series.symbol,
-      source: series.source,
-      dataSeed: seed,
-      ranges: dataset.ranges,
-      config: fitted.config as unknown as Record<string, unknown>,
-    },
+    info: modelInfo(where.dir, where.version, fitted.card),
     scaler: dataset.scaler,
     predict: (windows) =>
       Promise.resolve(predictProbabilities(fitted.model, windows, { batchSize: 512 })),
@@ -388,7 +376,7 @@ export const retrain: Command = async (args: string[]): Promise<number> => {
     );
     const fitted = await fitModel(settings, trainSeries);
     const planned = await nextVersion(root);
-    candidate = inMemoryModel(fitted, series, settings.seed, {
+    candidate = inMemoryModel(fitted, {
       dir: join(root, planned),
       version: planned,
     });

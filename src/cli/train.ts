@@ -30,13 +30,12 @@ import {
   ARCHITECTURES,
   BACKENDS,
   buildModel,
-  evaluateModel,
   type Hyperparameters,
+  measureModel,
   type Metrics,
   predictProbabilitiesAsync,
   quietly,
   saveModel,
-  type SaveModelOptions,
   selectBackend,
   trainModel,
   type TrainResult,
@@ -44,6 +43,7 @@ import {
 } from "../model/mod.ts";
 import type { LayersModel } from "@tensorflow/tfjs";
 import type { Kernel } from "../model/fast/layers.ts";
+import type { CardDraft } from "../model/card.ts";
 import { DataError, UsageError } from "../util/errors.ts";
 
 const HELP = `Usage: deno task train [--ticker SPY | --csv FILE | --source synthetic] [flags]
@@ -289,8 +289,8 @@ export interface FittedModel {
   metrics: { train: Metrics; validation: Metrics; test: Metrics };
   /** Share of up labels in the test split. */
   testBaseRate: number;
-  /** `model_config.json` as {@linkcode saveModel} takes it. */
-  config: SaveModelOptions["config"];
+  /** The model card's draft, as {@linkcode saveModel} takes it. */
+  card: CardDraft;
   /** The drift reference (`reference.json`). */
   reference: unknown;
 }
@@ -350,9 +350,9 @@ export async function fitModel(settings: TrainSettings, series: Series): Promise
     Deno.removeSignalListener("SIGINT", onInterrupt);
   }
   const metrics = {
-    train: await evaluateModel(model, dataset.train),
-    validation: await evaluateModel(model, dataset.validation),
-    test: await evaluateModel(model, dataset.test),
+    train: await measureModel(model, dataset.train),
+    validation: await measureModel(model, dataset.validation),
+    test: await measureModel(model, dataset.test),
   };
   const testBaseRate = dataset.test.y.reduce((sum, y) => sum + y, 0) / Math.max(1, dataset.test.n);
   // The drift reference: raw features of each training window's last bar and the model's
@@ -364,7 +364,7 @@ export async function fitModel(settings: TrainSettings, series: Series): Promise
     table.names,
     await predictProbabilitiesAsync(model, dataset.train),
   );
-  const config: SaveModelOptions["config"] = {
+  const card: CardDraft = {
     arch,
     hyperparameters: { ...hp, epochs, batchSize, patience },
     features: dataset.features,
@@ -386,7 +386,7 @@ export async function fitModel(settings: TrainSettings, series: Series): Promise
     bestEpoch: result.bestEpoch,
     epochsRun: result.epochsRun,
   };
-  return { model, dataset, result, backend, kernel, metrics, testBaseRate, config, reference };
+  return { model, dataset, result, backend, kernel, metrics, testBaseRate, card, reference };
 }
 
 /**
@@ -406,7 +406,7 @@ export async function saveVersion(
   const version = await nextVersion(modelRoot);
   const modelDir = join(modelRoot, version);
   const weightsSha256 = await saveModel(modelDir, fitted.model, {
-    config: fitted.config,
+    card: fitted.card,
     scaler: fitted.dataset.scaler,
     history: fitted.result.history,
     overwrite: false,

@@ -14,7 +14,6 @@
 
 import type { Bar } from "../data/types.ts";
 import {
-  applyScaler,
   computeFeatures,
   DEFAULT_FEATURES,
   type FeatureSpec,
@@ -26,6 +25,7 @@ import {
 } from "../features/mod.ts";
 import { DataError, UsageError } from "../util/errors.ts";
 import type { WindowSet } from "./types.ts";
+import { upLabel, WindowBuffer } from "./window.ts";
 import {
   chronologicalSplit,
   fractionCounts,
@@ -34,6 +34,7 @@ import {
   type SplitRanges,
 } from "./splits.ts";
 
+export { adjustedCloses, upLabel, WindowBuffer } from "./window.ts";
 export {
   chronologicalSplit,
   type Fold,
@@ -242,9 +243,8 @@ export function buildDataset(bars: readonly Bar[], options: DatasetOptions = {})
     first + split.train[1],
   );
   const scaler = fitScaler(trainRows, table.names);
-  const scaled = scaleRows(table, scaler);
   const make = ([a, b]: [number, number]): WindowSet =>
-    windows(table, scaled, {
+    windows(table, scaler, {
       from: first + a,
       to: first + b,
       sequenceLength: o.sequenceLength,
@@ -319,23 +319,17 @@ export function buildWindows(
   }
   const from = table.warmup + sequenceLength - 1;
   const to = Math.max(from, bars.length - (labelledOnly ? horizon : 0));
-  return windows(table, scaleRows(table, scaler), { from, to, sequenceLength, horizon });
+  return windows(table, scaler, { from, to, sequenceLength, horizon });
 }
 
-/** The complete rows of `table`, scaled, row-major from row `table.warmup`. */
-function scaleRows(table: FeatureTable, scaler: Scaler): Float32Array {
-  const width = table.names.length;
-  const out = new Float32Array(Math.max(0, table.rows.length - table.warmup) * width);
-  for (let i = table.warmup; i < table.rows.length; i++) {
-    out.set(applyScaler(scaler, table.rows[i]), (i - table.warmup) * width);
-  }
-  return out;
-}
-
-/** Windows for reference bars `from … to - 1`; labels past the last bar are 0. */
+/**
+ * Windows for reference bars `from … to - 1` through a {@linkcode WindowBuffer}
+ * (the one window path the live plugin also takes); labels by
+ * {@linkcode upLabel}, 0 where the label is not known yet.
+ */
 function windows(
   table: FeatureTable,
-  scaled: Float32Array,
+  scaler: Scaler,
   range: { from: number; to: number; sequenceLength: number; horizon: number },
 ): WindowSet {
   const { from, to, sequenceLength, horizon } = range;
@@ -345,12 +339,14 @@ function windows(
   const x = new Float32Array(n * span);
   const y = new Uint8Array(n);
   const refTimes: string[] = new Array(n);
-  const { closes } = table;
+  const { closes, rows } = table;
+  const buffer = new WindowBuffer(sequenceLength, width);
+  for (let i = from - sequenceLength + 1; i < from; i++) buffer.push(rows[i]);
   for (let k = 0; k < n; k++) {
     const ref = from + k;
-    const begin = (ref - sequenceLength + 1 - table.warmup) * width;
-    x.set(scaled.subarray(begin, begin + span), k * span);
-    y[k] = ref + horizon < closes.length && closes[ref + horizon] > closes[ref] ? 1 : 0;
+    buffer.push(rows[ref]);
+    buffer.writeScaled(scaler, x.subarray(k * span, (k + 1) * span));
+    y[k] = upLabel(closes, ref, horizon) ?? 0;
     refTimes[k] = table.times[ref];
   }
   return { x, y, refTimes, n, seqLen: sequenceLength, nFeatures: width };

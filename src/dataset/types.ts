@@ -10,7 +10,9 @@
  * A set of fixed-length windows, row-major: window `i`, step `t`, feature `f`
  * is `x[(i * seqLen + t) * nFeatures + f]`. Window `i` ends on the bar at
  * `refTimes[i]` (its reference bar) and `y[i]` is 1 when the close `horizon`
- * bars after the reference bar is above the reference bar's close.
+ * bars after the reference bar is above the reference bar's close. Both are
+ * made by `src/dataset/window.ts` (`WindowBuffer` and `upLabel`), which the
+ * live plugin shares.
  *
  * @example
  * ```ts

@@ -8,6 +8,7 @@
 
 import type { WindowSet } from "../dataset/types.ts";
 import { scoreProbabilities } from "./metrics.ts";
+import { accuracy } from "./scores.ts";
 
 /**
  * The score of a baseline on the rows it was given.
@@ -44,13 +45,8 @@ function ruleScore(
   calls: ArrayLike<number>,
   labels: ArrayLike<number>,
 ): BaselineScore {
-  let correct = 0;
-  const probabilities = new Float64Array(labels.length);
-  for (let i = 0; i < labels.length; i++) {
-    probabilities[i] = calls[i];
-    if (calls[i] === labels[i]) correct++;
-  }
-  return { name, n: labels.length, accuracy: correct / labels.length, probabilities };
+  const probabilities = Float64Array.from(calls);
+  return { name, n: labels.length, accuracy: accuracy(probabilities, labels), probabilities };
 }
 
 /**

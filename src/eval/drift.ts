@@ -19,6 +19,7 @@
 
 import { join } from "node:path";
 import { DataError } from "../util/errors.ts";
+import { quantile } from "./scores.ts";
 
 /**
  * The name of the reference profile in a model folder.
@@ -113,14 +114,6 @@ export interface StabilityReport {
   rows: number;
 }
 
-/** Linear-interpolation quantile (type 7) of sorted values. */
-function quantile(sorted: readonly number[], q: number): number {
-  const h = (sorted.length - 1) * q;
-  const lo = Math.floor(h);
-  const hi = Math.min(lo + 1, sorted.length - 1);
-  return sorted[lo] + (h - lo) * (sorted[hi] - sorted[lo]);
-}
-
 /** The bin of `x`: the first `i` with `x ≤ edges[i]`, else the last bin. */
 function binOf(edges: readonly number[], x: number): number {
   let lo = 0;
@@ -163,8 +156,11 @@ function distribution(values: number[], bins: number, label: string): BinnedDist
   if (values.length === 0) {
     throw new RangeError(`Expected finite reference values of ${label}, found none`);
   }
-  const sorted = [...values].sort((a, b) => a - b);
-  const edges = Array.from({ length: bins - 1 }, (_, k) => quantile(sorted, (k + 1) / bins));
+  const sorted = Float64Array.from(values).sort();
+  const edges = Array.from(
+    { length: bins - 1 },
+    (_, k) => quantile(sorted, (k + 1) / bins, { sorted: true }),
+  );
   return { edges, fractions: shares(edges, values), count: values.length };
 }
 

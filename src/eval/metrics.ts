@@ -5,12 +5,15 @@
  *
  * Conventions: label 1 means "up"; a row is predicted up when its probability
  * is strictly above the threshold (default 0.5), the same rule the backtest
- * uses to go long.
+ * uses to go long ({@linkcode predictsUp}). Log loss, Brier score, accuracy
+ * and the interval quantiles are the primitives of `scores.ts`, the ones
+ * training reports too.
  *
  * @module
  */
 
 import { createRng, type Rng } from "../util/random.ts";
+import { accuracy, brierScore, logLoss, predictsUp, quantile } from "./scores.ts";
 
 /**
  * Counts of a 2×2 confusion matrix, "up" being the positive class.
@@ -136,13 +139,37 @@ function identity(n: number): Int32Array {
   return idx;
 }
 
+/** The rows of one (re)sample: probabilities and labels gathered by index. */
+interface Sample {
+  probs: Float64Array;
+  labels: Uint8Array;
+}
+
+function emptySample(n: number): Sample {
+  return { probs: new Float64Array(n), labels: new Uint8Array(n) };
+}
+
+/** Copies rows `idx` of the data into `out`, in `idx` order. */
+function gather(
+  probs: ArrayLike<number>,
+  labels: ArrayLike<number>,
+  idx: Int32Array,
+  out: Sample,
+): Sample {
+  for (let k = 0; k < idx.length; k++) {
+    out.probs[k] = probs[idx[k]];
+    out.labels[k] = labels[idx[k]];
+  }
+  return out;
+}
+
 /**
- * ROC AUC of the rows `idx` by the Mann–Whitney rank statistic, tied
- * probabilities getting their average rank (so constant probabilities give
- * exactly 0.5). `NaN` when only one class is present.
+ * ROC AUC by the Mann–Whitney rank statistic, tied probabilities getting
+ * their average rank (so constant probabilities give exactly 0.5). `NaN` when
+ * only one class is present.
  */
-function aucOf(probs: ArrayLike<number>, labels: ArrayLike<number>, idx: Int32Array): number {
-  const order = Array.from(idx).sort((a, b) => probs[a] - probs[b]);
+function aucOf({ probs, labels }: Sample): number {
+  const order = Array.from(identity(probs.length)).sort((a, b) => probs[a] - probs[b]);
   let positives = 0;
   let rankSumPositives = 0;
   for (let i = 0; i < order.length;) {
@@ -163,36 +190,28 @@ function aucOf(probs: ArrayLike<number>, labels: ArrayLike<number>, idx: Int32Ar
 }
 
 function headline(
-  probs: ArrayLike<number>,
-  labels: ArrayLike<number>,
-  idx: Int32Array,
+  sample: Sample,
   threshold: number,
 ): Record<HeadlineMetric, number> & { confusion: ConfusionMatrix } {
-  let tp = 0, fp = 0, tn = 0, fn = 0, logLoss = 0, brier = 0;
-  for (const i of idx) {
-    const p = probs[i];
-    const y = labels[i];
-    const up = p > threshold;
-    if (up) y === 1 ? tp++ : fp++;
-    else y === 1 ? fn++ : tn++;
-    // Clip the probability given to the true class, so both sides clip at exactly 1e-15.
-    logLoss -= Math.log(Math.max(y === 1 ? p : 1 - p, 1e-15));
-    brier += (p - y) ** 2;
+  const { probs, labels } = sample;
+  let tp = 0, fp = 0, tn = 0, fn = 0;
+  for (let i = 0; i < probs.length; i++) {
+    if (predictsUp(probs[i], threshold)) labels[i] === 1 ? tp++ : fp++;
+    else labels[i] === 1 ? fn++ : tn++;
   }
-  const n = idx.length;
   const precision = tp + fp === 0 ? 0 : tp / (tp + fp);
   const recall = tp + fn === 0 ? 0 : tp / (tp + fn);
   const f1 = precision + recall === 0 ? 0 : (2 * precision * recall) / (precision + recall);
   const denom = Math.sqrt((tp + fp) * (tp + fn) * (tn + fp) * (tn + fn));
   const mcc = denom === 0 ? 0 : (tp * tn - fp * fn) / denom;
   return {
-    accuracy: (tp + tn) / n,
+    accuracy: accuracy(probs, labels, threshold),
     precision,
     recall,
     f1,
-    auc: aucOf(probs, labels, idx),
-    logLoss: logLoss / n,
-    brier: brier / n,
+    auc: aucOf(sample),
+    logLoss: logLoss(probs, labels),
+    brier: brierScore(probs, labels),
     mcc,
     confusion: { tp, fp, tn, fn },
   };
@@ -238,7 +257,7 @@ export function calibrationTable(
  * when their denominators are 0; Matthews correlation is 0 when undefined;
  * AUC uses average ranks for ties (0.5 for constant probabilities) and is
  * `NaN` when only one class is present; log loss clips the probability given to
- * the true class at 1e-15.
+ * the true class into [1e-7, 1 − 1e-7] like Keras (see {@linkcode logLoss}).
  *
  * @example
  * ```ts
@@ -258,7 +277,7 @@ export function scoreProbabilities(
   for (let i = 0; i < n; i++) ups += labels[i];
   return {
     n,
-    ...headline(probs, labels, identity(n), options.threshold ?? 0.5),
+    ...headline(gather(probs, labels, identity(n), emptySample(n)), options.threshold ?? 0.5),
     baseRate: ups / n,
     calibration: calibrationTable(probs, labels),
   };
@@ -385,13 +404,6 @@ function resolveResamples(resamples: number | undefined): number {
   return count;
 }
 
-function quantile(sorted: number[], q: number): number {
-  if (sorted.length === 0) return NaN;
-  const h = (sorted.length - 1) * q;
-  const lo = Math.floor(h);
-  return sorted[lo] + (h - lo) * ((sorted[Math.min(lo + 1, sorted.length - 1)]) - sorted[lo]);
-}
-
 /**
  * Every headline metric with a 95% percentile interval from a circular block
  * bootstrap over consecutive rows (Politis & Romano), so that the
@@ -416,12 +428,13 @@ export function withIntervals(
   const blockLength = resolveBlockLength(n, options.blockLength);
   const resamples = resolveResamples(options.resamples);
   const rng = createRng(options.seed ?? 42);
-  const point = headline(probs, labels, identity(n), threshold);
+  const sample = emptySample(n);
+  const point = headline(gather(probs, labels, identity(n), sample), threshold);
   const draws = Object.fromEntries(HEADLINE_METRICS.map((m) => [m, [] as number[]]));
   const idx = new Int32Array(n);
   for (let r = 0; r < resamples; r++) {
     resampleBlocks(n, blockLength, rng, idx);
-    const s = headline(probs, labels, idx, threshold);
+    const s = headline(gather(probs, labels, idx, sample), threshold);
     for (const m of HEADLINE_METRICS) if (!Number.isNaN(s[m])) draws[m].push(s[m]);
   }
   const result = {} as Record<HeadlineMetric, ConfidenceInterval>;
@@ -429,8 +442,8 @@ export function withIntervals(
     const sorted = draws[m].sort((a, b) => a - b);
     result[m] = {
       estimate: point[m],
-      lower: quantile(sorted, 0.025),
-      upper: quantile(sorted, 0.975),
+      lower: quantile(sorted, 0.025, { sorted: true }),
+      upper: quantile(sorted, 0.975, { sorted: true }),
     };
   }
   return result;
@@ -471,7 +484,7 @@ export function pValueVsAlwaysUp(
   const d = new Float64Array(n);
   let mean = 0;
   for (let i = 0; i < n; i++) {
-    const modelCorrect = (probs[i] > threshold ? 1 : 0) === labels[i] ? 1 : 0;
+    const modelCorrect = (predictsUp(probs[i], threshold) ? 1 : 0) === labels[i] ? 1 : 0;
     d[i] = modelCorrect - labels[i];
     mean += d[i];
   }

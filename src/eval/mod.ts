@@ -1,5 +1,6 @@
 /**
- * Honest evaluation of a direction model: classification metrics with
+ * Honest evaluation of a direction model: the primitive scores training
+ * shares (log loss, Brier, accuracy, quantile), classification metrics with
  * block-bootstrap intervals, a paired test against always-up, the baselines
  * every score stands next to, a bar-by-bar backtest host driving a
  * `SignalPlugin`, and a self-contained HTML report.
@@ -15,6 +16,7 @@
  * @module
  */
 
+export * from "./scores.ts";
 export * from "./metrics.ts";
 export * from "./baselines.ts";
 export * from "./backtest.ts";

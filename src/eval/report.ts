@@ -9,26 +9,11 @@
  * @module
  */
 
+import type { EpochRecord } from "../model/train.ts";
 import type { CalibrationBin, RocPoint } from "./metrics.ts";
 
-/**
- * One epoch of a training history.
- *
- * @example
- * ```ts
- * const epoch: TrainingEpoch = { loss: 0.69, accuracy: 0.53, val_loss: 0.69, val_accuracy: 0.52 };
- * ```
- */
-export interface TrainingEpoch {
-  /** Training loss. */
-  loss: number;
-  /** Training accuracy. */
-  accuracy?: number;
-  /** Validation loss. */
-  val_loss?: number;
-  /** Validation accuracy. */
-  val_accuracy?: number;
-}
+/** The curves of the training charts, as keys of an {@linkcode EpochRecord}. */
+type Curve = "loss" | "accuracy" | "val_loss" | "val_accuracy";
 
 /**
  * What {@linkcode renderReport} can show; every part but the title is optional.
@@ -45,8 +30,8 @@ export interface ReportInput {
   summary?: string[];
   /** A table of figures: header row and rows of cells. */
   metricsTable?: { headers: string[]; rows: (string | number | null)[][] };
-  /** Training history, one entry per epoch. */
-  history?: TrainingEpoch[];
+  /** Training history, one entry per epoch (a missing figure is left out of its curve). */
+  history?: EpochRecord[];
   /** ROC curve points. */
   roc?: RocPoint[];
   /** Calibration table (empty bins are not plotted). */
@@ -246,9 +231,10 @@ export function renderReport(input: ReportInput): string {
   if (input.history && input.history.length > 0) {
     const h = input.history;
     const epochs = h.map((_, i) => i + 1);
-    const pick = (key: keyof TrainingEpoch): number[] => h.map((e) => e[key] ?? NaN);
+    // `?? NaN`: a history read back from an older training_history.json may lack a figure.
+    const pick = (key: Curve): number[] => h.map((e) => e[key] ?? NaN);
     const ticks: [string, string] = ["1", String(h.length)];
-    const curves = (names: [keyof TrainingEpoch, keyof TrainingEpoch]): Series[] =>
+    const curves = (names: [Curve, Curve]): Series[] =>
       names.map((name) => ({ name, xs: epochs, ys: pick(name) }))
         .filter((s) => s.ys.some(Number.isFinite));
     parts.push(section(

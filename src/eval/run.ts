@@ -13,12 +13,12 @@ import type { Bar } from "../data/types.ts";
 import { loadSeries } from "../data/mod.ts";
 import { buildDataset, buildWindows, walkForwardFolds } from "../dataset/mod.ts";
 import type { WindowSet } from "../dataset/types.ts";
-import { featureNames, type FeatureSpec, type Scaler, warmupBars } from "../features/mod.ts";
-import { loadModel, type ModelConfig } from "../model/store.ts";
+import { type FeatureSpec, type Scaler, warmupBars } from "../features/mod.ts";
+import { loadModel } from "../model/store.ts";
+import type { CardDraft } from "../model/card.ts";
 import type { Kernel } from "../model/fast/layers.ts";
 import {
   type Architecture,
-  ARCHITECTURES,
   buildModel,
   type Hyperparameters,
   withDefaults,
@@ -27,7 +27,7 @@ import { predictProbabilities, trainModel } from "../model/train.ts";
 import { resolveModelDir } from "../model/versions.ts";
 import { DataError } from "../util/errors.ts";
 import { fitLogistic, lastBarFeatures, predictLogistic, yesterdayUp } from "./baselines.ts";
-import type { TrainingEpoch } from "./report.ts";
+import type { EpochRecord } from "../model/train.ts";
 import {
   type BaselineSummary,
   type EvaluationRows,
@@ -71,8 +71,8 @@ export interface ModelInfo {
     train: { first: string; last: string; rows: number };
     validation: { first: string; last: string; rows: number };
   };
-  /** The whole parsed `model_config.json`, for hyperparameters. */
-  config: Record<string, unknown>;
+  /** The model card (for a candidate in memory, its draft), for hyperparameters and provenance. */
+  card: CardDraft;
 }
 
 /**
@@ -91,7 +91,7 @@ export interface EvaluationModel {
   /** Up-probabilities of windows built with `info` and `scaler`. */
   predict(windows: WindowSet): Promise<Float32Array>;
   /** The training history (one entry per epoch), or `undefined` when the folder has none. */
-  history?: TrainingEpoch[];
+  history?: EpochRecord[];
   /** Releases the model's memory. */
   dispose(): void;
 }
@@ -118,14 +118,9 @@ export async function loadEvaluationModel(
       `Expected a model in ${dir} (model.json or current.json), found none; run \`deno task train\` first`,
     );
   }
-  const { model, config, scaler } = await loadModel(where.dir, options);
+  const { model, card, scaler } = await loadModel(where.dir, options);
   try {
-    const info = modelInfo(
-      where.dir,
-      where.version,
-      config as unknown as Record<string, unknown>,
-      scaler,
-    );
+    const info = modelInfo(where.dir, where.version, card);
     const history = await readHistory(where.dir);
     return {
       info,
@@ -143,57 +138,26 @@ export async function loadEvaluationModel(
   }
 }
 
-function modelInfo(
-  dir: string,
-  version: string,
-  config: Record<string, unknown>,
-  scaler: Scaler,
-): ModelInfo {
-  const file = join(dir, "model_config.json");
-  const features = config.features as FeatureSpec[] | undefined;
-  if (!Array.isArray(features) || features.length === 0) {
-    throw new DataError(`Expected a feature list in ${file}, found none`);
-  }
-  let names: string[];
-  try {
-    names = featureNames(features);
-  } catch (error) {
-    throw new DataError(`${file}: ${error instanceof Error ? error.message : error}`);
-  }
-  if (names.join("\n") !== scaler.names.join("\n")) {
-    throw new DataError(
-      `Expected the features of ${file} to match the saved scaler's (${
-        scaler.names.join(", ")
-      }), found ${names.join(", ")}`,
-    );
-  }
-  const data = (config.data ?? {}) as Record<string, unknown>;
-  const ranges = (data.ranges ?? {}) as ModelInfo["ranges"];
-  if (!ranges.train?.last || !ranges.validation?.last) {
-    throw new DataError(`Expected ranges.train and ranges.validation in ${file}, found none`);
-  }
-  const sequenceLength = config.sequenceLength as number;
-  const horizon = config.horizon as number;
-  for (const [name, value] of [["sequenceLength", sequenceLength], ["horizon", horizon]] as const) {
-    if (!Number.isInteger(value) || value < 1) {
-      throw new DataError(`Expected a positive integer ${name} in ${file}, found ${value}`);
-    }
-  }
+/**
+ * What evaluation needs of a card. `loadModel` has validated the card and
+ * checked its features against the scaler.
+ */
+export function modelInfo(dir: string, version: string, card: CardDraft): ModelInfo {
   return {
     dir,
     version,
-    features,
-    sequenceLength,
-    horizon,
-    ticker: data.ticker as string | undefined,
-    source: data.source as string | undefined,
-    dataSeed: config.seed as number | undefined,
-    ranges,
-    config,
+    features: card.features,
+    sequenceLength: card.sequenceLength,
+    horizon: card.horizon,
+    ticker: card.data.ticker,
+    source: card.data.source,
+    dataSeed: card.seed,
+    ranges: card.data.ranges,
+    card,
   };
 }
 
-async function readHistory(dir: string): Promise<TrainingEpoch[] | undefined> {
+async function readHistory(dir: string): Promise<EpochRecord[] | undefined> {
   const file = join(dir, "training_history.json");
   let text: string;
   try {
@@ -208,7 +172,7 @@ async function readHistory(dir: string): Promise<TrainingEpoch[] | undefined> {
   } catch {
     throw new DataError(`Expected JSON in ${file}, found a corrupted file`);
   }
-  if (Array.isArray(parsed)) return parsed as TrainingEpoch[];
+  if (Array.isArray(parsed)) return parsed as EpochRecord[];
   throw new DataError(`Expected a list of epochs in ${file}, found ${typeof parsed}`);
 }
 
@@ -651,28 +615,20 @@ export async function walkForward(
   return { evaluation, rows };
 }
 
-/** How the saved model was trained, from its `model_config.json`. */
+/** How the saved model was trained, from its card. */
 function trainingSettings(info: ModelInfo): {
   arch: Architecture;
   hyperparameters: Hyperparameters;
-  epochs?: number;
-  batchSize?: number;
-  patience?: number;
+  epochs: number;
+  batchSize: number;
+  patience: number;
 } {
-  const file = join(info.dir, "model_config.json");
-  const config = info.config;
-  const arch = config.arch as Architecture;
-  if (!(ARCHITECTURES as readonly string[]).includes(arch)) {
-    throw new DataError(
-      `Expected arch to be one of ${ARCHITECTURES.join(", ")} in ${file}, found ${arch}`,
-    );
-  }
-  const training = (config.hyperparameters ?? {}) as ModelConfig["hyperparameters"];
+  const { arch, hyperparameters } = info.card;
   return {
     arch,
-    hyperparameters: withDefaults({ ...training, inputShape: [info.sequenceLength, 1] }),
-    epochs: training.epochs,
-    batchSize: training.batchSize,
-    patience: training.patience,
+    hyperparameters: withDefaults({ ...hyperparameters, inputShape: [info.sequenceLength, 1] }),
+    epochs: hyperparameters.epochs,
+    batchSize: hyperparameters.batchSize,
+    patience: hyperparameters.patience,
   };
 }

@@ -21,7 +21,9 @@ import {
   type Scores,
   withIntervals,
 } from "./metrics.ts";
-import type { ReportInput, TrainingEpoch } from "./report.ts";
+import type { EpochRecord } from "../model/train.ts";
+import { formatTable } from "../util/table.ts";
+import type { ReportInput } from "./report.ts";
 
 /**
  * The scored rows of an evaluation, one per window whose label is known, in
@@ -168,13 +170,6 @@ export function summarizeEvaluation(
 const num = (v: number | undefined, digits = 4): string =>
   v === undefined || Number.isNaN(v) ? "–" : v.toFixed(digits);
 
-function textTable(rows: string[][]): string {
-  const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
-  return rows.map((r) => r.map((cell, c) => cell.padEnd(widths[c])).join("  ").trimEnd()).join(
-    "\n",
-  );
-}
-
 function evaluationTable(summary: EvaluationSummary): (string | number | null)[][] {
   const { metrics, intervals, baselines } = summary;
   const baseline = (b: BaselineSummary | undefined, m: HeadlineMetric): number | null => {
@@ -218,7 +213,7 @@ export function formatEvaluation(summary: EvaluationSummary): string {
     `${summary.rows} rows, ${summary.first} to ${summary.last}; base rate (share up) ${
       num(summary.baselines.baseRate, 3)
     }`,
-    textTable([EVALUATION_HEADERS, ...rows]),
+    formatTable([EVALUATION_HEADERS, ...rows]),
     `confusion: tp ${c.tp}, fp ${c.fp}, tn ${c.tn}, fn ${c.fn}`,
     summary.verdict,
   ].join("\n");
@@ -236,7 +231,7 @@ export function formatEvaluation(summary: EvaluationSummary): string {
 export function evaluationReport(
   rows: EvaluationRows,
   summary: EvaluationSummary,
-  options: { title: string; history?: TrainingEpoch[] },
+  options: { title: string; history?: EpochRecord[] },
 ): ReportInput {
   const hasBoth = summary.metrics.baseRate > 0 && summary.metrics.baseRate < 1;
   return {
@@ -283,7 +278,7 @@ export function formatBacktest(arms: [string, PerformanceStats][]): string {
   const rows = backtestTable(arms).map((r) =>
     r.map((v) => (typeof v === "number" ? (Number.isInteger(v) ? String(v) : num(v)) : v))
   );
-  return textTable([["", ...arms.map(([name]) => name)], ...rows]);
+  return formatTable([["", ...arms.map(([name]) => name)], ...rows]);
 }
 
 /**
@@ -397,7 +392,7 @@ export function formatWalkForward(summary: WalkForwardSummary): string {
     num(s.pValueVsAlwaysUp, 3),
   ];
   return [
-    textTable([
+    formatTable([
       ["fold", "rows", "first", "last", "accuracy", "always-up", "auc", "p"],
       ...summary.folds.map((s, i) => line(String(i + 1), s)),
       line("pooled", summary.pooled),

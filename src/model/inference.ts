@@ -10,14 +10,10 @@
  */
 
 import * as tf from "@tensorflow/tfjs";
-import { join } from "node:path";
-import {
-  applyScaler,
-  createFeatureStream,
-  type FeatureSpec,
-  type Scaler,
-} from "../features/mod.ts";
-import { loadModel, type ModelConfig, selectBackend } from "./mod.ts";
+import { createFeatureStream, type FeatureSpec, type Scaler } from "../features/mod.ts";
+import { WindowBuffer } from "../dataset/window.ts";
+import { loadModel, selectBackend } from "./mod.ts";
+import { trainedThrough } from "./card.ts";
 import { FastPredictor } from "./fast/predict.ts";
 import { DataError } from "../util/errors.ts";
 
@@ -37,8 +33,15 @@ export interface InferenceModel {
   readonly engine: "fast" | "tfjs";
   /** The largest |z-score| of a raw feature row under the training scaler (before clipping). */
   maxAbsZ(row: Float64Array): number;
-  /** The probability that the price goes up, for a window of raw feature rows, oldest first. */
-  predictWindow(rows: readonly Float64Array[]): number;
+  /**
+   * The probability that the price goes up after the window a
+   * {@linkcode WindowBuffer} of raw feature rows holds (it must be full, of
+   * this model's sequence length and width), scaled with the model's scaler
+   * through `WindowBuffer.writeScaled`, the path the batch dataset takes too.
+   * `sequenceLength` raw rows, oldest first, are accepted as well and go
+   * through the same buffer.
+   */
+  predictWindow(window: WindowBuffer | readonly Float64Array[]): number;
   /** Releases the model's memory. */
   dispose(): void;
 }
@@ -52,7 +55,9 @@ export interface InferenceModel {
  * @example
  * ```ts
  * const model = await loadInferenceModel("models/lstm/v1");
- * const p = model.predictWindow(rows); // rows: the last 60 raw feature rows
+ * const window = new WindowBuffer(model.sequenceLength, nFeatures);
+ * for (const row of rawRows) window.push(row);
+ * const p = model.predictWindow(window); // the last 60 raw feature rows, scaled here
  * ```
  */
 export async function loadInferenceModel(
@@ -63,19 +68,12 @@ export async function loadInferenceModel(
   // pure-JS CPU backend when none is active keeps inference from reading the tfjs WASM binary, so
   // it runs with read access to the model folder alone.
   if (!tf.engine().backendName) await selectBackend("cpu");
-  const { model, config, scaler } = await loadModel(dir);
-  const features: FeatureSpec[] = config.features;
-  let warmup: number;
-  try {
-    warmup = createFeatureStream(features).warmup;
-  } catch (error) {
-    model.dispose();
-    throw new DataError(
-      `${join(dir, "model_config.json")}: ${error instanceof Error ? error.message : error}`,
-    );
-  }
-  const sequenceLength: number = config.sequenceLength;
-  const horizon: number = config.horizon;
+  const { model, card, scaler } = await loadModel(dir);
+  const features: FeatureSpec[] = card.features;
+  // loadModel has checked that the card's features are known and match the scaler.
+  const warmup = createFeatureStream(features).warmup;
+  const sequenceLength: number = card.sequenceLength;
+  const horizon: number = card.horizon;
   const nFeatures = scaler.names.length;
   let fast: FastPredictor | null = null;
   if (options.engine !== "tfjs") {
@@ -87,19 +85,32 @@ export async function loadInferenceModel(
     }
   }
   const x = new Float32Array(sequenceLength * nFeatures);
+  const scratch = new WindowBuffer(sequenceLength, nFeatures);
   return {
     features,
     sequenceLength,
     horizon,
-    trainedThrough: trainedThrough(config),
+    trainedThrough: trainedThrough(card),
     warmupBars: warmup + sequenceLength,
     engine: fast ? "fast" : "tfjs",
     maxAbsZ: (row: Float64Array): number => maxAbsZ(scaler, row),
-    predictWindow(rows: readonly Float64Array[]): number {
-      if (rows.length !== sequenceLength) {
-        throw new DataError(`Expected a window of ${sequenceLength} rows, found ${rows.length}`);
+    predictWindow(input: WindowBuffer | readonly Float64Array[]): number {
+      let window: WindowBuffer;
+      if (input instanceof WindowBuffer) {
+        window = input;
+      } else {
+        if (input.length !== sequenceLength) {
+          throw new DataError(`Expected a window of ${sequenceLength} rows, found ${input.length}`);
+        }
+        for (const row of input) scratch.push(row);
+        window = scratch;
       }
-      rows.forEach((row, t) => x.set(applyScaler(scaler, row), t * nFeatures));
+      if (window.sequenceLength !== sequenceLength || window.width !== nFeatures) {
+        throw new DataError(
+          `Expected a window of ${sequenceLength} rows of ${nFeatures} features, found ${window.sequenceLength} rows of ${window.width}`,
+        );
+      }
+      window.writeScaled(scaler, x);
       if (fast) return fast.predict(x, 1)[0];
       return tf.tidy(() => {
         const out = model.predict(tf.tensor3d(x, [1, sequenceLength, nFeatures])) as tf.Tensor;
@@ -120,10 +131,4 @@ function maxAbsZ(scaler: Scaler, row: Float64Array): number {
     if (z > max) max = z;
   }
   return max;
-}
-
-/** Training labels and early stopping saw data up to the end of the validation split. */
-function trainedThrough(config: ModelConfig): string | null {
-  const { validation, train } = config.data.ranges;
-  return validation?.last ?? train?.last ?? null;
 }

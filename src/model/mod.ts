@@ -32,19 +32,23 @@ export {
 } from "./backend.ts";
 export {
   type EpochRecord,
-  evaluateModel,
+  measureModel,
   type Metrics,
   predictProbabilities,
   predictProbabilitiesAsync,
-  scoreProbabilities,
   trainModel,
   type TrainOptions,
   type TrainResult,
 } from "./train.ts";
+export { type LoadedModel, loadModel, saveModel, type SaveModelOptions } from "./store.ts";
 export {
-  type LoadedModel,
-  loadModel,
-  type ModelConfig,
-  saveModel,
-  type SaveModelOptions,
-} from "./store.ts";
+  CARD_FILE,
+  type CardDraft,
+  type CardMetrics,
+  type CardRange,
+  createCard,
+  type ModelCard,
+  parseCard,
+  readCard,
+  trainedThrough,
+} from "./card.ts";

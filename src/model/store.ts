@@ -10,64 +10,24 @@
 import * as tf from "@tensorflow/tfjs";
 import { join } from "node:path";
 import denoJson from "../../deno.json" with { type: "json" };
-import type { Scaler } from "../features/mod.ts";
-import type { FeatureSpec } from "../features/mod.ts";
-import type { SplitInfo } from "../dataset/mod.ts";
+import { featureNames, type Scaler } from "../features/mod.ts";
 import { atomicWriteDir, atomicWriteFile, sha256Hex } from "../util/fs.ts";
 import { DataError } from "../util/errors.ts";
-import type { Architecture, Hyperparameters } from "./architectures.ts";
-import type { EpochRecord, Metrics } from "./train.ts";
+import type { EpochRecord } from "./train.ts";
+import {
+  CARD_FILE,
+  type CardDraft,
+  createCard,
+  type ModelCard,
+  readCard,
+  writeCard,
+} from "./card.ts";
 import { defaultKernel, type Kernel, useKernel } from "./fast/layers.ts";
-
-/** The content of `model_config.json`: what the model is and what it was trained on. */
-export interface ModelConfig {
-  /** Architecture name. */
-  arch: Architecture;
-  /** Model and training hyperparameters. */
-  hyperparameters: Hyperparameters & { epochs: number; batchSize: number; patience: number };
-  /** Features with their parameters, in column order. */
-  features: FeatureSpec[];
-  /** Bars per window. */
-  sequenceLength: number;
-  /** Features per bar. */
-  nFeatures: number;
-  /** Bars ahead the label looks. */
-  horizon: number;
-  /** Where the bars came from. */
-  data: {
-    source: string;
-    ticker: string;
-    interval: string;
-    ranges: { train: SplitInfo; validation: SplitInfo; test: SplitInfo };
-  };
-  /** Seed of initialisation, shuffling and dropout. */
-  seed: number;
-  /** The tfjs backend that trained the model. */
-  backend: string;
-  /** Who ran the recurrent layers in training (absent in models saved before the option). */
-  kernel?: Kernel;
-  /** Library and module versions. */
-  versions: { tfjs: string; module: string };
-  /** Final metrics of the restored (best) weights on each split. */
-  metrics: { train: Metrics; validation: Metrics; test: Metrics };
-  /** Share of up labels in the test split (the always-up baseline's accuracy). */
-  testBaseRate: number;
-  /** ISO creation time. */
-  createdAt: string;
-  /** SHA-256 of `weights.bin`. */
-  weightsSha256: string;
-  /** Whether training was stopped by Ctrl-C. */
-  interrupted: boolean;
-  /** Epoch whose weights were kept. */
-  bestEpoch: number;
-  /** Epochs run. */
-  epochsRun: number;
-}
 
 /** What {@linkcode saveModel} writes besides the model itself. */
 export interface SaveModelOptions {
-  /** The configuration; `weightsSha256`, `createdAt` and `versions` are filled in. */
-  config: Omit<ModelConfig, "weightsSha256" | "createdAt" | "versions">;
+  /** The model card; the schema version, `weightsSha256`, `createdAt` and `versions` are filled in. */
+  card: CardDraft;
   /** The scaler fitted on the training rows. */
   scaler: Scaler;
   /** Per-epoch history. */
@@ -82,8 +42,8 @@ export interface SaveModelOptions {
 export interface LoadedModel {
   /** The model with its trained weights. */
   model: tf.LayersModel;
-  /** `model_config.json`. */
-  config: ModelConfig;
+  /** The model card (`model_config.json`). */
+  card: ModelCard;
   /** `scaler.json`. */
   scaler: Scaler;
 }
@@ -137,12 +97,11 @@ export async function saveModel(
 ): Promise<string> {
   const [modelJson, weights] = await serialise(model);
   const weightsSha256 = await sha256Hex(weights);
-  const config: ModelConfig = {
-    ...options.config,
-    versions: { tfjs: tf.version.tfjs, module: denoJson.version },
-    createdAt: new Date().toISOString(),
+  const card = createCard(options.card, {
     weightsSha256,
-  };
+    tfjs: tf.version.tfjs,
+    module: denoJson.version,
+  });
   const text = (value: unknown): string => `${JSON.stringify(value, null, 2)}\n`;
   try {
     await atomicWriteDir(dir, async (tmp) => {
@@ -150,7 +109,7 @@ export async function saveModel(
       await atomicWriteFile(join(tmp, "weights.bin"), weights);
       await atomicWriteFile(join(tmp, "scaler.json"), text(options.scaler));
       await atomicWriteFile(join(tmp, "training_history.json"), text(options.history));
-      await atomicWriteFile(join(tmp, "model_config.json"), text(config));
+      await writeCard(tmp, card);
       for (const [name, value] of Object.entries(options.extraFiles ?? {})) {
         await atomicWriteFile(join(tmp, name), text(value));
       }
@@ -184,6 +143,37 @@ async function readJson(path: string): Promise<Record<string, unknown>> {
   } catch {
     throw new DataError(`Expected ${path} to hold a JSON object, found corrupted content`);
   }
+}
+
+/**
+ * Reads `scaler.json` and checks that it scales the card's features, in the
+ * card's order: a model is never used with another model's scaler.
+ */
+async function readScaler(dir: string, card: ModelCard): Promise<Scaler> {
+  const path = join(dir, "scaler.json");
+  const value = await readJson(path);
+  const { names, mean, std } = value as Partial<Scaler>;
+  const ok = Array.isArray(names) && Array.isArray(mean) && Array.isArray(std) &&
+    mean.length === names.length && std.length === names.length &&
+    [...mean, ...std].every((x) => typeof x === "number");
+  if (!ok) {
+    throw new DataError(`Expected ${path} to hold names, mean and std of equal length, found none`);
+  }
+  const file = join(dir, CARD_FILE);
+  let expected: string[];
+  try {
+    expected = featureNames(card.features);
+  } catch (error) {
+    throw new DataError(`${file}: ${error instanceof Error ? error.message : error}`);
+  }
+  if (expected.join("\n") !== names.join("\n")) {
+    throw new DataError(
+      `Expected the features of ${file} (${expected.join(", ")}) to match ${path}, found ${
+        names.join(", ")
+      }`,
+    );
+  }
+  return value as unknown as Scaler;
 }
 
 /**
@@ -231,8 +221,8 @@ export async function loadModel(
       `Expected ${weightsPath} to hold ${expected} bytes as model.json lists, found ${weights.byteLength}`,
     );
   }
-  const config = await readJson(join(dir, "model_config.json")) as unknown as ModelConfig;
-  const scaler = await readJson(join(dir, "scaler.json")) as unknown as Scaler;
+  const card = await readCard(dir);
+  const scaler = await readScaler(dir, card);
   let model: tf.LayersModel;
   try {
     model = await tf.loadLayersModel(tf.io.fromMemory({
@@ -245,5 +235,5 @@ export async function loadModel(
     throw new DataError(`Expected ${modelPath} to describe a tfjs layers model, found: ${why}`);
   }
   useKernel(model, options.kernel ?? defaultKernel(tf.getBackend()));
-  return { model, config, scaler };
+  return { model, card, scaler };
 }

@@ -3,7 +3,7 @@
  * order of training windows comes from the seeded RNG (tfjs's `fit` shuffles
  * with `Math.random`); validation each epoch; early stopping on validation
  * loss that restores the best weights; Ctrl-C stops after the current batch.
- * Also prediction and scoring of window sets.
+ * Also prediction and measuring of window sets.
  *
  * @module
  */
@@ -12,14 +12,15 @@ import * as tf from "@tensorflow/tfjs";
 import type { WindowSet } from "../dataset/types.ts";
 import { createRng, type Rng } from "../util/random.ts";
 import { DataError } from "../util/errors.ts";
+import { accuracy, logLoss } from "../eval/scores.ts";
 import { fastLayerCount } from "./fast/layers.ts";
 import { secondCoreRunning, startSecondCore, stopSecondCore } from "./fast/parallel.ts";
 
-/** Loss and accuracy of a model on one window set. */
+/** Loss and accuracy of a model on one window set (see {@linkcode measureModel}). */
 export interface Metrics {
-  /** Mean binary cross-entropy (no regularisation term). */
+  /** Mean binary cross-entropy (no regularisation term): `logLoss` of `src/eval/scores.ts`. */
   loss: number;
-  /** Share of windows whose rounded probability equals the label. */
+  /** Share of windows called right (up: probability above 0.5): `accuracy` of `src/eval/scores.ts`. */
   accuracy: number;
 }
 
@@ -70,8 +71,6 @@ export interface TrainResult {
   /** Whether training was stopped by {@linkcode TrainOptions.shouldStop}. */
   interrupted: boolean;
 }
-
-const EPSILON = 1e-7;
 
 function batchTensors(set: WindowSet, indices: ArrayLike<number>): [tf.Tensor3D, tf.Tensor2D] {
   const size = set.seqLen * set.nFeatures;
@@ -164,44 +163,26 @@ export async function predictProbabilitiesAsync(
 }
 
 /**
- * Loss and accuracy of `probabilities` against `labels`, computed in float64
- * with the same clipping as Keras's binary cross-entropy.
+ * Measures a model on a window set: its probabilities (read asynchronously, so
+ * every backend works) scored by `logLoss` and `accuracy` of
+ * `src/eval/scores.ts`, the same figures evaluation reports for these rows.
+ * Both are `NaN` for an empty window set.
  *
  * @example
  * ```ts
- * scoreProbabilities(new Float32Array([0.9, 0.2]), new Uint8Array([1, 0])).accuracy; // 1
+ * const { loss, accuracy } = await measureModel(model, dataset.validation);
  * ```
  */
-export function scoreProbabilities(
-  probabilities: ArrayLike<number>,
-  labels: ArrayLike<number>,
-): Metrics {
-  const n = labels.length;
-  if (n === 0) return { loss: NaN, accuracy: NaN };
-  let loss = 0;
-  let correct = 0;
-  for (let i = 0; i < n; i++) {
-    const p = Math.min(1 - EPSILON, Math.max(EPSILON, probabilities[i]));
-    loss -= labels[i] === 1 ? Math.log(p) : Math.log(1 - p);
-    if ((probabilities[i] > 0.5 ? 1 : 0) === labels[i]) correct++;
-  }
-  return { loss: loss / n, accuracy: correct / n };
-}
-
-/**
- * Scores a model on a window set.
- *
- * @example
- * ```ts
- * const { loss, accuracy } = await evaluateModel(model, dataset.validation);
- * ```
- */
-export async function evaluateModel(
+export async function measureModel(
   model: tf.LayersModel,
   windows: WindowSet,
   options: { batchSize?: number } = {},
 ): Promise<Metrics> {
-  return scoreProbabilities(await predictProbabilitiesAsync(model, windows, options), windows.y);
+  const probabilities = await predictProbabilitiesAsync(model, windows, options);
+  return {
+    loss: logLoss(probabilities, windows.y),
+    accuracy: accuracy(probabilities, windows.y),
+  };
 }
 
 function shuffled(n: number, rng: Rng): Uint32Array {
@@ -297,7 +278,7 @@ export async function trainModel(
         options.log?.(`epoch ${epoch}/${epochs} interrupted after ${seen} windows`);
         break;
       }
-      const val = await evaluateModel(model, data.validation);
+      const val = await measureModel(model, data.validation);
       const record: EpochRecord = {
         epoch,
         loss: lossSum / seen,

@@ -1,0 +1,240 @@
+/**
+ * The model card: `model_config.json`, what a saved model is and what it was
+ * trained on (architecture, hyperparameters, features, window, horizon, data
+ * ranges, metrics, provenance). This module is its one owner: one schema gives
+ * the type, the parser (with one clear error line per problem) and the
+ * constructor; older cards are upgraded on read. Nothing else reads or writes
+ * the file.
+ *
+ * @example
+ * ```ts
+ * import { readCard } from "./card.ts";
+ * const card = await readCard("models/lstm/v1");
+ * console.log(card.arch, card.data.ticker, card.metrics.test.accuracy);
+ * ```
+ *
+ * @module
+ */
+
+import { join } from "node:path";
+import { z } from "zod";
+import { DataError } from "../util/errors.ts";
+import { atomicWriteFile } from "../util/fs.ts";
+import { ARCHITECTURES } from "./architectures.ts";
+import type { Kernel } from "./fast/layers.ts";
+
+/** The card's file name inside a model folder. */
+export const CARD_FILE = "model_config.json";
+
+/**
+ * The schema version this module writes. Version 1 cards (no `schemaVersion`
+ * field, written before the card had an owner) are upgraded on read.
+ */
+export const CARD_SCHEMA_VERSION = 2;
+
+const count = z.number().int().nonnegative();
+const positive = z.number().int().positive();
+/** JSON writes NaN as null: a metric that could not be computed. */
+const score = z.number().nullable();
+
+const splitSchema = z.object({ first: z.string(), last: z.string(), rows: count });
+const metricsSchema = z.object({ loss: score, accuracy: score });
+
+const cardSchema = z.object({
+  schemaVersion: z.literal(CARD_SCHEMA_VERSION),
+  arch: z.enum(ARCHITECTURES),
+  hyperparameters: z.object({
+    lstmUnits: positive,
+    dropout: z.number().min(0).max(1),
+    l2: z.number().nonnegative(),
+    learningRate: z.number().positive(),
+    seed: count,
+    epochs: count,
+    batchSize: positive,
+    patience: count,
+  }),
+  features: z.array(z.object({ name: z.string().min(1), params: z.record(z.string(), z.number()) }))
+    .min(1),
+  sequenceLength: positive,
+  nFeatures: positive,
+  horizon: positive,
+  data: z.object({
+    source: z.string(),
+    ticker: z.string(),
+    interval: z.string(),
+    ranges: z.object({ train: splitSchema, validation: splitSchema, test: splitSchema }),
+  }),
+  seed: count,
+  backend: z.string(),
+  kernel: z.enum(["fast", "stock"] as const satisfies readonly Kernel[]).optional(),
+  versions: z.object({ tfjs: z.string(), module: z.string() }),
+  metrics: z.object({ train: metricsSchema, validation: metricsSchema, test: metricsSchema }),
+  testBaseRate: score,
+  createdAt: z.string(),
+  weightsSha256: z.string().regex(/^[0-9a-f]{64}$/),
+  interrupted: z.boolean(),
+  bestEpoch: count,
+  epochsRun: count,
+});
+
+/**
+ * A model card: the content of `model_config.json`.
+ *
+ * @example
+ * ```ts
+ * const card: ModelCard = await readCard("models/lstm/v1");
+ * card.data.ranges.validation.last; // the last date the model learned from
+ * ```
+ */
+export type ModelCard = z.infer<typeof cardSchema>;
+
+/** Loss and accuracy of the saved weights on one split (`null` where undefined). */
+export type CardMetrics = ModelCard["metrics"]["test"];
+
+/** A split's reference-bar range as the card records it. */
+export type CardRange = ModelCard["data"]["ranges"]["test"];
+
+/**
+ * What a caller fills in; {@linkcode createCard} adds the schema version,
+ * the library versions, the creation time and the weights' hash.
+ *
+ * @example
+ * ```ts
+ * const draft: CardDraft = { ...fitted.card };
+ * ```
+ */
+export type CardDraft = Omit<
+  ModelCard,
+  "schemaVersion" | "versions" | "createdAt" | "weightsSha256"
+>;
+
+/**
+ * Makes a complete card from a draft and the hash of the weights it
+ * describes; the result passes {@linkcode parseCard}.
+ *
+ * @example
+ * ```ts
+ * const card = createCard(draft, { weightsSha256, tfjs: "4.22.0", module: "0.1.0" });
+ * ```
+ */
+export function createCard(
+  draft: CardDraft,
+  provenance: { weightsSha256: string; tfjs: string; module: string; createdAt?: string },
+): ModelCard {
+  // A metric that is NaN is written as null; the card says so in its type.
+  const clean = JSON.parse(JSON.stringify(draft)) as CardDraft;
+  return parseCard({
+    schemaVersion: CARD_SCHEMA_VERSION,
+    ...clean,
+    versions: { tfjs: provenance.tfjs, module: provenance.module },
+    createdAt: provenance.createdAt ?? new Date().toISOString(),
+    weightsSha256: provenance.weightsSha256,
+  }, "a new model card");
+}
+
+/** Brings an older card to the current schema; unknown newer versions are refused. */
+function upgrade(value: Record<string, unknown>, file: string): Record<string, unknown> {
+  const version = value.schemaVersion ?? 1;
+  if (version === 1) return { ...value, schemaVersion: CARD_SCHEMA_VERSION };
+  if (typeof version === "number" && version > CARD_SCHEMA_VERSION) {
+    throw new DataError(
+      `Expected a model card of schema version ${CARD_SCHEMA_VERSION} or older in ${file}, found version ${version} (written by a newer release of this module)`,
+    );
+  }
+  return value;
+}
+
+function describe(value: unknown): string {
+  if (value === undefined) return "nothing";
+  const text = JSON.stringify(value);
+  return text.length > 60 ? `${text.slice(0, 57)}...` : text;
+}
+
+/**
+ * Validates a parsed `model_config.json` (upgrading older schema versions)
+ * and returns it typed. Any problem is one `DataError` naming the file, the
+ * field, what was expected and what was found.
+ *
+ * @example
+ * ```ts
+ * const card = parseCard(JSON.parse(text), "models/lstm/v1/model_config.json");
+ * ```
+ */
+export function parseCard(value: unknown, file: string): ModelCard {
+  if (value === null || typeof value !== "object" || Array.isArray(value)) {
+    throw new DataError(`Expected ${file} to hold a JSON object, found ${describe(value)}`);
+  }
+  const result = cardSchema.safeParse(upgrade(value as Record<string, unknown>, file));
+  if (result.success) return result.data;
+  const issue = result.error.issues[0];
+  const path = issue.path.join(".") || "(the card)";
+  let found: unknown = value;
+  for (const key of issue.path) {
+    found = found !== null && typeof found === "object"
+      ? (found as Record<string | number, unknown>)[key as string | number]
+      : undefined;
+  }
+  const more = result.error.issues.length > 1
+    ? ` (and ${result.error.issues.length - 1} more problems)`
+    : "";
+  throw new DataError(
+    `Expected ${path} in ${file} to be valid (${issue.message}), found ${describe(found)}${more}`,
+  );
+}
+
+/**
+ * Reads and validates the card of the model folder `dir` (a version folder,
+ * not a versioned root).
+ *
+ * @example
+ * ```ts
+ * const card = await readCard("models/lstm/v2");
+ * ```
+ */
+export async function readCard(dir: string): Promise<ModelCard> {
+  const file = join(dir, CARD_FILE);
+  let text: string;
+  try {
+    text = await Deno.readTextFile(file);
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) {
+      throw new DataError(
+        `Expected ${file} to exist, found no such file (is this a model folder?)`,
+      );
+    }
+    throw error;
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    throw new DataError(`Expected ${file} to hold JSON, found corrupted content`);
+  }
+  return parseCard(value, file);
+}
+
+/**
+ * Writes `card` into the folder `dir` (atomically: a temporary file, then a
+ * rename). Used by the model store while it assembles a model folder.
+ *
+ * @example
+ * ```ts
+ * await writeCard(tmpDir, card);
+ * ```
+ */
+export async function writeCard(dir: string, card: ModelCard): Promise<void> {
+  await atomicWriteFile(join(dir, CARD_FILE), `${JSON.stringify(card, null, 2)}\n`);
+}
+
+/**
+ * The last date the model learned from: the end of its validation split
+ * (training labels and early stopping saw data up to there).
+ *
+ * @example
+ * ```ts
+ * trainedThrough(card); // "2023-06-30"
+ * ```
+ */
+export function trainedThrough(card: ModelCard): string {
+  return card.data.ranges.validation.last;
+}
