@@ -131,15 +131,18 @@ export {
   referenceProfile,
 } from "./src/eval/drift.ts";
 export type { BinnedDistribution, ReferenceProfile, StabilityReport } from "./src/eval/drift.ts";
-export { evaluateModel, loadEvaluationModel, scoreModel, walkForward } from "./src/eval/run.ts";
+export { evaluateModel, loadEvaluationModel, scoreModel } from "./src/pipeline/score.ts";
+export { walkForward } from "./src/pipeline/walk_forward.ts";
 export type {
   EvaluateModelOptions,
   EvaluationModel,
-  FoldEvaluation,
   ModelEvaluation,
+} from "./src/pipeline/score.ts";
+export type {
+  FoldEvaluation,
   WalkForwardEvaluation,
   WalkForwardOptions,
-} from "./src/eval/run.ts";
+} from "./src/pipeline/walk_forward.ts";
 export {
   ARCHITECTURES,
   BACKENDS,

@@ -9,7 +9,7 @@ import assert from "node:assert/strict";
 import { readCard } from "../src/model/card.ts";
 import { formatBarsCsv, loadSeries } from "../src/data/mod.ts";
 import type { Bar } from "../src/data/types.ts";
-import { evaluateModel } from "../src/eval/run.ts";
+import { evaluateModel } from "../src/pipeline/score.ts";
 import { selectBackend } from "../src/model/mod.ts";
 import { promote } from "../src/model/versions.ts";
 import { cli, trainTinyModel } from "./tiny_model_fixture.ts";

@@ -49,6 +49,13 @@ const models = await Deno.makeTempDir();
 const firstVersion = await train(models, "lstm", 1);
 const root = join(models, "lstm");
 const spy: Bar[] = (await loadSeries({ ticker: "SPY", csv: SPY })).bars.slice(0, 400);
+let secondVersion: string | undefined;
+
+/** The model's second version (seed 2: other synthetic bars, so another scaler), trained once. */
+async function second(): Promise<string> {
+  secondVersion ??= await train(models, "lstm", 2);
+  return secondVersion;
+}
 
 Deno.test("without a model the plugin answers no-model at 0.5 and warns once", async () => {
   const warnings: string[] = [];
@@ -137,11 +144,11 @@ Deno.test("a bar with an absurd price is out-of-distribution", async () => {
 });
 
 Deno.test("the plugin follows promote and rollback, and versions stay untouched", async () => {
-  const second = await train(models, "lstm", 2);
-  assert.notEqual(second, firstVersion);
+  const secondDir = await second();
+  assert.notEqual(secondDir, firstVersion);
   const hashes = async (): Promise<string[]> =>
     await Promise.all(
-      [firstVersion, second].map(async (d) =>
+      [firstVersion, secondDir].map(async (d) =>
         sha256Hex(await Deno.readFile(join(d, "weights.bin")))
       ),
     );
@@ -157,6 +164,31 @@ Deno.test("the plugin follows promote and rollback, and versions stay untouched"
   assert.equal(plugin.version, "v2");
   assert.deepEqual(await hashes(), before);
   await plugin.dispose();
+});
+
+Deno.test("after a reload to a version with another scaler, the carried-over raw rows are scaled with the new one", async () => {
+  const secondDir = await second();
+  const scaler = async (dir: string): Promise<unknown> =>
+    JSON.parse(await Deno.readTextFile(join(dir, "scaler.json")));
+  assert.notDeepEqual(await scaler(secondDir), await scaler(firstVersion));
+  await promote(root, "v1");
+  const plugin = createLstmSignal({ modelDir: root, maxZScore: Infinity });
+  await plugin.init();
+  assert.equal(plugin.version, "v1");
+  for (const bar of spy.slice(0, 150)) await plugin.onBar("SPY", bar);
+  const before = await plugin.predict("SPY", spy.slice(0, 151));
+  await promote(root, "v2");
+  await plugin.reload();
+  assert.equal(plugin.version, "v2");
+  const carried = await plugin.onBar("SPY", spy[150]);
+  assert.equal(carried.status, "ok", "no new warm-up after the reload");
+  const fresh = createLstmSignal({ modelDir: root, maxZScore: Infinity });
+  const expected = await fresh.predict("SPY", spy.slice(0, 151));
+  assert.equal(expected.model.version, "v2");
+  assert.ok(Math.abs(carried.probabilityUp - expected.probabilityUp) <= 1e-6);
+  assert.notEqual(carried.probabilityUp, before.probabilityUp, "v1 says something else");
+  plugin.dispose();
+  fresh.dispose();
 });
 
 Deno.test("a corrupted model.json fails init naming the file", async () => {

@@ -74,6 +74,7 @@ async function fixture(): Promise<Fixture> {
     data: { ...cardDraft().data, ticker: "SPY", ranges: { train: test, validation: test, test } },
     metrics: { ...cardDraft().metrics, test: { loss: 0.69, accuracy: TEST_ACCURACY } },
     testBaseRate: 0.53,
+    seed: 42, // the seed of the synthetic bars above: monitor regenerates a model's own series
   });
   await writeCard(
     v1,

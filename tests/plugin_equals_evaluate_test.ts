@@ -11,7 +11,7 @@ import { join } from "node:path";
 import { createLstmSignal } from "../plugins/lstm_signal.ts";
 import { loadSeries } from "../src/data/mod.ts";
 import { adjustedCloses, buildDataset, buildWindows, upLabel } from "../src/dataset/mod.ts";
-import { loadEvaluationModel, scoreModel } from "../src/eval/run.ts";
+import { loadEvaluationModel, scoreModel } from "../src/pipeline/score.ts";
 import { warmupBars } from "../src/features/mod.ts";
 import { buildModel, saveModel, selectBackend, trainModel } from "../src/model/mod.ts";
 import type { Signal } from "../src/signal/types.ts";

@@ -9,7 +9,7 @@ import assert from "node:assert/strict";
 import { readCard } from "../src/model/card.ts";
 import { join } from "node:path";
 import { loadSeries } from "../src/data/mod.ts";
-import { evaluateModel } from "../src/eval/run.ts";
+import { evaluateModel } from "../src/pipeline/score.ts";
 import { selectBackend } from "../src/model/mod.ts";
 import { cli, type Run, tinyTrainArgs } from "./tiny_model_fixture.ts";
 

@@ -9,7 +9,7 @@
 
 import { parseArgs } from "node:util";
 import { UsageError } from "../util/errors.ts";
-import { defaultKernel, type Kernel, KERNELS } from "../model/fast/layers.ts";
+import { type Kernel, KERNELS, resolveKernel } from "../model/fast/layers.ts";
 
 /** One flag of a command, as `node:util` `parseArgs` describes it. */
 export interface FlagSpec {
@@ -185,8 +185,9 @@ export function kernelHelp(column: number): string {
 }
 
 /**
- * The `--kernel` flag for a run on `backend` (the backend actually selected). The fused kernels
- * run on the host, so `--kernel fast` with WebGPU is a usage error.
+ * The `--kernel` flag for a run on `backend` (the backend actually selected), by the rule of
+ * {@linkcode resolveKernel}: the fused kernels run on the host, so `--kernel fast` with WebGPU
+ * is a usage error.
  *
  * @example
  * ```ts
@@ -195,13 +196,10 @@ export function kernelHelp(column: number): string {
  * ```
  */
 export function kernelFlag(flags: Flags, backend: string): Kernel {
-  const kernel = choiceFlag(flags, "kernel", KERNELS, defaultKernel(backend));
-  if (kernel === "fast" && backend === "webgpu") {
-    throw new UsageError(
-      "Expected --kernel stock with --backend webgpu, found --kernel fast (the fused kernels run on the CPU)",
-    );
-  }
-  return kernel;
+  const requested = flags.kernel === undefined
+    ? undefined
+    : choiceFlag(flags, "kernel", KERNELS, "fast");
+  return resolveKernel(requested, backend);
 }
 
 /**

@@ -9,7 +9,6 @@
 import {
   choiceFlag,
   type Command,
-  dateFlag,
   kernelFlag,
   kernelHelp,
   numberFlag,
@@ -18,22 +17,22 @@ import {
   progress,
   stringFlag,
 } from "./common.ts";
-import { type SourceName, SOURCES } from "../data/types.ts";
-import { loadSeries, validateTicker } from "../data/mod.ts";
-import { BACKENDS, selectBackend } from "../model/backend.ts";
 import {
-  type EvaluationModel,
-  loadEvaluationModel,
-  type ModelEvaluation,
-  scoreModel,
-  walkForward,
-  type WalkForwardEvaluation,
-} from "../eval/run.ts";
-import { evaluationReport, formatEvaluation, formatWalkForward } from "../eval/summary.ts";
+  DATA_FLAGS,
+  DATA_HELP,
+  dataRequest,
+  dateRange,
+  reportFlag,
+  reportPathFor,
+} from "./flags.ts";
+import { BACKENDS, selectBackend } from "../model/backend.ts";
+import { evaluateTicker, evaluationText } from "../pipeline/evaluate.ts";
+import { loadEvaluationModel, type ModelEvaluation } from "../pipeline/score.ts";
+import { requestedTickers } from "../pipeline/series.ts";
+import { evaluationReport } from "../eval/summary.ts";
 import { renderReport } from "../eval/report.ts";
 import { atomicWriteFile } from "../util/fs.ts";
-import { DataError, UsageError } from "../util/errors.ts";
-import { dirname } from "node:path";
+import { UsageError } from "../util/errors.ts";
 
 const HELP = `Usage: deno task evaluate [--model DIR] [--ticker LIST | --csv FILE] [flags]
 
@@ -48,15 +47,9 @@ validation range are scored (out of sample) unless --start/--end are given.
 
 Flags:
   --model DIR        a model folder or a versioned root (default models/lstm)
-  --ticker LIST      one ticker or a comma-separated list (default: the
-                     model's own ticker, or the --csv file's name)
-  --csv FILE         score the bars of a CSV file (one ticker)
-  --source NAME      ${SOURCES.join(" | ")} (default: the model's own source
-                     on its own ticker, else the data cache)
-  --data-dir DIR     data cache folder (default data)
+${DATA_HELP}
   --start DATE       first reference date scored, YYYY-MM-DD
   --end DATE         last reference date scored
-  --seed N           seed of the bootstrap and of synthetic data (default 42)
   --walk-forward     retrain on each fold with the model's own hyperparameters
                      and score the next segment: the evaluation to trust
   --folds N          walk-forward folds (default 5)
@@ -82,14 +75,10 @@ Examples:
   deno task evaluate --ticker SPY --walk-forward --folds 5 --json`;
 
 const FLAGS = {
+  ...DATA_FLAGS,
   model: { type: "string" },
-  ticker: { type: "string" },
-  csv: { type: "string" },
-  source: { type: "string" },
-  "data-dir": { type: "string" },
   start: { type: "string" },
   end: { type: "string" },
-  seed: { type: "string" },
   "walk-forward": { type: "boolean" },
   folds: { type: "string" },
   mode: { type: "string" },
@@ -100,92 +89,26 @@ const FLAGS = {
   report: { type: "string" },
 } as const;
 
-/** The tickers asked for: the flag's list, else the CSV's name, else the model's own. */
-function tickersOf(flag: string | undefined, csv: string | undefined, own?: string): string[] {
-  if (flag !== undefined) return flag.split(",").map((t) => validateTicker(t.trim()));
-  if (csv !== undefined) {
-    const stem = csv.split("/").pop()!.replace(/\.[^.]*$/, "");
-    return [validateTicker(stem.toUpperCase())];
+/** Walk-forward's flags, or undefined without `--walk-forward` (they are refused there). */
+function walkForwardFlags(flags: Record<string, string | boolean | undefined>) {
+  const walk = Boolean(flags["walk-forward"]);
+  for (const name of ["folds", "mode", "retrain-every", "epochs"]) {
+    if (!walk && flags[name] !== undefined) {
+      throw new UsageError(`Expected --${name} only with --walk-forward, found it without`);
+    }
   }
-  if (own === undefined) {
-    throw new UsageError(
-      "Expected --ticker SYMBOL (the model's config names no ticker), found none",
-    );
-  }
-  return [own];
-}
-
-function reportPath(path: string, ticker: string, several: boolean): string {
-  if (!several) return path;
-  return /\.html?$/i.test(path)
-    ? path.replace(/(\.html?)$/i, `.${ticker}$1`)
-    : `${path}.${ticker}.html`;
-}
-
-const pct = (v: number): string => v.toFixed(4);
-
-/** One line per ticker: the comparison table of several tickers. */
-function tickerTable(results: ModelEvaluation[]): string {
-  const header = [
-    "ticker",
-    "rows",
-    "first",
-    "last",
-    "accuracy",
-    "always-up",
-    "logistic",
-    "auc",
-    "p",
-  ];
-  const rows = results.map((e) => [
-    e.ticker,
-    String(e.rows),
-    e.first,
-    e.last,
-    pct(e.metrics.accuracy),
-    pct(e.baselines.alwaysUp.accuracy),
-    e.baselines.logistic ? pct(e.baselines.logistic.accuracy) : "–",
-    Number.isNaN(e.metrics.auc) ? "–" : pct(e.metrics.auc),
-    e.pValueVsAlwaysUp.toFixed(3),
-  ]);
-  const all = [header, ...rows];
-  const widths = header.map((_, c) => Math.max(...all.map((r) => r[c].length)));
-  return all.map((r) => r.map((cell, c) => cell.padEnd(widths[c])).join("  ").trimEnd())
-    .join("\n");
-}
-
-function evaluationText(e: ModelEvaluation): string {
-  const folds = "folds" in e
-    ? [
-      formatWalkForward({ folds: (e as WalkForwardEvaluation).folds, pooled: e }),
-      "pooled scores of every fold's test rows:",
-    ]
-    : [];
-  return [
-    `${e.ticker}: model ${e.model.dir} (${e.model.version})`,
-    `scope: ${e.scope}`,
-    ...folds,
-    formatEvaluation(e),
-    `logistic baseline fitted on ${e.baselines.logistic?.fittedOn ?? "nothing"}`,
-  ].join("\n");
-}
-
-/**
- * Fails before any work when the report could not be written: Deno grants the
- * tasks write access to the working directory only.
- *
- * @example
- * ```ts
- * assertReportWritable("reports/spy.html"); // throws unless writes to reports/ are allowed
- * ```
- */
-export function assertReportWritable(path: string): void {
-  const dir = dirname(path) || ".";
-  if (Deno.permissions.querySync({ name: "write", path: dir }).state !== "granted") {
-    throw new DataError(
-      `Expected write access to ${dir}/ for --report ${path}, found none (the deno task may write under the working directory only: use a path inside it, or run cli.ts with --allow-write=${dir})`,
-    );
-  }
+  if (!walk) return undefined;
+  return {
+    folds: numberFlag(flags, "folds", 5, { min: 1, max: 100, integer: true }),
+    mode: choiceFlag(flags, "mode", ["expanding", "sliding"] as const, "expanding"),
+    retrainEvery: flags["retrain-every"] === undefined
+      ? undefined
+      : numberFlag(flags, "retrain-every", 0, { min: 1, integer: true }),
+    epochs: flags.epochs === undefined
+      ? undefined
+      : numberFlag(flags, "epochs", 0, { min: 1, max: 10000, integer: true }),
+    log: flags.verbose ? progress : undefined,
+  };
 }
 
 /**
@@ -202,84 +125,34 @@ export const evaluate: Command = async (args: string[]): Promise<number> => {
     console.log(HELP);
     return 0;
   }
-  const csv = stringFlag(flags, "csv");
-  const sourceFlag = flags.source === undefined
-    ? undefined
-    : choiceFlag(flags, "source", SOURCES, "synthetic");
-  if (csv && sourceFlag !== undefined && sourceFlag !== "csv") {
-    throw new UsageError(
-      `Expected --source csv (or no --source) with --csv, found "${sourceFlag}"`,
-    );
-  }
-  if (sourceFlag === "csv" && !csv) {
-    throw new UsageError("Expected --csv FILE with --source csv, found none");
-  }
-  const seed = numberFlag(flags, "seed", 42, { min: 0, max: 4294967295, integer: true });
-  const start = dateFlag(flags, "start");
-  const end = dateFlag(flags, "end");
-  if (start && end && start > end) {
-    throw new UsageError(`Expected --start before --end, found ${start} and ${end}`);
-  }
-  const walk = Boolean(flags["walk-forward"]);
-  for (const name of ["folds", "mode", "retrain-every", "epochs"]) {
-    if (!walk && flags[name] !== undefined) {
-      throw new UsageError(`Expected --${name} only with --walk-forward, found it without`);
-    }
-  }
-  const folds = numberFlag(flags, "folds", 5, { min: 1, max: 100, integer: true });
-  const mode = choiceFlag(flags, "mode", ["expanding", "sliding"] as const, "expanding");
-  const retrainEvery = flags["retrain-every"] === undefined
-    ? undefined
-    : numberFlag(flags, "retrain-every", 0, { min: 1, integer: true });
-  const epochs = flags.epochs === undefined
-    ? undefined
-    : numberFlag(flags, "epochs", 0, { min: 1, max: 10000, integer: true });
+  const request = dataRequest(flags);
+  const range = dateRange(flags);
+  const walkForward = walkForwardFlags(flags);
   const backend = choiceFlag(flags, "backend", BACKENDS, "wasm");
-  const report = stringFlag(flags, "report");
-  if (report) assertReportWritable(report);
-  const dataDir = stringFlag(flags, "data-dir", "data");
-  const modelDir = stringFlag(flags, "model", "models/lstm");
+  const report = reportFlag(flags);
   const verbose = Boolean(flags.verbose);
 
   const kernel = kernelFlag(flags, await selectBackend(backend, { verbose, log: progress }));
-  const loaded: EvaluationModel = await loadEvaluationModel(modelDir, { kernel });
+  const modelDir = stringFlag(flags, "model", "models/lstm");
+  const loaded = await loadEvaluationModel(modelDir, { kernel });
   try {
-    const { info } = loaded;
-    const tickers = tickersOf(stringFlag(flags, "ticker"), csv, info.ticker);
-    if (csv && tickers.length > 1) {
-      throw new UsageError(`Expected one --ticker with --csv, found ${tickers.length}`);
-    }
-    const several = tickers.length > 1;
+    const tickers = requestedTickers(loaded.info.card, request);
     const evaluations: ModelEvaluation[] = [];
     for (const ticker of tickers) {
-      const own = info.ticker !== undefined && ticker === info.ticker.toUpperCase();
-      const source: SourceName | undefined = csv
-        ? "csv"
-        : sourceFlag ?? (own ? info.source as SourceName | undefined : undefined);
-      if (verbose) progress(`evaluate: ${ticker} from ${source ?? "the data cache"}`);
-      const { bars } = await loadSeries({
-        ticker,
-        source: source === "csv" && !csv ? undefined : source,
-        csv,
-        dataDir,
-        seed: flags.seed === undefined && own ? info.dataSeed ?? seed : seed,
+      if (verbose) progress(`evaluate: ${ticker}`);
+      const { evaluation, rows } = await evaluateTicker(loaded, ticker, {
+        request,
+        ...range,
+        seed: request.seed ?? 42,
+        walkForward: walkForward && { ...walkForward, kernel },
       });
-      const options = { ticker, start, end, seed, dataDir, kernel };
-      const { evaluation, rows } = walk
-        ? await walkForward(loaded, bars, {
-          ...options,
-          folds,
-          mode,
-          retrainEvery,
-          epochs,
-          log: verbose ? progress : undefined,
-        })
-        : await scoreModel(loaded, bars, options);
       evaluations.push(evaluation);
       if (report) {
-        const path = reportPath(report, ticker, several);
+        const path = reportPathFor(report, ticker, tickers.length > 1);
         const input = evaluationReport(rows, evaluation, {
-          title: `${walk ? "Walk-forward evaluation" : "Evaluation"} of ${info.dir} on ${ticker}`,
+          title: `${
+            walkForward ? "Walk-forward evaluation" : "Evaluation"
+          } of ${loaded.info.dir} on ${ticker}`,
           history: loaded.history,
         });
         input.summary = [
@@ -291,11 +164,11 @@ export const evaluate: Command = async (args: string[]): Promise<number> => {
         if (verbose) progress(`report written to ${path}`);
       }
     }
-    printResult(flags, several ? evaluations : evaluations[0], () =>
-      [
-        ...(several ? [tickerTable(evaluations), ""] : []),
-        ...evaluations.map(evaluationText),
-      ].join("\n\n"));
+    printResult(
+      flags,
+      evaluations.length > 1 ? evaluations : evaluations[0],
+      () => evaluationText(evaluations),
+    );
     return 0;
   } finally {
     loaded.dispose();

@@ -1,16 +1,12 @@
 /**
  * `deno task monitor`: joins the signal plugin's predictions log with the
- * prices that followed, and reports how the model is doing live (overall and
- * rolling accuracy and Brier score, beside its test scores) and whether its
- * inputs and outputs drifted away from the training data (population
- * stability index against the model's `reference.json`).
+ * prices that followed, and reports how the model is doing live and whether
+ * its inputs and outputs drifted (see `src/pipeline/monitor.ts`).
  *
  * @module
  */
 
-import { join } from "node:path";
 import {
-  choiceFlag,
   type Command,
   numberFlag,
   parseFlags,
@@ -18,20 +14,12 @@ import {
   progress,
   stringFlag,
 } from "./common.ts";
-import { loadSeries, validateTicker } from "../data/mod.ts";
+import { DATA_FLAGS, dataRequest } from "./flags.ts";
+import { validateTicker } from "../data/mod.ts";
 import { SOURCES } from "../data/types.ts";
-import type { Bar } from "../data/types.ts";
-import { scoreProbabilities } from "../eval/metrics.ts";
-import {
-  populationStability,
-  PSI_SIGNIFICANT,
-  readReference,
-  REFERENCE_FILE,
-  type ReferenceProfile,
-} from "../eval/drift.ts";
-import { type ModelCard, readCard } from "../model/card.ts";
-import { resolveModelDir } from "../model/versions.ts";
-import { DataError, UsageError } from "../util/errors.ts";
+import { PSI_SIGNIFICANT, REFERENCE_FILE } from "../eval/drift.ts";
+import { monitorModel, monitorText } from "../pipeline/monitor.ts";
+import { UsageError } from "../util/errors.ts";
 
 const HELP = `Usage: deno task monitor --ticker SPY [flags]
 
@@ -55,6 +43,8 @@ Flags:
   --source NAME        ${SOURCES.join(" | ")}; without it (and without
                        --csv) the cache that prepare wrote is read
   --data-dir DIR       cache folder (default data)
+  --seed N             seed of synthetic prices (default: the model's on its own
+                       ticker, else 42)
   --window N           rolling window, in resolved signals (default 20)
   --psi-threshold X    flag a feature or the probabilities when its PSI is
                        above X (default ${PSI_SIGNIFICANT}; < 0.1 stable, 0.1-0.25 moderate)
@@ -80,271 +70,13 @@ Examples:
   deno task monitor --ticker SPY --log bot/predictions.jsonl --source yahoo`;
 
 const FLAGS = {
+  ...DATA_FLAGS,
   model: { type: "string" },
-  ticker: { type: "string" },
   log: { type: "string" },
-  csv: { type: "string" },
-  source: { type: "string" },
-  "data-dir": { type: "string" },
   window: { type: "string" },
   "psi-threshold": { type: "string" },
   "fail-on-alert": { type: "boolean" },
 } as const;
-
-/** Standard errors of rolling accuracy below test accuracy that raise an alert. */
-const ACCURACY_TOLERANCE_SE = 2;
-
-/** One usable line of the predictions log. */
-interface LoggedSignal {
-  symbol: string;
-  time: string;
-  probabilityUp: number;
-  horizonBars: number;
-  status: string;
-  version: string | null;
-  features: number[] | null;
-}
-
-interface Alert {
-  kind: "accuracy" | "drift";
-  subject: string;
-  value: number;
-  limit: number;
-  message: string;
-}
-
-interface TestScores {
-  accuracy: number | null;
-  loss: number | null;
-  baseRate: number | null;
-  rows: number | null;
-}
-
-interface MonitorResult {
-  model: string;
-  version: string;
-  ticker: string;
-  log: string;
-  resolved: number;
-  pending: number;
-  unmatched: number;
-  accuracy: number | null;
-  brier: number | null;
-  rolling: { window: number; n: number; accuracy: number | null; brier: number | null };
-  test: TestScores;
-  alerts: Alert[];
-  drift: {
-    threshold: number;
-    rows: number;
-    features: Record<string, number | null>;
-    probabilities: number | null;
-    flagged: string[];
-  };
-}
-
-function parseLine(line: string): LoggedSignal | null {
-  let value;
-  try {
-    value = JSON.parse(line);
-  } catch {
-    return null;
-  }
-  if (
-    typeof value !== "object" || value === null || typeof value.symbol !== "string" ||
-    typeof value.time !== "string" || typeof value.status !== "string" ||
-    typeof value.probabilityUp !== "number" || !Number.isInteger(value.horizonBars) ||
-    value.horizonBars < 1
-  ) {
-    return null;
-  }
-  const features = Array.isArray(value.features)
-    ? value.features.map((x: unknown) => (typeof x === "number" ? x : NaN))
-    : null;
-  return {
-    symbol: value.symbol,
-    time: value.time,
-    probabilityUp: value.probabilityUp,
-    horizonBars: value.horizonBars,
-    status: value.status,
-    version: typeof value.model?.version === "string" ? value.model.version : null,
-    features,
-  };
-}
-
-async function readLog(path: string): Promise<{ signals: LoggedSignal[]; malformed: number[] }> {
-  let text: string;
-  try {
-    text = await Deno.readTextFile(path);
-  } catch (error) {
-    if (error instanceof Deno.errors.NotFound) {
-      throw new DataError(
-        `Expected a predictions log at ${path}, found none; pass --log FILE or set logPath in createLstmSignal`,
-      );
-    }
-    throw error;
-  }
-  const signals: LoggedSignal[] = [];
-  const malformed: number[] = [];
-  text.split("\n").forEach((line, i) => {
-    if (line.trim() === "") return;
-    const signal = parseLine(line);
-    if (signal) signals.push(signal);
-    else malformed.push(i + 1);
-  });
-  return { signals, malformed };
-}
-
-/** The model's own test split scores, from its card: the yardstick of live accuracy. */
-function testScores(card: ModelCard): TestScores {
-  return {
-    accuracy: card.metrics.test.accuracy,
-    loss: card.metrics.test.loss,
-    baseRate: card.testBaseRate,
-    rows: card.data.ranges.test.rows,
-  };
-}
-
-/** Index of every bar by its time, and by its date for daily logs written with full times. */
-function barIndex(bars: readonly Bar[]): (time: string) => number | undefined {
-  const byTime = new Map<string, number>();
-  const byDate = new Map<string, number>();
-  bars.forEach((bar, i) => {
-    byTime.set(bar.time, i);
-    byDate.set(bar.time.slice(0, 10), i);
-  });
-  return (time) => byTime.get(time) ?? byDate.get(time.slice(0, 10));
-}
-
-function scores(
-  probs: number[],
-  labels: number[],
-): { accuracy: number | null; brier: number | null } {
-  if (probs.length === 0) return { accuracy: null, brier: null };
-  const s = scoreProbabilities(probs, labels);
-  return { accuracy: s.accuracy, brier: s.brier };
-}
-
-function driftAlerts(
-  drift: MonitorResult["drift"],
-  threshold: number,
-): { flagged: string[]; alerts: Alert[] } {
-  const entries: [string, number | null][] = [
-    ...Object.entries(drift.features),
-    ["probabilities", drift.probabilities],
-  ];
-  const flagged = entries.filter(([, psi]) => psi !== null && psi > threshold).map(([n]) => n);
-  const alerts = flagged.map((name): Alert => {
-    const value = name === "probabilities" ? drift.probabilities! : drift.features[name]!;
-    return {
-      kind: "drift",
-      subject: name,
-      value,
-      limit: threshold,
-      message: `${name} drifted from the training data: PSI ${value.toFixed(3)} > ${threshold}`,
-    };
-  });
-  return { flagged, alerts };
-}
-
-function keepSignals(
-  all: LoggedSignal[],
-  ticker: string,
-  version: string,
-  logPath: string,
-): LoggedSignal[] {
-  const mine = all.filter((s) => s.symbol.toUpperCase() === ticker);
-  const ok = mine.filter((s) => s.status === "ok");
-  const kept = ok.filter((s) => s.version === version);
-  if (kept.length < ok.length) {
-    const others = [...new Set(ok.filter((s) => s.version !== version).map((s) => s.version))];
-    progress(
-      `note: left out ${
-        ok.length - kept.length
-      } ok signals of ${ticker} made by other model versions (${
-        others.join(", ")
-      }); monitoring ${version}`,
-    );
-  }
-  if (kept.length === 0) {
-    const statuses = new Map<string, number>();
-    for (const s of mine) statuses.set(s.status, (statuses.get(s.status) ?? 0) + 1);
-    const found = mine.length
-      ? `${mine.length} signals of ${ticker} (${
-        [...statuses].map(([k, n]) => `${k} ${n}`).join(", ")
-      }${ok.length ? `; ${ok.length} ok from other versions` : ""})`
-      : `no signals of ${ticker} among ${all.length} lines`;
-    throw new DataError(
-      `Expected ok signals of ${ticker} by ${version} in ${logPath}, found ${found}`,
-    );
-  }
-  // One signal per bar: a bot that restarts and replays bars logs them again; the last one counts.
-  const byTime = new Map<string, LoggedSignal>();
-  for (const s of kept) byTime.set(s.time, s);
-  return [...byTime.values()].sort((a, b) => (a.time < b.time ? -1 : a.time > b.time ? 1 : 0));
-}
-
-function driftOf(
-  reference: ReferenceProfile,
-  signals: LoggedSignal[],
-  threshold: number,
-): MonitorResult["drift"] {
-  const width = reference.features.length;
-  const rows = signals.filter((s) => s.features?.length === width).map((s) => s.features!);
-  if (rows.length < signals.length) {
-    progress(
-      `warning: ${
-        signals.length - rows.length
-      } ok signals carry no row of the reference's ${width} features; left out of feature drift`,
-    );
-  }
-  const psi = populationStability(reference, rows, signals.map((s) => s.probabilityUp));
-  return {
-    threshold,
-    rows: rows.length,
-    features: psi.features,
-    probabilities: psi.probabilities,
-    flagged: [],
-  };
-}
-
-function fmt(value: number | null, digits: number): string {
-  return value === null ? "-" : value.toFixed(digits);
-}
-
-function toText(r: MonitorResult): string {
-  const mark = (flag: boolean): string => (flag ? "! " : "  ");
-  const rollingAlert = r.alerts.find((a) => a.kind === "accuracy");
-  const row = (label: string, n: number | null, acc: number | null, rest: string): string =>
-    `${label.padEnd(18)}${String(n ?? "-").padStart(6)}  ${fmt(acc, 3).padStart(8)}  ${rest}`;
-  const lines = [
-    `${r.model} ${r.version} · ${r.ticker} · log ${r.log}`,
-    `  ${r.resolved} resolved, ${r.pending} pending${
-      r.unmatched ? `, ${r.unmatched} without a price bar` : ""
-    }`,
-    `  ${"".padEnd(18)}${"n".padStart(6)}  ${"accuracy".padStart(8)}  brier`,
-    `  ${row("overall", r.resolved, r.accuracy, fmt(r.brier, 4))}`,
-    `${mark(rollingAlert !== undefined)}${
-      row(
-        `rolling (last ${r.rolling.window})`,
-        r.rolling.n,
-        r.rolling.accuracy,
-        fmt(r.rolling.brier, 4),
-      )
-    }${rollingAlert ? `  ${rollingAlert.message}` : ""}`,
-    `  ${row("test (model)", r.test.rows, r.test.accuracy, `loss ${fmt(r.test.loss, 4)}`)}${
-      r.test.baseRate === null ? "" : `  base rate ${fmt(r.test.baseRate, 3)}`
-    }`,
-    `  drift: PSI vs ${REFERENCE_FILE} on ${r.drift.rows} rows (flag > ${r.drift.threshold})`,
-  ];
-  const names = [...Object.keys(r.drift.features), "probabilities"];
-  const width = Math.max(...names.map((n) => n.length)) + 2;
-  for (const name of names) {
-    const psi = name === "probabilities" ? r.drift.probabilities : r.drift.features[name];
-    lines.push(`${mark(r.drift.flagged.includes(name))}  ${name.padEnd(width)}${fmt(psi, 3)}`);
-  }
-  lines.push(r.alerts.length ? `${r.alerts.length} alert(s)` : "no alerts");
-  return lines.join("\n");
-}
 
 /**
  * The `monitor` command.
@@ -365,111 +97,17 @@ export const monitor: Command = async (args: string[]): Promise<number> => {
     throw new UsageError("Expected --ticker SYMBOL (for example --ticker SPY), found none");
   }
   const ticker = validateTicker(tickerFlag);
-  const root = stringFlag(flags, "model", "models/lstm");
-  const logPath = stringFlag(flags, "log", join(root, "predictions.jsonl"));
-  const csv = stringFlag(flags, "csv");
-  const source = flags.source === undefined
-    ? (csv ? "csv" : undefined)
-    : choiceFlag(flags, "source", SOURCES, "csv");
-  if (csv && source !== "csv") {
-    throw new UsageError(`Expected --source csv (or no --source) with --csv, found "${source}"`);
-  }
   const window = numberFlag(flags, "window", 20, { min: 1, integer: true });
-  const threshold = numberFlag(flags, "psi-threshold", PSI_SIGNIFICANT, { min: 0 });
-
-  const where = await resolveModelDir(root);
-  if (!where) throw new DataError(`No model in ${root}; run deno task train first`);
-  const test = testScores(await readCard(where.dir));
-  const reference = await readReference(where.dir);
-  const { signals: all, malformed } = await readLog(logPath);
-  if (malformed.length) {
-    progress(
-      `warning: skipped ${malformed.length} malformed lines of ${logPath} (first at line ${
-        malformed[0]
-      })`,
-    );
-  }
-  const signals = keepSignals(all, ticker, where.version, logPath);
-
-  const series = await loadSeries({
+  const psiThreshold = numberFlag(flags, "psi-threshold", PSI_SIGNIFICANT, { min: 0 });
+  const result = await monitorModel({
+    modelDir: stringFlag(flags, "model", "models/lstm"),
     ticker,
-    source,
-    csv,
-    dataDir: stringFlag(flags, "data-dir", "data"),
-  });
-  const bars = series.bars;
-  const close = (i: number): number => bars[i].adjClose ?? bars[i].close;
-  const indexOf = barIndex(bars);
-  const lastTime = bars[bars.length - 1].time;
-  const probs: number[] = [];
-  const labels: number[] = [];
-  let pending = 0;
-  let unmatched = 0;
-  for (const s of signals) {
-    const i = indexOf(s.time);
-    if (i === undefined) {
-      if (s.time.slice(0, 10) > lastTime.slice(0, 10)) pending++;
-      else unmatched++;
-      continue;
-    }
-    const j = i + s.horizonBars;
-    if (j >= bars.length) {
-      pending++;
-      continue;
-    }
-    probs.push(s.probabilityUp);
-    labels.push(close(j) > close(i) ? 1 : 0);
-  }
-  if (unmatched) {
-    progress(
-      `warning: ${unmatched} signals of ${ticker} fall on no bar of the price series (${series.source}); left out`,
-    );
-  }
-
-  const overall = scores(probs, labels);
-  const from = Math.max(0, probs.length - window);
-  const rolling = {
+    logPath: stringFlag(flags, "log"),
+    request: dataRequest(flags),
     window,
-    n: probs.length - from,
-    ...scores(probs.slice(from), labels.slice(from)),
-  };
-  const alerts: Alert[] = [];
-  if (test.accuracy !== null && rolling.accuracy !== null) {
-    const tolerance = ACCURACY_TOLERANCE_SE *
-      Math.sqrt(test.accuracy * (1 - test.accuracy) / rolling.n);
-    const limit = test.accuracy - tolerance;
-    if (rolling.accuracy < limit) {
-      alerts.push({
-        kind: "accuracy",
-        subject: "rolling accuracy",
-        value: rolling.accuracy,
-        limit,
-        message: `rolling accuracy ${rolling.accuracy.toFixed(3)} is below test ${
-          test.accuracy.toFixed(3)
-        } by more than ${ACCURACY_TOLERANCE_SE} standard errors (${tolerance.toFixed(3)})`,
-      });
-    }
-  }
-  const drift = driftOf(reference, signals, threshold);
-  const flaggedDrift = driftAlerts(drift, threshold);
-  drift.flagged = flaggedDrift.flagged;
-  alerts.push(...flaggedDrift.alerts);
-
-  const result: MonitorResult = {
-    model: root,
-    version: where.version,
-    ticker,
-    log: logPath,
-    resolved: probs.length,
-    pending,
-    unmatched,
-    accuracy: overall.accuracy,
-    brier: overall.brier,
-    rolling,
-    test,
-    alerts,
-    drift,
-  };
-  printResult(flags, result, () => toText(result));
-  return flags["fail-on-alert"] && alerts.length ? 1 : 0;
+    psiThreshold,
+    warn: progress,
+  });
+  printResult(flags, result, () => monitorText(result));
+  return flags["fail-on-alert"] && result.alerts.length ? 1 : 0;
 };

@@ -1,13 +1,12 @@
 /**
  * `deno task predict`: the latest signal for one or more tickers, computed by
- * the same plugin a bot registers (`createLstmSignal`), from the bars the
- * data layer provides.
+ * the same plugin a bot registers (`createLstmSignal`), from the bars that go
+ * with the model (the rule of `src/pipeline/series.ts`).
  *
  * @module
  */
 
 import {
-  choiceFlag,
   type Command,
   dateFlag,
   numberFlag,
@@ -16,13 +15,12 @@ import {
   progress,
   stringFlag,
 } from "./common.ts";
-import { loadSeries, validateTicker } from "../data/mod.ts";
-import { type SourceName, SOURCES } from "../data/types.ts";
+import { DATA_FLAGS, DATA_HELP, dataRequest } from "./flags.ts";
 import { resolveModelDir } from "../model/versions.ts";
 import { readCard } from "../model/card.ts";
+import { loadModelSeries, requestedTickers } from "../pipeline/series.ts";
 import { createLstmSignal } from "../../plugins/lstm_signal.ts";
 import type { Signal } from "../signal/types.ts";
-import { UsageError } from "../util/errors.ts";
 
 const HELP = `Usage: deno task predict [--ticker SPY[,QQQ...]] [flags]
 
@@ -32,39 +30,17 @@ folder's current.json names).
 
 Flags:
   --model DIR        model folder or versioned root (default models/lstm)
-  --ticker LIST      tickers, comma-separated (default: the model's own ticker, from
-                     the cache, or regenerated when the model learned synthetic bars)
-  --csv FILE         read bars from a CSV instead of the cache
-  --source NAME      ${SOURCES.join(" | ")} (default: the cache prepare wrote)
-  --data-dir DIR     cache folder (default data)
+${DATA_HELP}
   --end DATE         predict as of this date (default: the last bar)
   --max-age-days N   mark signals from a model older than N days stale-model
   --json             print JSON (an array for several tickers)
   -h, --help         this text`;
 
-/** The ticker, source and data seed the model in `modelDir` was trained on. */
-async function ownSeries(
-  modelDir: string,
-): Promise<{ ticker: string; source?: SourceName; seed: number } | null> {
-  const where = await resolveModelDir(modelDir);
-  if (!where) return null;
-  const card = await readCard(where.dir);
-  return {
-    ticker: card.data.ticker,
-    // Synthetic bars are regenerated; a live or CSV source's bars come from the cache.
-    source: card.data.source === "synthetic" ? "synthetic" : undefined,
-    seed: card.seed,
-  };
-}
-
 /** Runs `deno task predict`. */
 export const predict: Command = async (args: string[]): Promise<number> => {
   const { flags } = parseFlags(args, {
+    ...DATA_FLAGS,
     model: { type: "string" },
-    ticker: { type: "string" },
-    csv: { type: "string" },
-    source: { type: "string" },
-    "data-dir": { type: "string" },
     end: { type: "string" },
     "max-age-days": { type: "string" },
   });
@@ -73,17 +49,13 @@ export const predict: Command = async (args: string[]): Promise<number> => {
     return 0;
   }
   const modelDir = stringFlag(flags, "model", "models/lstm");
-  const own = flags.ticker === undefined ? await ownSeries(modelDir) : null;
-  const tickers = stringFlag(flags, "ticker") ?? own?.ticker;
-  if (!tickers) throw new UsageError("Expected --ticker SYMBOL, found none (see --help)");
-  const symbols = tickers.split(",").map(validateTicker);
-  const source = flags.source === undefined
-    ? (flags.csv === undefined ? own?.source : undefined)
-    : choiceFlag(flags, "source", SOURCES, "csv");
-  const end = dateFlag(flags, "end");
+  const request = { ...dataRequest(flags), end: dateFlag(flags, "end") };
   const maxModelAgeDays = flags["max-age-days"] === undefined
     ? undefined
     : numberFlag(flags, "max-age-days", 0, { min: 0 });
+  const where = await resolveModelDir(modelDir);
+  const card = where ? await readCard(where.dir) : null;
+  const tickers = requestedTickers(card, request);
   const plugin = createLstmSignal({
     modelDir,
     maxModelAgeDays,
@@ -92,16 +64,9 @@ export const predict: Command = async (args: string[]): Promise<number> => {
   await plugin.init();
   const signals: Signal[] = [];
   try {
-    for (const symbol of symbols) {
-      const series = await loadSeries({
-        ticker: symbol,
-        source,
-        csv: stringFlag(flags, "csv"),
-        dataDir: stringFlag(flags, "data-dir", "data"),
-        end,
-        seed: own?.seed,
-      });
-      signals.push(await plugin.predict(symbol, series.bars));
+    for (const ticker of tickers) {
+      const { series } = await loadModelSeries(card, ticker, request);
+      signals.push(await plugin.predict(ticker, series.bars));
     }
   } finally {
     await plugin.dispose();

@@ -2,10 +2,11 @@
  * The window and its label: the one owner of "the window ending on reference
  * bar `t` holds feature rows `t - sequenceLength + 1 … t`, oldest first" and
  * of "its label is 1 when the adjusted close `horizon` bars after `t` is above
- * the close of `t`". The batch dataset (`buildDataset`, `buildWindows`), the
- * live signal plugin and the monitor all go through here, so a model never
- * meets a window at serving time that is assembled differently from the ones
- * it was trained on.
+ * the close of `t`". The batch dataset (`buildDataset`, `buildWindows`) and
+ * the live signal plugin build their windows here, and whoever scores a
+ * signal against what happened (the monitor) takes its label from
+ * {@linkcode upLabel}, so a model never meets at serving time a window or a
+ * label made differently from those it was trained on.
  *
  * {@linkcode WindowBuffer} holds the last `sequenceLength` RAW feature rows of
  * one series in a ring and writes the current window, scaled, into a caller's

@@ -11,6 +11,7 @@
 import * as tf from "@tensorflow/tfjs";
 import type { RecurrentActivation } from "./mod.ts";
 import { splitBackward, splitForward } from "./parallel.ts";
+import { UsageError } from "../../util/errors.ts";
 
 /** Options of `fastRnn`. */
 export interface FastRnnOptions {
@@ -300,6 +301,28 @@ export const KERNELS: readonly Kernel[] = ["fast", "stock"];
  */
 export function defaultKernel(backend: string): Kernel {
   return backend === "webgpu" ? "stock" : "fast";
+}
+
+/**
+ * The kernel a run on `backend` (the backend actually selected) uses: the one requested, else
+ * {@linkcode defaultKernel}. The fused kernels run on the host, so `fast` with WebGPU is a
+ * {@linkcode UsageError}.
+ *
+ * @example
+ * ```ts
+ * resolveKernel(undefined, "wasm"); // "fast"
+ * resolveKernel("stock", "wasm"); // "stock"
+ * resolveKernel(undefined, "webgpu"); // "stock"
+ * ```
+ */
+export function resolveKernel(requested: Kernel | undefined, backend: string): Kernel {
+  const kernel = requested ?? defaultKernel(backend);
+  if (kernel === "fast" && backend === "webgpu") {
+    throw new UsageError(
+      "Expected --kernel stock with --backend webgpu, found --kernel fast (the fused kernels run on the CPU)",
+    );
+  }
+  return kernel;
 }
 
 function retarget(layer: tf.layers.Layer, kernel: Kernel): number {

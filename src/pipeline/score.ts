@@ -10,31 +10,24 @@
 
 import { join } from "node:path";
 import type { Bar } from "../data/types.ts";
-import { loadSeries } from "../data/mod.ts";
-import { buildDataset, buildWindows, walkForwardFolds } from "../dataset/mod.ts";
+import { buildWindows } from "../dataset/mod.ts";
 import type { WindowSet } from "../dataset/types.ts";
 import { type FeatureSpec, type Scaler, warmupBars } from "../features/mod.ts";
 import { loadModel } from "../model/store.ts";
 import type { CardDraft } from "../model/card.ts";
 import type { Kernel } from "../model/fast/layers.ts";
-import {
-  type Architecture,
-  buildModel,
-  type Hyperparameters,
-  withDefaults,
-} from "../model/architectures.ts";
-import { predictProbabilities, trainModel } from "../model/train.ts";
+import { predictProbabilities } from "../model/train.ts";
 import { resolveModelDir } from "../model/versions.ts";
 import { DataError } from "../util/errors.ts";
-import { fitLogistic, lastBarFeatures, predictLogistic, yesterdayUp } from "./baselines.ts";
+import { fitLogistic, lastBarFeatures, predictLogistic, yesterdayUp } from "../eval/baselines.ts";
 import type { EpochRecord } from "../model/train.ts";
 import {
   type BaselineSummary,
   type EvaluationRows,
   type EvaluationSummary,
   summarizeEvaluation,
-  summarizeWalkForward,
-} from "./summary.ts";
+} from "../eval/summary.ts";
+import { overlapNote, scopeFor } from "./series.ts";
 
 /** Fewest scored windows an evaluation accepts. */
 export const MIN_EVALUATION_ROWS = 20;
@@ -193,10 +186,12 @@ export interface EvaluateModelOptions {
   end?: string;
   /** Seed of the bootstrap (default 42). */
   seed?: number;
-  /** Bars of the model's training series, for the logistic baseline (default: loaded from model_config.json's source). */
-  trainingBars?: readonly Bar[];
-  /** Data folder to look for the model's cached training series (default `data`). */
-  dataDir?: string;
+  /**
+   * Bars of the model's training series, for the logistic baseline; on the model's own ticker
+   * the scored bars serve. A string says why they are not at hand: the baseline is then fitted
+   * on the earliest half of the scored rows, and the evaluation says so.
+   */
+  trainingBars?: readonly Bar[] | string;
   /** Who runs the recurrent layers: the fused WASM kernels (default) or stock tfjs. */
   kernel?: Kernel;
 }
@@ -236,11 +231,6 @@ export interface ScoredModel {
   evaluation: ModelEvaluation;
   /** The scored rows: probabilities, labels, times and baselines' inputs. */
   rows: EvaluationRows;
-}
-
-function compareTime(time: string, date: string): number {
-  const t = time.slice(0, date.length);
-  return t < date ? -1 : t > date ? 1 : 0;
 }
 
 /**
@@ -284,39 +274,17 @@ function windowsOf(loaded: EvaluationModel, bars: readonly Bar[]): WindowSet {
   return buildWindows(bars, loaded.scaler, { sequenceLength, horizon, features });
 }
 
-function isOwnSeries(info: ModelInfo, ticker: string): boolean {
-  return info.ticker !== undefined && info.ticker.toUpperCase() === ticker.toUpperCase();
-}
-
 /**
  * The model's training windows rebuilt from its own series (the saved scaler
  * applied, nothing refitted), or a reason why they could not be.
  */
-async function trainingWindows(
+function trainingWindows(
   loaded: EvaluationModel,
-  options: EvaluateModelOptions,
-  evaluated: readonly Bar[],
-): Promise<WindowSet | string> {
+  bars: readonly Bar[] | string | undefined,
+): WindowSet | string {
   const { info } = loaded;
-  if (!info.ticker) return "model_config.json does not name the training ticker";
-  let bars = options.trainingBars;
-  if (!bars && isOwnSeries(info, options.ticker)) bars = evaluated;
-  if (!bars) {
-    try {
-      const source = info.source as Parameters<typeof loadSeries>[0]["source"];
-      bars = (await loadSeries({
-        ticker: info.ticker,
-        // A CSV import is read back from the cache `prepare` wrote.
-        source: source === "csv" ? undefined : source,
-        dataDir: options.dataDir,
-        seed: info.dataSeed,
-      })).bars;
-    } catch (error) {
-      return `${info.ticker} training data not available (${
-        error instanceof Error ? error.message : error
-      })`;
-    }
-  }
+  if (bars === undefined) return `${info.ticker} training data not at hand`;
+  if (typeof bars === "string") return bars;
   const all = windowsOf(loaded, bars);
   const { first, last, rows } = info.ranges.train;
   const lo = all.refTimes.findIndex((t) => t >= first);
@@ -354,30 +322,17 @@ export async function scoreModel(
       } more for ${MIN_EVALUATION_ROWS} scored rows), found ${bars.length}`,
     );
   }
-  const own = isOwnSeries(info, options.ticker);
-  const outOfSample = own && options.start === undefined && options.end === undefined;
+  const scope = scopeFor(info.card, options.ticker, options);
   const all = windowsOf(loaded, bars);
-  const inRange = (t: string): boolean =>
-    (outOfSample ? t > info.ranges.validation.last : true) &&
-    (options.start === undefined || compareTime(t, options.start) >= 0) &&
-    (options.end === undefined || compareTime(t, options.end) <= 0);
-  const lo = all.refTimes.findIndex(inRange);
-  const hi = all.refTimes.findLastIndex(inRange) + 1;
-  const scope = outOfSample
-    ? `out of sample: ${options.ticker} is the model's training series, so only rows after its validation range (${info.ranges.validation.last}) are scored; --start/--end override`
-    : own
-    ? `the requested range of the model's training series; rows up to ${info.ranges.validation.last} were seen in training or early stopping`
-    : `every labelled window of ${options.ticker} in range`;
+  const lo = all.refTimes.findIndex(scope.includes);
+  const hi = all.refTimes.findLastIndex(scope.includes) + 1;
   const windows = sliceWindows(all, Math.max(lo, 0), hi);
-  const overlap = !own && windows.n > 0 && windows.refTimes[0] <= info.ranges.validation.last &&
-      windows.refTimes[windows.n - 1] >= info.ranges.train.first
-    ? `; its dates overlap the period the model learned from on ${
-      info.ticker ?? "its training series"
-    } (to ${info.ranges.validation.last}), so market-wide moves of those days were seen`
+  const overlap = windows.n > 0
+    ? overlapNote(info.card, options.ticker, windows.refTimes[0], windows.refTimes[windows.n - 1])
     : "";
   if (lo < 0 || hi - lo < MIN_EVALUATION_ROWS) {
     throw new DataError(
-      `Expected at least ${MIN_EVALUATION_ROWS} labelled windows of ${options.ticker} to score (${scope}), found ${
+      `Expected at least ${MIN_EVALUATION_ROWS} labelled windows of ${options.ticker} to score (${scope.text}), found ${
         Math.max(0, hi - lo)
       }`,
     );
@@ -387,7 +342,7 @@ export async function scoreModel(
   const previousUp = yesterdayUp(closes, windows.refTimes.map((t) => index.get(t)!));
   const probabilities = await loaded.predict(windows);
 
-  const train = await trainingWindows(loaded, options, bars);
+  const train = trainingWindows(loaded, scope.own ? bars : options.trainingBars);
   let fittedOn: string;
   let logisticProbabilities: Float64Array;
   const features = lastBarFeatures(windows);
@@ -416,7 +371,7 @@ export async function scoreModel(
   const evaluation: ModelEvaluation = {
     ticker: options.ticker,
     model: { dir: info.dir, version: info.version },
-    scope: scope + overlap,
+    scope: scope.text + overlap,
     ...summary,
     baselines: {
       ...summary.baselines,
@@ -450,185 +405,4 @@ export async function evaluateModel(
   } finally {
     loaded.dispose();
   }
-}
-
-/**
- * Options of {@linkcode walkForward}.
- *
- * @example
- * ```ts
- * const options: WalkForwardOptions = { ticker: "SPY", folds: 5, mode: "expanding" };
- * ```
- */
-export interface WalkForwardOptions extends EvaluateModelOptions {
-  /** Number of folds. */
-  folds: number;
-  /** `expanding` (default) trains on everything before a fold; `sliding` on the latest stretch. */
-  mode?: "expanding" | "sliding";
-  /** Windows per fold (default: the windows after the first training stretch, divided evenly). */
-  retrainEvery?: number;
-  /** Most epochs per fold (default: the model's own). */
-  epochs?: number;
-  /** Progress lines (default: none). */
-  log?: (line: string) => void;
-}
-
-/**
- * One walk-forward fold's scores and what its model was trained on.
- *
- * @example
- * ```ts
- * const f: FoldEvaluation = evaluation.folds[0];
- * console.log(f.train.last, f.first, f.metrics.accuracy);
- * ```
- */
-export interface FoldEvaluation extends EvaluationSummary {
-  /** The reference-bar range of the fold's training windows (before the validation split). */
-  train: { first: string; last: string; rows: number };
-  /** The epoch whose weights scored the fold (early stopping on the fold's validation rows). */
-  bestEpoch: number;
-}
-
-/**
- * A walk-forward evaluation: the pooled scores of every fold's test rows at
- * the top level (the `--json` shape of a plain evaluation) and each fold's.
- *
- * @example
- * ```ts
- * const { evaluation } = await walkForward(loaded, bars, { ticker: "SPY", folds: 5 });
- * console.log(evaluation.verdict, evaluation.folds.length);
- * ```
- */
-export interface WalkForwardEvaluation extends ModelEvaluation {
-  /** `expanding` or `sliding`. */
-  mode: "expanding" | "sliding";
-  /** One evaluation per fold, in time order. */
-  folds: FoldEvaluation[];
-}
-
-/**
- * Walk-forward evaluation, as FreqAI does it: the labelled windows of `bars`
- * (between `start` and `end`) are cut into folds; for each fold a fresh model
- * with the saved model's architecture and hyperparameters is trained, with a
- * fresh scaler, on the windows before it only (split chronologically into
- * training and early-stopping rows, purged by the horizon), and scores the
- * fold. Baselines are scored on the same rows (the logistic one fitted on the
- * fold's training rows). The pooled scores are the figure to trust.
- *
- * @example
- * ```ts
- * const loaded = await loadEvaluationModel("models/lstm");
- * const { evaluation } = await walkForward(loaded, bars, { ticker: "SPY", folds: 5 });
- * console.log(evaluation.metrics.accuracy, evaluation.baselines.alwaysUp.accuracy);
- * ```
- */
-export async function walkForward(
-  loaded: EvaluationModel,
-  bars: readonly Bar[],
-  options: WalkForwardOptions,
-): Promise<{ evaluation: WalkForwardEvaluation; rows: EvaluationRows }> {
-  const { info } = loaded;
-  const { features, sequenceLength, horizon } = info;
-  const mode = options.mode ?? "expanding";
-  const selected = bars.filter((b) =>
-    (options.start === undefined || compareTime(b.time, options.start) >= 0) &&
-    (options.end === undefined || compareTime(b.time, options.end) <= 0)
-  );
-  const first = warmupBars(features) + sequenceLength - 1;
-  const n = Math.max(0, selected.length - horizon - first);
-  const folds = walkForwardFolds(n, {
-    folds: options.folds,
-    mode,
-    retrainEvery: options.retrainEvery,
-  });
-  const training = trainingSettings(info);
-  const index = new Map(bars.map((b, i) => [b.time, i]));
-  const closes = bars.map((b) => b.adjClose ?? b.close);
-  const parts: EvaluationRows[] = [];
-  const trained: Omit<FoldEvaluation, keyof EvaluationSummary>[] = [];
-  for (const [f, fold] of folds.entries()) {
-    // Window k's first bar (warm-up included) is selected[k]; its reference bar selected[first + k].
-    const slice = selected.slice(fold.trainStart, first + fold.testEnd + horizon);
-    const dataset = buildDataset(slice, {
-      sequenceLength,
-      horizon,
-      features,
-      testStart: selected[first + fold.testStart].time,
-    });
-    const model = buildModel(training.arch, {
-      ...training.hyperparameters,
-      inputShape: [sequenceLength, dataset.scaler.names.length],
-      kernel: options.kernel,
-    });
-    try {
-      const result = await trainModel(model, dataset, {
-        epochs: options.epochs ?? training.epochs,
-        batchSize: training.batchSize,
-        patience: training.patience,
-        seed: training.hyperparameters.seed,
-      });
-      const test = dataset.test;
-      const probabilities = predictProbabilities(model, test, { batchSize: 512 });
-      const logistic = fitLogistic(lastBarFeatures(dataset.train), dataset.train.y);
-      parts.push({
-        probabilities,
-        labels: test.y,
-        refTimes: test.refTimes,
-        previousUp: yesterdayUp(closes, test.refTimes.map((t) => index.get(t)!)),
-        logisticProbabilities: predictLogistic(logistic, lastBarFeatures(test)),
-      });
-      trained.push({ train: dataset.ranges.train, bestEpoch: result.bestEpoch });
-      options.log?.(
-        `fold ${
-          f + 1
-        }/${folds.length}: trained on ${dataset.ranges.train.first} to ${dataset.ranges.train.last} (best epoch ${result.bestEpoch}), scored ${test.n} rows ${
-          test.refTimes[0]
-        } to ${test.refTimes[test.n - 1]}`,
-      );
-    } finally {
-      model.dispose();
-    }
-  }
-  const summary = summarizeWalkForward(parts, { seed: options.seed ?? 42 });
-  const rows: EvaluationRows = {
-    probabilities: parts.flatMap((p) => Array.from(p.probabilities)),
-    labels: parts.flatMap((p) => Array.from(p.labels)),
-    refTimes: parts.flatMap((p) => p.refTimes),
-    previousUp: parts.flatMap((p) => Array.from(p.previousUp)),
-    logisticProbabilities: parts.flatMap((p) => Array.from(p.logisticProbabilities!)),
-  };
-  const fittedOn = "each fold's own training rows";
-  const evaluation: WalkForwardEvaluation = {
-    ticker: options.ticker,
-    model: { dir: info.dir, version: info.version },
-    scope:
-      `walk-forward over ${options.ticker}: ${folds.length} ${mode} folds, each scored by a fresh ${training.arch} model (hyperparameters of ${info.dir}) trained only on earlier rows`,
-    mode,
-    ...summary.pooled,
-    baselines: {
-      ...summary.pooled.baselines,
-      logistic: summary.pooled.baselines.logistic &&
-        { ...summary.pooled.baselines.logistic, fittedOn },
-    },
-    folds: summary.folds.map((s, i) => ({ ...s, ...trained[i] })),
-  };
-  return { evaluation, rows };
-}
-
-/** How the saved model was trained, from its card. */
-function trainingSettings(info: ModelInfo): {
-  arch: Architecture;
-  hyperparameters: Hyperparameters;
-  epochs: number;
-  batchSize: number;
-  patience: number;
-} {
-  const { arch, hyperparameters } = info.card;
-  return {
-    arch,
-    hyperparameters: withDefaults({ ...hyperparameters, inputShape: [info.sequenceLength, 1] }),
-    epochs: hyperparameters.epochs,
-    batchSize: hyperparameters.batchSize,
-    patience: hyperparameters.patience,
-  };
 }

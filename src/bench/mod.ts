@@ -1,0 +1,402 @@
+/**
+ * The benchmark behind `deno task bench`: the seed's workload (the `lstm` architecture, 958
+ * windows of 60 × 10, batch 32, Adam 0.001, binary cross-entropy) on synthetic inputs of exactly
+ * that shape, for each implementation and backend: seconds per training epoch with the product's
+ * training loop, single-sequence latency, batch-256 throughput and peak resident memory, each row
+ * in a process of its own (`measure.ts`); then the time from spawning a fresh process to its first
+ * signal from a saved model (`cold_start.ts`). A benchmark: nothing here is asserted.
+ *
+ * @module
+ */
+
+import * as tf from "@tensorflow/tfjs";
+import { join } from "node:path";
+import { cpus } from "node:os";
+import { type WebGpuAdapterInfo, webgpuAdapterInfo } from "../model/backend.ts";
+import { UsageError } from "../util/errors.ts";
+import {
+  type BenchBackend,
+  type ChildSpec,
+  type Impl,
+  median,
+  type RowResult,
+  ROWS,
+  WORKLOAD,
+} from "./workload.ts";
+import type { ColdStartReport } from "./cold_start.ts";
+import { childFailure, runChild } from "./child.ts";
+import { saveWorkloadModel } from "./model.ts";
+import { plural } from "./report.ts";
+
+export { BENCH_BACKENDS, type BenchBackend, type Impl, IMPLS, type RowResult } from "./workload.ts";
+export { formatBenchReport } from "./report.ts";
+
+/**
+ * Options of {@linkcode runBench}.
+ *
+ * @example
+ * ```ts
+ * const options: BenchOptions = { quick: true, impls: ["fast"], backends: ["wasm"] };
+ * ```
+ */
+export interface BenchOptions {
+  /** A short run: 64-window warm-up, 1 timed epoch of 256 windows (scaled), 50 calls, 1 cold start. */
+  quick?: boolean;
+  /** The implementations to run (default all). */
+  impls?: readonly Impl[];
+  /** The backends to run (default all that are available; naming `webgpu` runs a software adapter). */
+  backends?: readonly BenchBackend[];
+  /** Timed epochs per row (default 3; quick 1). Given, it also applies to the reduced rows. */
+  epochs?: number;
+  /** Timed single-sequence predictions (default 200; quick 50). */
+  calls?: number;
+  /** Called with each progress line, the children's stderr included (default: none). */
+  log?: (line: string) => void;
+}
+
+/** The machine a run measured. */
+export interface Machine {
+  /** Logical cores (`navigator.hardwareConcurrency`). */
+  cpus: number;
+  /** The first core's model name, or `"unknown"` without `--allow-sys=cpus`. */
+  cpuModel: string;
+  /** `"<os> <arch>"`. */
+  os: string;
+  /** Total memory, GiB rounded; null without `--allow-sys=systemMemoryInfo`. */
+  memoryGb: number | null;
+  /** Deno's version. */
+  deno: string;
+  /** V8's version. */
+  v8: string;
+  /** TensorFlow.js's version. */
+  tfjs: string;
+  /** The 1-minute load average before and after the run; null without `--allow-sys=loadavg`. */
+  loadAvg1m: { start: number | null; end: number | null };
+}
+
+/** A row that did not run or failed, and why. */
+export interface Skipped {
+  /** The implementation. */
+  impl: Impl;
+  /** The backend. */
+  backend: BenchBackend;
+  /** Why. */
+  reason: string;
+}
+
+/** The cold start: spawning a fresh process → its first signal from a saved model. */
+export interface ColdStart {
+  /** Median of `runsMs`. */
+  ms: number;
+  /** Each timed fresh process: spawn → its first signal line on stdout, ms. */
+  runsMs: number[];
+  /** The probes' own `performance.now()` at the first signal (ms since their time origin). */
+  childMs: number[];
+  /** Bars fed before the first ok signal. */
+  barsFed: number;
+  /** What the time covers. */
+  includes: string;
+}
+
+/** The workload as run: {@linkcode WORKLOAD} and this run's settings. */
+export type BenchWorkload = typeof WORKLOAD & {
+  /** Untimed epochs before the timed ones. */
+  warmupEpochs: number;
+  /** Timed epochs per row (reduced rows may differ: see their `note`). */
+  epochsMeasured: number;
+  /** Windows per timed epoch (scaled to 958 when fewer). */
+  epochWindows: number;
+  /** How validation is counted. */
+  validation: string;
+  /** Timed single-sequence predictions. */
+  predictCalls: number;
+  /** Untimed single-sequence predictions before them. */
+  predictWarmupCalls: number;
+  /** Whether this was a `--quick` run. */
+  quick: boolean;
+};
+
+/** What `deno task bench --json` prints. */
+export interface BenchReport {
+  /** The workload and this run's settings. */
+  workload: BenchWorkload;
+  /** The machine. */
+  machine: Machine;
+  /** One entry per row that ran, in the order of `ROWS`. */
+  results: RowResult[];
+  /** Rows that were not measured (unavailable, or failed), and why. */
+  skipped: Skipped[];
+  /** `coldStart.ms`, or null when the cold start failed. */
+  coldStartMs: number | null;
+  /** The cold start, or null when it failed. */
+  coldStart: ColdStart | null;
+}
+
+/** What {@linkcode runBench} returns. */
+export interface BenchResult {
+  /** The report (`--json` prints it). */
+  report: BenchReport;
+  /** Child processes that failed (rows and the cold start); the command exits 1 when nonzero. */
+  failed: number;
+}
+
+const COLD_START_INCLUDES =
+  "spawning `deno run --allow-read src/bench/cold_start.ts` (an untimed run first fills Deno's " +
+  "transpile cache; no type check), importing mod.ts with TensorFlow.js, loading the saved model " +
+  "(CPU backend to hold the weights, fused-kernel predictor), generating synthetic SPY bars and " +
+  "feeding them one by one to createLstmSignal's onBar until the first ok signal";
+
+/** Settings of a run, from the options. */
+interface Settings {
+  quick: boolean;
+  epochs: number;
+  epochsGiven: boolean;
+  calls: number;
+  callsGiven: boolean;
+  coldRuns: number;
+}
+
+/** Rounds to `digits` decimals for the JSON (timings are not precise to a nanosecond). */
+const round = (value: number, digits: number): number => Number(value.toFixed(digits));
+
+/** What one row's child is asked to do, and why it differs from the run's settings. */
+function specFor(
+  row: { impl: Impl; backend: BenchBackend },
+  s: Settings,
+  adapter: WebGpuAdapterInfo | null,
+  modelDir: string,
+): { spec: ChildSpec; note?: string } {
+  const spec: ChildSpec = {
+    impl: row.impl,
+    backend: row.backend,
+    warmupWindows: s.quick ? 64 : WORKLOAD.trainSequences,
+    epochWindows: s.quick ? 256 : WORKLOAD.trainSequences,
+    epochs: s.epochs,
+    warmupCalls: s.quick ? 10 : 20,
+    calls: s.calls,
+    batchMinMs: s.quick ? 300 : 2000,
+    modelDir,
+    seed: 42,
+  };
+  if (row.impl === "stock" && row.backend === "cpu" && !s.quick) {
+    spec.warmupWindows = 64;
+    if (!s.epochsGiven) spec.epochs = 1;
+    return {
+      spec,
+      note: `stock layers on the pure-JS CPU backend (~30 s an epoch): warm-up on 64 windows, ${
+        spec.epochs === 1 ? "1 timed epoch" : `median of ${spec.epochs} timed epochs`
+      }${s.epochsGiven ? "" : " (--epochs N times N)"}`,
+    };
+  }
+  if (row.backend === "webgpu" && adapter?.software) {
+    spec.warmupWindows = 32;
+    spec.epochWindows = 64;
+    if (!s.epochsGiven) spec.epochs = 1;
+    spec.warmupCalls = 3;
+    if (!s.callsGiven) spec.calls = 20;
+    spec.batchMinMs = 0;
+    return {
+      spec,
+      note: `SOFTWARE WebGPU adapter (${adapter.description}): runs on the CPU, not GPU speed; ` +
+        `reduced run: warm-up on 32 windows, ${
+          plural(spec.epochs, "timed epoch")
+        } of 64 windows scaled ` +
+        `to ${WORKLOAD.trainSequences}, ${spec.calls} calls, one timed batch`,
+    };
+  }
+  return { spec };
+}
+
+function loadAvg(): number | null {
+  try {
+    return round(Deno.loadavg()[0], 2);
+  } catch {
+    return null;
+  }
+}
+
+function machine(): Machine {
+  let cpuModel = "unknown";
+  try {
+    cpuModel = cpus()[0]?.model.trim() || cpuModel; // node:os, under --allow-sys
+  } catch {
+    // no --allow-sys
+  }
+  let memoryGb: number | null = null;
+  try {
+    memoryGb = Math.round(Deno.systemMemoryInfo().total / 2 ** 30);
+  } catch {
+    // no --allow-sys
+  }
+  return {
+    cpus: navigator.hardwareConcurrency,
+    cpuModel,
+    os: `${Deno.build.os} ${Deno.build.arch}`,
+    memoryGb,
+    deno: Deno.version.deno,
+    v8: Deno.version.v8,
+    tfjs: tf.version.tfjs,
+    loadAvg1m: { start: loadAvg(), end: null },
+  };
+}
+
+function rounded(r: RowResult): RowResult {
+  return {
+    ...r,
+    trainEpochS: round(r.trainEpochS, 4),
+    predict1MsP50: round(r.predict1MsP50, 4),
+    predict1MsP99: round(r.predict1MsP99, 4),
+    predictBatchPerS: round(r.predictBatchPerS, 1),
+    peakRssMb: round(r.peakRssMb, 1),
+    epochTimesS: r.epochTimesS.map((s) => round(s, 4)),
+    ...(r.predictBatchPerSPredictor === undefined
+      ? {}
+      : { predictBatchPerSPredictor: round(r.predictBatchPerSPredictor, 1) }),
+  };
+}
+
+/** Times `runs` fresh cold-start probes after an untimed one; null when one fails. */
+async function coldStart(
+  modelDir: string,
+  runs: number,
+  log: (line: string) => void,
+): Promise<ColdStart | null> {
+  log(
+    `bench: cold start, ${plural(runs, "fresh process", "fresh processes")} after an untimed one`,
+  );
+  const probe = ["run", "--allow-read", "src/bench/cold_start.ts", modelDir];
+  const runsMs: number[] = [];
+  const childMs: number[] = [];
+  let barsFed = 0;
+  for (let i = 0; i <= runs; i++) {
+    const run = await runChild(probe);
+    if (run.code !== 0 || run.line === null || run.lineMs === null) {
+      log(`bench: cold start ${childFailure(run)}`);
+      return null;
+    }
+    const report = JSON.parse(run.line) as ColdStartReport;
+    log(`  cold start ${i === 0 ? "(untimed)" : i}: ${run.lineMs.toFixed(0)} ms`);
+    if (i === 0) continue;
+    runsMs.push(run.lineMs);
+    childMs.push(report.firstSignalMs);
+    barsFed = report.barsFed;
+  }
+  return {
+    ms: round(median(runsMs), 1),
+    runsMs: runsMs.map((ms) => round(ms, 1)),
+    childMs: childMs.map((ms) => round(ms, 1)),
+    barsFed,
+    includes: COLD_START_INCLUDES,
+  };
+}
+
+/**
+ * Runs the benchmark: each selected row (see `ROWS`) in a child process of its own, then the cold
+ * start, with a scratch model in a temporary folder under `/tmp` (removed afterwards). WebGPU rows
+ * are skipped without an adapter, and with a software one unless `backends` names `webgpu`.
+ * Throws a {@linkcode UsageError} when `impls` and `backends` select no row. A row or cold start
+ * that fails is reported (in `skipped`, or `coldStart: null`) and counted in `failed`.
+ *
+ * @example
+ * ```ts
+ * const { report, failed } = await runBench({ quick: true, impls: ["fast"], backends: ["wasm"] });
+ * console.log(report.results[0].trainEpochS, report.coldStartMs, failed);
+ * ```
+ */
+export async function runBench(options: BenchOptions = {}): Promise<BenchResult> {
+  const log = options.log ?? (() => {});
+  const quick = options.quick ?? false;
+  const settings: Settings = {
+    quick,
+    epochs: options.epochs ?? (quick ? 1 : 3),
+    epochsGiven: options.epochs !== undefined,
+    calls: options.calls ?? (quick ? 50 : 200),
+    callsGiven: options.calls !== undefined,
+    coldRuns: quick ? 1 : 3,
+  };
+  const { impls, backends } = options;
+  const selected = ROWS.filter((r) =>
+    (impls === undefined || impls.includes(r.impl)) &&
+    (backends === undefined || backends.includes(r.backend))
+  );
+  if (selected.length === 0) {
+    throw new UsageError(
+      `Expected --impl and --backend to select a row, found none (rows: ${
+        ROWS.map((r) => `${r.impl}/${r.backend}`).join(", ")
+      })`,
+    );
+  }
+  const host = machine();
+  const skipped: Skipped[] = [];
+  const tmp = await Deno.makeTempDir({ dir: "/tmp", prefix: "lstm-bench-" });
+  const modelDir = join(tmp, "model");
+  try {
+    const adapter = selected.some((r) => r.backend === "webgpu") ? await webgpuAdapterInfo() : null;
+    const plan: { row: { impl: Impl; backend: BenchBackend }; spec: ChildSpec; note?: string }[] =
+      [];
+    for (const row of selected) {
+      if (row.backend === "webgpu" && !adapter) {
+        skipped.push({ ...row, reason: "no WebGPU adapter (navigator.gpu.requestAdapter())" });
+      } else if (row.backend === "webgpu" && adapter?.software && !backends?.includes("webgpu")) {
+        skipped.push({
+          ...row,
+          reason: `only a software WebGPU adapter (${adapter.description}), which runs on the ` +
+            `CPU at ~130 s an epoch: run it with --backend webgpu (a reduced run)`,
+        });
+      } else {
+        plan.push({ row, ...specFor(row, settings, adapter, modelDir) });
+      }
+    }
+    log(`bench: saving a model of the workload's shape in ${modelDir}`);
+    await saveWorkloadModel(modelDir);
+
+    const results: RowResult[] = [];
+    let failed = 0;
+    for (const [i, { row, spec, note }] of plan.entries()) {
+      const name = `${row.impl}/${row.backend}`;
+      log(`bench: [${i + 1}/${plan.length}] ${name}${note ? ` (${note})` : ""}`);
+      const run = await runChild(
+        ["run", "--allow-read", "src/bench/measure.ts", JSON.stringify(spec), "--hold"],
+        { hold: true, echo: (line) => log(`  ${name}: ${line}`) },
+      );
+      if (run.code !== 0 || run.line === null) {
+        failed++;
+        skipped.push({ ...row, reason: childFailure(run) });
+        log(`bench: ${name} ${childFailure(run)}`);
+        continue;
+      }
+      const result = JSON.parse(run.line) as RowResult;
+      if (run.vmHwmMb !== null) {
+        result.peakRssMb = run.vmHwmMb;
+        result.peakRssSource = "VmHWM";
+      }
+      if (note) result.note = note;
+      results.push(rounded(result));
+    }
+
+    const cold = await coldStart(modelDir, settings.coldRuns, log);
+    if (cold === null) failed++;
+    host.loadAvg1m.end = loadAvg();
+    const workload: BenchWorkload = {
+      ...WORKLOAD,
+      warmupEpochs: 1,
+      epochsMeasured: settings.epochs,
+      epochWindows: quick ? 256 : WORKLOAD.trainSequences,
+      validation: "1 window per epoch, inside the epoch timing (trainModel needs one)",
+      predictCalls: settings.calls,
+      predictWarmupCalls: quick ? 10 : 20,
+      quick,
+    };
+    const report: BenchReport = {
+      workload,
+      machine: host,
+      results,
+      skipped,
+      coldStartMs: cold?.ms ?? null,
+      coldStart: cold,
+    };
+    return { report, failed };
+  } finally {
+    await Deno.remove(tmp, { recursive: true }).catch(() => {});
+  }
+}

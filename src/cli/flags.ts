@@ -1,0 +1,250 @@
+/**
+ * Flag groups several commands share, parsed once: the data flags
+ * (`--ticker --csv --source --data-dir --seed`), the scoring range
+ * (`--start --end`), the model folder, the HTML report path, and the train
+ * flags of `deno task train` and `deno task retrain`.
+ *
+ * @module
+ */
+
+import { dirname, join } from "node:path";
+import { validateTicker } from "../data/mod.ts";
+import { type SourceName, SOURCES } from "../data/types.ts";
+import { ARCHITECTURES } from "../model/architectures.ts";
+import { BACKENDS } from "../model/backend.ts";
+import { KERNELS, resolveKernel } from "../model/fast/layers.ts";
+import { FIT_DEFAULTS, type FitSettings, fitSettings, type TrainingData } from "../pipeline/fit.ts";
+import type { SeriesRequest } from "../pipeline/series.ts";
+import { DataError, UsageError } from "../util/errors.ts";
+import {
+  choiceFlag,
+  dateFlag,
+  type Flags,
+  type FlagSpec,
+  numberFlag,
+  stringFlag,
+} from "./common.ts";
+
+/** The data flags: where a command's bars come from. */
+export const DATA_FLAGS: Record<string, FlagSpec> = {
+  ticker: { type: "string" },
+  csv: { type: "string" },
+  source: { type: "string" },
+  "data-dir": { type: "string" },
+  seed: { type: "string" },
+};
+
+/** Help lines of the data flags, for commands that score, replay or predict a model. */
+export const DATA_HELP = `  --ticker LIST      one ticker or a comma-separated list (default: the
+                     model's own ticker, or the --csv file's name)
+  --csv FILE         read the bars of a CSV file (one ticker)
+  --source NAME      ${SOURCES.join(" | ")} (default: the model's own source
+                     on its own ticker, else the data cache)
+  --data-dir DIR     data cache folder (default data)
+  --seed N           seed of synthetic data (default: the model's on its own
+                     ticker, else 42)`;
+
+/**
+ * The series request the data flags make; a usage error for a malformed flag.
+ *
+ * @example
+ * ```ts
+ * dataRequest({ ticker: "SPY", "data-dir": "cache" }); // { ticker: "SPY", dataDir: "cache", ... }
+ * ```
+ */
+export function dataRequest(flags: Flags): SeriesRequest {
+  const source: SourceName | undefined = flags.source === undefined
+    ? undefined
+    : choiceFlag(flags, "source", SOURCES, "csv");
+  return {
+    ticker: stringFlag(flags, "ticker"),
+    csv: stringFlag(flags, "csv"),
+    source,
+    dataDir: stringFlag(flags, "data-dir"),
+    seed: flags.seed === undefined
+      ? undefined
+      : numberFlag(flags, "seed", 42, { min: 0, max: 4294967295, integer: true }),
+  };
+}
+
+/**
+ * `--start` and `--end`, checked to be real dates in order.
+ *
+ * @example
+ * ```ts
+ * dateRange({ start: "2023-01-01" }); // { start: "2023-01-01", end: undefined }
+ * ```
+ */
+export function dateRange(flags: Flags): { start?: string; end?: string } {
+  const start = dateFlag(flags, "start");
+  const end = dateFlag(flags, "end");
+  if (start && end && start > end) {
+    throw new UsageError(`Expected --start before --end, found ${start} and ${end}`);
+  }
+  return { start, end };
+}
+
+/**
+ * The `--report` path, checked before any work: the deno tasks may write
+ * inside the working directory only, so a path elsewhere fails at once.
+ *
+ * @example
+ * ```ts
+ * reportFlag({ report: "reports/spy.html" }); // "reports/spy.html"
+ * ```
+ */
+export function reportFlag(flags: Flags): string | undefined {
+  const path = stringFlag(flags, "report");
+  if (path === undefined) return undefined;
+  const dir = dirname(path) || ".";
+  if (Deno.permissions.querySync({ name: "write", path: dir }).state !== "granted") {
+    throw new DataError(
+      `Expected write access to ${dir}/ for --report ${path}, found none (the deno task may write under the working directory only: use a path inside it, or run cli.ts with --allow-write=${dir})`,
+    );
+  }
+  return path;
+}
+
+/**
+ * Where the report of one ticker goes: `path` itself, or `NAME.TICKER.html`
+ * when a command reports on several tickers.
+ *
+ * @example
+ * ```ts
+ * reportPathFor("reports/e.html", "QQQ", true); // "reports/e.QQQ.html"
+ * ```
+ */
+export function reportPathFor(path: string, ticker: string, several: boolean): string {
+  if (!several) return path;
+  return /\.html?$/i.test(path)
+    ? path.replace(/(\.html?)$/i, `.${ticker}$1`)
+    : `${path}.${ticker}.html`;
+}
+
+/** The flags of `deno task train` that `deno task retrain` takes too (all but `--no-promote`). */
+export const TRAIN_FLAGS: Record<string, FlagSpec> = {
+  ticker: { type: "string" },
+  "data-dir": { type: "string" },
+  csv: { type: "string" },
+  source: { type: "string" },
+  start: { type: "string" },
+  end: { type: "string" },
+  "test-start": { type: "string" },
+  "validation-split": { type: "string" },
+  "test-split": { type: "string" },
+  horizon: { type: "string" },
+  "sequence-length": { type: "string" },
+  arch: { type: "string" },
+  epochs: { type: "string" },
+  "batch-size": { type: "string" },
+  "lstm-units": { type: "string" },
+  dropout: { type: "string" },
+  "learning-rate": { type: "string" },
+  l2: { type: "string" },
+  patience: { type: "string" },
+  seed: { type: "string" },
+  backend: { type: "string" },
+  kernel: { type: "string" },
+  "model-dir": { type: "string" },
+  name: { type: "string" },
+};
+
+/**
+ * What the train flags ask for, checked (see {@linkcode trainSettings}).
+ *
+ * @example
+ * ```ts
+ * const { fit, data, modelRoot }: TrainFlagSettings = trainSettings({ epochs: "2" });
+ * ```
+ */
+export interface TrainFlagSettings {
+  /** How the model is fitted. */
+  fit: FitSettings;
+  /** Where its bars come from, as given (`--ticker` checked to be one valid ticker). */
+  data: TrainingData;
+  /** The model name. */
+  name: string;
+  /** `<model-dir>/<name>`. */
+  modelRoot: string;
+}
+
+/**
+ * Reads and checks the train flags ({@linkcode TRAIN_FLAGS} and `--verbose`);
+ * a usage error, naming the flag, for anything malformed, before any file is read.
+ *
+ * @example
+ * ```ts
+ * const { fit, modelRoot } = trainSettings({ source: "synthetic", epochs: "2" });
+ * fit.epochs; // 2
+ * modelRoot; // "models/lstm"
+ * ```
+ */
+export function trainSettings(flags: Flags): TrainFlagSettings {
+  const csv = stringFlag(flags, "csv");
+  const tickerFlag = stringFlag(flags, "ticker");
+  let ticker: string | undefined;
+  if (tickerFlag !== undefined) {
+    const list = tickerFlag.split(",").map((t) => t.trim()).filter((t) => t !== "");
+    if (list.length !== 1) {
+      throw new UsageError(
+        `Expected one --ticker (a model is trained on one series), found ${list.length}`,
+      );
+    }
+    ticker = validateTicker(list[0]);
+  }
+  const source = flags.source === undefined
+    ? undefined
+    : choiceFlag(flags, "source", SOURCES, "csv");
+  if (source === "csv" && !csv) {
+    throw new UsageError("Expected --csv FILE with --source csv, found none");
+  }
+  if (!ticker && source !== undefined && source !== "synthetic" && !csv) {
+    throw new UsageError(`Expected --ticker for --source ${source}, found none`);
+  }
+  const d = FIT_DEFAULTS;
+  const int = (name: string, fallback: number): number =>
+    numberFlag(flags, name, fallback, { integer: true, min: 1 });
+  const validationFraction = numberFlag(flags, "validation-split", d.validationFraction, {
+    min: 0.01,
+    max: 0.9,
+  });
+  const testFraction = numberFlag(flags, "test-split", d.testFraction, { min: 0.01, max: 0.9 });
+  if (validationFraction + testFraction >= 0.95) {
+    throw new UsageError(
+      `Expected --validation-split + --test-split below 0.95, found ${
+        validationFraction + testFraction
+      }`,
+    );
+  }
+  const fit = fitSettings({
+    arch: choiceFlag(flags, "arch", ARCHITECTURES, d.arch),
+    backendName: choiceFlag(flags, "backend", BACKENDS, d.backendName),
+    kernel: flags.kernel === undefined ? undefined : choiceFlag(flags, "kernel", KERNELS, "fast"),
+    seed: numberFlag(flags, "seed", d.seed, { integer: true, min: 0 }),
+    epochs: int("epochs", d.epochs),
+    batchSize: int("batch-size", d.batchSize),
+    patience: int("patience", d.patience),
+    sequenceLength: int("sequence-length", d.sequenceLength),
+    horizon: int("horizon", d.horizon),
+    lstmUnits: int("lstm-units", d.lstmUnits),
+    dropout: numberFlag(flags, "dropout", d.dropout, { min: 0, max: 0.95 }),
+    l2: numberFlag(flags, "l2", d.l2, { min: 0 }),
+    learningRate: numberFlag(flags, "learning-rate", d.learningRate, { min: 1e-9, max: 10 }),
+    validationFraction,
+    testFraction,
+    testStart: dateFlag(flags, "test-start"),
+    verbose: flags.verbose === true,
+  });
+  // `--kernel fast --backend webgpu` fails here, before any data is read (`auto` picks wasm).
+  if (fit.backendName !== "auto") resolveKernel(fit.kernel, fit.backendName);
+  const { start, end } = dateRange(flags);
+  const name = stringFlag(flags, "name", "lstm");
+  if (!/^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(name)) {
+    throw new UsageError(
+      `Expected --name to be a folder name like lstm_bull_market, found "${name}"`,
+    );
+  }
+  const modelRoot = join(stringFlag(flags, "model-dir", "models"), name);
+  const data = { ticker, source, csv, dataDir: stringFlag(flags, "data-dir"), start, end };
+  return { fit, data, name, modelRoot };
+}

@@ -1,0 +1,220 @@
+/**
+ * Backtesting a saved model the way `deno task backtest` does: the ticker's
+ * series as it goes with the model, decisions from the first out-of-sample
+ * bar (on the model's own ticker) or the requested start, the bars replayed
+ * one at a time through the signal plugin a bot runs, and optionally the A/B
+ * test of a crossover rule alone and filtered by the model.
+ *
+ * @module
+ */
+
+import type { Bar } from "../data/types.ts";
+import {
+  type BacktestResult,
+  type ComparisonResult,
+  type PerformanceStats,
+  runBacktest,
+  runComparison,
+} from "../eval/backtest.ts";
+import { backtestReport, formatBacktest } from "../eval/summary.ts";
+import type { ReportInput } from "../eval/report.ts";
+import type { SignalPlugin } from "../signal/types.ts";
+import { DataError } from "../util/errors.ts";
+import type { EvaluationModel } from "./score.ts";
+import { loadModelSeries, scopeFor, type SeriesRequest } from "./series.ts";
+
+/**
+ * Options of {@linkcode backtestModel}.
+ *
+ * @example
+ * ```ts
+ * const options: BacktestModelOptions = { request: {}, threshold: 0.55, hysteresis: 0.02 };
+ * ```
+ */
+export interface BacktestModelOptions {
+  /** Where the bars come from. */
+  request: SeriesRequest;
+  /** First decision date (earlier bars warm up). */
+  start?: string;
+  /** Last bar replayed. */
+  end?: string;
+  /** Probability threshold (default 0.5). */
+  threshold?: number;
+  /** Half-width of the no-change band (default 0). */
+  hysteresis?: number;
+  /** Long/short instead of long/flat. */
+  allowShort?: boolean;
+  /** Cost per unit of position change, basis points (default 0). */
+  costBps?: number;
+  /** The A/B test: SMA crossover lengths. */
+  compare?: { fast: number; slow: number };
+  /** Progress lines. */
+  log?: (line: string) => void;
+}
+
+/**
+ * A backtest in the `--json` shape of `deno task backtest`.
+ *
+ * @example
+ * ```ts
+ * const { json } = await backtestModel(loaded, "SPY", makePlugin, { request: {} });
+ * json.strategy.sharpe;
+ * ```
+ */
+export interface ModelBacktest {
+  /** The ticker replayed. */
+  ticker: string;
+  /** The model folder and version. */
+  model: { dir: string; version: string };
+  /** Which bars made decisions and why. */
+  scope: string;
+  /** Bars with a decision. */
+  rows: number;
+  /** First decision bar. */
+  first: string;
+  /** Last bar. */
+  last: string;
+  /** The trading rule. */
+  settings: { threshold: number; hysteresis: number; short: boolean; costBps: number };
+  /** The model's strategy. */
+  strategy: PerformanceStats;
+  /** Buy-and-hold on the same bars. */
+  buyAndHold: PerformanceStats;
+  /** Round trips. */
+  trades: BacktestResult["trades"];
+  /** The A/B test, with `--compare`. */
+  comparison?: { rule: string; ruleAlone: PerformanceStats; ruleWithModel: PerformanceStats };
+}
+
+/**
+ * Replays `ticker`'s bars through plugins made by `makePlugin` (a fresh one per
+ * arm, each the plugin a bot would run) and trades on their probabilities.
+ *
+ * @example
+ * ```ts
+ * const loaded = await loadEvaluationModel("models/lstm");
+ * const make = () => createLstmSignal({ modelDir: "models/lstm" });
+ * const { json, text } = await backtestModel(loaded, "SPY", make, { request: {} });
+ * ```
+ */
+export async function backtestModel(
+  loaded: Pick<EvaluationModel, "info">,
+  ticker: string,
+  makePlugin: () => SignalPlugin,
+  options: BacktestModelOptions,
+): Promise<{ json: ModelBacktest; text: string; report: ReportInput }> {
+  const { info } = loaded;
+  const { threshold = 0.5, hysteresis = 0, allowShort = false, costBps = 0 } = options;
+  const { series, own } = await loadModelSeries(info.card, ticker, options.request);
+  const end = options.end;
+  const bars: Bar[] = series.bars.filter((b) => end === undefined || b.time.slice(0, 10) <= end);
+  const scope = scopeFor(info.card, ticker, options);
+  const seenUpTo = info.ranges.validation.last;
+
+  const plugin = makePlugin();
+  await plugin.init();
+  // The first bar whose signal can be ok: warm-up of the features plus one window.
+  const firstSignal = plugin.warmupBars - 1;
+  const from = bars.findIndex((b) => scope.includes(b.time));
+  const startIndex = Math.max(firstSignal, from < 0 ? bars.length : from);
+  if (startIndex > bars.length - 2) {
+    await plugin.dispose();
+    throw new DataError(
+      `Expected at least ${
+        Math.max(firstSignal, from < 0 ? 0 : from) + 2
+      } bars of ${ticker} (${plugin.warmupBars} to warm up the model's features and window, then a decision bar and a bar to fill at${
+        scope.outOfSample ? `, after the validation range ending ${seenUpTo}` : ""
+      }), found ${bars.length}`,
+    );
+  }
+  const scopeText = scope.outOfSample
+    ? `out of sample: ${ticker} is the model's training series, so decisions start after its validation range (${seenUpTo}); --start/--end override`
+    : `decisions from ${bars[startIndex].time} (earlier bars warm the model up)${
+      own && bars[startIndex].time <= seenUpTo
+        ? `; bars up to ${seenUpTo} were seen in training or early stopping`
+        : ""
+    }`;
+  options.log?.(`backtest: ${ticker}, ${bars.length} bars; ${scopeText}`);
+  const common = { symbol: ticker, threshold, hysteresis, costBps, startIndex };
+  let result: BacktestResult;
+  try {
+    result = await runBacktest(bars, plugin, { ...common, allowShort });
+  } finally {
+    await plugin.dispose();
+  }
+  let comparison: ComparisonResult | undefined;
+  if (options.compare) {
+    const second = makePlugin();
+    await second.init();
+    try {
+      comparison = await runComparison(bars, second, { ...common, ...options.compare });
+    } finally {
+      await second.dispose();
+    }
+  }
+  const rule = options.compare
+    ? `SMA ${options.compare.fast}/${options.compare.slow} crossover`
+    : "";
+  const json: ModelBacktest = {
+    ticker,
+    model: { dir: info.dir, version: info.version },
+    scope: scopeText,
+    rows: result.times.length,
+    first: result.times[0],
+    last: result.times[result.times.length - 1],
+    settings: { threshold, hysteresis, short: allowShort, costBps },
+    strategy: result.stats,
+    buyAndHold: result.buyAndHold.stats,
+    trades: result.trades,
+    ...(comparison
+      ? {
+        comparison: {
+          rule: `${rule}, long/flat`,
+          ruleAlone: comparison.rule.stats,
+          ruleWithModel: comparison.filtered.stats,
+        },
+      }
+      : {}),
+  };
+  const arms: [string, PerformanceStats][] = [
+    ["model", result.stats],
+    ["buy-and-hold", result.buyAndHold.stats],
+    ...(comparison
+      ? [["rule alone", comparison.rule.stats], ["rule + model", comparison.filtered.stats]] as [
+        string,
+        PerformanceStats,
+      ][]
+      : []),
+  ];
+  const headline =
+    `${ticker}: ${json.rows} bars, ${json.first} to ${json.last}; threshold ${threshold}, hysteresis ${hysteresis}, ${
+      allowShort ? "long/short" : "long/flat"
+    }, cost ${costBps} bps`;
+  const report = backtestReport(result, {
+    title: `Backtest of ${info.dir} on ${ticker}`,
+    summary: [
+      `${headline}.`,
+      `Scope: ${scopeText}.`,
+      ...(comparison
+        ? [
+          `A/B test (${rule}, long/flat): total return ${
+            comparison.rule.stats.totalReturn.toFixed(4)
+          } alone, ${
+            comparison.filtered.stats.totalReturn.toFixed(4)
+          } filtered by the model; Sharpe ${comparison.rule.stats.sharpe.toFixed(2)} and ${
+            comparison.filtered.stats.sharpe.toFixed(2)
+          }.`,
+        ]
+        : []),
+    ],
+  });
+  const text = [
+    headline,
+    `scope: ${scopeText}`,
+    formatBacktest(arms),
+    ...(comparison
+      ? [`A/B test: "rule" is the ${rule}; "rule + model" is long only when the model also says up`]
+      : []),
+  ].join("\n");
+  return { json, text, report };
+}

@@ -1,0 +1,522 @@
+/**
+ * Fitting and saving a model version, the way `deno task train` and
+ * `deno task retrain` do it: build the dataset of a series (scaler fitted on
+ * the training rows only), train one architecture with early stopping, score
+ * every split, profile the training distributions for drift monitoring, and
+ * save the next version `<root>/vN` beside the others (never over one).
+ * Settings are plain data: no flags, nothing read from the command line.
+ *
+ * @example
+ * ```ts
+ * import { fitAndSave, fitSettings, loadTrainingSeries } from "./fit.ts";
+ * const settings = fitSettings({ epochs: 5, seed: 7 });
+ * const series = await loadTrainingSeries({ source: "synthetic" }, settings.seed);
+ * const saved = await fitAndSave(series, settings, { modelRoot: "models/lstm" });
+ * console.log(saved.version, saved.metrics.test.accuracy);
+ * ```
+ *
+ * @module
+ */
+
+import { join } from "node:path";
+import type { LayersModel } from "@tensorflow/tfjs";
+import { loadSeries } from "../data/mod.ts";
+import type { Series, SourceName } from "../data/types.ts";
+import { buildDataset, type Dataset, type DatasetOptions, minimumBars } from "../dataset/mod.ts";
+import { computeFeatures } from "../features/mod.ts";
+import { REFERENCE_FILE, type ReferenceProfile, referenceProfile } from "../eval/drift.ts";
+import {
+  type Architecture,
+  buildModel,
+  type Hyperparameters,
+  withDefaults,
+} from "../model/architectures.ts";
+import { type BackendName, quietly, selectBackend } from "../model/backend.ts";
+import type { CardDraft } from "../model/card.ts";
+import { type Kernel, resolveKernel } from "../model/fast/layers.ts";
+import { saveModel } from "../model/store.ts";
+import {
+  measureModel,
+  type Metrics,
+  predictProbabilitiesAsync,
+  trainModel,
+  type TrainResult,
+} from "../model/train.ts";
+import { nextVersion, promote } from "../model/versions.ts";
+import { DataError } from "../util/errors.ts";
+
+/**
+ * How a model is fitted: plain data, every default filled in (build it with
+ * {@linkcode fitSettings}).
+ *
+ * @example
+ * ```ts
+ * const settings: FitSettings = fitSettings({ arch: "gru", epochs: 20 });
+ * ```
+ */
+export interface FitSettings {
+  /** Architecture. */
+  arch: Architecture;
+  /** Backend asked for (`auto` picks one). */
+  backendName: BackendName;
+  /** Kernel asked for (default: fast, stock on webgpu; fast on webgpu is a usage error). */
+  kernel?: Kernel;
+  /** Seed of initialisation, shuffling, dropout (and, by convention, synthetic data). */
+  seed: number;
+  /** Most epochs. */
+  epochs: number;
+  /** Windows per batch. */
+  batchSize: number;
+  /** Epochs without validation improvement before stopping. */
+  patience: number;
+  /** Bars per window. */
+  sequenceLength: number;
+  /** Bars ahead the label looks. */
+  horizon: number;
+  /** Model hyperparameters (with the seed). */
+  hyperparameters: Hyperparameters;
+  /** How the dataset is built and split. */
+  datasetOptions: DatasetOptions;
+  /** Let tfjs warnings through to stderr (default false). */
+  verbose?: boolean;
+}
+
+/**
+ * What {@linkcode fitSettings} takes; anything left out gets the default
+ * that `deno task train --help` states.
+ *
+ * @example
+ * ```ts
+ * const options: FitOptions = { epochs: 5, lstmUnits: 16, testStart: "2024-01-02" };
+ * ```
+ */
+export interface FitOptions {
+  /** Architecture (default `lstm`). */
+  arch?: Architecture;
+  /** Backend (default `wasm`). */
+  backendName?: BackendName;
+  /** Kernel (default: by backend). */
+  kernel?: Kernel;
+  /** Seed (default 42). */
+  seed?: number;
+  /** Most epochs (default 50). */
+  epochs?: number;
+  /** Windows per batch (default 32). */
+  batchSize?: number;
+  /** Early-stopping patience (default 10). */
+  patience?: number;
+  /** Bars per window (default 60). */
+  sequenceLength?: number;
+  /** Bars ahead the label looks (default 1). */
+  horizon?: number;
+  /** Recurrent units (default 50). */
+  lstmUnits?: number;
+  /** Dropout rate (default 0.2). */
+  dropout?: number;
+  /** L2 penalty (default 0: off). */
+  l2?: number;
+  /** Adam learning rate (default 0.001). */
+  learningRate?: number;
+  /** Share of windows for validation (default 0.15). */
+  validationFraction?: number;
+  /** Share of windows for test (default 0.15). */
+  testFraction?: number;
+  /** First reference date of the test split (else the fractions). */
+  testStart?: string;
+  /** tfjs warnings on stderr (default false). */
+  verbose?: boolean;
+}
+
+/**
+ * The defaults of {@linkcode FitOptions}, as `deno task train --help` states them.
+ *
+ * @example
+ * ```ts
+ * FIT_DEFAULTS.epochs; // 50
+ * ```
+ */
+export const FIT_DEFAULTS = {
+  arch: "lstm",
+  backendName: "wasm",
+  seed: 42,
+  epochs: 50,
+  batchSize: 32,
+  patience: 10,
+  sequenceLength: 60,
+  horizon: 1,
+  lstmUnits: 50,
+  dropout: 0.2,
+  l2: 0,
+  learningRate: 0.001,
+  validationFraction: 0.15,
+  testFraction: 0.15,
+} as const satisfies FitOptions;
+
+/**
+ * Fills in the defaults of `options` and derives the hyperparameters and the
+ * dataset options. Checks nothing: callers validate their inputs (the train
+ * flags do, with usage errors naming the flag).
+ *
+ * @example
+ * ```ts
+ * const settings = fitSettings({ epochs: 2, sequenceLength: 10 });
+ * settings.datasetOptions.trainFraction; // 0.7
+ * ```
+ */
+export function fitSettings(options: FitOptions = {}): FitSettings {
+  const o = { ...FIT_DEFAULTS, ...withoutUndefined(options) };
+  const { sequenceLength, horizon, seed, validationFraction, testFraction } = o;
+  return {
+    arch: o.arch,
+    backendName: o.backendName,
+    kernel: options.kernel,
+    seed,
+    epochs: o.epochs,
+    batchSize: o.batchSize,
+    patience: o.patience,
+    sequenceLength,
+    horizon,
+    hyperparameters: withDefaults({
+      inputShape: [sequenceLength, 1],
+      lstmUnits: o.lstmUnits,
+      dropout: o.dropout,
+      l2: o.l2,
+      learningRate: o.learningRate,
+      seed,
+    }),
+    datasetOptions: {
+      sequenceLength,
+      horizon,
+      trainFraction: 1 - validationFraction - testFraction,
+      validationFraction,
+      testStart: options.testStart,
+    },
+    verbose: options.verbose ?? false,
+  };
+}
+
+function withoutUndefined<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+/**
+ * Where a model's training bars come from; all optional.
+ *
+ * @example
+ * ```ts
+ * const data: TrainingData = { ticker: "SPY", dataDir: "data", start: "2019-01-01" };
+ * ```
+ */
+export interface TrainingData {
+  /** One ticker (default: `CSV` with a CSV file, else `SYNTH`). */
+  ticker?: string;
+  /** The source (default: csv with a file, the cache with a ticker, else synthetic). */
+  source?: SourceName;
+  /** A CSV file to import the bars from. */
+  csv?: string;
+  /** The data cache folder (default `data`). */
+  dataDir?: string;
+  /** First bar used. */
+  start?: string;
+  /** Last bar used. */
+  end?: string;
+}
+
+/**
+ * Train's rule for the ticker and source of {@linkcode TrainingData}: a CSV
+ * file means source csv, a ticker alone the data cache, nothing at all
+ * seeded synthetic bars; the ticker defaults to `CSV` or `SYNTH`.
+ *
+ * @example
+ * ```ts
+ * resolveTrainingData({}); // { ticker: "SYNTH", source: "synthetic" }
+ * resolveTrainingData({ ticker: "SPY" }); // { ticker: "SPY", source: undefined }
+ * ```
+ */
+export function resolveTrainingData(data: TrainingData): TrainingData & { ticker: string } {
+  const source = data.source ?? (data.csv ? "csv" : data.ticker ? undefined : "synthetic");
+  return { ...data, source, ticker: data.ticker ?? (data.csv ? "CSV" : "SYNTH") };
+}
+
+/**
+ * Loads the bars a model is trained on, by {@linkcode resolveTrainingData}'s
+ * rule; `seed` seeds synthetic bars (train gives them the model's seed).
+ *
+ * @example
+ * ```ts
+ * const series = await loadTrainingSeries({ ticker: "SPY", source: "synthetic" }, 42);
+ * ```
+ */
+export async function loadTrainingSeries(data: TrainingData, seed: number): Promise<Series> {
+  const { ticker, source, csv, dataDir, start, end } = resolveTrainingData(data);
+  return await loadSeries({ ticker, source, csv, dataDir, start, end, seed });
+}
+
+/**
+ * Progress and interruption of a fit.
+ *
+ * @example
+ * ```ts
+ * const hooks: FitHooks = { log: console.error, shouldStop: () => false };
+ * ```
+ */
+export interface FitHooks {
+  /** Progress lines (the plan, one line per epoch); default none. */
+  log?: (line: string) => void;
+  /** Stop after the current batch once this returns true (keeping the best weights). */
+  shouldStop?: () => boolean;
+}
+
+/**
+ * A model trained by {@linkcode fitModel}, not saved yet.
+ *
+ * @example
+ * ```ts
+ * const fitted: FittedModel = await fitModel(series, fitSettings());
+ * fitted.metrics.test.accuracy;
+ * ```
+ */
+export interface FittedModel {
+  /** The model with its best weights. */
+  model: LayersModel;
+  /** The windows it was trained, validated and tested on. */
+  dataset: Dataset;
+  /** What training did. */
+  result: TrainResult;
+  /** The backend that trained it. */
+  backend: string;
+  /** Who ran the recurrent layers. */
+  kernel: Kernel;
+  /** Metrics of each split. */
+  metrics: { train: Metrics; validation: Metrics; test: Metrics };
+  /** Share of up labels in the test split. */
+  testBaseRate: number;
+  /** The model card's draft, as `saveModel` takes it. */
+  card: CardDraft;
+  /** The drift reference (`reference.json`). */
+  reference: ReferenceProfile;
+}
+
+/**
+ * Builds the dataset of `series` and trains a model as `settings` say;
+ * `hooks.shouldStop` stops it after the current batch with the best weights
+ * so far (the card then says interrupted). Saves nothing.
+ *
+ * @example
+ * ```ts
+ * const fitted = await fitModel(series, fitSettings({ epochs: 5 }), { log: console.error });
+ * fitted.model.dispose();
+ * ```
+ */
+export async function fitModel(
+  series: Series,
+  settings: FitSettings,
+  hooks: FitHooks = {},
+): Promise<FittedModel> {
+  const { arch, seed, epochs, batchSize, patience, sequenceLength, horizon } = settings;
+  const hp = settings.hyperparameters;
+  const verbose = settings.verbose ?? false;
+  const log = hooks.log ?? ((): void => {});
+  const needed = minimumBars(settings.datasetOptions);
+  if (series.bars.length < needed) {
+    throw new DataError(
+      `Expected at least ${needed} bars for --sequence-length ${sequenceLength}, indicator warm-up and three splits, found ${series.bars.length}`,
+    );
+  }
+  const dataset = buildDataset(series.bars, settings.datasetOptions);
+  const backend = await selectBackend(settings.backendName, { verbose, log });
+  const kernel = resolveKernel(settings.kernel, backend);
+  log(
+    `train: ${series.symbol} (${series.source}) ${arch} on ${backend} (${kernel} kernel): ${dataset.train.n} train, ` +
+      `${dataset.validation.n} validation, ${dataset.test.n} test windows of ` +
+      `${sequenceLength}×${dataset.train.nFeatures}`,
+  );
+  const model = await quietly(
+    () =>
+      buildModel(arch, { ...hp, inputShape: [sequenceLength, dataset.train.nFeatures], kernel }),
+    verbose,
+  );
+  const result = await quietly(
+    () =>
+      trainModel(model, dataset, {
+        epochs,
+        batchSize,
+        patience,
+        seed,
+        log,
+        shouldStop: hooks.shouldStop,
+      }),
+    verbose,
+  );
+  const metrics = {
+    train: await measureModel(model, dataset.train),
+    validation: await measureModel(model, dataset.validation),
+    test: await measureModel(model, dataset.test),
+  };
+  const testBaseRate = dataset.test.y.reduce((sum, y) => sum + y, 0) / Math.max(1, dataset.test.n);
+  // The drift reference: raw features of each training window's last bar and the model's
+  // probabilities on the training windows, for `deno task monitor`.
+  const table = computeFeatures(series.bars, dataset.features);
+  const rowAt = new Map(table.times.map((time, i) => [time, table.rows[i]]));
+  const reference = referenceProfile(
+    dataset.train.refTimes.map((time) => rowAt.get(time)!),
+    table.names,
+    await predictProbabilitiesAsync(model, dataset.train),
+  );
+  const card: CardDraft = {
+    arch,
+    hyperparameters: { ...hp, epochs, batchSize, patience },
+    features: dataset.features,
+    sequenceLength,
+    nFeatures: dataset.train.nFeatures,
+    horizon,
+    data: {
+      source: series.source,
+      ticker: series.symbol,
+      interval: series.interval,
+      ranges: dataset.ranges,
+    },
+    seed,
+    backend,
+    kernel,
+    metrics,
+    testBaseRate,
+    interrupted: result.interrupted,
+    bestEpoch: result.bestEpoch,
+    epochsRun: result.epochsRun,
+  };
+  return { model, dataset, result, backend, kernel, metrics, testBaseRate, card, reference };
+}
+
+/**
+ * Where {@linkcode saveVersion} put a model.
+ *
+ * @example
+ * ```ts
+ * const saved: SavedVersion = await saveVersion(fitted, "models/lstm", { promote: true });
+ * ```
+ */
+export interface SavedVersion {
+  /** The version, `vN`. */
+  version: string;
+  /** Its folder, `<modelRoot>/vN`. */
+  modelDir: string;
+  /** SHA-256 of `weights.bin`. */
+  weightsSha256: string;
+}
+
+/**
+ * Saves a fitted model as the next version `<modelRoot>/vN` (never
+ * overwriting one), with `extraFiles` beside it, and promotes it if asked.
+ *
+ * @example
+ * ```ts
+ * const { version } = await saveVersion(fitted, "models/lstm", { promote: false });
+ * ```
+ */
+export async function saveVersion(
+  fitted: FittedModel,
+  modelRoot: string,
+  options: { promote: boolean; extraFiles?: Record<string, unknown> },
+): Promise<SavedVersion> {
+  const version = await nextVersion(modelRoot);
+  const modelDir = join(modelRoot, version);
+  const weightsSha256 = await saveModel(modelDir, fitted.model, {
+    card: fitted.card,
+    scaler: fitted.dataset.scaler,
+    history: fitted.result.history,
+    overwrite: false,
+    extraFiles: { [REFERENCE_FILE]: fitted.reference, ...options.extraFiles },
+  });
+  if (options.promote) await promote(modelRoot, version);
+  return { version, modelDir, weightsSha256 };
+}
+
+/**
+ * Options of {@linkcode fitAndSave}.
+ *
+ * @example
+ * ```ts
+ * const options: FitAndSaveOptions = { modelRoot: "models/lstm", promote: false };
+ * ```
+ */
+export interface FitAndSaveOptions extends FitHooks {
+  /** The versioned model folder, `<model-dir>/<name>`. */
+  modelRoot: string;
+  /** Make the new version current (default true). */
+  promote?: boolean;
+  /** More JSON files for the version folder, by file name. */
+  extraFiles?: Record<string, unknown>;
+}
+
+/**
+ * What {@linkcode fitAndSave} did: the summary `deno task train --json` prints.
+ *
+ * @example
+ * ```ts
+ * const summary: FitSummary = await fitAndSave(series, settings, { modelRoot: "models/lstm" });
+ * console.log(summary.modelDir, summary.interrupted);
+ * ```
+ */
+export interface FitSummary extends SavedVersion {
+  /** Whether the version is now current. */
+  current: boolean;
+  /** Epochs run. */
+  epochsRun: number;
+  /** The epoch whose weights were kept. */
+  bestEpoch: number;
+  /** Whether `shouldStop` cut training short. */
+  interrupted: boolean;
+  /** The backend that trained it. */
+  backend: string;
+  /** Who ran the recurrent layers. */
+  kernel: Kernel;
+  /** Metrics of each split. */
+  metrics: { train: Metrics; validation: Metrics; test: Metrics };
+  /** Share of up labels in the test split (the always-up baseline's accuracy). */
+  testBaseRate: number;
+}
+
+/**
+ * Fits a model on `series` and saves it as the next version of
+ * `options.modelRoot` (promoted unless `promote: false`), in one call;
+ * releases the model's memory.
+ *
+ * @example
+ * ```ts
+ * const series = await loadTrainingSeries({ source: "synthetic" }, 42);
+ * const summary = await fitAndSave(series, fitSettings({ epochs: 5 }), {
+ *   modelRoot: "models/lstm",
+ * });
+ * ```
+ */
+export async function fitAndSave(
+  series: Series,
+  settings: FitSettings,
+  options: FitAndSaveOptions,
+): Promise<FitSummary> {
+  const fitted = await fitModel(series, settings, options);
+  try {
+    const promoted = options.promote ?? true;
+    const { version, modelDir, weightsSha256 } = await saveVersion(fitted, options.modelRoot, {
+      promote: promoted,
+      extraFiles: options.extraFiles,
+    });
+    const { result, backend, kernel, metrics, testBaseRate } = fitted;
+    return {
+      modelDir,
+      version,
+      current: promoted,
+      epochsRun: result.epochsRun,
+      bestEpoch: result.bestEpoch,
+      interrupted: result.interrupted,
+      backend,
+      kernel,
+      metrics,
+      testBaseRate,
+      weightsSha256,
+    };
+  } finally {
+    fitted.model.dispose();
+  }
+}
