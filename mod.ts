@@ -3,6 +3,14 @@
  * LSTM training with TensorFlow.js, honest evaluation, and a signal plugin a
  * bot registers and calls on every bar.
  *
+ * The API comes in two tiers. The first is what a bot needs: the signal
+ * plugin interface, the LSTM, ensemble and regime plugins, model versions and
+ * inference. The second is what a library user composes: the pipeline (fit,
+ * score, walk-forward, evaluate, backtest, monitor, retrain), the model card,
+ * and the building blocks (data, features, dataset, models, evaluation
+ * results and scores). Presentation (report text, HTML) stays with the
+ * command line.
+ *
  * @example
  * ```ts
  * import { createLstmSignal } from "./mod.ts";
@@ -13,159 +21,14 @@
  * @module
  */
 
-export type {
-  Bar,
-  FetchOptions,
-  FetchRange,
-  Interval,
-  Provider,
-  Series,
-  SourceName,
-} from "./src/data/types.ts";
-export type { Direction, Signal, SignalPlugin, SignalStatus } from "./src/signal/types.ts";
-export type { WindowSet } from "./src/dataset/types.ts";
-export { DataError, UsageError } from "./src/util/errors.ts";
-export {
-  getProvider,
-  loadSeries,
-  prepareTicker,
-  readCache,
-  summarizeReport,
-  updateCache,
-  validateBars,
-  validateTicker,
-} from "./src/data/mod.ts";
-export type {
-  CacheMeta,
-  LoadSeriesOptions,
-  PrepareOptions,
-  PrepareResult,
-  Problem,
-  ProblemKind,
-  ValidationReport,
-} from "./src/data/mod.ts";
-export {
-  adjustBar,
-  applyScaler,
-  computeFeatures,
-  createFeatureStream,
-  DEFAULT_FEATURES,
-  featureNames,
-  fitScaler,
-  registerFeature,
-  resolveFeatureSpecs,
-  warmupBars,
-} from "./src/features/mod.ts";
-export type {
-  CustomFeature,
-  FeatureSpec,
-  FeatureStream,
-  FeatureTable,
-  Scaler,
-} from "./src/features/mod.ts";
-export { buildDataset, buildWindows, minimumBars, walkForwardFolds } from "./src/dataset/mod.ts";
-export type { Dataset, DatasetOptions, Fold, SplitInfo } from "./src/dataset/mod.ts";
-export {
-  alwaysUp,
-  backtestReport,
-  baseRate,
-  calibrationTable,
-  drawdownSeries,
-  edgeVerdict,
-  evaluationReport,
-  fitLogistic,
-  formatBacktest,
-  formatEvaluation,
-  formatPValue,
-  formatWalkForward,
-  HEADLINE_METRICS,
-  lastBarFeatures,
-  logisticBaseline,
-  maCrossoverRule,
-  predictLogistic,
-  previousDirection,
-  pValueVsAlwaysUp,
-  renderReport,
-  rocCurve,
-  runBacktest,
-  runComparison,
-  scoreProbabilities,
-  summarizeEvaluation,
-  summarizeWalkForward,
-  withIntervals,
-  yesterdayUp,
-} from "./src/eval/mod.ts";
-export type {
-  BacktestOptions,
-  BacktestResult,
-  BaselineScore,
-  BaselineSummary,
-  BootstrapOptions,
-  CalibrationBin,
-  ComparisonOptions,
-  ComparisonResult,
-  ConfidenceInterval,
-  ConfusionMatrix,
-  CrossoverOptions,
-  EquityResult,
-  EvaluationRows,
-  EvaluationSummary,
-  HeadlineMetric,
-  LogisticModel,
-  LogisticOptions,
-  PerformanceStats,
-  ReportInput,
-  RocPoint,
-  ScoreOptions,
-  Scores,
-  SummaryOptions,
-  Trade,
-  WalkForwardSummary,
-} from "./src/eval/mod.ts";
-export {
-  populationStability,
-  PSI_SIGNIFICANT,
-  PSI_STABLE,
-  readReference,
-  REFERENCE_FILE,
-  referenceProfile,
-} from "./src/eval/drift.ts";
-export type { BinnedDistribution, ReferenceProfile, StabilityReport } from "./src/eval/drift.ts";
-export { evaluateModel, loadEvaluationModel, scoreModel } from "./src/pipeline/score.ts";
-export { walkForward } from "./src/pipeline/walk_forward.ts";
-export type {
-  EvaluateModelOptions,
-  EvaluationModel,
-  ModelEvaluation,
-} from "./src/pipeline/score.ts";
-export type {
-  FoldEvaluation,
-  WalkForwardEvaluation,
-  WalkForwardOptions,
-} from "./src/pipeline/walk_forward.ts";
-export {
-  ARCHITECTURES,
-  BACKENDS,
-  buildModel,
-  loadModel,
-  predictProbabilities,
-  saveModel,
-  selectBackend,
-  trainModel,
-} from "./src/model/mod.ts";
-export type {
-  Architecture,
-  BackendName,
-  EpochRecord,
-  LoadedModel,
-  Metrics,
-  ModelCard,
-  ModelOptions,
-  TrainOptions,
-  TrainResult,
-} from "./src/model/mod.ts";
+// ─── Tier 1: what a bot needs ────────────────────────────────────────────────
 
-// The signal plugins a bot registers, and model versioning.
+// The signal plugin interface and its value objects.
+export type { Direction, Signal, SignalPlugin, SignalStatus } from "./src/signal/types.ts";
+export type { Bar } from "./src/data/types.ts";
+export { DataError, UsageError } from "./src/util/errors.ts";
+
+// The signal plugins a bot registers.
 export {
   createLstmSignal,
   type LstmSignalOptions,
@@ -177,6 +40,8 @@ export {
   type EnsembleOptions,
   type Regime,
 } from "./plugins/ensemble_signal.ts";
+
+// Model versions: which version a versioned model folder serves, promotion and rollback.
 export {
   listVersions,
   promote,
@@ -185,4 +50,205 @@ export {
   rollback,
   type VersionPointer,
 } from "./src/model/versions.ts";
+
+// Per-window inference with a saved model.
 export { type InferenceModel, loadInferenceModel } from "./src/model/inference.ts";
+
+// ─── Tier 2: what a library user composes ────────────────────────────────────
+
+// The pipeline: the series that goes with a model, scoring, walk-forward, evaluate, backtest,
+// monitor, fit and save a version, retrain.
+export * from "./src/pipeline/mod.ts";
+
+// The model card (`model_config.json`).
+export {
+  CARD_FILE,
+  CARD_SCHEMA_VERSION,
+  type CardDraft,
+  type CardMetrics,
+  type CardRange,
+  createCard,
+  type ModelCard,
+  parseCard,
+  readCard,
+  trainedThrough,
+} from "./src/model/card.ts";
+
+// Data: bar types, providers, the cache, loading a series, validation.
+export type {
+  FetchOptions,
+  FetchRange,
+  Interval,
+  Provider,
+  Series,
+  SourceName,
+} from "./src/data/types.ts";
+export {
+  type CacheMeta,
+  createCsvProvider,
+  generateSyntheticBars,
+  getProvider,
+  INTERVALS,
+  loadSeries,
+  type LoadSeriesOptions,
+  parseBarsCsv,
+  type PrepareOptions,
+  type PrepareResult,
+  prepareTicker,
+  type Problem,
+  PROBLEM_KINDS,
+  type ProblemKind,
+  type RawBar,
+  type RawNumber,
+  readCache,
+  readCsvBars,
+  SOURCES,
+  SYNTHETIC_END,
+  SYNTHETIC_SEED,
+  updateCache,
+  type UpdateCacheOptions,
+  validateBars,
+  type ValidateOptions,
+  validateTicker,
+  type ValidationReport,
+} from "./src/data/mod.ts";
+
+// Features: the one feature pipeline (batch and streaming), custom features, the scaler.
+export {
+  adjustBar,
+  applyScaler,
+  computeFeatures,
+  createFeatureStream,
+  type CustomFeature,
+  DEFAULT_FEATURES,
+  featureNames,
+  type FeatureSpec,
+  type FeatureStream,
+  type FeatureTable,
+  fitScaler,
+  registerFeature,
+  resolveFeatureSpecs,
+  type Scaler,
+  SCALER_CLIP,
+  warmupBars,
+} from "./src/features/mod.ts";
+
+// Dataset: windows and their labels (one buffer for batch and live), splits and folds.
+export {
+  adjustedCloses,
+  buildDataset,
+  buildWindows,
+  chronologicalSplit,
+  type Dataset,
+  type DatasetOptions,
+  type Fold,
+  minimumBars,
+  type SplitInfo,
+  type SplitRanges,
+  upLabel,
+  walkForwardFolds,
+  WindowBuffer,
+} from "./src/dataset/mod.ts";
+export type { WindowSet } from "./src/dataset/types.ts";
+
+// Models: architectures, backends, training, the model store.
+export {
+  type Architecture,
+  ARCHITECTURES,
+  type BackendName,
+  BACKENDS,
+  buildModel,
+  type EpochRecord,
+  type Hyperparameters,
+  type LayersModel,
+  type LoadedModel,
+  loadModel,
+  type Metrics,
+  type ModelOptions,
+  predictProbabilities,
+  predictProbabilitiesAsync,
+  saveModel,
+  type SaveModelOptions,
+  selectBackend,
+  type SelectBackendOptions,
+  trainModel,
+  type TrainOptions,
+  type TrainResult,
+  withDefaults,
+} from "./src/model/mod.ts";
+export { type Kernel, KERNELS } from "./src/model/fast/layers.ts";
+
+// Evaluation results and scores: the score primitives, metrics, baselines, the backtest
+// engine, summaries and drift.
+export {
+  accuracy,
+  brierScore,
+  LOG_LOSS_EPSILON,
+  logLoss,
+  predictsUp,
+  quantile,
+} from "./src/eval/scores.ts";
+export {
+  type BootstrapOptions,
+  type CalibrationBin,
+  calibrationTable,
+  type ConfidenceInterval,
+  type ConfusionMatrix,
+  HEADLINE_METRICS,
+  type HeadlineMetric,
+  pValueVsAlwaysUp,
+  rocCurve,
+  type RocPoint,
+  type ScoreOptions,
+  scoreProbabilities,
+  type Scores,
+  withIntervals,
+} from "./src/eval/metrics.ts";
+export {
+  alwaysUp,
+  type BaselineScore,
+  baseRate,
+  fitLogistic,
+  lastBarFeatures,
+  logisticBaseline,
+  type LogisticModel,
+  type LogisticOptions,
+  predictLogistic,
+  previousDirection,
+  yesterdayUp,
+} from "./src/eval/baselines.ts";
+export {
+  type BacktestOptions,
+  type BacktestResult,
+  type ComparisonOptions,
+  type ComparisonResult,
+  type CrossoverOptions,
+  drawdownSeries,
+  type EquityResult,
+  maCrossoverRule,
+  type PerformanceStats,
+  runBacktest,
+  runComparison,
+  type Trade,
+} from "./src/eval/backtest.ts";
+export {
+  type BaselineSummary,
+  type EvaluationRows,
+  type EvaluationSummary,
+  summarizeEvaluation,
+  summarizeWalkForward,
+  type SummaryOptions,
+  type WalkForwardSummary,
+} from "./src/eval/summary.ts";
+export type { ReportInput } from "./src/eval/report.ts";
+export {
+  type BinnedDistribution,
+  populationStability,
+  PSI_SIGNIFICANT,
+  PSI_STABLE,
+  readReference,
+  REFERENCE_FILE,
+  type ReferenceProfile,
+  referenceProfile,
+  type StabilityReport,
+} from "./src/eval/drift.ts";

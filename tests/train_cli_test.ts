@@ -1,5 +1,8 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
+import { readCard } from "../src/model/card.ts";
+import { readPointer } from "../src/model/versions.ts";
+import { fitAndSave, fitSettings, loadTrainingSeries } from "../src/pipeline/fit.ts";
 
 const TINY = ["--epochs", "1", "--sequence-length", "8", "--lstm-units", "4", "--backend", "cpu"];
 
@@ -82,6 +85,16 @@ Deno.test("train exits 2 for a non-numeric flag", async () => {
   const { code, stderr } = await runTrain(["--epochs", "ten"], "/nonexistent");
   assert.equal(code, 2);
   assert.match(stderr, /Expected --epochs to be an integer.*found "ten"/);
+});
+
+Deno.test("train exits 2 for --kernel fast with --backend webgpu, before reading any data", async () => {
+  const { code, stderr } = await runTrain(
+    ["--csv", "/nonexistent/bars.csv", "--backend", "webgpu", "--kernel", "fast"],
+    "/nonexistent",
+  );
+  assert.equal(code, 2);
+  assert.equal(stderr.trim().split("\n").length, 1);
+  assert.match(stderr, /Expected --kernel stock with --backend webgpu, found --kernel fast/);
 });
 
 Deno.test("train exits 1 with the number of bars needed when there are too few", async () => {
@@ -220,4 +233,40 @@ Deno.test("a second train writes v2 beside v1, promotes it, and leaves v1 untouc
   assert.deepEqual(await Deno.readFile(join(tmp, "m", "v1", "weights.bin")), v1);
   const pointer = JSON.parse(await Deno.readTextFile(join(tmp, "m", "current.json")));
   assert.deepEqual(pointer, { current: "v2", history: ["v1"] });
+});
+
+Deno.test("fitAndSave saves a version without the command line; shouldStop marks it interrupted", async () => {
+  const tmp = await Deno.makeTempDir();
+  try {
+    const settings = fitSettings({
+      backendName: "cpu",
+      epochs: 50,
+      sequenceLength: 8,
+      lstmUnits: 4,
+      seed: 5,
+    });
+    const series = await loadTrainingSeries({ ticker: "SPY", source: "synthetic" }, settings.seed);
+    assert.equal(series.symbol, "SPY");
+    let asked = 0;
+    const summary = await fitAndSave(series, settings, {
+      modelRoot: join(tmp, "m"),
+      promote: false,
+      shouldStop: () => ++asked > 0,
+    });
+    assert.ok(asked > 0, "shouldStop was consulted");
+    assert.equal(summary.modelDir, join(tmp, "m", "v1"));
+    assert.equal(summary.current, false);
+    assert.equal(summary.interrupted, true);
+    assert.equal(summary.epochsRun, 1);
+    assert.equal(summary.backend, "cpu");
+    const card = await readCard(summary.modelDir);
+    assert.equal(card.interrupted, true);
+    assert.equal(card.weightsSha256, summary.weightsSha256);
+    assert.equal(card.data.ticker, "SPY");
+    assert.equal(card.sequenceLength, 8);
+    assert.equal(card.hyperparameters.epochs, 50);
+    assert.equal(await readPointer(join(tmp, "m")), null, "promote: false leaves no pointer");
+  } finally {
+    await Deno.remove(tmp, { recursive: true });
+  }
 });

@@ -6,6 +6,7 @@
  * @module
  */
 
+import { upLabel } from "../dataset/window.ts";
 import type { WindowSet } from "../dataset/types.ts";
 import { scoreProbabilities } from "./metrics.ts";
 import { accuracy } from "./scores.ts";
@@ -96,7 +97,7 @@ export function yesterdayUp(closes: ArrayLike<number>, refIndices: ArrayLike<num
         `Expected reference indices in [1, ${closes.length - 1}], found ${t} at row ${i}`,
       );
     }
-    out[i] = closes[t] > closes[t - 1] ? 1 : 0;
+    out[i] = upLabel(closes, t - 1, 1)!; // the one label rule, one bar back
   }
   return out;
 }

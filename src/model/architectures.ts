@@ -16,6 +16,18 @@ export const ARCHITECTURES = ["lstm", "deep", "bidirectional", "attention", "gru
 /** An architecture name. */
 export type Architecture = typeof ARCHITECTURES[number];
 
+/**
+ * A TensorFlow.js layers model (`tf.LayersModel`), as {@linkcode buildModel}
+ * makes it and the model store saves and loads it.
+ *
+ * @example
+ * ```ts
+ * const model: LayersModel = buildModel("lstm", { inputShape: [60, 12] });
+ * model.summary();
+ * ```
+ */
+export type LayersModel = tf.LayersModel;
+
 /** Hyperparameters of {@linkcode buildModel}. */
 export interface ModelOptions {
   /** Input shape `[sequenceLength, nFeatures]`. */
@@ -180,7 +192,7 @@ function body(arch: Architecture, input: tf.SymbolicTensor, parts: Parts): tf.Sy
  * model.outputs[0].shape; // [null, 1]
  * ```
  */
-export function buildModel(arch: Architecture, options: ModelOptions): tf.LayersModel {
+export function buildModel(arch: Architecture, options: ModelOptions): LayersModel {
   const hp = withDefaults(options);
   const parts: Parts = { rng: createRng(hp.seed), hp };
   const input = tf.input({ shape: options.inputShape });

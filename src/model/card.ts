@@ -20,7 +20,7 @@ import { join } from "node:path";
 import { z } from "zod";
 import { DataError } from "../util/errors.ts";
 import { atomicWriteFile } from "../util/fs.ts";
-import { ARCHITECTURES } from "./architectures.ts";
+import { type Architecture, ARCHITECTURES } from "./architectures.ts";
 import type { Kernel } from "./fast/layers.ts";
 
 /** The card's file name inside a model folder. */
@@ -78,7 +78,40 @@ const cardSchema = z.object({
 });
 
 /**
- * A model card: the content of `model_config.json`.
+ * Loss and accuracy of the saved weights on one split (`null` where undefined).
+ *
+ * @example
+ * ```ts
+ * const test: CardMetrics = card.metrics.test; // { loss: 0.69, accuracy: 0.53 }
+ * ```
+ */
+export interface CardMetrics {
+  /** Log loss (`logLoss` of `src/eval/scores.ts`), or `null` where undefined. */
+  loss: number | null;
+  /** Share of windows called right, or `null` where undefined. */
+  accuracy: number | null;
+}
+
+/**
+ * A split's reference-bar range as the card records it.
+ *
+ * @example
+ * ```ts
+ * const test: CardRange = card.data.ranges.test; // { first: "2023-07-03", last: "2024-12-31", rows: 380 }
+ * ```
+ */
+export interface CardRange {
+  /** Reference time of the first window. */
+  first: string;
+  /** Reference time of the last window. */
+  last: string;
+  /** Number of windows in the split. */
+  rows: number;
+}
+
+/**
+ * A model card: the content of `model_config.json`. The schema in this module
+ * parses exactly this shape (a compile-time check holds the two together).
  *
  * @example
  * ```ts
@@ -86,13 +119,66 @@ const cardSchema = z.object({
  * card.data.ranges.validation.last; // the last date the model learned from
  * ```
  */
-export type ModelCard = z.infer<typeof cardSchema>;
+export interface ModelCard {
+  /** The card's schema version ({@linkcode CARD_SCHEMA_VERSION}). */
+  schemaVersion: typeof CARD_SCHEMA_VERSION;
+  /** The network architecture. */
+  arch: Architecture;
+  /** The training hyperparameters. */
+  hyperparameters: {
+    lstmUnits: number;
+    dropout: number;
+    l2: number;
+    learningRate: number;
+    seed: number;
+    epochs: number;
+    batchSize: number;
+    patience: number;
+  };
+  /** The features the model reads, in column order. */
+  features: { name: string; params: Record<string, number> }[];
+  /** Bars per input window. */
+  sequenceLength: number;
+  /** Feature columns per bar. */
+  nFeatures: number;
+  /** Bars ahead the label looks. */
+  horizon: number;
+  /** The series the model learned from and its chronological splits. */
+  data: {
+    source: string;
+    ticker: string;
+    interval: string;
+    ranges: { train: CardRange; validation: CardRange; test: CardRange };
+  };
+  /** The random seed of the run (and of regenerated synthetic bars). */
+  seed: number;
+  /** The tfjs backend the model was trained on. */
+  backend: string;
+  /** The recurrent kernels used in training, when recorded. */
+  kernel?: Kernel;
+  /** The library versions that wrote the model. */
+  versions: { tfjs: string; module: string };
+  /** Loss and accuracy of the saved weights on each split. */
+  metrics: { train: CardMetrics; validation: CardMetrics; test: CardMetrics };
+  /** Share of up labels in the test split, or `null` where undefined. */
+  testBaseRate: number | null;
+  /** When the card was written (ISO 8601). */
+  createdAt: string;
+  /** SHA-256 of the weights file, in hex. */
+  weightsSha256: string;
+  /** Whether training was interrupted (the weights are the best so far). */
+  interrupted: boolean;
+  /** Epoch (1-based) with the lowest validation loss, whose weights were kept. */
+  bestEpoch: number;
+  /** Epochs actually run. */
+  epochsRun: number;
+}
 
-/** Loss and accuracy of the saved weights on one split (`null` where undefined). */
-export type CardMetrics = ModelCard["metrics"]["test"];
-
-/** A split's reference-bar range as the card records it. */
-export type CardRange = ModelCard["data"]["ranges"]["test"];
+/** Compile-time check: the schema parses exactly a {@linkcode ModelCard} (same fields, same types). */
+type Same<A, B> = [A, keyof A] extends [B, keyof B]
+  ? ([B, keyof B] extends [A, keyof A] ? true : false)
+  : false;
+const _schemaIsCard: Same<z.infer<typeof cardSchema>, ModelCard> = true;
 
 /**
  * What a caller fills in; {@linkcode createCard} adds the schema version,

@@ -19,6 +19,7 @@ export {
   ARCHITECTURES,
   buildModel,
   type Hyperparameters,
+  type LayersModel,
   type ModelOptions,
   withDefaults,
 } from "./architectures.ts";

@@ -23,6 +23,7 @@ import {
   writeCard,
 } from "./card.ts";
 import { defaultKernel, type Kernel, useKernel } from "./fast/layers.ts";
+import type { LayersModel } from "./architectures.ts";
 
 /** What {@linkcode saveModel} writes besides the model itself. */
 export interface SaveModelOptions {
@@ -41,7 +42,7 @@ export interface SaveModelOptions {
 /** A loaded model folder. */
 export interface LoadedModel {
   /** The model with its trained weights. */
-  model: tf.LayersModel;
+  model: LayersModel;
   /** The model card (`model_config.json`). */
   card: ModelCard;
   /** `scaler.json`. */
@@ -92,7 +93,7 @@ async function serialise(model: tf.LayersModel): Promise<[string, Uint8Array]> {
  */
 export async function saveModel(
   dir: string,
-  model: tf.LayersModel,
+  model: LayersModel,
   options: SaveModelOptions,
 ): Promise<string> {
   const [modelJson, weights] = await serialise(model);

@@ -14,6 +14,7 @@ import { createRng, type Rng } from "../util/random.ts";
 import { DataError } from "../util/errors.ts";
 import { accuracy, logLoss } from "../eval/scores.ts";
 import { fastLayerCount } from "./fast/layers.ts";
+import type { LayersModel } from "./architectures.ts";
 import { secondCoreRunning, startSecondCore, stopSecondCore } from "./fast/parallel.ts";
 
 /** Loss and accuracy of a model on one window set (see {@linkcode measureModel}). */
@@ -130,7 +131,7 @@ function* predictedBatches(
  * ```
  */
 export function predictProbabilities(
-  model: tf.LayersModel,
+  model: LayersModel,
   windows: WindowSet,
   options: { batchSize?: number } = {},
 ): Float32Array {
@@ -151,7 +152,7 @@ export function predictProbabilities(
  * ```
  */
 export async function predictProbabilitiesAsync(
-  model: tf.LayersModel,
+  model: LayersModel,
   windows: WindowSet,
   options: { batchSize?: number } = {},
 ): Promise<Float32Array> {
@@ -174,7 +175,7 @@ export async function predictProbabilitiesAsync(
  * ```
  */
 export async function measureModel(
-  model: tf.LayersModel,
+  model: LayersModel,
   windows: WindowSet,
   options: { batchSize?: number } = {},
 ): Promise<Metrics> {
@@ -222,7 +223,7 @@ function seconds(ms: number): string {
  * ```
  */
 export async function trainModel(
-  model: tf.LayersModel,
+  model: LayersModel,
   data: { train: WindowSet; validation: WindowSet },
   options: TrainOptions = {},
 ): Promise<TrainResult> {

@@ -27,48 +27,109 @@ import { loadModelSeries, type SeriesRequest } from "./series.ts";
 /** Standard errors of rolling accuracy below test accuracy that raise an alert. */
 const ACCURACY_TOLERANCE_SE = 2;
 
-/** One usable line of the predictions log. */
+/**
+ * One usable line of the predictions log.
+ *
+ * @example
+ * ```ts
+ * const line: LoggedSignal = {
+ *   symbol: "SPY", time: "2024-01-02", probabilityUp: 0.57, horizonBars: 1,
+ *   status: "ok", version: "v2", features: null,
+ * };
+ * ```
+ */
 export interface LoggedSignal {
+  /** The symbol the signal is for. */
   symbol: string;
+  /** Time of the bar the signal was computed on. */
   time: string;
+  /** Probability that the close `horizonBars` ahead is above this bar's close. */
   probabilityUp: number;
+  /** How many bars ahead the prediction looks. */
   horizonBars: number;
+  /** The signal's status (`ok`, `warming-up`, …). */
   status: string;
+  /** The model version that made it, or `null` when the line does not say. */
   version: string | null;
+  /** The raw feature row the model saw, or `null` when the line carries none. */
   features: number[] | null;
 }
 
-/** A monitoring alert: accuracy below the test accuracy, or a drifted input or output. */
+/**
+ * A monitoring alert: accuracy below the test accuracy, or a drifted input or output.
+ *
+ * @example
+ * ```ts
+ * for (const alert of result.alerts) console.error(alert.message);
+ * ```
+ */
 export interface Alert {
+  /** What went wrong: rolling accuracy, or drift of a feature or of the probabilities. */
   kind: "accuracy" | "drift";
+  /** What the alert is about (`rolling accuracy`, a feature name, `probabilities`). */
   subject: string;
+  /** The value measured (an accuracy, or a PSI). */
   value: number;
+  /** The limit it crossed. */
   limit: number;
+  /** The alert in plain words. */
   message: string;
 }
 
-/** The model's own test split scores, from its card. */
+/**
+ * The model's own test split scores, from its card.
+ *
+ * @example
+ * ```ts
+ * const test: TestScores = result.test; // { accuracy: 0.53, loss: 0.69, baseRate: 0.54, rows: 380 }
+ * ```
+ */
 export interface TestScores {
+  /** Test accuracy, or `null` where undefined. */
   accuracy: number | null;
+  /** Test log loss, or `null` where undefined. */
   loss: number | null;
+  /** Share of up labels in the test split, or `null` where undefined. */
   baseRate: number | null;
+  /** Number of test windows, or `null` when unknown. */
   rows: number | null;
 }
 
-/** What `deno task monitor --json` prints. */
+/**
+ * What `deno task monitor --json` prints.
+ *
+ * @example
+ * ```ts
+ * const result: MonitorResult = await monitorModel({ modelDir: "models/lstm", ticker: "SPY", request: {} });
+ * if (result.alerts.length) console.error(result.alerts.map((a) => a.message).join("\n"));
+ * ```
+ */
 export interface MonitorResult {
+  /** The model folder or versioned root monitored. */
   model: string;
+  /** The version monitored (the current one). */
   version: string;
+  /** The ticker monitored. */
   ticker: string;
+  /** The predictions log read. */
   log: string;
+  /** Signals whose horizon has passed, joined with their labels. */
   resolved: number;
+  /** Signals whose horizon reaches past the last bar. */
   pending: number;
+  /** Signals on no bar of the price series. */
   unmatched: number;
+  /** Accuracy over all resolved signals, or `null` when there are none. */
   accuracy: number | null;
+  /** Brier score over all resolved signals, or `null` when there are none. */
   brier: number | null;
+  /** Accuracy and Brier score of the last `window` resolved signals (`n` of them). */
   rolling: { window: number; n: number; accuracy: number | null; brier: number | null };
+  /** The model's test scores, the yardstick of live accuracy. */
   test: TestScores;
+  /** Accuracy and drift alerts. */
   alerts: Alert[];
+  /** Population stability of each feature and of the probabilities against `reference.json`. */
   drift: {
     threshold: number;
     rows: number;

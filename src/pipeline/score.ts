@@ -10,7 +10,7 @@
 
 import { join } from "node:path";
 import type { Bar } from "../data/types.ts";
-import { buildWindows } from "../dataset/mod.ts";
+import { adjustedCloses, buildWindows } from "../dataset/mod.ts";
 import type { WindowSet } from "../dataset/types.ts";
 import { type FeatureSpec, type Scaler, warmupBars } from "../features/mod.ts";
 import { loadModel } from "../model/store.ts";
@@ -338,7 +338,7 @@ export async function scoreModel(
     );
   }
   const index = new Map(bars.map((b, i) => [b.time, i]));
-  const closes = bars.map((b) => b.adjClose ?? b.close);
+  const closes = adjustedCloses(bars);
   const previousUp = yesterdayUp(closes, windows.refTimes.map((t) => index.get(t)!));
   const probabilities = await loaded.predict(windows);
 

@@ -9,7 +9,7 @@
  */
 
 import type { Bar } from "../data/types.ts";
-import { buildDataset, walkForwardFolds } from "../dataset/mod.ts";
+import { adjustedCloses, buildDataset, walkForwardFolds } from "../dataset/mod.ts";
 import { warmupBars } from "../features/mod.ts";
 import { buildModel, withDefaults } from "../model/architectures.ts";
 import { predictProbabilities, trainModel } from "../model/train.ts";
@@ -114,7 +114,7 @@ export async function walkForward(
   const { arch, hyperparameters: training } = info.card;
   const hyperparameters = withDefaults({ ...training, inputShape: [sequenceLength, 1] });
   const index = new Map(bars.map((b, i) => [b.time, i]));
-  const closes = bars.map((b) => b.adjClose ?? b.close);
+  const closes = adjustedCloses(bars);
   const parts: EvaluationRows[] = [];
   const trained: Omit<FoldEvaluation, keyof EvaluationSummary>[] = [];
   for (const [f, fold] of folds.entries()) {

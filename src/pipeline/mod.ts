@@ -1,0 +1,103 @@
+/**
+ * The pipeline: what the commands and bots compose from the building blocks.
+ * The series that goes with a model (one rule for ticker, source, seed and
+ * out-of-sample scope), scoring a saved model beside the baselines,
+ * walk-forward evaluation, evaluating and backtesting a model on a ticker,
+ * monitoring it live, fitting and saving a version, and retraining with an
+ * A/B test before promotion. Every function returns data; the text the
+ * commands print is theirs (`src/pipeline/evaluate.ts`'s `evaluationText`,
+ * `src/pipeline/monitor.ts`'s `monitorText`), not this entry point's.
+ *
+ * @example
+ * ```ts
+ * import { evaluateTicker, loadEvaluationModel } from "./mod.ts";
+ * const loaded = await loadEvaluationModel("models/lstm");
+ * const { evaluation } = await evaluateTicker(loaded, "SPY", { request: { dataDir: "data" } });
+ * console.log(evaluation.metrics.auc, evaluation.baselines.alwaysUp);
+ * loaded.dispose();
+ * ```
+ *
+ * @module
+ */
+
+// The series that goes with a model.
+export {
+  DEFAULT_SEED,
+  isOwnSeries,
+  loadModelSeries,
+  type ModelSeries,
+  requestedTickers,
+  type Scope,
+  scopeFor,
+  type SeriesRequest,
+  trainingBarsOf,
+} from "./series.ts";
+
+// Scoring a saved model, and walk-forward evaluation.
+export {
+  barsNeeded,
+  evaluateModel,
+  type EvaluateModelOptions,
+  type EvaluationModel,
+  loadEvaluationModel,
+  MIN_EVALUATION_ROWS,
+  type ModelEvaluation,
+  type ModelInfo,
+  modelInfo,
+  type ScoredModel,
+  scoreModel,
+} from "./score.ts";
+export {
+  type FoldEvaluation,
+  walkForward,
+  type WalkForwardEvaluation,
+  type WalkForwardOptions,
+} from "./walk_forward.ts";
+
+// Evaluating, backtesting and monitoring a model on a ticker.
+export { evaluateTicker, type EvaluateTickerOptions } from "./evaluate.ts";
+export { backtestModel, type BacktestModelOptions, type ModelBacktest } from "./backtest.ts";
+export {
+  type Alert,
+  joinSignals,
+  type LoggedSignal,
+  monitorModel,
+  type MonitorOptions,
+  type MonitorResult,
+  type TestScores,
+} from "./monitor.ts";
+
+// Fitting and saving a version, and retraining.
+export {
+  FIT_DEFAULTS,
+  fitAndSave,
+  type FitAndSaveOptions,
+  type FitHooks,
+  fitModel,
+  type FitOptions,
+  type FitSettings,
+  fitSettings,
+  type FitSummary,
+  type FittedModel,
+  loadTrainingSeries,
+  resolveTrainingData,
+  type SavedVersion,
+  saveVersion,
+  type TrainingData,
+} from "./fit.ts";
+export {
+  DEFAULT_HOLDOUT_SHARE,
+  type HoldoutCut,
+  holdoutCut,
+  type PromotionDecision,
+  promotionDecision,
+  type PromotionInput,
+  RETRAIN_FILE,
+  RETRAIN_METRICS,
+  type RetrainDecision,
+  type RetrainMetric,
+  retrainModel,
+  type RetrainOptions,
+  type RetrainResult,
+  type VersionScores,
+} from "./retrain.ts";
