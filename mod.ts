@@ -85,13 +85,10 @@ export type {
 } from "./src/data/types.ts";
 export {
   type CacheMeta,
-  createCsvProvider,
-  generateSyntheticBars,
   getProvider,
   INTERVALS,
   loadSeries,
   type LoadSeriesOptions,
-  parseBarsCsv,
   type PrepareOptions,
   type PrepareResult,
   prepareTicker,
@@ -101,10 +98,7 @@ export {
   type RawBar,
   type RawNumber,
   readCache,
-  readCsvBars,
   SOURCES,
-  SYNTHETIC_END,
-  SYNTHETIC_SEED,
   updateCache,
   type UpdateCacheOptions,
   validateBars,
@@ -129,7 +123,6 @@ export {
   registerFeature,
   resolveFeatureSpecs,
   type Scaler,
-  SCALER_CLIP,
   warmupBars,
 } from "./src/features/mod.ts";
 
@@ -174,9 +167,8 @@ export {
   trainModel,
   type TrainOptions,
   type TrainResult,
-  withDefaults,
 } from "./src/model/mod.ts";
-export { type Kernel, KERNELS } from "./src/model/fast/layers.ts";
+export type { Kernel } from "./src/model/fast/layers.ts";
 
 // Evaluation results and scores: the score primitives, metrics, baselines, the backtest
 // engine, summaries and drift.
