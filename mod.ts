@@ -194,6 +194,10 @@ export {
   type ScoreOptions,
   scoreProbabilities,
   type Scores,
+  SKILL_METRICS,
+  type SkillMetric,
+  skillScore,
+  skillWithIntervals,
   withIntervals,
 } from "./src/eval/metrics.ts";
 export {
@@ -225,6 +229,9 @@ export {
 } from "./src/eval/backtest.ts";
 export {
   type BaselineSummary,
+  type ClimatologyForecast,
+  climatologyForecast,
+  type ClimatologySummary,
   type EvaluationRows,
   type EvaluationSummary,
   summarizeEvaluation,

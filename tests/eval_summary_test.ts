@@ -45,6 +45,16 @@ Deno.test("summarizeEvaluation has the --json fields, with baselines counted on 
   }
   assert.ok(s.pValueVsAlwaysUp > 0 && s.pValueVsAlwaysUp <= 1);
   assert.ok(s.verdict.includes("edge over always-up"));
+  for (const key of ["brierSkill", "logLossSkill"] as const) {
+    assert.equal(typeof s.metrics[key], "number");
+    assert.equal(s.intervals[key].estimate, s.metrics[key]);
+  }
+  assert.equal(typeof s.baselines.climatology.brier, "number");
+  assert.match(
+    s.baselines.climatology.fittedOn,
+    /^the earliest 50% of the evaluated rows \(100 rows/,
+  );
+  assert.ok(s.verdict.endsWith(`; ${s.probabilityVerdict}`));
   assert.doesNotThrow(() => JSON.parse(JSON.stringify(s)));
 });
 

@@ -80,6 +80,35 @@ Deno.test("evaluate --json scores the model's own series out of sample, with eve
   assert.match(e.baselines.logistic.fittedOn, /the model's \d+ training rows of SPY/);
   assert.ok(e.pValueVsAlwaysUp >= 0 && e.pValueVsAlwaysUp <= 1);
   assert.match(e.verdict, /always-up/);
+  // Climatology: the base rate of the model's training rows, a constant probability on the same rows.
+  const c = e.baselines.climatology;
+  assert.deepEqual(Object.keys(c).sort(), ["baseRate", "brier", "fittedOn", "logLoss"]);
+  assert.equal(c.fittedOn, e.baselines.logistic.fittedOn);
+  const { bars } = await loadSeries({ ticker: "SPY", source: "synthetic", seed: 42 });
+  const train = config.data.ranges.train;
+  let trainRows = 0, trainUps = 0;
+  for (let t = 1; t < bars.length - 1; t++) {
+    if (bars[t].time < train.first || bars[t].time > train.last) continue;
+    trainRows++;
+    trainUps += closeOf(bars[t + 1]) > closeOf(bars[t]) ? 1 : 0;
+  }
+  assert.equal(trainRows, train.rows);
+  assert.ok(Math.abs(c.baseRate - trainUps / trainRows) < 1e-12, "the training base rate");
+  const q = e.baselines.baseRate;
+  const p = c.baseRate;
+  assert.ok(Math.abs(c.brier - (q * (1 - p) ** 2 + (1 - q) * p ** 2)) < 1e-12);
+  assert.ok(Math.abs(c.logLoss + (q * Math.log(p) + (1 - q) * Math.log(1 - p))) < 1e-12);
+  assert.ok(Math.abs(e.metrics.brierSkill - (1 - e.metrics.brier / c.brier)) < 1e-12);
+  assert.ok(Math.abs(e.metrics.logLossSkill - (1 - e.metrics.logLoss / c.logLoss)) < 1e-12);
+  for (const key of ["brierSkill", "logLossSkill"]) {
+    assert.equal(e.intervals[key].estimate, e.metrics[key]);
+    assert.ok(e.intervals[key].lower <= e.metrics[key] && e.metrics[key] <= e.intervals[key].upper);
+  }
+  assert.match(
+    e.probabilityVerdict,
+    /^the probabilities (beat|are no better than|are worse than) the base rate/,
+  );
+  assert.ok(e.verdict.endsWith(`; ${e.probabilityVerdict}`));
 });
 
 Deno.test("evaluate's always-up and yesterday accuracies equal an independent count on the same rows", async () => {
@@ -130,8 +159,29 @@ Deno.test("evaluateModel gives the library caller the same evaluation as the com
 Deno.test("evaluate prints metrics with intervals, the baselines and the verdict in plain words", async () => {
   const run = await evaluate("--model", MODEL);
   assert.equal(run.code, 0, run.stderr);
-  assert.match(run.stdout, /metric\s+model\s+95% interval\s+logistic\s+always-up\s+yesterday/);
+  assert.match(
+    run.stdout,
+    /metric\s+model\s+95% interval\s+logistic\s+climatology\s+always-up\s+yesterday/,
+  );
   assert.match(run.stdout, /accuracy\s+0\.\d{4}\s+\[0\.\d{4}, 0\.\d{4}\]/);
+  // Always-up is not a probability: no Brier or log loss; climatology has both.
+  assert.match(
+    run.stdout,
+    /\nbrier\s+0\.\d{4}\s+\[0\.\d{4}, 0\.\d{4}\]\s+0\.\d{4}\s+0\.\d{4}\s+–\s+–\n/,
+  );
+  assert.match(
+    run.stdout,
+    /\nbrierSkill\s+-?\d\.\d{4}\s+\[-?\d\.\d{4}, -?\d\.\d{4}\]\s+-?\d\.\d{4}\s+0\.0000\s+–\s+–\n/,
+  );
+  assert.match(run.stdout, /\nlogLossSkill\s+-?\d\.\d{4}\s+\[/);
+  assert.match(
+    run.stdout,
+    /climatology: the training base rate 0\.\d{3} as a constant probability, from the model's \d+ training rows/,
+  );
+  assert.match(
+    run.stdout,
+    /; the probabilities (beat|are no better than|are worse than) the base rate/,
+  );
   assert.match(run.stdout, /(no evidence of an edge over always-up|evidence)/);
   assert.match(run.stdout, /logistic baseline fitted on the model's \d+ training rows/);
 });
@@ -225,6 +275,14 @@ Deno.test("evaluate fits the logistic baseline on the earliest half of the rows,
       `^the earliest 50% of the evaluated rows \\(${half} rows.*SPY training data not available`,
     ),
   );
+  assert.equal(e.baselines.climatology.fittedOn, e.baselines.logistic.fittedOn);
+  const { bars: scored } = await loadSeries({ ticker: "BBB", source: "synthetic", seed: 5 });
+  let ups = 0;
+  const firstRow = scored.findIndex((b) => b.time === e.first);
+  for (let k = 0; k < half; k++) {
+    ups += closeOf(scored[firstRow + k + 1]) > closeOf(scored[firstRow + k]) ? 1 : 0;
+  }
+  assert.ok(Math.abs(e.baselines.climatology.baseRate - ups / half) < 1e-12);
 });
 
 Deno.test("evaluate --walk-forward retrains per fold and pools the folds' rows", async () => {
@@ -246,7 +304,39 @@ Deno.test("evaluate --walk-forward retrains per fold and pools the folds' rows",
   assert.equal(e.last, e.folds[1].last);
   for (const fold of e.folds) {
     assert.ok(fold.train.last < fold.first, "trained only on earlier rows");
+    // Each fold's climatology is the base rate of its own training rows.
+    assert.equal(
+      fold.baselines.climatology.fittedOn,
+      `the fold's ${fold.train.rows} training rows (${fold.train.first} to ${fold.train.last})`,
+    );
+    for (const key of ["brierSkill", "logLossSkill"]) {
+      assert.equal(typeof fold.metrics[key], "number", key);
+      assert.ok(
+        fold.intervals[key].lower <= fold.metrics[key] &&
+          fold.metrics[key] <= fold.intervals[key].upper,
+      );
+    }
+    assert.ok(
+      Math.abs(
+        fold.metrics.brierSkill - (1 - fold.metrics.brier / fold.baselines.climatology.brier),
+      ) <
+        1e-12,
+    );
   }
+  // Pooled: each fold's own climatology forecast on its own rows.
+  const rates = e.folds.flatMap((
+    f: { rows: number; baselines: { climatology: { baseRate: number } } },
+  ) => Array(f.rows).fill(f.baselines.climatology.baseRate));
+  const meanRate = rates.reduce((a: number, b: number) => a + b, 0) / rates.length;
+  assert.ok(Math.abs(e.baselines.climatology.baseRate - meanRate) < 1e-12);
+  assert.equal(e.baselines.climatology.fittedOn, "each fold's own training rows");
+  assert.equal(typeof e.intervals.brierSkill.lower, "number");
+  const text = await evaluate("--model", MODEL, "--walk-forward", "--folds", "2", "--epochs", "1");
+  assert.equal(text.code, 0, text.stderr);
+  assert.match(
+    text.stdout,
+    /brier\s+climatology\s+brier skill \[95%\]\s+log-loss skill \[95%\]\s+p\n/,
+  );
   assert.ok(e.folds[0].last < e.folds[1].first);
   assert.equal(e.baselines.logistic.fittedOn, "each fold's own training rows");
   assert.match(e.scope, /walk-forward over SPY: 2 expanding folds/);

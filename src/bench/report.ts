@@ -5,8 +5,85 @@
  */
 
 import { formatTable } from "../util/table.ts";
-import type { BenchReport } from "./mod.ts";
-import type { RowResult } from "./workload.ts";
+import type { BenchBackend, Impl, RowResult, WORKLOAD } from "./workload.ts";
+
+/** The machine a run measured. */
+export interface Machine {
+  /** Logical cores (`navigator.hardwareConcurrency`). */
+  cpus: number;
+  /** The first core's model name, or `"unknown"` without `--allow-sys=cpus`. */
+  cpuModel: string;
+  /** `"<os> <arch>"`. */
+  os: string;
+  /** Total memory, GiB rounded; null without `--allow-sys=systemMemoryInfo`. */
+  memoryGb: number | null;
+  /** Deno's version. */
+  deno: string;
+  /** V8's version. */
+  v8: string;
+  /** TensorFlow.js's version. */
+  tfjs: string;
+  /** The 1-minute load average before and after the run; null without `--allow-sys=loadavg`. */
+  loadAvg1m: { start: number | null; end: number | null };
+}
+
+/** A row that did not run or failed, and why. */
+export interface Skipped {
+  /** The implementation. */
+  impl: Impl;
+  /** The backend. */
+  backend: BenchBackend;
+  /** Why. */
+  reason: string;
+}
+
+/** The cold start: spawning a fresh process → its first signal from a saved model. */
+export interface ColdStart {
+  /** Median of `runsMs`. */
+  ms: number;
+  /** Each timed fresh process: spawn → its first signal line on stdout, ms. */
+  runsMs: number[];
+  /** The probes' own `performance.now()` at the first signal (ms since their time origin). */
+  childMs: number[];
+  /** Bars fed before the first ok signal. */
+  barsFed: number;
+  /** What the time covers. */
+  includes: string;
+}
+
+/** The workload as run: {@linkcode WORKLOAD} and this run's settings. */
+export type BenchWorkload = typeof WORKLOAD & {
+  /** Untimed epochs before the timed ones. */
+  warmupEpochs: number;
+  /** Timed epochs per row (reduced rows may differ: see their `note`). */
+  epochsMeasured: number;
+  /** Windows per timed epoch (scaled to 958 when fewer). */
+  epochWindows: number;
+  /** How validation is counted. */
+  validation: string;
+  /** Timed single-sequence predictions. */
+  predictCalls: number;
+  /** Untimed single-sequence predictions before them. */
+  predictWarmupCalls: number;
+  /** Whether this was a `--quick` run. */
+  quick: boolean;
+};
+
+/** What `deno task bench --json` prints. */
+export interface BenchReport {
+  /** The workload and this run's settings. */
+  workload: BenchWorkload;
+  /** The machine. */
+  machine: Machine;
+  /** One entry per row that ran, in the order of `ROWS`. */
+  results: RowResult[];
+  /** Rows that were not measured (unavailable, or failed), and why. */
+  skipped: Skipped[];
+  /** `coldStart.ms`, or null when the cold start failed. */
+  coldStartMs: number | null;
+  /** The cold start, or null when it failed. */
+  coldStart: ColdStart | null;
+}
 
 /**
  * `n word`, or `n words` (or `n many`) unless `n` is 1.

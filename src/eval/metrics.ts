@@ -450,6 +450,130 @@ export function withIntervals(
 }
 
 /**
+ * The skill scores against a reference forecast, headline figures of an
+ * evaluation beside {@linkcode HEADLINE_METRICS}.
+ *
+ * @example
+ * ```ts
+ * for (const m of SKILL_METRICS) console.log(m, summary.metrics[m]);
+ * ```
+ */
+export const SKILL_METRICS = ["brierSkill", "logLossSkill"] as const;
+/**
+ * The name of a skill score.
+ *
+ * @example
+ * ```ts
+ * const metric: SkillMetric = "brierSkill";
+ * ```
+ */
+export type SkillMetric = typeof SKILL_METRICS[number];
+
+/**
+ * A skill score: `1 − score / referenceScore` for a score where lower is
+ * better (Brier, log loss). 0 means as good as the reference, above 0 better,
+ * below 0 worse; `NaN` when the reference scores a perfect 0 (or either is
+ * `NaN`).
+ *
+ * @example
+ * ```ts
+ * skillScore(0.24, 0.25); // 0.04
+ * skillScore(0.26, 0.25); // -0.04
+ * ```
+ */
+export function skillScore(score: number, referenceScore: number): number {
+  if (!(referenceScore > 0) || Number.isNaN(score)) return NaN;
+  return 1 - score / referenceScore;
+}
+
+function skillsOf(model: Sample, reference: Sample): Record<SkillMetric, number> {
+  return {
+    brierSkill: skillScore(
+      brierScore(model.probs, model.labels),
+      brierScore(reference.probs, reference.labels),
+    ),
+    logLossSkill: skillScore(
+      logLoss(model.probs, model.labels),
+      logLoss(reference.probs, reference.labels),
+    ),
+  };
+}
+
+/**
+ * The Brier skill score and log-loss skill score of `probs` against a
+ * reference forecast on the same rows (`reference`, e.g. the climatology: the
+ * training base rate as a constant probability), each with a 95% interval
+ * from the same circular block bootstrap as {@linkcode withIntervals} (same
+ * block length, resample count and seed, hence the same resampled rows): on
+ * each resample both the model's and the reference's scores are recomputed on
+ * the resampled rows. Resamples where a skill is undefined are left out.
+ *
+ * @example
+ * ```ts
+ * const climatology = probs.map(() => 0.54);
+ * const s = skillWithIntervals(probs, labels, climatology, { seed: 42 });
+ * console.log(`Brier skill ${s.brierSkill.estimate} [${s.brierSkill.lower}, ${s.brierSkill.upper}]`);
+ * ```
+ */
+export function skillWithIntervals(
+  probs: ArrayLike<number>,
+  labels: ArrayLike<number>,
+  reference: ArrayLike<number>,
+  options: BootstrapOptions = {},
+): Record<SkillMetric, ConfidenceInterval> {
+  validate(probs, labels);
+  validate(reference, labels);
+  const n = probs.length;
+  const blockLength = resolveBlockLength(n, options.blockLength);
+  const resamples = resolveResamples(options.resamples);
+  const rng = createRng(options.seed ?? 42);
+  const model = emptySample(n);
+  const ref = emptySample(n);
+  const all = identity(n);
+  const point = skillsOf(gather(probs, labels, all, model), gather(reference, labels, all, ref));
+  const draws = Object.fromEntries(SKILL_METRICS.map((m) => [m, [] as number[]]));
+  const idx = new Int32Array(n);
+  for (let r = 0; r < resamples; r++) {
+    resampleBlocks(n, blockLength, rng, idx);
+    const s = skillsOf(gather(probs, labels, idx, model), gather(reference, labels, idx, ref));
+    for (const m of SKILL_METRICS) if (Number.isFinite(s[m])) draws[m].push(s[m]);
+  }
+  const result = {} as Record<SkillMetric, ConfidenceInterval>;
+  for (const m of SKILL_METRICS) {
+    const sorted = draws[m].sort((a, b) => a - b);
+    result[m] = {
+      estimate: point[m],
+      lower: quantile(sorted, 0.025, { sorted: true }),
+      upper: quantile(sorted, 0.975, { sorted: true }),
+    };
+  }
+  return result;
+}
+
+/**
+ * The plain-words reading of a Brier skill interval for a bot: above 0, the
+ * probabilities beat the base rate; containing 0 (or undefined), no better;
+ * below 0, worse. Only the first may be used to size positions.
+ *
+ * @example
+ * ```ts
+ * skillVerdict({ estimate: 0.02, lower: 0.005, upper: 0.04 });
+ * // "the probabilities beat the base rate (Brier skill 0.0200 [0.0050, 0.0400])"
+ * skillVerdict({ estimate: -0.01, lower: -0.03, upper: 0.01 });
+ * // "the probabilities are no better than the base rate: a bot should not size positions on them (Brier skill -0.0100 [-0.0300, 0.0100])"
+ * ```
+ */
+export function skillVerdict(brierSkill: ConfidenceInterval): string {
+  const f = (v: number): string => (Number.isNaN(v) ? "–" : v.toFixed(4));
+  const figure = `Brier skill ${f(brierSkill.estimate)} [${f(brierSkill.lower)}, ${
+    f(brierSkill.upper)
+  }]`;
+  if (brierSkill.lower > 0) return `the probabilities beat the base rate (${figure})`;
+  const words = brierSkill.upper < 0 ? "are worse than" : "are no better than";
+  return `the probabilities ${words} the base rate: a bot should not size positions on them (${figure})`;
+}
+
+/**
  * One-sided p-value for "the model's accuracy exceeds always-up's on the same
  * rows".
  *

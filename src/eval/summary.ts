@@ -7,7 +7,7 @@
  * @module
  */
 
-import { alwaysUp, previousDirection } from "./baselines.ts";
+import { alwaysUp, baseRate, previousDirection } from "./baselines.ts";
 import type { BacktestResult, PerformanceStats } from "./backtest.ts";
 import {
   type BootstrapOptions,
@@ -19,8 +19,14 @@ import {
   rocCurve,
   scoreProbabilities,
   type Scores,
+  SKILL_METRICS,
+  type SkillMetric,
+  skillScore,
+  skillVerdict,
+  skillWithIntervals,
   withIntervals,
 } from "./metrics.ts";
+import { brierScore, logLoss } from "./scores.ts";
 import type { EpochRecord } from "../model/train.ts";
 import { formatTable } from "../util/table.ts";
 import type { ReportInput } from "./report.ts";
@@ -45,6 +51,98 @@ export interface EvaluationRows {
   previousUp: ArrayLike<number>;
   /** The logistic baseline's probabilities on the same rows, when fitted. */
   logisticProbabilities?: ArrayLike<number>;
+  /**
+   * The climatology forecast on the same rows: the share of up labels in the
+   * model's training windows as a constant probability (per fold in a
+   * walk-forward evaluation), and what that rate was computed on. When absent,
+   * the base rate of the earliest half of the rows serves, in sample there
+   * (see {@linkcode earliestHalfClimatology}).
+   */
+  climatology?: ClimatologyForecast;
+}
+
+/**
+ * A climatology forecast: one probability per scored row (the training base
+ * rate) and, in plain words, the rows that rate was computed on.
+ *
+ * @example
+ * ```ts
+ * const c: ClimatologyForecast = climatologyForecast(trainLabels, 250, "the model's 1200 training rows");
+ * ```
+ */
+export interface ClimatologyForecast {
+  /** The up-probability of each scored row. */
+  probabilities: ArrayLike<number>;
+  /** What the base rate was computed on. */
+  fittedOn: string;
+}
+
+/**
+ * The climatology forecast of `rows` scored rows: the share of up labels in
+ * `trainingLabels`, as a constant probability.
+ *
+ * @example
+ * ```ts
+ * climatologyForecast([1, 1, 0, 1], 2, "4 training rows").probabilities; // Float64Array [0.75, 0.75]
+ * ```
+ */
+export function climatologyForecast(
+  trainingLabels: ArrayLike<number>,
+  rows: number,
+  fittedOn: string,
+): ClimatologyForecast {
+  if (trainingLabels.length === 0) {
+    throw new RangeError("Expected training labels for the climatology base rate, found none");
+  }
+  return { probabilities: new Float64Array(rows).fill(baseRate(trainingLabels)), fittedOn };
+}
+
+/**
+ * The fallback climatology when the training labels are not at hand: the base
+ * rate of the earliest half of the scored rows (at least one row), in sample
+ * there, with `reason` appended to what it says it was fitted on. The same
+ * rows the logistic baseline falls back to.
+ *
+ * @example
+ * ```ts
+ * earliestHalfClimatology([1, 0, 1, 1], ["a", "b", "c", "d"]).fittedOn;
+ * // "the earliest 50% of the evaluated rows (2 rows, to b), in sample there"
+ * ```
+ */
+export function earliestHalfClimatology(
+  labels: ArrayLike<number>,
+  refTimes: readonly string[],
+  reason?: string,
+): ClimatologyForecast {
+  const half = Math.max(1, Math.floor(labels.length / 2));
+  return climatologyForecast(
+    Array.from(labels).slice(0, half),
+    labels.length,
+    `the earliest 50% of the evaluated rows (${half} rows, to ${
+      refTimes[half - 1]
+    }), in sample there${reason ? `: ${reason}` : ""}`,
+  );
+}
+
+/**
+ * The climatology baseline's figures: the base rate it forecasts (the mean
+ * forecast when it differs per fold), its Brier score and log loss on the
+ * scored rows, and what the rate was computed on.
+ *
+ * @example
+ * ```ts
+ * const c: ClimatologySummary = { baseRate: 0.54, brier: 0.2484, logLoss: 0.6900, fittedOn: "…" };
+ * ```
+ */
+export interface ClimatologySummary {
+  /** The up-probability forecast (mean over rows for pooled folds). */
+  baseRate: number;
+  /** Brier score on the scored rows. */
+  brier: number;
+  /** Log loss on the scored rows. */
+  logLoss: number;
+  /** What the base rate was computed on. */
+  fittedOn: string;
 }
 
 /**
@@ -84,20 +182,30 @@ export interface EvaluationSummary {
   first: string;
   /** Reference time of the last row. */
   last: string;
-  /** The model's scores (confusion matrix and calibration table included). */
-  metrics: Scores;
-  /** 95% block-bootstrap interval of each headline metric. */
-  intervals: Record<HeadlineMetric, ConfidenceInterval>;
+  /**
+   * The model's scores (confusion matrix and calibration table included) and
+   * its skill against the climatology baseline: `brierSkill` is
+   * `1 − Brier(model) / Brier(climatology)`, `logLossSkill` the same with log
+   * loss (above 0: better than the training base rate as a constant).
+   */
+  metrics: Scores & Record<SkillMetric, number>;
+  /** 95% block-bootstrap interval of each headline metric and skill score. */
+  intervals: Record<HeadlineMetric | SkillMetric, ConfidenceInterval>;
   /** Baselines on exactly the same rows. */
   baselines: {
     alwaysUp: BaselineSummary;
     previousDirection: BaselineSummary;
     logistic?: BaselineSummary;
+    /** The training base rate as a constant probability. */
+    climatology: ClimatologySummary;
+    /** Share of up labels in the scored rows. */
     baseRate: number;
   };
   /** One-sided p-value that the model is more accurate than always-up. */
   pValueVsAlwaysUp: number;
-  /** The plain-words reading of the p-value. */
+  /** The plain-words reading of the Brier skill interval: may a bot size positions on the probabilities? */
+  probabilityVerdict: string;
+  /** The plain-words reading of the p-value, then {@linkcode EvaluationSummary.probabilityVerdict}. */
   verdict: string;
 }
 
@@ -145,12 +253,32 @@ export function summarizeEvaluation(
   const up = alwaysUp(labels);
   const previous = previousDirection(previousUp, labels);
   const p = pValueVsAlwaysUp(probabilities, labels, options);
+  const climatology = rows.climatology ?? earliestHalfClimatology(labels, refTimes);
+  if (climatology.probabilities.length !== labels.length) {
+    throw new RangeError(
+      `Expected one climatology probability per row, found ${climatology.probabilities.length} for ${labels.length} rows`,
+    );
+  }
+  const skill = skillWithIntervals(probabilities, labels, climatology.probabilities, options);
+  // The forecast rate: exact when constant, the row-weighted mean when it differs per fold.
+  let climatologyMean = 0;
+  let constant = true;
+  for (let i = 0; i < labels.length; i++) {
+    climatologyMean += climatology.probabilities[i];
+    constant &&= climatology.probabilities[i] === climatology.probabilities[0];
+  }
+  climatologyMean = constant ? climatology.probabilities[0] : climatologyMean / labels.length;
+  const probabilityVerdict = skillVerdict(skill.brierSkill);
   return {
     rows: labels.length,
     first: refTimes[0],
     last: refTimes[refTimes.length - 1],
-    metrics,
-    intervals: withIntervals(probabilities, labels, options),
+    metrics: {
+      ...metrics,
+      brierSkill: skill.brierSkill.estimate,
+      logLossSkill: skill.logLossSkill.estimate,
+    },
+    intervals: { ...withIntervals(probabilities, labels, options), ...skill },
     baselines: {
       alwaysUp: { accuracy: up.accuracy, mcc: 0 },
       previousDirection: {
@@ -160,15 +288,25 @@ export function summarizeEvaluation(
       ...(rows.logisticProbabilities
         ? { logistic: pick(scoreProbabilities(rows.logisticProbabilities, labels, options)) }
         : {}),
+      climatology: {
+        baseRate: climatologyMean,
+        brier: brierScore(climatology.probabilities, labels),
+        logLoss: logLoss(climatology.probabilities, labels),
+        fittedOn: climatology.fittedOn,
+      },
       baseRate: metrics.baseRate,
     },
     pValueVsAlwaysUp: p,
-    verdict: edgeVerdict(p, options),
+    probabilityVerdict,
+    verdict: `${edgeVerdict(p, options)}; ${probabilityVerdict}`,
   };
 }
 
 const num = (v: number | undefined, digits = 4): string =>
   v === undefined || Number.isNaN(v) ? "–" : v.toFixed(digits);
+
+const skillInterval = (s: EvaluationSummary, m: SkillMetric): string =>
+  `[${num(s.intervals[m].lower)}, ${num(s.intervals[m].upper)}]`;
 
 function evaluationTable(summary: EvaluationSummary): (string | number | null)[][] {
   const { metrics, intervals, baselines } = summary;
@@ -176,14 +314,35 @@ function evaluationTable(summary: EvaluationSummary): (string | number | null)[]
     const v = b?.[m as keyof BaselineSummary];
     return v === undefined || Number.isNaN(v) ? null : v;
   };
-  return HEADLINE_METRICS.map((m) => [
-    m,
-    metrics[m],
-    `[${num(intervals[m].lower)}, ${num(intervals[m].upper)}]`,
-    baseline(baselines.logistic, m),
-    baseline(baselines.alwaysUp, m),
-    baseline(baselines.previousDirection, m),
-  ]);
+  const climatology = (m: HeadlineMetric): number | null =>
+    m === "brier"
+      ? baselines.climatology.brier
+      : m === "logLoss"
+      ? baselines.climatology.logLoss
+      : null;
+  const interval = (m: HeadlineMetric | SkillMetric): string =>
+    `[${num(intervals[m].lower)}, ${num(intervals[m].upper)}]`;
+  // The logistic baseline's skill against the same climatology, as a point figure.
+  const logisticSkill = (m: SkillMetric): number | null => {
+    const l = baselines.logistic;
+    const v = m === "brierSkill"
+      ? skillScore(l?.brier ?? NaN, baselines.climatology.brier)
+      : skillScore(l?.logLoss ?? NaN, baselines.climatology.logLoss);
+    return Number.isNaN(v) ? null : v;
+  };
+  return [
+    ...HEADLINE_METRICS.map((m) => [
+      m,
+      metrics[m],
+      interval(m),
+      baseline(baselines.logistic, m),
+      climatology(m),
+      baseline(baselines.alwaysUp, m),
+      baseline(baselines.previousDirection, m),
+    ]),
+    // Skill against climatology: 0 for climatology itself; always-up and yesterday are not probabilities.
+    ...SKILL_METRICS.map((m) => [m, metrics[m], interval(m), logisticSkill(m), 0, null, null]),
+  ];
 }
 
 const EVALUATION_HEADERS = [
@@ -191,6 +350,7 @@ const EVALUATION_HEADERS = [
   "model",
   "95% interval",
   "logistic",
+  "climatology",
   "always-up",
   "yesterday",
 ];
@@ -213,6 +373,9 @@ export function formatEvaluation(summary: EvaluationSummary): string {
     `${summary.rows} rows, ${summary.first} to ${summary.last}; base rate (share up) ${
       num(summary.baselines.baseRate, 3)
     }`,
+    `climatology: the training base rate ${
+      num(summary.baselines.climatology.baseRate, 3)
+    } as a constant probability, from ${summary.baselines.climatology.fittedOn}`,
     formatTable([EVALUATION_HEADERS, ...rows]),
     `confusion: tp ${c.tp}, fp ${c.fp}, tn ${c.tn}, fn ${c.fn}`,
     summary.verdict,
@@ -238,7 +401,14 @@ export function evaluationReport(
     title: options.title,
     summary: [
       `${summary.rows} rows, ${summary.first} to ${summary.last}.`,
-      `Against always-up: ${summary.verdict}.`,
+      `Against always-up, then against the base rate: ${summary.verdict}.`,
+      `Skill against climatology (the training base rate ${
+        num(summary.baselines.climatology.baseRate, 3)
+      } as a constant probability, from ${summary.baselines.climatology.fittedOn}): Brier skill ${
+        num(summary.metrics.brierSkill)
+      } ${skillInterval(summary, "brierSkill")}, log-loss skill ${
+        num(summary.metrics.logLossSkill)
+      } ${skillInterval(summary, "logLossSkill")}.`,
     ],
     metricsTable: { headers: EVALUATION_HEADERS, rows: evaluationTable(summary) },
     history: options.history,
@@ -330,12 +500,20 @@ function concatRows(parts: readonly EvaluationRows[]): EvaluationRows {
   const cat = (get: (r: EvaluationRows) => ArrayLike<number>): number[] =>
     parts.flatMap((r) => Array.from(get(r)));
   const withLogistic = parts.every((r) => r.logisticProbabilities);
+  // Each fold's own climatology forecast on its own rows, pooled.
+  const withClimatology = parts.every((r) => r.climatology);
   return {
     probabilities: cat((r) => r.probabilities),
     labels: cat((r) => r.labels),
     refTimes: parts.flatMap((r) => r.refTimes),
     previousUp: cat((r) => r.previousUp),
     logisticProbabilities: withLogistic ? cat((r) => r.logisticProbabilities!) : undefined,
+    climatology: withClimatology
+      ? {
+        probabilities: cat((r) => r.climatology!.probabilities),
+        fittedOn: "each fold's own training rows",
+      }
+      : undefined,
   };
 }
 
@@ -372,8 +550,9 @@ export function summarizeWalkForward(
 
 /**
  * A table with one line per fold and a pooled line: rows, dates, accuracy
- * beside always-up, AUC and the p-value against always-up; then the pooled
- * verdict.
+ * beside always-up, AUC, Brier beside climatology's, the Brier and log-loss
+ * skill scores with their intervals and the p-value against always-up; then
+ * the pooled verdict.
  *
  * @example
  * ```ts
@@ -389,11 +568,28 @@ export function formatWalkForward(summary: WalkForwardSummary): string {
     num(s.metrics.accuracy),
     num(s.baselines.alwaysUp.accuracy),
     num(s.metrics.auc),
+    num(s.metrics.brier),
+    num(s.baselines.climatology.brier),
+    `${num(s.metrics.brierSkill)} ${skillInterval(s, "brierSkill")}`,
+    `${num(s.metrics.logLossSkill)} ${skillInterval(s, "logLossSkill")}`,
     num(s.pValueVsAlwaysUp, 3),
   ];
   return [
     formatTable([
-      ["fold", "rows", "first", "last", "accuracy", "always-up", "auc", "p"],
+      [
+        "fold",
+        "rows",
+        "first",
+        "last",
+        "accuracy",
+        "always-up",
+        "auc",
+        "brier",
+        "climatology",
+        "brier skill [95%]",
+        "log-loss skill [95%]",
+        "p",
+      ],
       ...summary.folds.map((s, i) => line(String(i + 1), s)),
       line("pooled", summary.pooled),
     ]),

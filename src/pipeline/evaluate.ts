@@ -103,6 +103,7 @@ export function evaluationText(evaluations: ModelEvaluation[]): string {
     "always-up",
     "logistic",
     "auc",
+    "brier skill",
     "p",
   ];
   const table = formatTable([
@@ -116,6 +117,7 @@ export function evaluationText(evaluations: ModelEvaluation[]): string {
       fixed4(e.baselines.alwaysUp.accuracy),
       e.baselines.logistic ? fixed4(e.baselines.logistic.accuracy) : "–",
       fixed4(e.metrics.auc),
+      fixed4(e.metrics.brierSkill),
       e.pValueVsAlwaysUp.toFixed(3),
     ]),
   ]);

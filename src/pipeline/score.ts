@@ -23,6 +23,9 @@ import { fitLogistic, lastBarFeatures, predictLogistic, yesterdayUp } from "../e
 import type { EpochRecord } from "../model/train.ts";
 import {
   type BaselineSummary,
+  type ClimatologyForecast,
+  climatologyForecast,
+  earliestHalfClimatology,
   type EvaluationRows,
   type EvaluationSummary,
   summarizeEvaluation,
@@ -345,8 +348,11 @@ export async function scoreModel(
   const train = trainingWindows(loaded, scope.own ? bars : options.trainingBars);
   let fittedOn: string;
   let logisticProbabilities: Float64Array;
+  // Climatology: the training base rate as a constant probability (the card keeps only the test's).
+  let climatology: ClimatologyForecast;
   const features = lastBarFeatures(windows);
   if (typeof train === "string") {
+    climatology = earliestHalfClimatology(windows.y, windows.refTimes, train);
     const half = Math.floor(windows.n / 2);
     const model = fitLogistic(features.slice(0, half), windows.y.subarray(0, half));
     logisticProbabilities = predictLogistic(model, features);
@@ -359,6 +365,7 @@ export async function scoreModel(
     fittedOn = `the model's ${train.n} training rows of ${info.ticker} (${train.refTimes[0]} to ${
       train.refTimes[train.n - 1]
     })`;
+    climatology = climatologyForecast(train.y, windows.n, fittedOn);
   }
   const rows: EvaluationRows = {
     probabilities,
@@ -366,6 +373,7 @@ export async function scoreModel(
     refTimes: windows.refTimes,
     previousUp,
     logisticProbabilities,
+    climatology,
   };
   const summary = summarizeEvaluation(rows, { seed: options.seed ?? 42 });
   const evaluation: ModelEvaluation = {

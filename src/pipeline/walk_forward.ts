@@ -15,6 +15,7 @@ import { buildModel, withDefaults } from "../model/architectures.ts";
 import { predictProbabilities, trainModel } from "../model/train.ts";
 import { fitLogistic, lastBarFeatures, predictLogistic, yesterdayUp } from "../eval/baselines.ts";
 import {
+  climatologyForecast,
   type EvaluationRows,
   type EvaluationSummary,
   summarizeWalkForward,
@@ -147,6 +148,11 @@ export async function walkForward(
         refTimes: test.refTimes,
         previousUp: yesterdayUp(closes, test.refTimes.map((t) => index.get(t)!)),
         logisticProbabilities: predictLogistic(logistic, lastBarFeatures(test)),
+        climatology: climatologyForecast(
+          dataset.train.y,
+          test.n,
+          `the fold's ${dataset.train.n} training rows (${dataset.ranges.train.first} to ${dataset.ranges.train.last})`,
+        ),
       });
       trained.push({ train: dataset.ranges.train, bestEpoch: result.bestEpoch });
       options.log?.(
@@ -167,6 +173,10 @@ export async function walkForward(
     refTimes: parts.flatMap((p) => p.refTimes),
     previousUp: parts.flatMap((p) => Array.from(p.previousUp)),
     logisticProbabilities: parts.flatMap((p) => Array.from(p.logisticProbabilities!)),
+    climatology: {
+      probabilities: parts.flatMap((p) => Array.from(p.climatology!.probabilities)),
+      fittedOn: "each fold's own training rows",
+    },
   };
   const fittedOn = "each fold's own training rows";
   const evaluation: WalkForwardEvaluation = {
