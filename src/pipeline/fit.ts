@@ -19,7 +19,7 @@
  */
 
 import { join } from "node:path";
-import type { LayersModel } from "@tensorflow/tfjs";
+import type { LayersModel } from "../model/mod.ts";
 import { loadSeries } from "../data/mod.ts";
 import type { Series, SourceName } from "../data/types.ts";
 import { buildDataset, type Dataset, type DatasetOptions, minimumBars } from "../dataset/mod.ts";
