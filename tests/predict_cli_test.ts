@@ -44,6 +44,17 @@ Deno.test("predict with no model answers no-model at 0.5 with one warning", asyn
   assert.equal(run.stderr.trim().split("\n").length, 1);
 });
 
+Deno.test("predict with no model and no --ticker names the folder in one line, exit 1", async () => {
+  const run = await predict("--model", `${TMP}/none`);
+  assert.equal(run.code, 1);
+  assert.equal(run.stderr.trim().split("\n").length, 1, run.stderr);
+  assert.match(
+    run.stderr,
+    /Expected a model in .*\/none .*found none; run `deno task train` first/,
+  );
+  assert.equal(run.stdout, "");
+});
+
 Deno.test("predict rejects a bad date and a bad ticker with one line and exit 2", async () => {
   for (const args of [["--end", "2024-13-01"], ["--ticker", "../etc"]]) {
     const run = await predict("--model", MODEL, ...args);

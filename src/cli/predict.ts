@@ -21,6 +21,7 @@ import { readCard } from "../model/card.ts";
 import { loadModelSeries, requestedTickers } from "../pipeline/series.ts";
 import { createLstmSignal } from "../../plugins/lstm_signal.ts";
 import type { Signal } from "../signal/types.ts";
+import { DataError } from "../util/errors.ts";
 
 const HELP = `Usage: deno task predict [--ticker SPY[,QQQ...]] [flags]
 
@@ -55,6 +56,11 @@ export const predict: Command = async (args: string[]): Promise<number> => {
     : numberFlag(flags, "max-age-days", 0, { min: 0 });
   const where = await resolveModelDir(modelDir);
   const card = where ? await readCard(where.dir) : null;
+  if (!card && request.ticker === undefined && request.csv === undefined) {
+    throw new DataError(
+      `Expected a model in ${modelDir} (model.json or current.json), found none; run \`deno task train\` first, or pass --ticker for neutral no-model signals`,
+    );
+  }
   const tickers = requestedTickers(card, request);
   const plugin = createLstmSignal({
     modelDir,
