@@ -82,7 +82,7 @@ const firstOk = live.signals.findIndex((s) => s.status === "ok");
 Deno.test("the plugin warms up for exactly the feature warm-up plus one window, then is ok on every bar", async () => {
   const loaded = await loadEvaluationModel(dir);
   try {
-    const { features, sequenceLength } = loaded.info;
+    const { features, sequenceLength } = loaded.info.card;
     assert.equal(live.warmupBars, warmupBars(features) + sequenceLength);
     assert.equal(firstOk, live.warmupBars - 1, "the first ok bar completes the first window");
     live.signals.forEach((s, i) => {
@@ -120,7 +120,7 @@ Deno.test("on every scored bar the plugin's probability equals evaluation's, and
 Deno.test("on every bar, the unlabelled last ones included, the plugin equals evaluation's predict over all windows", async () => {
   const loaded = await loadEvaluationModel(dir);
   try {
-    const { features, sequenceLength, horizon } = loaded.info;
+    const { features, sequenceLength, horizon } = loaded.info.card;
     const windows = buildWindows(bars, loaded.scaler, {
       sequenceLength,
       horizon,

@@ -9,6 +9,7 @@
  * @module
  */
 
+import { WindowBuffer } from "../dataset/window.ts";
 import * as tf from "@tensorflow/tfjs";
 import { buildModel } from "../model/architectures.ts";
 import { quietly, selectBackend, webgpuAdapterInfo } from "../model/backend.ts";
@@ -201,9 +202,16 @@ export async function measure(
         for (let f = 0; f < F; f++) row[f] = rng.normal();
         return row;
       });
-      predict1 = () => inference.predictWindow(rows);
+      // As the signal plugin per bar: one new raw row joins the window, then the window is scored.
+      const window = new WindowBuffer(T, F);
+      for (const row of rows) window.push(row);
+      let next = 0;
+      predict1 = () => {
+        window.push(rows[next++ % T]);
+        return inference.predictWindow(window);
+      };
       predict1Path =
-        "loadInferenceModel(dir).predictWindow(60 raw rows): scaling + FastPredictor, as the signal plugin per bar";
+        "loadInferenceModel(dir).predictWindow(WindowBuffer): one new raw row scaled + FastPredictor, as the signal plugin per bar";
       release = () => inference.dispose();
     }
     const ms = await latencies(predict1, spec.warmupCalls, spec.calls, rss);

@@ -227,5 +227,31 @@ export function progress(line: string): void {
   console.error(line);
 }
 
+/**
+ * Runs `work` with Ctrl-C turned into a polite stop: the first SIGINT sets the
+ * flag `shouldStop` returns (training stops after the current batch and keeps
+ * its best weights) and says so on stderr, instead of killing the process.
+ *
+ * @example
+ * ```ts
+ * const summary = await untilInterrupted((shouldStop) => fitAndSave(series, fit, { modelRoot, shouldStop }));
+ * ```
+ */
+export async function untilInterrupted<T>(
+  work: (shouldStop: () => boolean) => Promise<T>,
+): Promise<T> {
+  let stop = false;
+  const onInterrupt = (): void => {
+    stop = true;
+    progress("train: interrupted, stopping after the current batch (keeping the best weights)");
+  };
+  Deno.addSignalListener("SIGINT", onInterrupt);
+  try {
+    return await work(() => stop);
+  } finally {
+    Deno.removeSignalListener("SIGINT", onInterrupt);
+  }
+}
+
 /** A command's entry point: receives its arguments, returns an exit code. */
 export type Command = (args: string[]) => Promise<number>;

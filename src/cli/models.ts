@@ -104,9 +104,9 @@ export const models: Command = async (args: string[]): Promise<number> => {
         { model: root, current: pointer?.current ?? null, versions: rows },
         () =>
           rows.map((r) =>
-            `${r.current ? "*" : " "} ${r.version.padEnd(4)} ${r.createdAt ?? "?"}  ${
-              r.arch ?? "?"
-            } ${r.ticker ?? "?"}  train ${r.train ?? "?"}  test ${r.test ?? "?"}  test acc ${
+            `${r.current ? "*" : " "} ${
+              r.version.padEnd(4)
+            } ${r.createdAt}  ${r.arch} ${r.ticker}  train ${r.train}  test ${r.test}  test acc ${
               r.testAccuracy?.toFixed(3) ?? "?"
             } (base rate ${r.testBaseRate?.toFixed(3) ?? "?"})${
               r.retrain ? `  retrain: ${r.retrain}` : ""

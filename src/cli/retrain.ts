@@ -18,6 +18,7 @@ import {
   parseFlags,
   printResult,
   progress,
+  untilInterrupted,
 } from "./common.ts";
 import { TRAIN_FLAGS, trainSettings } from "./flags.ts";
 import { MIN_EVALUATION_ROWS } from "../pipeline/score.ts";
@@ -26,10 +27,8 @@ import {
   RETRAIN_METRICS,
   type RetrainMetric,
   retrainModel,
-  type RetrainResult,
-  type VersionScores,
+  retrainText,
 } from "../pipeline/retrain.ts";
-import { formatTable } from "../util/table.ts";
 
 const METRIC_NAMES = Object.keys(RETRAIN_METRICS) as RetrainMetric[];
 
@@ -98,49 +97,6 @@ const FLAGS: Record<string, FlagSpec> = {
   "dry-run": { type: "boolean" },
 };
 
-const fixed = (v: number): string => (Number.isNaN(v) ? "–" : v.toFixed(4));
-
-function table(result: RetrainResult): string {
-  const row = (label: string, s: VersionScores | null): string[] =>
-    s === null ? [label, "none", "–", "–", "–", "–", "–"] : [
-      label,
-      s.version,
-      fixed(s.metrics.accuracy),
-      fixed(s.metrics.auc),
-      fixed(s.metrics.logLoss),
-      fixed(s.metrics.brier),
-      String(result.holdout.rows),
-    ];
-  const { candidate } = result;
-  return formatTable([
-    ["", "version", "accuracy", "auc", "log loss", "brier", "rows"],
-    row("current", result.current),
-    row("candidate", {
-      ...candidate,
-      version: candidate.saved ? candidate.version : `(${candidate.version})`,
-    }),
-  ], { indent: "  " });
-}
-
-function humanText(r: RetrainResult): string {
-  const m = RETRAIN_METRICS[r.metric.name];
-  const trained = r.candidate.trained;
-  return [
-    `retrain ${r.model} on ${r.ticker} (${r.source}, ${r.data.bars} bars to ${r.data.last}${
-      r.data.added ? `, ${r.data.added} new` : ""
-    })`,
-    `holdout: ${r.holdout.first} to ${r.holdout.last} (${r.holdout.rows} rows, ${
-      fixed(r.holdout.baseRate)
-    } up); the candidate learned from ${trained.train.first} to ${trained.validation.last} (its own test split to ${trained.test.last})`,
-    `metric: ${m.label} (${
-      m.lowerIsBetter ? "lower" : "higher"
-    } is better), tolerance ${r.metric.tolerance}`,
-    table(r),
-    `decision: ${r.decision}: ${r.reason}`,
-    ...r.notes.map((n) => `note: ${n}`),
-  ].join("\n");
-}
-
 /**
  * The `retrain` command.
  *
@@ -163,15 +119,8 @@ export const retrain: Command = async (args: string[]): Promise<number> => {
   // Every training flag is checked before any file is read.
   const { fit, data, modelRoot } = trainSettings(flags);
   // Ctrl-C stops the candidate's training after the current batch; it is then not promoted.
-  let stop = false;
-  const onInterrupt = (): void => {
-    stop = true;
-    progress("train: interrupted, stopping after the current batch (keeping the best weights)");
-  };
-  Deno.addSignalListener("SIGINT", onInterrupt);
-  let result;
-  try {
-    result = await retrainModel({
+  const result = await untilInterrupted((shouldStop) =>
+    retrainModel({
       modelRoot,
       fit,
       data,
@@ -180,11 +129,9 @@ export const retrain: Command = async (args: string[]): Promise<number> => {
       tolerance,
       dryRun: flags["dry-run"] === true,
       log: progress,
-      shouldStop: () => stop,
-    });
-  } finally {
-    Deno.removeSignalListener("SIGINT", onInterrupt);
-  }
-  printResult(flags, result, () => humanText(result));
+      shouldStop,
+    })
+  );
+  printResult(flags, result, () => retrainText(result));
   return 0;
 };

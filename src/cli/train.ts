@@ -13,6 +13,7 @@ import {
   parseFlags,
   printResult,
   progress,
+  untilInterrupted,
 } from "./common.ts";
 import { TRAIN_FLAGS, trainSettings } from "./flags.ts";
 import { SOURCES } from "../data/types.ts";
@@ -98,23 +99,14 @@ export const train: Command = async (args: string[]): Promise<number> => {
   const { fit, data, modelRoot } = trainSettings(flags);
   const series = await loadTrainingSeries(data, fit.seed);
   // Ctrl-C stops training after the current batch; the best weights so far are saved.
-  let stop = false;
-  const onInterrupt = (): void => {
-    stop = true;
-    progress("train: interrupted, stopping after the current batch (keeping the best weights)");
-  };
-  Deno.addSignalListener("SIGINT", onInterrupt);
-  let summary;
-  try {
-    summary = await fitAndSave(series, fit, {
+  const summary = await untilInterrupted((shouldStop) =>
+    fitAndSave(series, fit, {
       modelRoot,
       promote: flags["no-promote"] !== true,
       log: progress,
-      shouldStop: () => stop,
-    });
-  } finally {
-    Deno.removeSignalListener("SIGINT", onInterrupt);
-  }
+      shouldStop,
+    })
+  );
   const { metrics, backend, interrupted } = summary;
   printResult(flags, summary, () =>
     [

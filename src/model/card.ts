@@ -19,7 +19,7 @@
 import { join } from "node:path";
 import { z } from "zod";
 import { DataError } from "../util/errors.ts";
-import { atomicWriteFile } from "../util/fs.ts";
+import { atomicWriteFile, readJsonObject } from "../util/fs.ts";
 import { type Architecture, ARCHITECTURES } from "./architectures.ts";
 import type { Kernel } from "./fast/layers.ts";
 
@@ -279,24 +279,7 @@ export function parseCard(value: unknown, file: string): ModelCard {
  */
 export async function readCard(dir: string): Promise<ModelCard> {
   const file = join(dir, CARD_FILE);
-  let text: string;
-  try {
-    text = await Deno.readTextFile(file);
-  } catch (error) {
-    if (error instanceof Deno.errors.NotFound) {
-      throw new DataError(
-        `Expected ${file} to exist, found no such file (is this a model folder?)`,
-      );
-    }
-    throw error;
-  }
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch {
-    throw new DataError(`Expected ${file} to hold JSON, found corrupted content`);
-  }
-  return parseCard(value, file);
+  return parseCard(await readJsonObject(file), file);
 }
 
 /**

@@ -38,10 +38,8 @@ export interface InferenceModel {
    * {@linkcode WindowBuffer} of raw feature rows holds (it must be full, of
    * this model's sequence length and width), scaled with the model's scaler
    * through `WindowBuffer.writeScaled`, the path the batch dataset takes too.
-   * `sequenceLength` raw rows, oldest first, are accepted as well and go
-   * through the same buffer.
    */
-  predictWindow(window: WindowBuffer | readonly Float64Array[]): number;
+  predictWindow(window: WindowBuffer): number;
   /** Releases the model's memory. */
   dispose(): void;
 }
@@ -85,7 +83,6 @@ export async function loadInferenceModel(
     }
   }
   const x = new Float32Array(sequenceLength * nFeatures);
-  const scratch = new WindowBuffer(sequenceLength, nFeatures);
   return {
     features,
     sequenceLength,
@@ -94,17 +91,7 @@ export async function loadInferenceModel(
     warmupBars: warmup + sequenceLength,
     engine: fast ? "fast" : "tfjs",
     maxAbsZ: (row: Float64Array): number => maxAbsZ(scaler, row),
-    predictWindow(input: WindowBuffer | readonly Float64Array[]): number {
-      let window: WindowBuffer;
-      if (input instanceof WindowBuffer) {
-        window = input;
-      } else {
-        if (input.length !== sequenceLength) {
-          throw new DataError(`Expected a window of ${sequenceLength} rows, found ${input.length}`);
-        }
-        for (const row of input) scratch.push(row);
-        window = scratch;
-      }
+    predictWindow(window: WindowBuffer): number {
       if (window.sequenceLength !== sequenceLength || window.width !== nFeatures) {
         throw new DataError(
           `Expected a window of ${sequenceLength} rows of ${nFeatures} features, found ${window.sequenceLength} rows of ${window.width}`,

@@ -11,7 +11,7 @@ import * as tf from "@tensorflow/tfjs";
 import { join } from "node:path";
 import denoJson from "../../deno.json" with { type: "json" };
 import { featureNames, type Scaler } from "../features/mod.ts";
-import { atomicWriteDir, atomicWriteFile, sha256Hex } from "../util/fs.ts";
+import { atomicWriteDir, atomicWriteFile, readJsonObject, sha256Hex } from "../util/fs.ts";
 import { DataError } from "../util/errors.ts";
 import type { EpochRecord } from "./train.ts";
 import {
@@ -125,34 +125,13 @@ export async function saveModel(
   return weightsSha256;
 }
 
-async function readJson(path: string): Promise<Record<string, unknown>> {
-  let text: string;
-  try {
-    text = await Deno.readTextFile(path);
-  } catch (error) {
-    if (error instanceof Deno.errors.NotFound) {
-      throw new DataError(
-        `Expected ${path} to exist, found no such file (is this a model folder?)`,
-      );
-    }
-    throw error;
-  }
-  try {
-    const value = JSON.parse(text);
-    if (value === null || typeof value !== "object" || Array.isArray(value)) throw new Error();
-    return value;
-  } catch {
-    throw new DataError(`Expected ${path} to hold a JSON object, found corrupted content`);
-  }
-}
-
 /**
  * Reads `scaler.json` and checks that it scales the card's features, in the
  * card's order: a model is never used with another model's scaler.
  */
 async function readScaler(dir: string, card: ModelCard): Promise<Scaler> {
   const path = join(dir, "scaler.json");
-  const value = await readJson(path);
+  const value = await readJsonObject(path);
   const { names, mean, std } = value as Partial<Scaler>;
   const ok = Array.isArray(names) && Array.isArray(mean) && Array.isArray(std) &&
     mean.length === names.length && std.length === names.length &&
@@ -194,7 +173,7 @@ export async function loadModel(
 ): Promise<LoadedModel> {
   const modelPath = join(dir, "model.json");
   const weightsPath = join(dir, "weights.bin");
-  const json = await readJson(modelPath);
+  const json = await readJsonObject(modelPath);
   const manifest = json.weightsManifest as tf.io.WeightsManifestConfig | undefined;
   if (!json.modelTopology || !Array.isArray(manifest)) {
     throw new DataError(

@@ -109,7 +109,7 @@ export async function backtestModel(
   const end = options.end;
   const bars: Bar[] = series.bars.filter((b) => end === undefined || b.time.slice(0, 10) <= end);
   const scope = scopeFor(info.card, ticker, options);
-  const seenUpTo = info.ranges.validation.last;
+  const seenUpTo = info.card.data.ranges.validation.last;
 
   const plugin = makePlugin();
   await plugin.init();

@@ -39,6 +39,7 @@ import {
   type VersionPointer,
 } from "../model/versions.ts";
 import { DataError, UsageError } from "../util/errors.ts";
+import { formatTable } from "../util/table.ts";
 import {
   type FitHooks,
   fitModel,
@@ -56,7 +57,7 @@ import {
   modelInfo,
   scoreModel,
 } from "./score.ts";
-import { requestedTickers } from "./series.ts";
+import { isOwnSeries, requestedTickers } from "./series.ts";
 
 /**
  * The metrics a retrain compares, by name: the score's key, its label and its direction.
@@ -401,7 +402,7 @@ async function updatedSeries(
   if (source === undefined) {
     const cached = await readCache(ticker, { dataDir, interval: "1d" });
     source = cached ? cached.meta.source as SourceName : undefined;
-    if (!cached && current?.info.source === "synthetic") source = "synthetic";
+    if (!cached && current?.info.card.data.source === "synthetic") source = "synthetic";
   }
   if (source !== undefined && source !== "synthetic" && source !== "csv") {
     const cached = await readCache(ticker, { dataDir, interval: "1d" });
@@ -443,12 +444,13 @@ function inMemoryModel(fitted: FittedModel, dir: string, version: string): Evalu
 /** Caveats about the current version's scores on the holdout. */
 function notesOn(current: EvaluationModel, symbol: string, times: readonly string[]): string[] {
   const notes: string[] = [];
-  const { version, ticker, ranges } = current.info;
-  const seenUpTo = ranges.validation.last;
-  const own = ticker?.toUpperCase() === symbol.toUpperCase();
+  const { version, card } = current.info;
+  const ticker = card.data.ticker;
+  const seenUpTo = card.data.ranges.validation.last;
+  const own = isOwnSeries(current.info.card, symbol);
   const seen = times.filter((t) => t <= seenUpTo).length;
   if (!own) {
-    notes.push(`current ${version} was trained on ${ticker ?? "another series"}, not ${symbol}`);
+    notes.push(`current ${version} was trained on ${ticker}, not ${symbol}`);
   }
   if (seen > 0) {
     notes.push(
@@ -498,11 +500,11 @@ export async function retrainModel(options: RetrainOptions): Promise<RetrainResu
   try {
     const named = data.ticker ??
       (data.csv !== undefined ? requestedTickers(null, { csv: data.csv })[0] : undefined) ??
-      current?.info.ticker;
+      current?.info.card.data.ticker;
     const resolved = resolveTrainingData({ ...data, ticker: named });
-    if (current && current.info.horizon !== fit.horizon) {
+    if (current && current.info.card.horizon !== fit.horizon) {
       throw new UsageError(
-        `Expected --horizon ${current.info.horizon} like the current version ${current.info.version} (labels of another horizon cannot be compared), found ${fit.horizon}`,
+        `Expected --horizon ${current.info.card.horizon} like the current version ${current.info.version} (labels of another horizon cannot be compared), found ${fit.horizon}`,
       );
     }
     const { series, added } = await updatedSeries(resolved, fit.seed, log, current);
@@ -540,7 +542,7 @@ export async function retrainModel(options: RetrainOptions): Promise<RetrainResu
             ? ` and ${currentScored.rows.refTimes.length} for ${current!.info.version}`
             : ""
         } (the current version needs ${
-          current ? current.info.sequenceLength : 0
+          current ? current.info.card.sequenceLength : 0
         }-bar windows plus warm-up before ${first})`,
       );
     }
@@ -611,4 +613,54 @@ export async function retrainModel(options: RetrainOptions): Promise<RetrainResu
     current?.dispose();
     candidate?.dispose();
   }
+}
+
+function table(result: RetrainResult): string {
+  const row = (label: string, s: VersionScores | null): string[] =>
+    s === null ? [label, "none", "–", "–", "–", "–", "–"] : [
+      label,
+      s.version,
+      fixed(s.metrics.accuracy),
+      fixed(s.metrics.auc),
+      fixed(s.metrics.logLoss),
+      fixed(s.metrics.brier),
+      String(result.holdout.rows),
+    ];
+  const { candidate } = result;
+  return formatTable([
+    ["", "version", "accuracy", "auc", "log loss", "brier", "rows"],
+    row("current", result.current),
+    row("candidate", {
+      ...candidate,
+      version: candidate.saved ? candidate.version : `(${candidate.version})`,
+    }),
+  ], { indent: "  " });
+}
+
+/**
+ * The human text of a retrain: the data, the holdout, the metric, both
+ * versions' scores side by side and the decision with its reason.
+ *
+ * @example
+ * ```ts
+ * console.log(retrainText(await retrainModel(options)));
+ * ```
+ */
+export function retrainText(r: RetrainResult): string {
+  const m = RETRAIN_METRICS[r.metric.name];
+  const trained = r.candidate.trained;
+  return [
+    `retrain ${r.model} on ${r.ticker} (${r.source}, ${r.data.bars} bars to ${r.data.last}${
+      r.data.added ? `, ${r.data.added} new` : ""
+    })`,
+    `holdout: ${r.holdout.first} to ${r.holdout.last} (${r.holdout.rows} rows, ${
+      fixed(r.holdout.baseRate)
+    } up); the candidate learned from ${trained.train.first} to ${trained.validation.last} (its own test split to ${trained.test.last})`,
+    `metric: ${m.label} (${
+      m.lowerIsBetter ? "lower" : "higher"
+    } is better), tolerance ${r.metric.tolerance}`,
+    table(r),
+    `decision: ${r.decision}: ${r.reason}`,
+    ...r.notes.map((n) => `note: ${n}`),
+  ].join("\n");
 }

@@ -12,7 +12,7 @@ import { join } from "node:path";
 import type { Bar } from "../data/types.ts";
 import { adjustedCloses, buildWindows } from "../dataset/mod.ts";
 import type { WindowSet } from "../dataset/types.ts";
-import { type FeatureSpec, type Scaler, warmupBars } from "../features/mod.ts";
+import { type Scaler, warmupBars } from "../features/mod.ts";
 import { loadModel } from "../model/store.ts";
 import type { CardDraft } from "../model/card.ts";
 import type { Kernel } from "../model/fast/layers.ts";
@@ -42,7 +42,7 @@ export const MIN_EVALUATION_ROWS = 20;
  * @example
  * ```ts
  * const info: ModelInfo = (await loadEvaluationModel("models/lstm")).info;
- * info.ranges.validation.last; // "2021-06-30"
+ * info.card.data.ranges.validation.last; // "2021-06-30"
  * ```
  */
 export interface ModelInfo {
@@ -50,23 +50,6 @@ export interface ModelInfo {
   dir: string;
   /** Its version (`v3`) or `unversioned`. */
   version: string;
-  /** The features, with every parameter filled in. */
-  features: FeatureSpec[];
-  /** Bars per window. */
-  sequenceLength: number;
-  /** Bars ahead the label looks. */
-  horizon: number;
-  /** The ticker the model was trained on, when recorded. */
-  ticker?: string;
-  /** The data source it was trained on, when recorded. */
-  source?: string;
-  /** The training seed, which `deno task train` also gives synthetic data. */
-  dataSeed?: number;
-  /** Reference-bar ranges of the training splits. */
-  ranges: {
-    train: { first: string; last: string; rows: number };
-    validation: { first: string; last: string; rows: number };
-  };
   /** The model card (for a candidate in memory, its draft), for hyperparameters and provenance. */
   card: CardDraft;
 }
@@ -139,18 +122,7 @@ export async function loadEvaluationModel(
  * checked its features against the scaler.
  */
 export function modelInfo(dir: string, version: string, card: CardDraft): ModelInfo {
-  return {
-    dir,
-    version,
-    features: card.features,
-    sequenceLength: card.sequenceLength,
-    horizon: card.horizon,
-    ticker: card.data.ticker,
-    source: card.data.source,
-    dataSeed: card.seed,
-    ranges: card.data.ranges,
-    card,
-  };
+  return { dir, version, card };
 }
 
 async function readHistory(dir: string): Promise<EpochRecord[] | undefined> {
@@ -261,11 +233,11 @@ export function sliceWindows(windows: WindowSet, from: number, to: number): Wind
  *
  * @example
  * ```ts
- * barsNeeded(info, 20); // 33 + 60 + 1 + 19 = 113 for the defaults
+ * barsNeeded(card, 20); // 33 + 60 + 1 + 19 = 113 for the defaults
  * ```
  */
 export function barsNeeded(
-  info: Pick<ModelInfo, "features" | "sequenceLength" | "horizon">,
+  info: Pick<CardDraft, "features" | "sequenceLength" | "horizon">,
   rows: number = MIN_EVALUATION_ROWS,
 ): number {
   return warmupBars(info.features) + info.sequenceLength + info.horizon + rows - 1;
@@ -273,7 +245,7 @@ export function barsNeeded(
 
 /** Labelled windows of `bars` built with the model's scaler, features, window and horizon. */
 function windowsOf(loaded: EvaluationModel, bars: readonly Bar[]): WindowSet {
-  const { features, sequenceLength, horizon } = loaded.info;
+  const { features, sequenceLength, horizon } = loaded.info.card;
   return buildWindows(bars, loaded.scaler, { sequenceLength, horizon, features });
 }
 
@@ -286,14 +258,16 @@ function trainingWindows(
   bars: readonly Bar[] | string | undefined,
 ): WindowSet | string {
   const { info } = loaded;
-  if (bars === undefined) return `${info.ticker} training data not at hand`;
+  if (bars === undefined) return `${info.card.data.ticker} training data not at hand`;
   if (typeof bars === "string") return bars;
   const all = windowsOf(loaded, bars);
-  const { first, last, rows } = info.ranges.train;
+  const { first, last, rows } = info.card.data.ranges.train;
   const lo = all.refTimes.findIndex((t) => t >= first);
   const hi = all.refTimes.findLastIndex((t) => t <= last) + 1;
   if (lo < 0 || hi - lo !== rows) {
-    return `${info.ticker} data at hand gives ${Math.max(0, hi - lo)} of the ${rows} training rows`;
+    return `${info.card.data.ticker} data at hand gives ${
+      Math.max(0, hi - lo)
+    } of the ${rows} training rows`;
   }
   return sliceWindows(all, lo, hi);
 }
@@ -315,12 +289,12 @@ export async function scoreModel(
   options: EvaluateModelOptions,
 ): Promise<ScoredModel> {
   const { info } = loaded;
-  const needed = barsNeeded(info);
+  const needed = barsNeeded(info.card);
   if (bars.length < needed) {
     throw new DataError(
       `Expected at least ${needed} bars of ${options.ticker} (${
-        warmupBars(info.features)
-      } warm-up + ${info.sequenceLength} window + ${info.horizon} horizon + ${
+        warmupBars(info.card.features)
+      } warm-up + ${info.card.sequenceLength} window + ${info.card.horizon} horizon + ${
         MIN_EVALUATION_ROWS - 1
       } more for ${MIN_EVALUATION_ROWS} scored rows), found ${bars.length}`,
     );
@@ -362,9 +336,9 @@ export async function scoreModel(
   } else {
     const model = fitLogistic(lastBarFeatures(train), train.y);
     logisticProbabilities = predictLogistic(model, features);
-    fittedOn = `the model's ${train.n} training rows of ${info.ticker} (${train.refTimes[0]} to ${
-      train.refTimes[train.n - 1]
-    })`;
+    fittedOn = `the model's ${train.n} training rows of ${info.card.data.ticker} (${
+      train.refTimes[0]
+    } to ${train.refTimes[train.n - 1]})`;
     climatology = climatologyForecast(train.y, windows.n, fittedOn);
   }
   const rows: EvaluationRows = {

@@ -99,7 +99,7 @@ export async function walkForward(
   options: WalkForwardOptions,
 ): Promise<{ evaluation: WalkForwardEvaluation; rows: EvaluationRows }> {
   const { info } = loaded;
-  const { features, sequenceLength, horizon } = info;
+  const { features, sequenceLength, horizon } = info.card;
   const mode = options.mode ?? "expanding";
   const selected = bars.filter((b) =>
     (options.start === undefined || compareTime(b.time, options.start) >= 0) &&

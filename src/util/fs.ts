@@ -7,6 +7,7 @@
  */
 
 import { dirname, join } from "node:path";
+import { DataError } from "./errors.ts";
 
 function tempName(path: string): string {
   const suffix = `${Date.now().toString(36)}${Math.floor(Math.random() * 1e9).toString(36)}`;
@@ -123,4 +124,34 @@ export async function sha256Hex(data: string | Uint8Array): Promise<string> {
  */
 export function joinPath(...parts: string[]): string {
   return join(...parts);
+}
+
+/**
+ * Reads a JSON object from `path`. A missing file or content that is not a
+ * JSON object gives one `DataError` naming the file.
+ *
+ * @example
+ * ```ts
+ * const value = await readJsonObject("models/lstm/v1/scaler.json");
+ * ```
+ */
+export async function readJsonObject(path: string): Promise<Record<string, unknown>> {
+  let text: string;
+  try {
+    text = await Deno.readTextFile(path);
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) {
+      throw new DataError(
+        `Expected ${path} to exist, found no such file (is this a model folder?)`,
+      );
+    }
+    throw error;
+  }
+  try {
+    const value = JSON.parse(text);
+    if (value === null || typeof value !== "object" || Array.isArray(value)) throw new Error();
+    return value;
+  } catch {
+    throw new DataError(`Expected ${path} to hold a JSON object, found corrupted content`);
+  }
 }
