@@ -10,7 +10,10 @@
 import { exitCodeOf, messageOf } from "./src/util/errors.ts";
 import type { Command } from "./src/cli/common.ts";
 
-const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }> = {
+const COMMANDS: Record<
+  string,
+  { summary: string; load: () => Promise<Command>; hidden?: boolean }
+> = {
   prepare: {
     summary: "fetch or import daily bars into the data cache",
     load: async () => (await import("./src/cli/prepare.ts")).prepare,
@@ -51,14 +54,26 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
     summary: "build the command line and the example bot into single binaries",
     load: async () => (await import("./src/cli/compile.ts")).compile,
   },
+  sweep: {
+    summary: "walk-forward sweep over configurations, on a local pool or a Redis queue",
+    load: async () => (await import("./src/cli/sweep.ts")).sweep,
+  },
+  worker: {
+    summary: "run sweep jobs from a Redis queue (any number of machines)",
+    load: async () => (await import("./src/cli/worker.ts")).worker,
+  },
+  "sweep-job": {
+    summary: "run one sweep job read from stdin (started by sweep and worker)",
+    load: async () => (await import("./src/cli/sweep_job.ts")).sweepJob,
+    hidden: true,
+  },
 };
 
 /** The top-level usage text. */
 export function usage(): string {
-  const width = Math.max(...Object.keys(COMMANDS).map((name) => name.length));
-  const lines = Object.entries(COMMANDS).map(([name, c]) =>
-    `  ${name.padEnd(width)}  ${c.summary}`
-  );
+  const listed = Object.entries(COMMANDS).filter(([, c]) => !c.hidden);
+  const width = Math.max(...listed.map(([name]) => name.length));
+  const lines = listed.map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`);
   return [
     "Usage: deno task <command> [flags]   (or: deno run <permissions> cli.ts <command> [flags])",
     "",
@@ -86,7 +101,9 @@ export async function main(args: string[]): Promise<number> {
   const command = COMMANDS[name];
   if (!command) {
     console.error(
-      `error: Unknown command "${name}"; expected one of ${Object.keys(COMMANDS).join(", ")}`,
+      `error: Unknown command "${name}"; expected one of ${
+        Object.keys(COMMANDS).filter((n) => !COMMANDS[n].hidden).join(", ")
+      }`,
     );
     return 2;
   }

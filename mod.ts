@@ -24,7 +24,14 @@
 // ─── Tier 1: what a bot needs ────────────────────────────────────────────────
 
 // The signal plugin interface and its value objects.
-export type { Direction, Signal, SignalPlugin, SignalStatus } from "./src/signal/types.ts";
+export type {
+  Direction,
+  ModelSkill,
+  ShadowSignal,
+  Signal,
+  SignalPlugin,
+  SignalStatus,
+} from "./src/signal/types.ts";
 export type { Bar } from "./src/data/types.ts";
 export { DataError, UsageError } from "./src/util/errors.ts";
 
@@ -41,14 +48,18 @@ export {
   type Regime,
 } from "./plugins/ensemble_signal.ts";
 
-// Model versions: which version a versioned model folder serves, promotion and rollback.
+// Model versions: which version a versioned model folder serves, promotion and rollback, and
+// the shadow versions run beside it.
 export {
   listVersions,
   promote,
   readPointer,
+  readShadow,
   resolveModelDir,
   rollback,
+  SHADOW_FILE,
   type VersionPointer,
+  writeShadow,
 } from "./src/model/versions.ts";
 
 // Per-window inference with a saved model.
@@ -67,12 +78,64 @@ export {
   type CardDraft,
   type CardMetrics,
   type CardRange,
+  type CardUniverse,
   createCard,
   type ModelCard,
   parseCard,
   readCard,
   trainedThrough,
 } from "./src/model/card.ts";
+
+// Universe models: one model across many symbols, split by date, windows built on the fly,
+// cross-sectional labels, the reversal and logistic baselines, the daily long-short portfolio.
+export * from "./src/universe/mod.ts";
+export {
+  evaluateUniverse,
+  FISCHER_KRAUSS,
+  fitAndSaveUniverse,
+  type FittedUniverse,
+  fitUniverseModel,
+  type LoadedUniverseModel,
+  loadUniverseData,
+  loadUniverseModel,
+  modelUniverse,
+  type PortfolioArm,
+  runUniverseStudy,
+  STUDIES,
+  type Study,
+  type SymbolScore,
+  TRAIN_SAMPLE,
+  type UniverseData,
+  type UniverseDataOptions,
+  type UniverseEvaluateOptions,
+  type UniverseEvaluation,
+  type UniverseFitSettings,
+  universeFitSettings,
+  type UniverseFitSummary,
+  universeFolds,
+  type UniverseResult,
+  universeSeriesFor,
+  type UniverseWalkForward,
+} from "./src/pipeline/universe.ts";
+
+// Calibration: the one map from the network's raw probability to the one handed out.
+export {
+  applyCalibration,
+  calibrateAll,
+  type Calibration,
+  CALIBRATION_METHODS,
+  type CalibrationMethod,
+  cardCalibration,
+  DEFAULT_CALIBRATION,
+  fitCalibration,
+  type FitCalibrationOptions,
+  IDENTITY_CALIBRATION,
+  MIN_CALIBRATION_ROWS,
+  skillAgainstBaseRate,
+  type SkillPair,
+  type SplitSkill,
+  splitSkill,
+} from "./src/model/calibration.ts";
 
 // Data: bar types, providers, the cache, loading a series, validation.
 export type {
@@ -84,11 +147,13 @@ export type {
   SourceName,
 } from "./src/data/types.ts";
 export {
+  type CacheConflict,
   type CacheMeta,
   getProvider,
   INTERVALS,
   loadSeries,
   type LoadSeriesOptions,
+  type MergeCounts,
   type PrepareOptions,
   type PrepareResult,
   prepareTicker,
@@ -107,11 +172,16 @@ export {
   type ValidationReport,
 } from "./src/data/mod.ts";
 
+// Synthetic bars, with the positive control's planted edge (`SYNTH.EDGE35`), off by default.
+export { generateSyntheticBars, syntheticEdge } from "./src/data/providers/synthetic.ts";
+
 // Features: the one feature pipeline (batch and streaming), custom features, the scaler.
 export {
   adjustBar,
   applyScaler,
   computeFeatures,
+  CONTEXT_FEATURES,
+  ContextSeries,
   createFeatureStream,
   type CustomFeature,
   DEFAULT_FEATURES,
@@ -120,6 +190,7 @@ export {
   type FeatureStream,
   type FeatureTable,
   fitScaler,
+  needsContext,
   registerFeature,
   resolveFeatureSpecs,
   type Scaler,
@@ -143,11 +214,14 @@ export {
   WindowBuffer,
 } from "./src/dataset/mod.ts";
 export type { WindowSet } from "./src/dataset/types.ts";
+export { isWindowSource, type WindowSource, windowSource } from "./src/dataset/types.ts";
 
 // Models: architectures, backends, training, the model store.
 export {
   type Architecture,
   ARCHITECTURES,
+  type AutoWorkload,
+  type BackendMeasurement,
   type BackendName,
   BACKENDS,
   buildModel,
@@ -188,7 +262,10 @@ export {
   type ConfusionMatrix,
   HEADLINE_METRICS,
   type HeadlineMetric,
+  pairedDifferences,
+  type PairedMetric,
   pValueVsAlwaysUp,
+  reliabilityBins,
   rocCurve,
   type RocPoint,
   type ScoreOptions,
@@ -229,6 +306,8 @@ export {
 } from "./src/eval/backtest.ts";
 export {
   type BaselineSummary,
+  type CalibrationNote,
+  calibrationNote,
   type ClimatologyForecast,
   climatologyForecast,
   type ClimatologySummary,

@@ -11,7 +11,10 @@ for (const bar of bars.slice(-300)) {
   if (s.status !== "ok" || (s.direction === "up") === holding) continue;
   holding = s.direction === "up";
   trades++;
-  console.log(`${bar.time} ${holding ? "BUY " : "SELL"} p(up)=${s.probabilityUp.toFixed(3)}`);
+  // Shadows (`deno task models shadow v2`) are scored (and logged with logPath), never traded:
+  const shadows = s.shadows?.map((x) => `${x.version} ${x.probabilityUp.toFixed(3)}`) ?? [];
+  const p = [s.probabilityUp.toFixed(3), ...shadows].join(" ");
+  console.log(`${bar.time} ${holding ? "BUY " : "SELL"} p(up)=${p}`);
 }
-console.log(`done: ${trades} trades, model ${signal.version}`);
+console.log(`done: ${trades} trades, model ${signal.version}, shadows [${signal.shadows}]`);
 await signal.dispose();

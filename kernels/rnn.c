@@ -18,10 +18,25 @@
  *    so the TS side instantiates it synchronously and owns the memory layout.
  *  - The cost: C needs its own math: Cephes expf/tanhf polynomials (~1 ulp) for the scalar
  *    paths, and a four-lane exp and rational tanh (max error 3.3e-7) for the gate loops.
- * Relaxed SIMD (fused multiply-add) is not used: Debian 12's clang 14 predates the final opcode
- * encoding, and plain mul+add keeps results identical on every machine.
+ *
+ * Two builds of this one source (kernels/build.sh, clang 19): rnn.wasm with plain SIMD, where every
+ * multiply and add rounds separately (the same bits on every machine), and rnn_relaxed.wasm with
+ * -mrelaxed-simd, where the hot loops (GEMM micro-kernels, the polynomial Horner steps, the cell
+ * updates) use f32x4.relaxed_madd: the runtime may fuse it into one FMA (V8 does where the CPU
+ * has FMA), so results are reproducible per machine and runtime, and differ from the plain build
+ * by float rounding only. Code that must match tfjs bit for bit where it can (the Adam step,
+ * scalar paths) never uses MADD, and -ffp-contract=off keeps the compiler from fusing anything
+ * on its own.
  */
 #include <wasm_simd128.h>
+
+#ifdef __wasm_relaxed_simd__
+/* a * b + c, possibly fused (one rounding). */
+#define MADD(a, b, c) wasm_f32x4_relaxed_madd((a), (b), (c))
+#else
+/* a * b + c with two roundings (addition is commutative bit for bit, so this is c + a * b). */
+#define MADD(a, b, c) wasm_f32x4_add(wasm_f32x4_mul((a), (b)), (c))
+#endif
 
 typedef __SIZE_TYPE__ size_t;
 
@@ -72,17 +87,18 @@ static inline v128_t v_exp(v128_t x) {
    * which also gives 2^n without a float-to-int conversion. */
   const v128_t magic = SPLAT(12582912.0f);
   x = wasm_f32x4_pmin(wasm_f32x4_pmax(x, SPLAT(-87.0f)), SPLAT(88.0f));
+  /* The range reduction keeps separate roundings: its exactness argument needs them. */
   v128_t t = wasm_f32x4_add(wasm_f32x4_mul(SPLAT(1.44269504088896341f), x), magic);
   v128_t z = wasm_f32x4_sub(t, magic);
   x = wasm_f32x4_sub(x, wasm_f32x4_mul(z, SPLAT(0.693359375f)));
   x = wasm_f32x4_sub(x, wasm_f32x4_mul(z, SPLAT(-2.12194440e-4f)));
   v128_t xx = wasm_f32x4_mul(x, x);
-  v128_t y = wasm_f32x4_add(wasm_f32x4_mul(SPLAT(1.9875691500E-4f), x), SPLAT(1.3981999507E-3f));
-  y = wasm_f32x4_add(wasm_f32x4_mul(y, x), SPLAT(8.3334519073E-3f));
-  y = wasm_f32x4_add(wasm_f32x4_mul(y, x), SPLAT(4.1665795894E-2f));
-  y = wasm_f32x4_add(wasm_f32x4_mul(y, x), SPLAT(1.6666665459E-1f));
-  y = wasm_f32x4_add(wasm_f32x4_mul(y, x), SPLAT(5.0000001201E-1f));
-  y = wasm_f32x4_add(wasm_f32x4_add(wasm_f32x4_mul(y, xx), x), SPLAT(1.0f));
+  v128_t y = MADD(SPLAT(1.9875691500E-4f), x, SPLAT(1.3981999507E-3f));
+  y = MADD(y, x, SPLAT(8.3334519073E-3f));
+  y = MADD(y, x, SPLAT(4.1665795894E-2f));
+  y = MADD(y, x, SPLAT(1.6666665459E-1f));
+  y = MADD(y, x, SPLAT(5.0000001201E-1f));
+  y = wasm_f32x4_add(MADD(y, xx, x), SPLAT(1.0f));
   v128_t p2 = wasm_i32x4_shl(wasm_i32x4_add(t, wasm_i32x4_splat(127 - 0x4B400000)), 23);
   return wasm_f32x4_mul(y, p2);
 }
@@ -95,25 +111,23 @@ static inline v128_t v_tanh(v128_t a) {
   v128_t x = wasm_f32x4_pmin(wasm_f32x4_pmax(a, SPLAT(-7.90531110763549805f)),
                             SPLAT(7.90531110763549805f));
   v128_t x2 = wasm_f32x4_mul(x, x);
-  v128_t p = wasm_f32x4_add(wasm_f32x4_mul(x2, SPLAT(-2.76076847742355e-16f)),
-                            SPLAT(2.00018790482477e-13f));
-  p = wasm_f32x4_add(wasm_f32x4_mul(x2, p), SPLAT(-8.60467152213735e-11f));
-  p = wasm_f32x4_add(wasm_f32x4_mul(x2, p), SPLAT(5.12229709037114e-08f));
-  p = wasm_f32x4_add(wasm_f32x4_mul(x2, p), SPLAT(1.48572235717979e-05f));
-  p = wasm_f32x4_add(wasm_f32x4_mul(x2, p), SPLAT(6.37261928875436e-04f));
-  p = wasm_f32x4_add(wasm_f32x4_mul(x2, p), SPLAT(4.89352455891786e-03f));
+  v128_t p = MADD(x2, SPLAT(-2.76076847742355e-16f), SPLAT(2.00018790482477e-13f));
+  p = MADD(x2, p, SPLAT(-8.60467152213735e-11f));
+  p = MADD(x2, p, SPLAT(5.12229709037114e-08f));
+  p = MADD(x2, p, SPLAT(1.48572235717979e-05f));
+  p = MADD(x2, p, SPLAT(6.37261928875436e-04f));
+  p = MADD(x2, p, SPLAT(4.89352455891786e-03f));
   p = wasm_f32x4_mul(x, p);
-  v128_t q = wasm_f32x4_add(wasm_f32x4_mul(x2, SPLAT(1.19825839466702e-06f)),
-                            SPLAT(1.18534705686654e-04f));
-  q = wasm_f32x4_add(wasm_f32x4_mul(x2, q), SPLAT(2.26843463243900e-03f));
-  q = wasm_f32x4_add(wasm_f32x4_mul(x2, q), SPLAT(4.89352518554385e-03f));
+  v128_t q = MADD(x2, SPLAT(1.19825839466702e-06f), SPLAT(1.18534705686654e-04f));
+  q = MADD(x2, q, SPLAT(2.26843463243900e-03f));
+  q = MADD(x2, q, SPLAT(4.89352518554385e-03f));
   v128_t tiny = wasm_f32x4_lt(wasm_f32x4_abs(a), SPLAT(0.0004f));
   return wasm_v128_bitselect(x, wasm_f32x4_div(p, q), tiny);
 }
 
 static inline v128_t v_rec_act(v128_t x, int act) {
   if (act == ACT_HARD_SIGMOID) {
-    v128_t y = wasm_f32x4_add(wasm_f32x4_mul(SPLAT(0.2f), x), SPLAT(0.5f));
+    v128_t y = MADD(SPLAT(0.2f), x, SPLAT(0.5f));
     return wasm_f32x4_pmin(wasm_f32x4_pmax(y, SPLAT(0.0f)), SPLAT(1.0f));
   }
   return wasm_f32x4_div(SPLAT(1.0f), wasm_f32x4_add(SPLAT(1.0f), v_exp(wasm_f32x4_neg(x))));
@@ -127,12 +141,15 @@ static inline v128_t v_rec_act_grad(v128_t s, int act) {
   return wasm_f32x4_mul(s, wasm_f32x4_sub(SPLAT(1.0f), s));
 }
 
-/* Loads / stores of n <= 4 lanes (the tail of a row whose length is not a multiple of 4). */
+/*
+ * Loads / stores of n <= 4 lanes (the tail of a row whose length is not a multiple of 4), with
+ * lane loads and stores (no bounce through the stack); unused lanes load as zero.
+ */
 static inline v128_t ld(const float *p, int n) {
   if (n == 4) return wasm_v128_load(p);
-  float t[4] = {0, 0, 0, 0};
-  for (int i = 0; i < n; i++) t[i] = p[i];
-  return wasm_v128_load(t);
+  if (n == 2) return wasm_v128_load64_zero(p);
+  if (n == 1) return wasm_v128_load32_zero(p);
+  return wasm_v128_load32_lane(p + 2, wasm_v128_load64_zero(p), 2);
 }
 
 static inline void st(float *p, v128_t v, int n) {
@@ -140,9 +157,9 @@ static inline void st(float *p, v128_t v, int n) {
     wasm_v128_store(p, v);
     return;
   }
-  float t[4];
-  wasm_v128_store(t, v);
-  for (int i = 0; i < n; i++) p[i] = t[i];
+  if (n >= 2) wasm_v128_store64_lane(p, v, 0);
+  if (n == 1) wasm_v128_store32_lane(p, v, 0);
+  if (n == 3) wasm_v128_store32_lane(p + 2, v, 2);
 }
 
 #define LANES(j, U) ((U) - (j) < 4 ? (U) - (j) : 4)
@@ -154,8 +171,25 @@ static inline void st(float *p, v128_t v, int n) {
  * Strided A covers A, A^T and time-strided rows of [B, T, F] sequences; B has unit-stride rows.
  * Register block: 4 rows x 8 columns (8 v128 accumulators).
  */
+static void gemm_panel(int M, int N, int K, const float *A, int ars, int acs, const float *B,
+                       int ldb, float *C, int ldc, int accumulate);
+
+/* Rows of B per pass (KC x N floats stay in L2 while every row block of A streams past them). */
+#define KC 256
+
 static void gemm(int M, int N, int K, const float *A, int ars, int acs, const float *B, int ldb,
                  float *C, int ldc, int accumulate) {
+  /* Without blocking, a long K (the B * T rows of a weight gradient) streams all of B from
+   * memory once per 4 rows of C; in passes of KC rows it is read from cache instead. */
+  for (int k0 = 0; k0 < K || k0 == 0; k0 += KC) {
+    int kc = K - k0 < KC ? K - k0 : KC;
+    gemm_panel(M, N, kc, A + (size_t)k0 * acs, ars, acs, B + (size_t)k0 * ldb, ldb, C, ldc,
+               accumulate || k0 > 0);
+  }
+}
+
+static void gemm_panel(int M, int N, int K, const float *A, int ars, int acs, const float *B,
+                       int ldb, float *C, int ldc, int accumulate) {
   int m = 0;
   for (; m + 4 <= M; m += 4) {
     const float *a0 = A + (size_t)m * ars, *a1 = a0 + ars, *a2 = a1 + ars, *a3 = a2 + ars;
@@ -176,17 +210,17 @@ static void gemm(int M, int N, int K, const float *A, int ars, int acs, const fl
         v128_t b0 = wasm_v128_load(b), b1 = wasm_v128_load(b + 4);
         size_t ko = (size_t)k * acs;
         v128_t x0 = wasm_f32x4_splat(a0[ko]);
-        s00 = wasm_f32x4_add(s00, wasm_f32x4_mul(x0, b0));
-        s01 = wasm_f32x4_add(s01, wasm_f32x4_mul(x0, b1));
+        s00 = MADD(x0, b0, s00);
+        s01 = MADD(x0, b1, s01);
         v128_t x1 = wasm_f32x4_splat(a1[ko]);
-        s10 = wasm_f32x4_add(s10, wasm_f32x4_mul(x1, b0));
-        s11 = wasm_f32x4_add(s11, wasm_f32x4_mul(x1, b1));
+        s10 = MADD(x1, b0, s10);
+        s11 = MADD(x1, b1, s11);
         v128_t x2 = wasm_f32x4_splat(a2[ko]);
-        s20 = wasm_f32x4_add(s20, wasm_f32x4_mul(x2, b0));
-        s21 = wasm_f32x4_add(s21, wasm_f32x4_mul(x2, b1));
+        s20 = MADD(x2, b0, s20);
+        s21 = MADD(x2, b1, s21);
         v128_t x3 = wasm_f32x4_splat(a3[ko]);
-        s30 = wasm_f32x4_add(s30, wasm_f32x4_mul(x3, b0));
-        s31 = wasm_f32x4_add(s31, wasm_f32x4_mul(x3, b1));
+        s30 = MADD(x3, b0, s30);
+        s31 = MADD(x3, b1, s31);
       }
       wasm_v128_store(c0 + n, s00); wasm_v128_store(c0 + n + 4, s01);
       wasm_v128_store(c1 + n, s10); wasm_v128_store(c1 + n + 4, s11);
@@ -205,10 +239,10 @@ static void gemm(int M, int N, int K, const float *A, int ars, int acs, const fl
       for (int k = 0; k < K; k++, b += ldb) {
         v128_t b0 = wasm_v128_load(b);
         size_t ko = (size_t)k * acs;
-        s0 = wasm_f32x4_add(s0, wasm_f32x4_mul(wasm_f32x4_splat(a0[ko]), b0));
-        s1 = wasm_f32x4_add(s1, wasm_f32x4_mul(wasm_f32x4_splat(a1[ko]), b0));
-        s2 = wasm_f32x4_add(s2, wasm_f32x4_mul(wasm_f32x4_splat(a2[ko]), b0));
-        s3 = wasm_f32x4_add(s3, wasm_f32x4_mul(wasm_f32x4_splat(a3[ko]), b0));
+        s0 = MADD(wasm_f32x4_splat(a0[ko]), b0, s0);
+        s1 = MADD(wasm_f32x4_splat(a1[ko]), b0, s1);
+        s2 = MADD(wasm_f32x4_splat(a2[ko]), b0, s2);
+        s3 = MADD(wasm_f32x4_splat(a3[ko]), b0, s3);
       }
       wasm_v128_store(c0 + n, s0); wasm_v128_store(c1 + n, s1);
       wasm_v128_store(c2 + n, s2); wasm_v128_store(c3 + n, s3);
@@ -239,10 +273,10 @@ static void gemm(int M, int N, int K, const float *A, int ars, int acs, const fl
       const float *b = B + n;
       for (int k = 0; k < K; k++, b += ldb) {
         v128_t x0 = wasm_f32x4_splat(a0[(size_t)k * acs]);
-        s0 = wasm_f32x4_add(s0, wasm_f32x4_mul(x0, wasm_v128_load(b)));
-        s1 = wasm_f32x4_add(s1, wasm_f32x4_mul(x0, wasm_v128_load(b + 4)));
-        s2 = wasm_f32x4_add(s2, wasm_f32x4_mul(x0, wasm_v128_load(b + 8)));
-        s3 = wasm_f32x4_add(s3, wasm_f32x4_mul(x0, wasm_v128_load(b + 12)));
+        s0 = MADD(x0, wasm_v128_load(b), s0);
+        s1 = MADD(x0, wasm_v128_load(b + 4), s1);
+        s2 = MADD(x0, wasm_v128_load(b + 8), s2);
+        s3 = MADD(x0, wasm_v128_load(b + 12), s3);
       }
       wasm_v128_store(c0 + n, s0); wasm_v128_store(c0 + n + 4, s1);
       wasm_v128_store(c0 + n + 8, s2); wasm_v128_store(c0 + n + 12, s3);
@@ -251,8 +285,7 @@ static void gemm(int M, int N, int K, const float *A, int ars, int acs, const fl
       v128_t s0 = accumulate ? wasm_v128_load(c0 + n) : wasm_f32x4_splat(0.0f);
       const float *b = B + n;
       for (int k = 0; k < K; k++, b += ldb) {
-        s0 = wasm_f32x4_add(s0, wasm_f32x4_mul(wasm_f32x4_splat(a0[(size_t)k * acs]),
-                                               wasm_v128_load(b)));
+        s0 = MADD(wasm_f32x4_splat(a0[(size_t)k * acs]), wasm_v128_load(b), s0);
       }
       wasm_v128_store(c0 + n, s0);
     }
@@ -264,10 +297,84 @@ static void gemm(int M, int N, int K, const float *A, int ars, int acs, const fl
   }
 }
 
-/* out[c, r] = in[r, c] for an R x C matrix. */
-static void transpose(int R, int C, const float *in, float *out) {
-  for (int r = 0; r < R; r++)
-    for (int c = 0; c < C; c++) out[(size_t)c * R + r] = in[(size_t)r * C + c];
+/* The sum of a vector's four lanes. */
+static inline float hsum(v128_t v) {
+  v128_t s = wasm_f32x4_add(v, wasm_i32x4_shuffle(v, v, 2, 3, 0, 1));
+  s = wasm_f32x4_add(s, wasm_i32x4_shuffle(s, s, 1, 0, 3, 2));
+  return wasm_f32x4_extract_lane(s, 0);
+}
+
+/*
+ * C[m, n] (+)= sum_k A[m * lda + k] * B[n * ldb + k]: a product with the transpose of a
+ * row-major B, as dot products along k (both operands contiguous, no transposed copy, no column
+ * tail when N is not a multiple of 8). Register block: 4 rows x 2 columns, 4 lanes of k.
+ */
+static void gemm_nt(int M, int N, int K, const float *A, int lda, const float *B, int ldb,
+                    float *C, int ldc, int accumulate) {
+  const int K4 = K & ~3;
+  int m = 0;
+  for (; m + 4 <= M; m += 4) {
+    const float *a0 = A + (size_t)m * lda, *a1 = a0 + lda, *a2 = a1 + lda, *a3 = a2 + lda;
+    float *c0 = C + (size_t)m * ldc;
+    int n = 0;
+    for (; n + 2 <= N; n += 2) {
+      const float *b0 = B + (size_t)n * ldb, *b1 = b0 + ldb;
+      v128_t s00 = SPLAT(0.0f), s01 = SPLAT(0.0f), s10 = SPLAT(0.0f), s11 = SPLAT(0.0f);
+      v128_t s20 = SPLAT(0.0f), s21 = SPLAT(0.0f), s30 = SPLAT(0.0f), s31 = SPLAT(0.0f);
+      for (int k = 0; k < K4; k += 4) {
+        v128_t x0 = wasm_v128_load(b0 + k), x1 = wasm_v128_load(b1 + k);
+        v128_t y = wasm_v128_load(a0 + k);
+        s00 = MADD(y, x0, s00);
+        s01 = MADD(y, x1, s01);
+        y = wasm_v128_load(a1 + k);
+        s10 = MADD(y, x0, s10);
+        s11 = MADD(y, x1, s11);
+        y = wasm_v128_load(a2 + k);
+        s20 = MADD(y, x0, s20);
+        s21 = MADD(y, x1, s21);
+        y = wasm_v128_load(a3 + k);
+        s30 = MADD(y, x0, s30);
+        s31 = MADD(y, x1, s31);
+      }
+      float r[8] = {hsum(s00), hsum(s01), hsum(s10), hsum(s11),
+                    hsum(s20), hsum(s21), hsum(s30), hsum(s31)};
+      for (int k = K4; k < K; k++) {
+        r[0] += a0[k] * b0[k]; r[1] += a0[k] * b1[k];
+        r[2] += a1[k] * b0[k]; r[3] += a1[k] * b1[k];
+        r[4] += a2[k] * b0[k]; r[5] += a2[k] * b1[k];
+        r[6] += a3[k] * b0[k]; r[7] += a3[k] * b1[k];
+      }
+      for (int i = 0; i < 4; i++) {
+        float *c = c0 + (size_t)i * ldc + n;
+        c[0] = accumulate ? c[0] + r[2 * i] : r[2 * i];
+        c[1] = accumulate ? c[1] + r[2 * i + 1] : r[2 * i + 1];
+      }
+    }
+    for (; n < N; n++) {
+      const float *b0 = B + (size_t)n * ldb;
+      for (int i = 0; i < 4; i++) {
+        const float *a = A + (size_t)(m + i) * lda;
+        v128_t s = SPLAT(0.0f);
+        for (int k = 0; k < K4; k += 4) s = MADD(wasm_v128_load(a + k), wasm_v128_load(b0 + k), s);
+        float r = hsum(s);
+        for (int k = K4; k < K; k++) r += a[k] * b0[k];
+        float *c = c0 + (size_t)i * ldc + n;
+        *c = accumulate ? *c + r : r;
+      }
+    }
+  }
+  for (; m < M; m++) {
+    const float *a = A + (size_t)m * lda;
+    for (int n = 0; n < N; n++) {
+      const float *b0 = B + (size_t)n * ldb;
+      v128_t s = SPLAT(0.0f);
+      for (int k = 0; k < K4; k += 4) s = MADD(wasm_v128_load(a + k), wasm_v128_load(b0 + k), s);
+      float r = hsum(s);
+      for (int k = K4; k < K; k++) r += a[k] * b0[k];
+      float *c = C + (size_t)m * ldc + n;
+      *c = accumulate ? *c + r : r;
+    }
+  }
 }
 
 /* Z[rows, N] = bias broadcast over rows. */
@@ -323,7 +430,7 @@ void lstm_forward(int B, int T, int I, int U, const float *x, const float *kerne
         v128_t gg = v_tanh(ld(g + 2 * U + j, n));
         v128_t go = v_rec_act(ld(g + 3 * U + j, n), act);
         v128_t cv = wasm_f32x4_mul(gi, gg);
-        if (cp) cv = wasm_f32x4_add(wasm_f32x4_mul(gf, ld(cp + j, n)), cv);
+        if (cp) cv = MADD(gf, ld(cp + j, n), cv);
         st(g + j, gi, n); st(g + U + j, gf, n); st(g + 2 * U + j, gg, n); st(g + 3 * U + j, go, n);
         st(cc + j, cv, n);
         v128_t tcv = v_tanh(cv);
@@ -336,18 +443,16 @@ void lstm_forward(int B, int T, int I, int U, const float *x, const float *kerne
 
 /*
  * Backpropagation through time. dh_out is [B, T, U] when seq != 0, else [B, U] (last step only).
- * gates is overwritten with the pre-activation gradients. rt is scratch [4U, U]; kt scratch
- * [4U, I]; dh, dc scratch [B, U] each. dx [B, T, I] is written; dk [I, 4U], dr [U, 4U] and
- * db [4U] are overwritten.
+ * gates is overwritten with the pre-activation gradients. dh, dc are scratch [B, U] each.
+ * dx [B, T, I] is written (skipped when dx is 0: the gradient of a model's input is not needed);
+ * dk [I, 4U], dr [U, 4U] and db [4U] are overwritten.
  */
 __attribute__((export_name("lstm_backward")))
 void lstm_backward(int B, int T, int I, int U, const float *x, const float *kernel,
                    const float *rkernel, int act, const float *h, const float *c,
                    const float *tc, float *gates, const float *dh_out, int seq, float *dx,
-                   float *dk, float *dr, float *db, float *rt, float *kt, float *dh, float *dc) {
+                   float *dk, float *dr, float *db, float *dh, float *dc) {
   const int G = 4 * U;
-  transpose(U, G, rkernel, rt);
-  transpose(I, G, kernel, kt);
   zero((size_t)B * U, dh);
   zero((size_t)B * U, dc);
   for (int t = T - 1; t >= 0; t--) {
@@ -379,10 +484,10 @@ void lstm_backward(int B, int T, int I, int U, const float *x, const float *kern
       }
     }
     if (t > 0) {
-      gemm(B, U, G, gates + (size_t)t * G, T * G, 1, rt, U, dh, U, 0);
+      gemm_nt(B, U, G, gates + (size_t)t * G, T * G, rkernel, G, dh, U, 0);
     }
   }
-  gemm(B * T, I, G, gates, G, 1, kt, I, dx, I, 0);
+  if (dx) gemm_nt(B * T, I, G, gates, G, kernel, G, dx, I, 0);
   gemm(I, G, B * T, x, 1, I, gates, G, dk, G, 0);
   zero((size_t)U * G, dr);
   if (T > 1) {
@@ -440,7 +545,7 @@ void gru_forward(int B, int T, int I, int U, const float *x, const float *kernel
         v128_t z = ld(g + j, n);
         st(g + 2 * U + j, hh, n);
         v128_t hv = wasm_f32x4_mul(wasm_f32x4_sub(SPLAT(1.0f), z), hh);
-        if (hp) hv = wasm_f32x4_add(wasm_f32x4_mul(z, ld(hp + j, n)), hv);
+        if (hp) hv = MADD(z, ld(hp + j, n), hv);
         st(hb + j, hv, n);
       }
     }
@@ -448,18 +553,15 @@ void gru_forward(int B, int T, int I, int U, const float *x, const float *kernel
 }
 
 /*
- * Backpropagation through time for gru_forward; arguments as in lstm_backward, with rt scratch
- * [3U, U], kt scratch [3U, I] and dh, dhn, drh scratch [B, U] each. gates is overwritten with
- * the pre-activation gradients.
+ * Backpropagation through time for gru_forward; arguments as in lstm_backward, with dh, dhn, drh
+ * scratch [B, U] each. gates is overwritten with the pre-activation gradients.
  */
 __attribute__((export_name("gru_backward")))
 void gru_backward(int B, int T, int I, int U, const float *x, const float *kernel,
                   const float *rkernel, int act, const float *h, float *gates, const float *rh,
                   const float *dh_out, int seq, float *dx, float *dk, float *dr, float *db,
-                  float *rt, float *kt, float *dh, float *dhn, float *drh) {
+                  float *dh, float *dhn, float *drh) {
   const int G = 3 * U;
-  transpose(U, G, rkernel, rt);
-  transpose(I, G, kernel, kt);
   zero((size_t)B * U, dh);
   for (int t = T - 1; t >= 0; t--) {
     for (int b = 0; b < B; b++) {
@@ -485,8 +587,7 @@ void gru_backward(int B, int T, int I, int U, const float *x, const float *kerne
       }
     }
     if (t > 0) {
-      gemm(B, U, U, gates + (size_t)t * G + 2 * U, T * G, 1, rt + (size_t)2 * U * U, U, drh, U,
-           0);
+      gemm_nt(B, U, U, gates + (size_t)t * G + 2 * U, T * G, rkernel + 2 * U, G, drh, U, 0);
       for (int b = 0; b < B; b++) {
         float *g = gates + ((size_t)b * T + t) * G;
         const float *hp = h + ((size_t)b * T + t - 1) * U;
@@ -499,7 +600,7 @@ void gru_backward(int B, int T, int I, int U, const float *x, const float *kerne
           st(dhnb + j, wasm_f32x4_add(ld(dhnb + j, n), wasm_f32x4_mul(d, r)), n);
         }
       }
-      gemm(B, U, 2 * U, gates + (size_t)t * G, T * G, 1, rt, U, dhn, U, 1);
+      gemm_nt(B, U, 2 * U, gates + (size_t)t * G, T * G, rkernel, G, dhn, U, 1);
     } else {
       for (int b = 0; b < B; b++) {
         float *g = gates + (size_t)b * T * G;
@@ -508,7 +609,7 @@ void gru_backward(int B, int T, int I, int U, const float *x, const float *kerne
     }
     float *tmp = dh; dh = dhn; dhn = tmp;
   }
-  gemm(B * T, I, G, gates, G, 1, kt, I, dx, I, 0);
+  if (dx) gemm_nt(B * T, I, G, gates, G, kernel, G, dx, I, 0);
   gemm(I, G, B * T, x, 1, I, gates, G, dk, G, 0);
   zero((size_t)U * G, dr);
   if (T > 1) {
@@ -564,4 +665,105 @@ void concat_features(int rows, int F1, int F2, const float *a, const float *bb, 
     for (int f = 0; f < F1; f++) d[f] = a[(size_t)r * F1 + f];
     for (int f = 0; f < F2; f++) d[F1 + f] = bb[(size_t)r * F2 + f];
   }
+}
+
+/* ---------------------------------------------------------------- the fused training step */
+
+/*
+ * Backward pass of dense_forward. y [M, N] is the layer's activated output and dy [M, N] the
+ * gradient of the loss with respect to it; dy is overwritten with the pre-activation gradient.
+ * dw [I, N] and db [N] are overwritten; dx [M, I] is written unless dx is 0.
+ */
+__attribute__((export_name("dense_backward")))
+void dense_backward(int M, int I, int N, const float *x, const float *w, const float *y, int act,
+                    float *dy, float *dx, float *dw, float *db) {
+  size_t n = (size_t)M * N;
+  for (size_t k = 0; k < n; k++) {
+    float v = y[k];
+    if (act == DENSE_RELU) dy[k] = v > 0.0f ? dy[k] : 0.0f;
+    else if (act == DENSE_SIGMOID) dy[k] = dy[k] * (v * (1.0f - v));
+    else if (act == DENSE_TANH) dy[k] = dy[k] * (1.0f - v * v);
+  }
+  gemm(I, N, M, x, 1, I, dy, N, dw, N, 0);
+  zero(N, db);
+  col_sums(M, N, dy, db);
+  if (dx) gemm_nt(M, I, N, dy, N, w, N, dx, I, 0);
+}
+
+/* a[k] *= m[k] for k < n (a dropout mask, or its gradient). */
+__attribute__((export_name("mul_into")))
+void mul_into(int n, float *a, const float *m) {
+  int k = 0;
+  for (; k + 4 <= n; k += 4) {
+    wasm_v128_store(a + k, wasm_f32x4_mul(wasm_v128_load(a + k), wasm_v128_load(m + k)));
+  }
+  for (; k < n; k++) a[k] *= m[k];
+}
+
+/* a[k] += b[k] for k < n (the second half's gradients onto the first's). */
+__attribute__((export_name("add_into")))
+void add_into(int n, float *a, const float *b) {
+  int k = 0;
+  for (; k + 4 <= n; k += 4) {
+    wasm_v128_store(a + k, wasm_f32x4_add(wasm_v128_load(a + k), wasm_v128_load(b + k)));
+  }
+  for (; k < n; k++) a[k] += b[k];
+}
+
+/*
+ * One Adam step over n weights, operation for operation as tfjs 4.22's AdamOptimizer (each
+ * multiply, add, divide and square root rounded to f32, never fused):
+ *   m = m * beta1 + g * c1;  v = v * beta2 + (g * g) * c2;
+ *   w = ((m / bc1) / (sqrt(v / bc2) + eps)) * nlr + w
+ * with c1 = 1 - beta1, c2 = 1 - beta2, bc1 = 1 - beta1^t, bc2 = 1 - beta2^t (the caller rounds
+ * them to f32 as tfjs does) and nlr = -learning rate.
+ */
+__attribute__((export_name("adam_step")))
+void adam_step(int n, float *w, const float *g, float *m, float *v, float beta1, float beta2,
+               float c1, float c2, float bc1, float bc2, float eps, float nlr) {
+  const v128_t vb1 = SPLAT(beta1), vb2 = SPLAT(beta2), vc1 = SPLAT(c1), vc2 = SPLAT(c2);
+  const v128_t vbc1 = SPLAT(bc1), vbc2 = SPLAT(bc2), veps = SPLAT(eps), vlr = SPLAT(nlr);
+  int k = 0;
+  for (; k + 4 <= n; k += 4) {
+    v128_t gk = wasm_v128_load(g + k);
+    v128_t mk = wasm_f32x4_add(wasm_f32x4_mul(wasm_v128_load(m + k), vb1), wasm_f32x4_mul(gk, vc1));
+    v128_t vk = wasm_f32x4_add(wasm_f32x4_mul(wasm_v128_load(v + k), vb2),
+                               wasm_f32x4_mul(wasm_f32x4_mul(gk, gk), vc2));
+    wasm_v128_store(m + k, mk);
+    wasm_v128_store(v + k, vk);
+    v128_t step = wasm_f32x4_div(wasm_f32x4_div(mk, vbc1),
+                                 wasm_f32x4_add(wasm_f32x4_sqrt(wasm_f32x4_div(vk, vbc2)), veps));
+    wasm_v128_store(w + k, wasm_f32x4_add(wasm_f32x4_mul(step, vlr), wasm_v128_load(w + k)));
+  }
+  for (; k < n; k++) {
+    float gk = g[k];
+    float mk = m[k] * beta1 + gk * c1;
+    float vk = v[k] * beta2 + (gk * gk) * c2;
+    m[k] = mk;
+    v[k] = vk;
+    w[k] = ((mk / bc1) / (__builtin_sqrtf(vk / bc2) + eps)) * nlr + w[k];
+  }
+}
+
+/*
+ * n dropout multipliers as tf.dropout draws them: u from seedrandom's alea (state: c, s0, s1, s2
+ * as doubles, advanced in place), then floor(f32(u) + keep) / keep in f32, i.e. `scale` when
+ * f32(u) + keep >= 1, else 0. The same double arithmetic as alea's JavaScript (t | 0 truncates
+ * a positive t < 2^31 exactly as (int)t does; -ffp-contract=off keeps t's product and sum apart).
+ */
+__attribute__((export_name("alea_mask")))
+void alea_mask(int n, double *state, float keep, float scale, float *out) {
+  double c = state[0], s0 = state[1], s1 = state[2], s2 = state[3];
+  for (int i = 0; i < n; i++) {
+    double t = 2091639.0 * s0 + c * 2.3283064365386963e-10; /* 2^-32 */
+    s0 = s1;
+    s1 = s2;
+    c = (double)(int)t;
+    s2 = t - c;
+    out[i] = (float)s2 + keep >= 1.0f ? scale : 0.0f;
+  }
+  state[0] = c;
+  state[1] = s0;
+  state[2] = s1;
+  state[3] = s2;
 }

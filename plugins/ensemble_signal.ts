@@ -39,7 +39,10 @@ export interface EnsembleOptions {
 /**
  * Averages the probabilities of several plugins, weighted. Only members whose
  * signal is `ok` take part; when none is, the ensemble passes on the first
- * member's status at probability 0.5.
+ * member's status at probability 0.5. `rawProbability` is the same weighted
+ * average of the members' raw probabilities (when every member taking part
+ * reports one); the combination's skill was never measured, so
+ * `model.skill` is `null`.
  *
  * @example
  * ```ts
@@ -66,19 +69,23 @@ export function createEnsembleSignal(
   const id = `${name}(${plugins.map((p) => p.name).join(",")})`;
 
   function combine(signals: Signal[]): Signal {
-    let sum = 0, total = 0;
+    let sum = 0, rawSum = 0, total = 0, allRaw = true;
     signals.forEach((s, i) => {
       if (s.status === "ok" && weights[i] > 0) {
         sum += weights[i] * s.probabilityUp;
+        if (s.rawProbability === undefined) allRaw = false;
+        else rawSum += weights[i] * s.rawProbability;
         total += weights[i];
       }
     });
-    const first = signals[0];
+    // A member's shadow versions are its own: the ensemble's signal does not carry them.
+    const { rawProbability: _firstRaw, shadows: _firstShadows, ...first } = signals[0];
     const model = {
       id,
       version: signals.map((s) => s.model.version).join("+"),
       trainedThrough: signals.map((s) => s.model.trainedThrough).filter((t) => t !== null).sort()
         .pop() ?? null,
+      skill: null,
     };
     if (total === 0) {
       return { ...first, probabilityUp: 0.5, direction: "flat", confidence: 0, model };
@@ -88,6 +95,7 @@ export function createEnsembleSignal(
     return {
       ...first,
       probabilityUp: p,
+      ...(allRaw ? { rawProbability: rawSum / total } : {}),
       direction,
       confidence: Math.abs(2 * p - 1),
       status: "ok",

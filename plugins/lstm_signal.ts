@@ -3,8 +3,27 @@
  * probability that the price goes up. It reads the model `deno task train`
  * saved (following the `current.json` pointer of a versioned model folder),
  * computes features with the same streaming pipeline and saved scaler as
- * training, and never crashes for want of a model: with none on disk it
- * answers `no-model` signals at probability 0.5 and warns once.
+ * training, calibrates the network's output with the calibration saved in
+ * the model card (the formula evaluation applies: `rawProbability` keeps the
+ * network's own), carries the model's validation skill, and never crashes for
+ * want of a model: with none on disk it answers `no-model` signals at
+ * probability 0.5 and warns once. A model that
+ * is there but broken (a missing or corrupted file, weights whose SHA-256 is
+ * not the card's, a scaler that does not match the card's features) makes
+ * `init()` reject once with one line naming the file; signals after that are
+ * `no-model`.
+ *
+ * **Shadow versions.** Candidates of the same versioned model folder (the
+ * `shadow` option, else the `shadow.json` that `deno task models shadow vN`
+ * writes beside `current.json`) are scored on every bar beside the live
+ * version: one more forward pass each, on the same feature stream when their
+ * features match the live model's (a shadow with other features gets a
+ * stream of its own). They never set `direction`, `probabilityUp` or
+ * `status`; the signal carries them in `shadows`, and the predictions log
+ * keeps them on the live signal's line, for `deno task monitor` to compare
+ * and `deno task models promote --from-shadow` to gate on. A shadow that
+ * fails to load is warned about once and logged as `no-model`; the live
+ * signal never depends on it.
  *
  * @example
  * ```ts
@@ -18,12 +37,25 @@
  */
 
 import type { Bar } from "../src/data/types.ts";
-import type { Direction, Signal, SignalPlugin, SignalStatus } from "../src/signal/types.ts";
-import { createFeatureStream, type FeatureStream } from "../src/features/mod.ts";
+import { dirname, join } from "node:path";
+import type {
+  Direction,
+  ModelSkill,
+  ShadowSignal,
+  Signal,
+  SignalPlugin,
+  SignalStatus,
+} from "../src/signal/types.ts";
+import {
+  ContextSeries,
+  createFeatureStream,
+  type FeatureStream,
+  type Scaler,
+} from "../src/features/mod.ts";
 import { WindowBuffer } from "../src/dataset/window.ts";
 import { type InferenceModel, loadInferenceModel } from "../src/model/inference.ts";
-import { resolveModelDir } from "../src/model/versions.ts";
-import { DataError } from "../src/util/errors.ts";
+import { readShadow, resolveModelDir } from "../src/model/versions.ts";
+import { DataError, messageOf } from "../src/util/errors.ts";
 
 /** Options of {@linkcode createLstmSignal}. */
 export interface LstmSignalOptions {
@@ -37,8 +69,18 @@ export interface LstmSignalOptions {
   maxModelAgeDays?: number;
   /** A bar whose features lie further than this many training standard deviations away is `out-of-distribution` (default 8). */
   maxZScore?: number;
-  /** Append every signal, with its raw features, to this JSON-lines file (for `deno task monitor`). */
+  /**
+   * Append every signal, with its raw features (and its shadows' signals), to this JSON-lines
+   * file (for `deno task monitor`). Append-only: one line per bar.
+   */
   logPath?: string;
+  /**
+   * Versions of the same versioned model folder (`["v7"]`) to run as shadows beside the live
+   * one: scored on every bar and logged, never acted on. Default: the versions `shadow.json`
+   * names when `modelDir` is a versioned folder (`deno task models shadow v7`), else none; `[]`
+   * runs none. The live version is never its own shadow.
+   */
+  shadow?: readonly string[];
   /** Where warnings go (default `console.warn`). */
   warn?: (message: string) => void;
 }
@@ -49,32 +91,68 @@ export interface LstmSignalPlugin extends SignalPlugin {
   reload(): Promise<void>;
   /** The version in use, or `none`. */
   readonly version: string;
+  /** The shadow versions running beside it (those that failed to load included). */
+  readonly shadows: readonly string[];
 }
 
-/** One series' feature stream and window of raw rows, fed one bar at a time by {@linkcode advance}. */
-interface SeriesState {
+/**
+ * One feature stream of a series and the windows of raw rows its models read (one per sequence
+ * length), fed one bar at a time by {@linkcode advance}.
+ */
+interface Feed {
   stream: FeatureStream;
-  /** Raw feature rows of the last `sequenceLength` bars (scaled at prediction time). */
-  window: WindowBuffer;
+  /** Raw feature rows of the last `sequenceLength` bars, by sequence length (scaled at prediction time). */
+  windows: Map<number, WindowBuffer>;
+}
+
+/** A series' feeds, one per distinct feature list (and context symbol) of the models in use. */
+interface SeriesState {
+  feeds: Map<string, Feed>;
 }
 
 interface SymbolState extends SeriesState {
   lastTime: string | null;
 }
 
+/** A model in use: the live version or a shadow. */
 interface Loaded {
   model: InferenceModel;
   version: string;
+  /** The feed it reads ({@linkcode feedKey}). */
+  feed: string;
+}
+
+/** A shadow version: loaded, or `null` when it failed to load (logged as `no-model`). */
+interface Shadow {
+  version: string;
+  loaded: Loaded | null;
+}
+
+/** How one model scores one bar, before it becomes a signal. */
+interface Scored {
+  status: SignalStatus;
+  probability: number;
+  /** The network's output, when it ran. */
+  raw?: number;
+}
+
+/** Whether and how a model takes a bar of a symbol: its scaler, its context bar, or a refusal. */
+interface Admission {
+  scaler?: Scaler;
+  market?: Bar;
+  refused?: "unknown-symbol" | "no-context";
 }
 
 /**
  * Creates the LSTM signal plugin. Call `init()` once, then `onBar` for every
  * new bar of every symbol (each symbol keeps its own state), or `predict` with
- * a full history.
+ * a full history. With `shadow` (or a `shadow.json` beside `current.json`),
+ * the shadow versions are scored on every bar too and carried in
+ * `signal.shadows` and the log, never in `direction`.
  *
  * @example
  * ```ts
- * const plugin = createLstmSignal({ modelDir: "models/lstm", maxModelAgeDays: 90 });
+ * const plugin = createLstmSignal({ modelDir: "models/lstm", maxModelAgeDays: 90, shadow: ["v7"] });
  * await plugin.init();
  * for (const bar of bars) {
  *   const s = await plugin.onBar("SPY", bar);
@@ -91,56 +169,169 @@ export function createLstmSignal(options: LstmSignalOptions = {}): LstmSignalPlu
   const warn = options.warn ?? ((message: string) => console.warn(message));
   const id = modelDir.replace(/\/+$/, "").split("/").pop() || "lstm";
   let loaded: Loaded | null = null;
+  let shadows: Shadow[] = [];
   let initialised = false;
   let states = new Map<string, SymbolState>();
   let log: Deno.FsFile | null = null;
+  // Universe models with context features: each context symbol's bars, shared by every symbol.
+  let contexts = new Map<string, ContextSeries>();
 
-  async function load(): Promise<Loaded | null> {
+  async function load(): Promise<{ live: Loaded | null; shadows: Shadow[] }> {
     const where = await resolveModelDir(modelDir);
-    if (!where) return null;
+    if (!where) return { live: null, shadows: [] };
     const model = await loadInferenceModel(where.dir);
-    return { model, version: where.version };
+    const live = { model, version: where.version, feed: feedKey(model) };
+    // Shadow versions live beside the version served: in the versioned folder, or the folder
+    // above a version folder named directly. shadow.json is read for a versioned folder only.
+    const versioned = where.dir !== modelDir;
+    const root = versioned ? modelDir : dirname(where.dir);
+    let wanted: readonly string[];
+    try {
+      wanted = options.shadow ?? (versioned ? await readShadow(root) : []);
+    } catch (error) {
+      warn(`lstm signal: no shadow runs: ${messageOf(error)}`);
+      wanted = [];
+    }
+    const next: Shadow[] = [];
+    for (const version of new Set(wanted)) {
+      if (version === where.version) continue;
+      try {
+        const shadow = await loadInferenceModel(join(root, version));
+        next.push({ version, loaded: { model: shadow, version, feed: feedKey(shadow) } });
+      } catch (error) {
+        warn(
+          `lstm signal: shadow ${version} not loaded (logged as "no-model"; the live signal is unaffected): ${
+            messageOf(error)
+          }`,
+        );
+        next.push({ version, loaded: null });
+      }
+    }
+    return { live, shadows: next };
   }
 
-  function signalFor(symbol: string, time: string, window: WindowBuffer): Promise<Signal> {
-    if (!loaded) return Promise.resolve(neutral(symbol, time, "no-model", 1, noModelInfo()));
-    const { model, version } = loaded;
-    const info = { id, version, trainedThrough: model.trainedThrough };
-    if (!window.full) {
-      return Promise.resolve(neutral(symbol, time, "warming-up", model.horizon, info));
+  /** Every model in use, the live one first. */
+  function inUse(): Loaded[] {
+    if (!loaded) return [];
+    return [loaded, ...shadows.flatMap((s) => (s.loaded ? [s.loaded] : []))];
+  }
+
+  /** Whether `model` takes a bar of `symbol` at `time` (contexts are read, not fed). */
+  function admit(model: InferenceModel, symbol: string, time: string): Admission {
+    const universe = model.universe;
+    if (!universe) return {};
+    const scaler = universe.scalerFor(symbol);
+    if (!scaler) return { refused: "unknown-symbol" };
+    if (!universe.context) return { scaler };
+    const market = contexts.get(universe.context)?.at(time);
+    return market ? { scaler, market } : { scaler, refused: "no-context" };
+  }
+
+  /**
+   * Feeds one bar to every feed of `series` that some model in use reads and admits it for;
+   * returns the new raw row of each feed advanced (`null` during its feature warm-up).
+   */
+  function step(
+    series: SeriesState,
+    bar: Bar,
+    admitted: Map<Loaded, Admission>,
+  ): Map<string, Float64Array | null> {
+    const rows = new Map<string, Float64Array | null>();
+    for (const [slot, admission] of admitted) {
+      if (admission.refused || rows.has(slot.feed)) continue;
+      rows.set(slot.feed, advance(series.feeds.get(slot.feed)!, bar, admission.market));
     }
-    if (model.maxAbsZ(window.last()) > maxZScore) {
-      return Promise.resolve(neutral(symbol, time, "out-of-distribution", model.horizon, info));
+    return rows;
+  }
+
+  function score(slot: Loaded, time: string, window: WindowBuffer, a: Admission): Scored {
+    const { model } = slot;
+    if (a.refused) return { status: a.refused, probability: 0.5 };
+    if (!window.full) return { status: "warming-up", probability: 0.5 };
+    if (model.maxAbsZ(window.last(), a.scaler) > maxZScore) {
+      return { status: "out-of-distribution", probability: 0.5 };
     }
-    const p = model.predictWindow(window);
+    const { raw, probability } = model.scoreWindow(window, a.scaler);
     const stale = options.maxModelAgeDays !== undefined && model.trainedThrough !== null &&
       daysBetween(model.trainedThrough, time) > options.maxModelAgeDays;
-    const direction: Direction = stale
+    return { status: stale ? "stale-model" : "ok", probability, raw };
+  }
+
+  /** The signal of the live model, with the shadows' beside it (they never change it). */
+  function signalOf(
+    symbol: string,
+    time: string,
+    series: SeriesState,
+    admitted: Map<Loaded, Admission>,
+    rows: Map<string, Float64Array | null>,
+  ): Signal {
+    const live = loaded!;
+    const { model, version } = live;
+    const info = { id, version, trainedThrough: model.trainedThrough, skill: skillOf(model) };
+    const s = score(live, time, windowOf(series, live), admitted.get(live)!);
+    const usable = s.status === "ok" || s.status === "stale-model";
+    const p = s.probability;
+    const direction: Direction = s.status !== "ok"
       ? "flat"
       : p >= upThreshold
       ? "up"
       : p <= downThreshold
       ? "down"
       : "flat";
-    return Promise.resolve({
-      symbol,
-      time,
-      probabilityUp: p,
-      direction,
-      confidence: Math.abs(2 * p - 1),
-      horizonBars: model.horizon,
-      status: stale ? "stale-model" : "ok",
-      model: info,
-    });
+    const signal: Signal = usable
+      ? {
+        symbol,
+        time,
+        probabilityUp: p,
+        rawProbability: s.raw,
+        direction,
+        confidence: Math.abs(2 * p - 1),
+        horizonBars: model.horizon,
+        status: s.status,
+        model: info,
+      }
+      : neutral(symbol, time, s.status, model.horizon, info);
+    if (shadows.length) {
+      signal.shadows = shadows.map((shadow): ShadowSignal => {
+        const slot = shadow.loaded;
+        if (!slot) {
+          return {
+            version: shadow.version,
+            probabilityUp: 0.5,
+            status: "no-model",
+            horizonBars: model.horizon,
+          };
+        }
+        const own = score(slot, time, windowOf(series, slot), admitted.get(slot)!);
+        const entry: ShadowSignal = {
+          version: shadow.version,
+          probabilityUp: own.probability,
+          ...(own.raw === undefined ? {} : { rawProbability: own.raw }),
+          status: own.status,
+          horizonBars: slot.model.horizon,
+        };
+        if (slot.feed !== live.feed) {
+          const row = rows.get(slot.feed);
+          entry.features = row ? Array.from(row) : null;
+        }
+        return entry;
+      });
+    }
+    return signal;
   }
 
-  async function record(signal: Signal, features: Float64Array | undefined): Promise<void> {
+  async function record(signal: Signal, features: Float64Array | null | undefined): Promise<void> {
     if (!options.logPath) return;
     if (!log) {
       log = await Deno.open(options.logPath, { create: true, append: true });
     }
     const line = JSON.stringify({ ...signal, features: features ? Array.from(features) : null });
     await log.write(new TextEncoder().encode(line + "\n"));
+  }
+
+  /** Makes every symbol's feeds match the models in use: new feeds and windows start empty. */
+  function refit(): void {
+    for (const state of states.values()) fitSeries(state, inUse());
   }
 
   const plugin: LstmSignalPlugin = {
@@ -151,9 +342,22 @@ export function createLstmSignal(options: LstmSignalOptions = {}): LstmSignalPlu
     get version(): string {
       return loaded?.version ?? "none";
     },
+    get shadows(): readonly string[] {
+      return shadows.map((s) => s.version);
+    },
     async init(): Promise<void> {
       if (initialised) return;
-      loaded = await load();
+      try {
+        ({ live: loaded, shadows } = await load());
+      } catch (error) {
+        // A broken model (a missing or corrupted file, weights that do not match their SHA-256,
+        // a scaler that does not match the card) is said once, here; a bot that carries on gets
+        // "no-model" signals at 0.5, never a prediction from it.
+        loaded = null;
+        shadows = [];
+        initialised = true;
+        throw error;
+      }
       if (!loaded) {
         warn(`lstm signal: no model in ${modelDir}; every signal will be "no-model" at 0.5`);
       }
@@ -168,7 +372,8 @@ export function createLstmSignal(options: LstmSignalOptions = {}): LstmSignalPlu
       }
       let state = states.get(symbol);
       if (!state) {
-        state = { ...newSeries(loaded.model), lastTime: null };
+        state = { feeds: new Map(), lastTime: null };
+        fitSeries(state, inUse());
         states.set(symbol, state);
       }
       if (state.lastTime !== null && bar.time <= state.lastTime) {
@@ -177,68 +382,133 @@ export function createLstmSignal(options: LstmSignalOptions = {}): LstmSignalPlu
         );
       }
       state.lastTime = bar.time;
-      const row = advance(state, bar);
-      const signal = await signalFor(symbol, bar.time, state.window);
-      await record(signal, row ?? undefined);
+      // A universe model: the context symbol's bar joins the shared context stream first; a
+      // symbol outside the universe under per-symbol scaling, or a bar with no context bar at
+      // or before it yet, gets a refusal and leaves that model's feed as it was.
+      const models = inUse();
+      for (const slot of models) {
+        const ctx = slot.model.universe?.context;
+        if (ctx !== undefined && ctx !== null && ctx === symbol) contextOf(ctx).push(bar);
+      }
+      const admitted = new Map(models.map((m) => [m, admit(m.model, symbol, bar.time)]));
+      const rows = step(state, bar, admitted);
+      const signal = signalOf(symbol, bar.time, state, admitted, rows);
+      await record(signal, rows.get(loaded.feed));
       return signal;
     },
     async predict(symbol: string, history: readonly Bar[]): Promise<Signal> {
       if (!initialised) await plugin.init();
       const time = history.length ? history[history.length - 1].time : "";
       if (!loaded) return neutral(symbol, time, "no-model", 1, noModelInfo());
-      const series = newSeries(loaded.model);
-      for (const bar of history) advance(series, bar);
-      return signalFor(symbol, time, series.window);
+      const series: SeriesState = { feeds: new Map() };
+      const models = inUse();
+      fitSeries(series, models);
+      let admitted = new Map(models.map((m) => [m, admit(m.model, symbol, time)]));
+      let rows = new Map<string, Float64Array | null>();
+      for (const bar of history) {
+        admitted = new Map(models.map((m) => [m, admit(m.model, symbol, bar.time)]));
+        rows = step(series, bar, admitted);
+      }
+      return signalOf(symbol, time, series, admitted, rows);
     },
     async reload(): Promise<void> {
       const next = await load();
-      const previous = loaded;
-      if (next && previous && sameFeatures(next.model, previous.model)) {
-        loaded = next; // feature state carries over: raw rows are scaled at prediction time
-      } else {
-        loaded = next;
-        states = new Map();
-      }
+      const previous = inUse();
+      // Feature state carries over for the feeds the new models read (raw rows are scaled at
+      // prediction time); a feed or window length no model reads any more is dropped.
+      loaded = next.live;
+      shadows = next.shadows;
+      if (loaded) refit();
+      else states = new Map();
       initialised = true;
-      previous?.model.dispose();
+      for (const slot of previous) slot.model.dispose();
     },
     dispose(): void {
-      loaded?.model.dispose();
+      for (const slot of inUse()) slot.model.dispose();
       loaded = null;
+      shadows = [];
       initialised = false;
       states.clear();
+      contexts = new Map();
       if (log) {
         log.close();
         log = null;
       }
     },
   };
+
+  function contextOf(symbol: string): ContextSeries {
+    let series = contexts.get(symbol);
+    if (!series) {
+      series = new ContextSeries(CONTEXT_HISTORY);
+      contexts.set(symbol, series);
+    }
+    return series;
+  }
+
   return plugin;
 }
 
-/** A fresh feature stream and window for a series scored by `model`. */
-function newSeries(model: InferenceModel): SeriesState {
-  const stream = createFeatureStream(model.features);
-  return { stream, window: new WindowBuffer(model.sequenceLength, stream.names.length) };
+/** Context bars a plugin keeps (`predict` with a history reads as far back as this). */
+const CONTEXT_HISTORY = 4096;
+
+/** The feed a model reads: models with the same features and context symbol share one. */
+function feedKey(model: InferenceModel): string {
+  return JSON.stringify([model.features, model.universe?.context ?? null]);
 }
 
 /**
- * Feeds one bar to a series: its feature row (`null` during the feature
- * warm-up) joins the window. The one per-bar step of `onBar` and `predict`.
+ * Gives `series` a feed for each feature list of `models` and a window for each sequence length
+ * read from it (new ones empty), and drops the feeds and windows no model reads.
  */
-function advance(series: SeriesState, bar: Bar): Float64Array | null {
-  const row = series.stream.push(bar);
-  if (row) series.window.push(row);
+function fitSeries(series: SeriesState, models: readonly Loaded[]): void {
+  const wanted = new Map<string, Set<number>>();
+  for (const slot of models) {
+    let feed = series.feeds.get(slot.feed);
+    if (!feed) {
+      feed = { stream: createFeatureStream(slot.model.features), windows: new Map() };
+      series.feeds.set(slot.feed, feed);
+    }
+    const length = slot.model.sequenceLength;
+    if (!feed.windows.has(length)) {
+      feed.windows.set(length, new WindowBuffer(length, feed.stream.names.length));
+    }
+    const lengths = wanted.get(slot.feed) ?? new Set();
+    lengths.add(length);
+    wanted.set(slot.feed, lengths);
+  }
+  for (const [key, feed] of series.feeds) {
+    const lengths = wanted.get(key);
+    if (!lengths) series.feeds.delete(key);
+    else {for (const length of feed.windows.keys()) {
+        if (!lengths.has(length)) feed.windows.delete(length);
+      }}
+  }
+}
+
+/** The window of raw rows `slot` scores from. */
+function windowOf(series: SeriesState, slot: Loaded): WindowBuffer {
+  return series.feeds.get(slot.feed)!.windows.get(slot.model.sequenceLength)!;
+}
+
+/**
+ * Feeds one bar to a feed: its feature row (`null` during the feature
+ * warm-up) joins every window. The one per-bar step of `onBar` and `predict`.
+ */
+function advance(feed: Feed, bar: Bar, context?: Bar): Float64Array | null {
+  const row = feed.stream.push(bar, context);
+  if (row) { for (const window of feed.windows.values()) window.push(row); }
   return row;
 }
 
-function sameFeatures(a: InferenceModel, b: InferenceModel): boolean {
-  return JSON.stringify(a.features) === JSON.stringify(b.features) &&
-    a.sequenceLength === b.sequenceLength;
+function noModelInfo(): Signal["model"] {
+  return { id: "none", version: "none", trainedThrough: null, skill: null };
 }
 
-function noModelInfo(): Signal["model"] {
-  return { id: "none", version: "none", trainedThrough: null };
+/** The model's validation skill after calibration, as a signal carries it. */
+function skillOf(model: InferenceModel): ModelSkill | null {
+  const s = model.skill;
+  return s ? { brier: s.brierSkill, logLoss: s.logLossSkill } : null;
 }
 
 function neutral(

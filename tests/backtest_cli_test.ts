@@ -17,9 +17,13 @@ const MODEL = `${TMP}/model/v1`;
 let trained: Promise<void> | undefined;
 globalThis.addEventListener("unload", () => Deno.removeSync(TMP, { recursive: true }));
 
-/** Trains the tiny model the first time a test needs it. */
+/**
+ * Trains the tiny model the first time a test needs it, uncalibrated: these tests are about the
+ * replay, and a tiny model without validation skill, calibrated, hands out the base rate on every
+ * bar and never trades (the last test here checks exactly that).
+ */
 function model(): Promise<void> {
-  trained ??= trainTinyModel(`${TMP}/model`, "SPY");
+  trained ??= trainTinyModel(`${TMP}/model`, "SPY", ["--calibration", "none"]);
   return trained;
 }
 
@@ -181,4 +185,20 @@ Deno.test("backtest rejects misuse with exit code 2", async () => {
   const help = await backtest("--help");
   assert.equal(help.code, 0);
   assert.match(help.stdout, /--cost-bps/);
+});
+
+Deno.test("a calibrated model without validation skill hands every bar the base rate: the strategy holds or stays out", async () => {
+  await trainTinyModel(`${TMP}/calibrated`, "SPY");
+  const card = await readCard(`${TMP}/calibrated/v1`);
+  assert.equal(card.calibration?.shrinkage, 1, card.calibration?.reason);
+  const run = await backtest("--model", `${TMP}/calibrated`, "--json");
+  assert.equal(run.code, 0, run.stderr);
+  const r = JSON.parse(run.stdout);
+  if (card.calibration!.baseRate > 0.5) {
+    assert.equal(r.trades.length, 1, "one long trade, held to the end");
+    assert.ok(Math.abs(r.strategy.totalReturn - r.buyAndHold.totalReturn) < 1e-9);
+  } else {
+    assert.equal(r.trades.length, 0, "never long");
+    assert.equal(r.strategy.totalReturn, 0);
+  }
 });

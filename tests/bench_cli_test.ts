@@ -26,13 +26,13 @@ function assertPositive(value: unknown, name: string): void {
   assert.ok(Number.isFinite(value) && (value as number) > 0, `${name}: ${value}`);
 }
 
-Deno.test("bench --quick --json --impl fast --backend wasm prints one object of the documented shape", async () => {
-  const run = await bench("--quick", "--json", "--impl", "fast", "--backend", "wasm");
+Deno.test("bench --quick --json --profile --impl fast --backend wasm prints one object of the documented shape", async () => {
+  const run = await bench("--quick", "--json", "--profile", "--impl", "fast", "--backend", "wasm");
   assert.equal(run.code, 0, run.stderr);
   const out = JSON.parse(run.stdout);
   assert.deepEqual(
     Object.keys(out).sort(),
-    ["coldStart", "coldStartMs", "machine", "results", "skipped", "workload"],
+    ["coldStart", "coldStartMs", "machine", "results", "shadow", "skipped", "workload"],
   );
   assert.equal(out.workload.arch, "lstm");
   assert.equal(out.workload.sequenceLength, 60);
@@ -60,16 +60,38 @@ Deno.test("bench --quick --json --impl fast --backend wasm prints one object of 
     assertPositive(row[key], key);
   }
   assert.ok(row.predict1MsP99 >= row.predict1MsP50);
+  assert.equal(row.workload, "seed");
+  assert.equal(row.batchSize, 32);
+  assert.equal(row.epochSequences, 958);
+  assert.equal(row.kernelBuild, "relaxed"); // Deno 2's V8 has relaxed SIMD
+  // --profile: the fused training step's phases, per epoch, inside the whole batch time.
+  assertPositive(row.profile["batch.total"], "profile batch.total");
+  assertPositive(row.profile["step.local"], "profile step.local");
+  assert.ok(row.profile["step.local"] < row.profile["batch.total"]);
   assert.deepEqual(out.skipped, []);
   assertPositive(out.coldStartMs, "coldStartMs");
   assert.equal(out.coldStart.barsFed > 0, true);
+  // The plugin's cost per bar with 0, 1 and 2 shadow versions (src/bench/shadow.ts).
+  assert.equal(out.shadow.msPerBar.length, 3);
+  out.shadow.msPerBar.forEach((ms: number, k: number) => assertPositive(ms, `shadow ${k}`));
   assert.match(run.stderr, /fast\/wasm/); // progress goes to stderr
 });
 
 Deno.test("bench --help exits 0 and names the flags", async () => {
   const run = await bench("--help");
   assert.equal(run.code, 0, run.stderr);
-  for (const flag of ["--quick", "--json", "--impl", "--backend", "--epochs", "--calls"]) {
+  for (
+    const flag of [
+      "--quick",
+      "--json",
+      "--impl",
+      "--backend",
+      "--epochs",
+      "--calls",
+      "--seed-only",
+      "--profile",
+    ]
+  ) {
     assert.ok(run.stdout.includes(flag), flag);
   }
 });
@@ -79,7 +101,7 @@ Deno.test("bench rejects an unknown flag, implementation or row with exit code 2
     const args of [
       ["--fast"],
       ["--impl", "turbo"],
-      ["--impl", "fast", "--backend", "webgpu"],
+      ["--impl", "fast-plain", "--backend", "cpu"],
       ["--epochs", "0"],
     ]
   ) {

@@ -18,23 +18,53 @@ Deno.test("the README's bot example is examples/bot.ts, line for line", async ()
   );
 });
 
-Deno.test("examples/bot.ts trades on a model trained by deno task train, reading only the model folder", async () => {
+/** Runs the example in `cwd` with the permissions its header names. */
+async function runBot(cwd: string): Promise<{ code: number; out: string; err: string }> {
+  const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "--allow-read=models/lstm", BOT],
+    cwd,
+    env: { NO_COLOR: "1" },
+  }).output();
+  const text = new TextDecoder();
+  return { code, out: text.decode(stdout), err: text.decode(stderr) };
+}
+
+Deno.test("examples/bot.ts trades on a model trained by deno task train, reading only the model folder, and shows its shadow", async () => {
   const work = await Deno.makeTempDir();
   try {
-    await trainTinyModel(`${work}/models/lstm`, "SPY");
-    const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
-      args: ["run", "--allow-read=models/lstm", BOT],
-      cwd: work,
-      env: { NO_COLOR: "1" },
-    }).output();
-    const out = new TextDecoder().decode(stdout);
-    assert.equal(code, 0, new TextDecoder().decode(stderr));
-    const trades = out.split("\n").filter((line) => / (BUY |SELL) p\(up\)=0\.\d{3}$/.test(line));
-    const done = out.match(/done: (\d+) trades, model (v\d+)/);
-    assert.ok(done, out);
+    // Uncalibrated: a calibrated tiny model without validation skill hands out the base rate on
+    // every bar, which may never cross the bot's 0.5 (correctly: there is nothing to act on).
+    const root = `${work}/models/lstm`;
+    await trainTinyModel(root, "SPY", ["--calibration", "none"]);
+    const plain = await runBot(work);
+    assert.equal(plain.code, 0, plain.err);
+    const trades = plain.out.split("\n").filter((line) =>
+      / (BUY |SELL) p\(up\)=0\.\d{3}$/.test(line)
+    );
+    const done = plain.out.match(/done: (\d+) trades, model (v\d+), shadows \[\]/);
+    assert.ok(done, plain.out);
     assert.equal(Number(done[1]), trades.length);
     assert.equal(done[2], "v1");
     assert.ok(trades.length > 0, "expected the bot to act at least once");
+
+    // `models shadow v2` with v2 a copy of v1: the bot prints the shadow beside the live
+    // probability (equal here) and trades as before.
+    await Deno.mkdir(`${root}/v2`);
+    for await (const entry of Deno.readDir(`${root}/v1`)) {
+      if (entry.isFile) await Deno.copyFile(`${root}/v1/${entry.name}`, `${root}/v2/${entry.name}`);
+    }
+    await Deno.writeTextFile(`${root}/shadow.json`, JSON.stringify({ shadow: ["v2"] }));
+    const shadowed = await runBot(work);
+    assert.equal(shadowed.code, 0, shadowed.err);
+    const lines = shadowed.out.split("\n").filter((line) => / (BUY |SELL) p\(up\)=/.test(line));
+    assert.equal(lines.length, trades.length, "the shadow changes no trade");
+    for (const [i, line] of lines.entries()) {
+      const m = line.match(/ p\(up\)=(0\.\d{3}) v2 (0\.\d{3})$/);
+      assert.ok(m, line);
+      assert.equal(m[1], m[2], "a copy of v1 says what v1 says");
+      assert.equal(line, `${trades[i]} v2 ${m[1]}`);
+    }
+    assert.match(shadowed.out, /done: \d+ trades, model v1, shadows \[v2\]/);
   } finally {
     await Deno.remove(work, { recursive: true });
   }

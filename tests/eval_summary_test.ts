@@ -9,6 +9,7 @@ import {
   summarizeWalkForward,
 } from "../src/eval/summary.ts";
 import { renderReport } from "../src/eval/report.ts";
+import { reliabilityBins } from "../src/eval/metrics.ts";
 import { runBacktest } from "../src/eval/backtest.ts";
 import type { Bar } from "../src/data/types.ts";
 import type { SignalPlugin } from "../src/signal/types.ts";
@@ -68,13 +69,24 @@ Deno.test("formatEvaluation prints the intervals, the baselines and the verdict"
   assert.ok(text.endsWith(s.verdict));
 });
 
-Deno.test("evaluationReport renders ROC, calibration and histogram for the rows", () => {
+Deno.test("evaluationReport renders ROC, the reliability diagram of equal-count bins and the histogram", () => {
   const r = rows(120);
   const s = summarizeEvaluation(r, { seed: 3, resamples: 50 });
-  const counts = pointCounts(renderReport(evaluationReport(r, s, { title: "t" })));
+  const input = evaluationReport(r, s, { title: "t" });
+  const html = renderReport(input);
+  const counts = pointCounts(html);
   assert.equal(counts["histogram/bins"], 20);
   assert.equal(counts["roc/model"], new Set(r.probabilities).size + 1);
-  assert.equal(counts["calibration/observed"], s.metrics.calibration.filter((b) => b.count).length);
+  const bins = reliabilityBins(r.probabilities, r.labels);
+  assert.deepEqual(input.calibration, bins);
+  assert.equal(counts["calibration/observed"], bins.length);
+  assert.equal(bins.reduce((sum, b) => sum + b.count, 0), 120, "every row in a bin");
+  assert.match(html, new RegExp(`data-counts="${bins.map((b) => b.count).join(",")}"`));
+  assert.ok(
+    html.includes(`Brier skill ${s.metrics.brierSkill.toFixed(4)} [`),
+    "skill on the chart",
+  );
+  assert.ok(html.includes(`ROC curve (AUC ${s.metrics.auc.toFixed(3)})`), "AUC on the ROC chart");
 });
 
 Deno.test("backtestReport draws one equity and drawdown point per bar and formatBacktest lists both arms", async () => {

@@ -12,7 +12,7 @@ import type { Bar } from "../src/data/types.ts";
 import { evaluateModel } from "../src/pipeline/score.ts";
 import { selectBackend } from "../src/model/mod.ts";
 import { promote } from "../src/model/versions.ts";
-import { cli, trainTinyModel } from "./tiny_model_fixture.ts";
+import { cli, resealWeights, trainTinyModel } from "./tiny_model_fixture.ts";
 
 const TMP = await Deno.makeTempDir({ prefix: "evaluate_cli_" });
 /** The version folder the train command writes (`model/v1`; `model/current.json` names it). */
@@ -109,6 +109,12 @@ Deno.test("evaluate --json scores the model's own series out of sample, with eve
     /^the probabilities (beat|are no better than|are worse than) the base rate/,
   );
   assert.ok(e.verdict.endsWith(`; ${e.probabilityVerdict}`));
+  // The model's probabilities are the calibrated ones its card records; the raw network's beside.
+  assert.equal(e.calibration.method, config.calibration!.method);
+  assert.equal(e.calibration.shrinkage, config.calibration!.shrinkage);
+  assert.equal(e.calibration.baseRate, config.calibration!.baseRate);
+  assert.equal(typeof e.baselines.rawNetwork.brier, "number");
+  assert.equal(typeof e.baselines.rawNetwork.logLoss, "number");
 });
 
 Deno.test("evaluate's always-up and yesterday accuracies equal an independent count on the same rows", async () => {
@@ -161,17 +167,21 @@ Deno.test("evaluate prints metrics with intervals, the baselines and the verdict
   assert.equal(run.code, 0, run.stderr);
   assert.match(
     run.stdout,
-    /metric\s+model\s+95% interval\s+logistic\s+climatology\s+always-up\s+yesterday/,
+    /metric\s+model\s+95% interval\s+raw network\s+logistic\s+climatology\s+always-up\s+yesterday/,
   );
   assert.match(run.stdout, /accuracy\s+0\.\d{4}\s+\[0\.\d{4}, 0\.\d{4}\]/);
   // Always-up is not a probability: no Brier or log loss; climatology has both.
   assert.match(
     run.stdout,
-    /\nbrier\s+0\.\d{4}\s+\[0\.\d{4}, 0\.\d{4}\]\s+0\.\d{4}\s+0\.\d{4}\s+–\s+–\n/,
+    /\nbrier\s+0\.\d{4}\s+\[0\.\d{4}, 0\.\d{4}\]\s+0\.\d{4}\s+0\.\d{4}\s+0\.\d{4}\s+–\s+–\n/,
   );
   assert.match(
     run.stdout,
-    /\nbrierSkill\s+-?\d\.\d{4}\s+\[-?\d\.\d{4}, -?\d\.\d{4}\]\s+-?\d\.\d{4}\s+0\.0000\s+–\s+–\n/,
+    /\nbrierSkill\s+-?\d\.\d{4}\s+\[-?\d\.\d{4}, -?\d\.\d{4}\]\s+-?\d\.\d{4}\s+-?\d\.\d{4}\s+0\.0000\s+–\s+–\n/,
+  );
+  assert.match(
+    run.stdout,
+    /\ncalibration: platt, then weight \d\.\d\d on the base rate 0\.\d{3}; /,
   );
   assert.match(run.stdout, /\nlogLossSkill\s+-?\d\.\d{4}\s+\[/);
   assert.match(
@@ -275,12 +285,46 @@ Deno.test("evaluate fits the logistic baseline on the earliest half of the rows,
       `^the earliest 50% of the evaluated rows \\(${half} rows.*SPY training data not available`,
     ),
   );
+  // Climatology is the training base rate the card's calibration recorded (and shrinks toward).
+  const config = await readCard(dir);
+  assert.equal(e.baselines.climatology.baseRate, config.calibration!.baseRate);
+  assert.match(
+    e.baselines.climatology.fittedOn,
+    /^the model's \d+ training rows of SPY .*, their base rate as its card records it \(SPY training data not available/,
+  );
+});
+
+Deno.test("without training data or a recorded base rate, climatology is the earliest half's, in sample", async () => {
+  const dir = await brokenCopy("cached_source_old_card", async (d) => {
+    const path = `${d}/model_config.json`;
+    const config = JSON.parse(await Deno.readTextFile(path));
+    config.data.source = "yahoo"; // read from a cache the test does not have
+    delete config.calibration; // a card written before calibration existed
+    await Deno.writeTextFile(path, JSON.stringify(config));
+  });
+  const { bars } = await loadSeries({ ticker: "BBB", source: "synthetic", seed: 5 });
+  const csv = `${TMP}/old/BBB.csv`;
+  await Deno.mkdir(`${TMP}/old`, { recursive: true });
+  await Deno.writeTextFile(csv, formatBarsCsv(bars));
+  const run = await evaluate(
+    "--model",
+    dir,
+    "--csv",
+    csv,
+    "--data-dir",
+    `${TMP}/no_cache`,
+    "--json",
+  );
+  assert.equal(run.code, 0, run.stderr);
+  const e = JSON.parse(run.stdout);
+  const half = Math.floor(e.rows / 2);
   assert.equal(e.baselines.climatology.fittedOn, e.baselines.logistic.fittedOn);
-  const { bars: scored } = await loadSeries({ ticker: "BBB", source: "synthetic", seed: 5 });
+  assert.equal(e.calibration.method, "none", "an old card reads as the identity");
+  assert.equal(e.metrics.brier, e.baselines.rawNetwork.brier);
   let ups = 0;
-  const firstRow = scored.findIndex((b) => b.time === e.first);
+  const firstRow = bars.findIndex((b) => b.time === e.first);
   for (let k = 0; k < half; k++) {
-    ups += closeOf(scored[firstRow + k + 1]) > closeOf(scored[firstRow + k]) ? 1 : 0;
+    ups += closeOf(bars[firstRow + k + 1]) > closeOf(bars[firstRow + k]) ? 1 : 0;
   }
   assert.ok(Math.abs(e.baselines.climatology.baseRate - ups / half) < 1e-12);
 });
@@ -342,6 +386,56 @@ Deno.test("evaluate --walk-forward retrains per fold and pools the folds' rows",
   assert.match(e.scope, /walk-forward over SPY: 2 expanding folds/);
 });
 
+Deno.test("evaluate --walk-forward --calibration none scores each fold's raw network; the default calibrates per fold", async () => {
+  const none = await evaluate(
+    "--model",
+    MODEL,
+    "--walk-forward",
+    "--folds",
+    "2",
+    "--epochs",
+    "1",
+    "--calibration",
+    "none",
+    "--json",
+  );
+  assert.equal(none.code, 0, none.stderr);
+  const e = JSON.parse(none.stdout);
+  for (const fold of e.folds) {
+    assert.equal(fold.calibration.method, "none");
+    assert.equal(fold.calibration.shrinkage, 0);
+    assert.equal(
+      fold.metrics.brier,
+      fold.baselines.rawNetwork.brier,
+      "the model is the raw network",
+    );
+  }
+  assert.match(e.scope, /calibrated \(none\) on its own validation rows/);
+  const platt = JSON.parse(
+    (await evaluate("--model", MODEL, "--walk-forward", "--folds", "2", "--epochs", "1", "--json"))
+      .stdout,
+  );
+  for (const [f, fold] of platt.folds.entries()) {
+    assert.equal(fold.calibration.method, "platt", "the model's own method");
+    // The same fold trained the same way: only the calibration differs.
+    assert.equal(fold.baselines.rawNetwork.brier, e.folds[f].baselines.rawNetwork.brier);
+    assert.equal(fold.calibration.baseRate, fold.baselines.climatology.baseRate);
+    if (fold.calibration.shrinkage === 1) {
+      assert.equal(fold.metrics.brier, fold.baselines.climatology.brier, fold.calibration.reason);
+    }
+  }
+  assertOneLineFailure(
+    await evaluate("--model", MODEL, "--calibration", "none"),
+    2,
+    /--walk-forward/,
+  );
+  assertOneLineFailure(
+    await evaluate("--model", MODEL, "--walk-forward", "--calibration", "beta"),
+    2,
+    /Expected --calibration to be one of platt, isotonic, none, found "beta"/,
+  );
+});
+
 Deno.test("evaluate --report writes a self-contained page that renders in headless Chromium", async () => {
   const page = `${TMP}/report.html`;
   const run = await evaluate("--model", MODEL, "--report", page, "--json");
@@ -375,18 +469,24 @@ Deno.test("evaluate --report writes a self-contained page that renders in headle
   assert.match(new TextDecoder().decode(output.stdout), /<body data-charts="5">/);
 });
 
-Deno.test("a model whose output layer is zeroed (every probability 0.5) gets AUC 0.5 and no edge", async () => {
+Deno.test("a model whose output layer is zeroed (every raw probability 0.5) gets AUC 0.5 and no edge", async () => {
   const dir = await brokenCopy("coin", async (d) => {
     // The last 26 float32 weights are the output Dense(1)'s kernel (25) and bias (1).
     const weights = await Deno.readFile(`${d}/weights.bin`);
     weights.fill(0, weights.length - 26 * 4);
     await Deno.writeFile(`${d}/weights.bin`, weights);
+    await resealWeights(d); // rigged on purpose: the card records the new hash
   });
   const run = await evaluate("--model", dir, "--json");
   assert.equal(run.code, 0, run.stderr);
   const e = JSON.parse(run.stdout);
   assert.equal(e.metrics.auc, 0.5);
-  assert.ok(Math.abs(e.metrics.brier - 0.25) < 1e-12);
+  assert.equal(e.baselines.rawNetwork.auc, 0.5);
+  assert.ok(Math.abs(e.baselines.rawNetwork.brier - 0.25) < 1e-12, "the raw network says 0.5");
+  // The calibrated probability of a constant raw one is one constant too: one bin holds every row.
+  const bins = e.metrics.calibration.filter((b: { count: number }) => b.count > 0);
+  assert.equal(bins.length, 1);
+  assert.equal(bins[0].count, e.rows);
   assert.ok(e.pValueVsAlwaysUp > 0.05);
   assert.match(e.verdict, /^no evidence of an edge over always-up/);
 });

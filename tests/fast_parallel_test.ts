@@ -96,20 +96,58 @@ for (const cell of ["lstm", "gru"] as const) {
   });
 }
 
-Deno.test("training with the second core gives the same weights as without it", async () => {
+for (const arch of ["lstm", "gru"] as const) {
+  Deno.test(`${arch}: training with the second core gives the same weights as without it`, async () => {
+    const { buildModel, selectBackend, trainModel } = await import("../src/model/mod.ts");
+    const { randomWindows } = await import("./model_fixtures.ts");
+    const { fusedStepReason } = await import("../src/model/fast/layers.ts");
+    const { profileSnapshot, setProfiling } = await import("../src/model/fast/profile.ts");
+    await selectBackend("cpu");
+    const data = {
+      train: randomWindows(40, { seed: 2 }),
+      validation: randomWindows(16, { seed: 3 }),
+    };
+    const weights: Float32Array[][] = [];
+    for (const secondCore of [false, true]) {
+      const model = buildModel(arch, { inputShape: [8, 3], lstmUnits: 6, seed: 5, kernel: "fast" });
+      assert.equal(fusedStepReason(model), null, "expected the fused training step");
+      setProfiling(true);
+      try {
+        await trainModel(model, data, { epochs: 2, batchSize: 16, seed: 9, secondCore });
+      } finally {
+        setProfiling(false);
+      }
+      // The worker computed half of each batch when it ran, and none when it did not.
+      const waited = profileSnapshot()["step.wait"]?.calls ?? 0;
+      if (secondCore) assert.ok(waited > 0, "expected the worker to take half the batches");
+      else assert.equal(waited, 0);
+      weights.push(model.getWeights().map((t) => t.dataSync() as Float32Array));
+      model.dispose();
+    }
+    assert.deepEqual(weights[1], weights[0]);
+  });
+}
+
+Deno.test("a long-lived worker trains many models, re-sent a plan it dropped", async () => {
   const { buildModel, selectBackend, trainModel } = await import("../src/model/mod.ts");
   const { randomWindows } = await import("./model_fixtures.ts");
+  const { setSplitPolicy } = await import("../src/model/fast/parallel.ts");
   await selectBackend("cpu");
-  const data = {
-    train: randomWindows(40, { seed: 2 }),
-    validation: randomWindows(16, { seed: 3 }),
-  };
-  const weights: Float32Array[][] = [];
-  for (const secondCore of [false, true]) {
-    const model = buildModel("lstm", { inputShape: [8, 3], lstmUnits: 6, seed: 5, kernel: "fast" });
-    await trainModel(model, data, { epochs: 2, batchSize: 16, seed: 9, secondCore });
-    weights.push(model.getWeights().map((t) => t.dataSync() as Float32Array));
-    model.dispose();
+  const data = { train: randomWindows(16, { seed: 2 }), validation: randomWindows(8, { seed: 3 }) };
+  await startSecondCore();
+  setSplitPolicy("always");
+  try {
+    const models = Array.from(
+      { length: 6 },
+      (_, i) => buildModel("lstm", { inputShape: [8, 3], lstmUnits: 3 + i, seed: i }),
+    );
+    for (const model of [...models, models[0]]) {
+      const result = await trainModel(model, data, { epochs: 1, batchSize: 16, secondCore: true });
+      assert.ok(Number.isFinite(result.history[0].loss));
+    }
+    models.forEach((m) => m.dispose());
+  } finally {
+    setSplitPolicy("auto");
+    stopSecondCore();
   }
-  assert.deepEqual(weights[1], weights[0]);
 });

@@ -37,3 +37,32 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name: "webgpu: the fused WGSL layers (the default) and stock layers train to the same losses",
+  ignore: !hasAdapter,
+  async fn() {
+    const { fastLayerCount } = await import("../src/model/fast/layers.ts");
+    const train = randomWindows(24, { seed: 6 });
+    const validation = randomWindows(8, { seed: 7 });
+    await selectBackend("webgpu");
+    const losses: number[][] = [];
+    for (const kernel of ["fast", "stock"] as const) {
+      const model = buildModel("gru", { inputShape: [8, 3], lstmUnits: 4, seed: 3, kernel });
+      assert.equal(fastLayerCount(model), kernel === "fast" ? 2 : 0);
+      const result = await trainModel(model, { train, validation }, {
+        epochs: 2,
+        batchSize: 12,
+        seed: 4,
+        secondCore: false,
+      });
+      losses.push(result.history.flatMap((h) => [h.loss, h.val_loss]));
+      model.dispose();
+    }
+    const [fused, stock] = losses;
+    fused.forEach((loss, i) => {
+      assert.ok(Math.abs(loss - stock[i]) < 1e-4, `loss ${i}: ${loss} vs ${stock[i]}`);
+    });
+    await selectBackend("cpu");
+  },
+});

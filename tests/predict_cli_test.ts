@@ -37,11 +37,12 @@ Deno.test("predict --ticker with several symbols prints one signal each", async 
   assert.match(lines[1], /^QQQ /);
 });
 
-Deno.test("predict with no model answers no-model at 0.5 with one warning", async () => {
+Deno.test("predict --ticker with no model exits 1 naming the folder (a script notices)", async () => {
   const run = await predict("--model", `${TMP}/none`, "--ticker", "SPY", "--source", "synthetic");
-  assert.equal(run.code, 0, run.stderr);
-  assert.match(run.stdout, /P\(up in 1 bar\) = 0\.500 .*no-model/);
-  assert.equal(run.stderr.trim().split("\n").length, 1);
+  assert.equal(run.code, 1);
+  assert.equal(run.stderr.trim().split("\n").length, 1, run.stderr);
+  assert.match(run.stderr, /Expected a model in .*\/none .*found none/);
+  assert.equal(run.stdout, "");
 });
 
 Deno.test("predict with no model and no --ticker names the folder in one line, exit 1", async () => {

@@ -11,7 +11,7 @@ import { join } from "node:path";
 import { loadSeries } from "../src/data/mod.ts";
 import { evaluateModel } from "../src/pipeline/score.ts";
 import { selectBackend } from "../src/model/mod.ts";
-import { cli, type Run, tinyTrainArgs } from "./tiny_model_fixture.ts";
+import { cli, resealWeights, type Run, tinyTrainArgs } from "./tiny_model_fixture.ts";
 
 const TMP = await Deno.makeTempDir({ prefix: "retrain_cli_" });
 globalThis.addEventListener("unload", () => Deno.removeSync(TMP, { recursive: true }));
@@ -107,7 +107,10 @@ Deno.test("the first retrain promotes the candidate as the first version, traine
 
 Deno.test("a candidate better than the current version is promoted and the pointer moves", async () => {
   const dir = await freshDir();
-  await retrainJson(dir);
+  // Uncalibrated versions: a calibrated v1 without validation skill would hand out the base rate
+  // whatever its rigged weights say.
+  const raw = ["--calibration", "none"];
+  await retrainJson(dir, ...raw);
   // Rig v1: its output bias pushes every probability to ~0, a terrible log loss.
   const v1 = join(dir, "m", "v1");
   const manifest = (await readJson(join(v1, "model.json")) as {
@@ -119,8 +122,9 @@ Deno.test("a candidate better than the current version is promoted and the point
   const weights = await Deno.readFile(join(v1, "weights.bin"));
   new DataView(weights.buffer).setFloat32(weights.byteLength - 4, -30, true);
   await Deno.writeFile(join(v1, "weights.bin"), weights);
+  await resealWeights(v1); // rigged on purpose: the card records the new hash
 
-  const r = await retrainJson(dir);
+  const r = await retrainJson(dir, ...raw);
   assert.equal(r.decision, "promoted");
   assert.equal(r.promoted, true);
   assert.equal(r.current.version, "v1");

@@ -10,18 +10,24 @@ export const ROOT = new URL("..", import.meta.url).pathname;
 
 /**
  * Trains the tiny model of `ticker`'s synthetic bars (seed 42) into `dir`
- * with the train command; throws with its stderr when it fails.
+ * with the train command (`extra` flags after the tiny ones, e.g.
+ * `--calibration none`); throws with its stderr when it fails.
  *
  * @example
  * ```ts
  * await trainTinyModel(`${tmp}/model`, "SPY");
  * ```
  */
-export async function trainTinyModel(dir: string, ticker: string): Promise<void> {
+export async function trainTinyModel(
+  dir: string,
+  ticker: string,
+  extra: string[] = [],
+): Promise<void> {
   const slash = dir.lastIndexOf("/");
   const run = await cli([
     "train",
     ...tinyTrainArgs(ticker),
+    ...extra,
     "--model-dir",
     dir.slice(0, slash),
     "--name",
@@ -87,4 +93,23 @@ export async function cli(args: string[], writeDir: string): Promise<Run> {
   }).output();
   const text = new TextDecoder();
   return { code, stdout: text.decode(stdout), stderr: text.decode(stderr) };
+}
+
+/**
+ * Records the SHA-256 of a model folder's `weights.bin` in its card, for tests that rig the
+ * weights on purpose (loading checks the hash and refuses weights changed behind the card).
+ *
+ * @example
+ * ```ts
+ * await Deno.writeFile(`${dir}/weights.bin`, rigged);
+ * await resealWeights(dir);
+ * ```
+ */
+export async function resealWeights(dir: string): Promise<void> {
+  const path = `${dir}/model_config.json`;
+  const card = JSON.parse(await Deno.readTextFile(path));
+  const digest = await crypto.subtle.digest("SHA-256", await Deno.readFile(`${dir}/weights.bin`));
+  card.weightsSha256 = Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0"))
+    .join("");
+  await Deno.writeTextFile(path, JSON.stringify(card, null, 2));
 }

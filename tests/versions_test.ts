@@ -39,7 +39,7 @@ Deno.test("promote then rollback follows the history", async () => {
   assert.deepEqual(await readPointer(root), { current: "v2", history: ["v1"] });
   assert.deepEqual(await resolveModelDir(root), { dir: join(root, "v2"), version: "v2" });
   await rollback(root);
-  assert.deepEqual(await readPointer(root), { current: "v1", history: [] });
+  assert.deepEqual(await readPointer(root), { current: "v1", history: [], retired: ["v2"] });
   assert.equal(await Deno.readTextFile(join(root, "v2", "model.json")), '{"v":"v2"}');
 });
 

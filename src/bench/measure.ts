@@ -16,10 +16,19 @@ import { quietly, selectBackend, webgpuAdapterInfo } from "../model/backend.ts";
 import { trainModel } from "../model/train.ts";
 import { loadInferenceModel } from "../model/inference.ts";
 import { FastPredictor } from "../model/fast/predict.ts";
-import { startSecondCore, stopSecondCore } from "../model/fast/parallel.ts";
+import { pausedSplitCalls, startSecondCore, stopSecondCore } from "../model/fast/parallel.ts";
+import { kernelBuild, setKernelBuild } from "../model/fast/mod.ts";
+import { addPhase, profileSnapshot, setProfiling } from "../model/fast/profile.ts";
 import { createRng } from "../util/random.ts";
 import { quantile } from "../eval/scores.ts";
-import { type ChildSpec, median, type RowResult, syntheticWindows, WORKLOAD } from "./workload.ts";
+import {
+  type ChildSpec,
+  LARGE_WORKLOAD,
+  median,
+  type RowResult,
+  syntheticWindows,
+  WORKLOAD,
+} from "./workload.ts";
 
 /**
  * The largest resident set size sampled at each phase. Deno forbids reading `/proc/self` without
@@ -102,7 +111,14 @@ export async function measure(
   log: (line: string) => void = () => {},
 ): Promise<RowResult> {
   const rss = new PeakRss();
-  const { sequenceLength: T, nFeatures: F, batchSize, predictBatchSize } = WORKLOAD;
+  const { sequenceLength: T, nFeatures: F, predictBatchSize } = WORKLOAD;
+  const batchSize = spec.batchSize;
+  const epochSequences = spec.workload === "large"
+    ? LARGE_WORKLOAD.trainSequences
+    : WORKLOAD.trainSequences;
+  // fast-plain: the plain-SIMD build of the kernels (else the start-up choice, relaxed SIMD where
+  // the runtime has it), chosen before any kernel runs.
+  setKernelBuild(spec.impl === "fast-plain" ? "plain" : "auto");
   const backend = await selectBackend(spec.backend);
   const adapter = backend === "webgpu" ? await webgpuAdapterInfo() : null;
   const sync = backend !== "webgpu"; // tfjs cannot read WebGPU buffers synchronously under Deno
@@ -143,8 +159,22 @@ export async function measure(
 
     // One trainModel call of `epochs` epochs; its per-epoch log line marks each epoch's end
     // (after the epoch's batches, its one-window validation and the best-weights copy).
-    const scale = WORKLOAD.trainSequences / spec.epochWindows;
+    const scale = epochSequences / spec.epochWindows;
     const epochTimesS: number[] = [];
+    const pausedBefore = pausedSplitCalls();
+    if (spec.profile) {
+      setProfiling(true);
+      // The whole of each batch, around whatever trainOnBatch runs (fused step or tfjs's).
+      const step = model.trainOnBatch.bind(model);
+      model.trainOnBatch = async (x, y) => {
+        const started = performance.now();
+        try {
+          return await step(x, y);
+        } finally {
+          addPhase("batch.total", performance.now() - started);
+        }
+      };
+    }
     t0 = performance.now();
     let last = t0;
     await quietly(() =>
@@ -171,6 +201,43 @@ export async function measure(
     if (epochTimesS.length !== spec.epochs) {
       throw new Error(`Expected ${spec.epochs} timed epochs, found ${epochTimesS.length}`);
     }
+    let profile: Record<string, number> | undefined;
+    if (spec.profile) {
+      setProfiling(false);
+      profile = {};
+      for (const [phase, t] of Object.entries(profileSnapshot())) {
+        profile[phase] = (t.ms / spec.epochs) * scale;
+      }
+      profile["split.pausedCalls"] = (pausedSplitCalls() - pausedBefore) / spec.epochs;
+    }
+    const common = {
+      impl: spec.impl,
+      backend: spec.backend,
+      workload: spec.workload,
+      batchSize,
+      epochSequences,
+      trainEpochS: median(epochTimesS),
+      ...(spec.impl !== "stock" && spec.backend !== "webgpu" ? { kernelBuild: kernelBuild() } : {}),
+      epochTimesS,
+      ...(spec.epochWindows < epochSequences ? { trainScaledFrom: spec.epochWindows } : {}),
+      warmupWindows: spec.warmupWindows,
+      ...(profile ? { profile } : {}),
+      ...(adapter ? { adapter } : {}),
+    };
+    if (spec.workload === "large") {
+      model.dispose();
+      return {
+        ...common,
+        predict1MsP50: null,
+        predict1MsP99: null,
+        predictBatchPerS: null,
+        peakRssMb: rss.mb,
+        predictCalls: 0,
+        predict1Path: "",
+        predictBatchPath: "",
+        peakRssSource: "sampled",
+      };
+    }
 
     // Single-sequence predictions: what the signal plugin runs per bar for the fused kernels
     // (loadInferenceModel's predictWindow, on a saved model of the same shape), model.predict
@@ -179,7 +246,7 @@ export async function measure(
     let predict1: () => unknown;
     let predict1Path: string;
     let release = (): void => {};
-    if (spec.impl === "stock") {
+    if (spec.impl === "stock" || backend === "webgpu") {
       const one = tf.tensor3d(syntheticWindows(1, spec.seed + 4).x, [1, T, F]);
       predict1 = () => {
         const out = model.predict(one) as tf.Tensor;
@@ -238,7 +305,7 @@ export async function measure(
     );
     xb.dispose();
     let predictBatchPerSPredictor: number | undefined;
-    if (spec.impl !== "stock") {
+    if (spec.impl !== "stock" && backend !== "webgpu") {
       const predictor = FastPredictor.fromModel(model);
       predictBatchPerSPredictor = await throughput(
         () => predictor.predict(batch.x, predictBatchSize),
@@ -251,18 +318,11 @@ export async function measure(
     model.dispose();
 
     return {
-      impl: spec.impl,
-      backend: spec.backend,
-      trainEpochS: median(epochTimesS),
+      ...common,
       predict1MsP50: quantile(ms, 0.5),
       predict1MsP99: quantile(ms, 0.99),
       predictBatchPerS,
       peakRssMb: rss.mb,
-      epochTimesS,
-      ...(spec.epochWindows < WORKLOAD.trainSequences
-        ? { trainScaledFrom: spec.epochWindows }
-        : {}),
-      warmupWindows: spec.warmupWindows,
       predictCalls: spec.calls,
       predict1Path,
       predictBatchPath: `model.predict([${predictBatchSize}, ${T}, ${F}]) + ${
@@ -270,7 +330,6 @@ export async function measure(
       }${spec.impl === "fast-2core" ? ", batch split with the worker" : ""}`,
       ...(predictBatchPerSPredictor === undefined ? {} : { predictBatchPerSPredictor }),
       peakRssSource: "sampled",
-      ...(adapter ? { adapter } : {}),
     };
   } finally {
     if (secondCore) stopSecondCore();

@@ -12,13 +12,19 @@
 import * as tf from "@tensorflow/tfjs";
 import { join } from "node:path";
 import { cpus } from "node:os";
-import { type WebGpuAdapterInfo, webgpuAdapterInfo } from "../model/backend.ts";
+import {
+  type BackendMeasurement,
+  type WebGpuAdapterInfo,
+  webgpuAdapterInfo,
+} from "../model/backend.ts";
 import { UsageError } from "../util/errors.ts";
 import {
   type BenchBackend,
   type ChildSpec,
   type Impl,
+  LARGE_WORKLOAD,
   median,
+  type Row,
   type RowResult,
   ROWS,
   WORKLOAD,
@@ -27,9 +33,19 @@ import type { ColdStartReport } from "./cold_start.ts";
 import { childFailure, runChild } from "./child.ts";
 import { saveWorkloadModel } from "./model.ts";
 import type { BenchReport, BenchWorkload, ColdStart, Machine, Skipped } from "./report.ts";
+import { benchUniverse, type UniverseBenchRow } from "./universe.ts";
+import { benchShadow } from "./shadow.ts";
 import { plural } from "./report.ts";
 
-export { BENCH_BACKENDS, type BenchBackend, type Impl, IMPLS, type RowResult } from "./workload.ts";
+export {
+  BENCH_BACKENDS,
+  type BenchBackend,
+  type Impl,
+  IMPLS,
+  LARGE_WORKLOAD,
+  type Row,
+  type RowResult,
+} from "./workload.ts";
 export {
   type BenchReport,
   type BenchWorkload,
@@ -58,8 +74,14 @@ export interface BenchOptions {
   epochs?: number;
   /** Timed single-sequence predictions (default 200; quick 50). */
   calls?: number;
+  /** Run the large-batch rows (batch 1024, 100k windows; default true). */
+  large?: boolean;
+  /** Collect the fused path's phase timers in each row (`--profile`; default false). */
+  profile?: boolean;
   /** Called with each progress line, the children's stderr included (default: none). */
   log?: (line: string) => void;
+  /** Run the universe row (500 synthetic symbols; `src/bench/universe.ts`; default: unless quick). */
+  universe?: boolean;
 }
 
 /** What {@linkcode runBench} returns. */
@@ -84,6 +106,7 @@ interface Settings {
   calls: number;
   callsGiven: boolean;
   coldRuns: number;
+  profile: boolean;
 }
 
 /** Rounds to `digits` decimals for the JSON (timings are not precise to a nanosecond). */
@@ -91,7 +114,7 @@ const round = (value: number, digits: number): number => Number(value.toFixed(di
 
 /** What one row's child is asked to do, and why it differs from the run's settings. */
 function specFor(
-  row: { impl: Impl; backend: BenchBackend },
+  row: Row,
   s: Settings,
   adapter: WebGpuAdapterInfo | null,
   modelDir: string,
@@ -99,6 +122,9 @@ function specFor(
   const spec: ChildSpec = {
     impl: row.impl,
     backend: row.backend,
+    workload: row.workload,
+    batchSize: row.workload === "large" ? LARGE_WORKLOAD.batchSize : WORKLOAD.batchSize,
+    profile: s.profile,
     warmupWindows: s.quick ? 64 : WORKLOAD.trainSequences,
     epochWindows: s.quick ? 256 : WORKLOAD.trainSequences,
     epochs: s.epochs,
@@ -108,6 +134,19 @@ function specFor(
     modelDir,
     seed: 42,
   };
+  if (row.workload === "large") {
+    // A few batches of 1024, scaled to the 100k-window epoch: a full epoch takes minutes on CPU.
+    const batches = s.quick ? 1 : 4;
+    spec.warmupWindows = LARGE_WORKLOAD.batchSize;
+    spec.epochWindows = batches * LARGE_WORKLOAD.batchSize;
+    if (!s.epochsGiven) spec.epochs = 1;
+    return {
+      spec,
+      note: `large batch: warm-up on one batch of ${LARGE_WORKLOAD.batchSize}, ${
+        plural(spec.epochs, "timed epoch")
+      } of ${spec.epochWindows} windows scaled to ${LARGE_WORKLOAD.trainSequences}; no predictions`,
+    };
+  }
   if (row.impl === "stock" && row.backend === "cpu" && !s.quick) {
     spec.warmupWindows = 64;
     if (!s.epochsGiven) spec.epochs = 1;
@@ -171,12 +210,21 @@ function machine(): Machine {
 }
 
 function rounded(r: RowResult): RowResult {
+  const maybe = (v: number | null, digits: number): number | null =>
+    v === null ? null : round(v, digits);
   return {
     ...r,
     trainEpochS: round(r.trainEpochS, 4),
-    predict1MsP50: round(r.predict1MsP50, 4),
-    predict1MsP99: round(r.predict1MsP99, 4),
-    predictBatchPerS: round(r.predictBatchPerS, 1),
+    predict1MsP50: maybe(r.predict1MsP50, 4),
+    predict1MsP99: maybe(r.predict1MsP99, 4),
+    predictBatchPerS: maybe(r.predictBatchPerS, 1),
+    ...(r.profile
+      ? {
+        profile: Object.fromEntries(
+          Object.entries(r.profile).map(([k, v]) => [k, round(v, 2)]),
+        ),
+      }
+      : {}),
     peakRssMb: round(r.peakRssMb, 1),
     epochTimesS: r.epochTimesS.map((s) => round(s, 4)),
     ...(r.predictBatchPerSPredictor === undefined
@@ -243,16 +291,18 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchResult>
     calls: options.calls ?? (quick ? 50 : 200),
     callsGiven: options.calls !== undefined,
     coldRuns: quick ? 1 : 3,
+    profile: options.profile ?? false,
   };
   const { impls, backends } = options;
   const selected = ROWS.filter((r) =>
     (impls === undefined || impls.includes(r.impl)) &&
-    (backends === undefined || backends.includes(r.backend))
+    (backends === undefined || backends.includes(r.backend)) &&
+    (r.workload === "seed" || options.large !== false)
   );
   if (selected.length === 0) {
     throw new UsageError(
       `Expected --impl and --backend to select a row, found none (rows: ${
-        ROWS.map((r) => `${r.impl}/${r.backend}`).join(", ")
+        [...new Set(ROWS.map((r) => `${r.impl}/${r.backend}`))].join(", ")
       })`,
     );
   }
@@ -262,11 +312,16 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchResult>
   const modelDir = join(tmp, "model");
   try {
     const adapter = selected.some((r) => r.backend === "webgpu") ? await webgpuAdapterInfo() : null;
-    const plan: { row: { impl: Impl; backend: BenchBackend }; spec: ChildSpec; note?: string }[] =
-      [];
+    const plan: { row: Row; spec: ChildSpec; note?: string }[] = [];
     for (const row of selected) {
       if (row.backend === "webgpu" && !adapter) {
         skipped.push({ ...row, reason: "no WebGPU adapter (navigator.gpu.requestAdapter())" });
+      } else if (row.backend === "webgpu" && adapter?.software && row.workload === "large") {
+        skipped.push({
+          ...row,
+          reason: `only a software WebGPU adapter (${adapter.description}): a batch of 1024 ` +
+            `takes it minutes (stock layers more), and says nothing about a GPU`,
+        });
       } else if (row.backend === "webgpu" && adapter?.software && !backends?.includes("webgpu")) {
         skipped.push({
           ...row,
@@ -283,7 +338,7 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchResult>
     const results: RowResult[] = [];
     let failed = 0;
     for (const [i, { row, spec, note }] of plan.entries()) {
-      const name = `${row.impl}/${row.backend}`;
+      const name = `${row.impl}/${row.backend}${row.workload === "large" ? " (batch 1024)" : ""}`;
       log(`bench: [${i + 1}/${plan.length}] ${name}${note ? ` (${note})` : ""}`);
       const run = await runChild(
         ["run", "--allow-read", "src/bench/measure.ts", JSON.stringify(spec), "--hold"],
@@ -305,6 +360,13 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchResult>
     }
 
     const cold = await coldStart(modelDir, settings.coldRuns, log);
+    const shadow = await benchShadow(modelDir, tmp, { log });
+    if (shadow === null) failed++;
+    let universe: UniverseBenchRow | null | undefined;
+    if (options.universe ?? !quick) {
+      universe = await benchUniverse({ log });
+      if (universe === null) failed++;
+    }
     if (cold === null) failed++;
     host.loadAvg1m.end = loadAvg();
     const workload: BenchWorkload = {
@@ -324,9 +386,36 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchResult>
       skipped,
       coldStartMs: cold?.ms ?? null,
       coldStart: cold,
+      shadow,
+      ...(universe !== undefined ? { universe } : {}),
     };
     return { report, failed };
   } finally {
     await Deno.remove(tmp, { recursive: true }).catch(() => {});
   }
+}
+
+/**
+ * The training rows of a bench report as `--backend auto` reads measurements (see
+ * `chooseAutoBackend` in `src/model/backend.ts`): a library user on a GPU machine passes them to
+ * `selectBackend("auto", { measurements })` so that auto decides by this machine's numbers.
+ * Software-adapter rows are left out (they say nothing about a GPU).
+ *
+ * @example
+ * ```ts
+ * const { report } = await runBench({ backends: ["wasm", "webgpu"] });
+ * await selectBackend("auto", { measurements: measurementsFromBench(report), log: console.error });
+ * ```
+ */
+export function measurementsFromBench(report: BenchReport): BackendMeasurement[] {
+  return report.results
+    .filter((r) => r.backend !== "webgpu" || (r.adapter !== undefined && !r.adapter.software))
+    .map((r) => ({
+      backend: r.backend,
+      kernel: r.impl === "stock" ? "stock" : "fast",
+      ...(r.adapter ? { adapter: r.adapter.description } : {}),
+      workload: { batchSize: r.batchSize, lstmUnits: report.workload.lstmUnits },
+      sequencesPerS: r.epochSequences / r.trainEpochS,
+      source: `deno task bench: ${r.impl}/${r.backend} on ${report.machine.cpuModel}`,
+    }));
 }

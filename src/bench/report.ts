@@ -5,7 +5,9 @@
  */
 
 import { formatTable } from "../util/table.ts";
-import type { BenchBackend, Impl, RowResult, WORKLOAD } from "./workload.ts";
+import type { BenchBackend, Impl, RowResult, WORKLOAD, WorkloadName } from "./workload.ts";
+import { formatUniverseRow, type UniverseBenchRow } from "./universe.ts";
+import { formatShadowRow, type ShadowBenchRow } from "./shadow.ts";
 
 /** The machine a run measured. */
 export interface Machine {
@@ -33,6 +35,8 @@ export interface Skipped {
   impl: Impl;
   /** The backend. */
   backend: BenchBackend;
+  /** The workload. */
+  workload: WorkloadName;
   /** Why. */
   reason: string;
 }
@@ -83,6 +87,10 @@ export interface BenchReport {
   coldStartMs: number | null;
   /** The cold start, or null when it failed. */
   coldStart: ColdStart | null;
+  /** The plugin's cost per bar with 0, 1 and 2 shadow versions (`src/bench/shadow.ts`); null when it failed. */
+  shadow?: ShadowBenchRow | null;
+  /** The universe row (`src/bench/universe.ts`), when it ran; null when it failed. */
+  universe?: UniverseBenchRow | null;
 }
 
 /**
@@ -97,17 +105,32 @@ export function plural(n: number, word: string, many = `${word}s`): string {
   return `${n} ${n === 1 ? word : many}`;
 }
 
-function fixed(value: number, digits: number): string {
-  return Number.isFinite(value) ? value.toFixed(digits) : "-";
+function fixed(value: number | null, digits: number): string {
+  return value !== null && Number.isFinite(value) ? value.toFixed(digits) : "-";
 }
 
-/** The results table; the "×" columns (relative to stock/wasm) only when that row ran. */
+/** Sequences per second a row trains. */
+function trainRate(r: RowResult): number {
+  return r.epochSequences / r.trainEpochS;
+}
+
+/**
+ * The results table; the "×" columns (relative to stock/wasm on the seed's workload: training
+ * throughput in sequences per second, so the large-batch rows compare too) only when that row ran.
+ */
 function resultsTable(results: RowResult[]): string {
-  const base = results.find((r) => r.impl === "stock" && r.backend === "wasm");
-  const times = (x: number): string => (base ? `${fixed(x, x >= 10 ? 0 : 1)}×` : "");
+  const base = results.find((r) =>
+    r.impl === "stock" && r.backend === "wasm" && r.workload === "seed"
+  );
+  const times = (x: number | null): string =>
+    base && x !== null ? `${fixed(x, x >= 10 ? 0 : 1)}×` : base ? "-" : "";
+  const ratio = (a: number | null, b: number | null): number | null =>
+    a === null || b === null ? null : a / b;
   const header = [
     "impl",
     "backend",
+    "batch",
+    "build",
     "epoch s",
     base ? "×" : "",
     "predict1 p50 ms",
@@ -120,20 +143,35 @@ function resultsTable(results: RowResult[]): string {
   const rows = results.map((r) => [
     r.impl,
     r.adapter?.software ? `${r.backend} (software)` : r.backend,
+    r.workload === "large" ? `${r.batchSize} (100k)` : String(r.batchSize),
+    r.kernelBuild ?? "",
     fixed(r.trainEpochS, r.trainEpochS >= 10 ? 1 : 3),
-    base ? times(base.trainEpochS / r.trainEpochS) : "",
-    fixed(r.predict1MsP50, r.predict1MsP50 >= 100 ? 0 : 3),
-    fixed(r.predict1MsP99, r.predict1MsP99 >= 100 ? 0 : 3),
-    base ? times(base.predict1MsP50 / r.predict1MsP50) : "",
+    base ? times(trainRate(r) / trainRate(base)) : "",
+    fixed(r.predict1MsP50, (r.predict1MsP50 ?? 0) >= 100 ? 0 : 3),
+    fixed(r.predict1MsP99, (r.predict1MsP99 ?? 0) >= 100 ? 0 : 3),
+    base ? times(ratio(base.predict1MsP50, r.predict1MsP50)) : "",
     fixed(r.predictBatchPerS, 0),
-    base ? times(r.predictBatchPerS / base.predictBatchPerS) : "",
+    base ? times(ratio(r.predictBatchPerS, base.predictBatchPerS)) : "",
     fixed(r.peakRssMb, 0),
   ]);
   const all = [header, ...rows];
   const keep = header.map((_, c) => all.some((row) => row[c] !== ""));
-  const align = header.map((_, c): "left" | "right" => (c < 2 ? "left" : "right"));
+  const align = header.map((_, c): "left" | "right" => (c < 4 ? "left" : "right"));
   const drop = <T>(row: T[]): T[] => row.filter((_, c) => keep[c]);
   return formatTable(all.map(drop), { align: drop(align) });
+}
+
+/** The `--profile` lines of a row: ms per epoch of each phase, largest first. */
+function profileLines(r: RowResult): string[] {
+  if (!r.profile) return [];
+  const entries = Object.entries(r.profile).filter(([k]) => k !== "split.pausedCalls");
+  entries.sort((a, b) => b[1] - a[1]);
+  const paused = r.profile["split.pausedCalls"];
+  return [
+    `  ${r.impl}/${r.backend}${r.workload === "large" ? " (batch 1024)" : ""}: ` +
+    entries.map(([k, v]) => `${k} ${v.toFixed(1)}`).join(", ") +
+    (paused ? `; ${paused.toFixed(0)} calls per epoch ran unsplit (worker judged slower)` : ""),
+  ];
 }
 
 /**
@@ -155,6 +193,8 @@ export function formatBenchReport(report: BenchReport): string {
       w.quick ? ` of ${w.epochWindows} windows scaled to ${w.trainSequences}` : ""
     }; validation 1 window per epoch inside the timing`,
     `  predict1: ${w.predictCalls} calls after ${w.predictWarmupCalls} warm-up (fast: the plugin's predictWindow; stock: model.predict + dataSync); batch: ${w.predictBatchSize}`,
+    `  large batch rows: the same model, batch 1024, epoch of 100 000 windows (timed on a few batches, scaled); training only`,
+    `  × columns: relative to stock/wasm on the seed's workload (training: sequences per second); build: the kernel build (relaxed or plain SIMD)`,
     `machine: ${host.cpus} × ${host.cpuModel}, ${host.os}${
       host.memoryGb === null ? "" : `, ${host.memoryGb} GB`
     }; deno ${host.deno}, v8 ${host.v8}, tfjs ${host.tfjs}; load ${
@@ -172,10 +212,23 @@ export function formatBenchReport(report: BenchReport): string {
         `onBar (indicator warm-up + one window), the first prediction`
       : "cold start: failed",
   ];
+  const label = (r: { impl: string; backend: string; workload: WorkloadName }): string =>
+    `${r.impl}/${r.backend}${r.workload === "large" ? " (batch 1024)" : ""}`;
   const notes = [
-    ...results.filter((r) => r.note).map((r) => `  ${r.impl}/${r.backend}: ${r.note}`),
-    ...skipped.map((s) => `  ${s.impl}/${s.backend} not measured: ${s.reason}`),
+    ...results.filter((r) => r.note).map((r) => `  ${label(r)}: ${r.note}`),
+    ...skipped.map((s) => `  ${label(s)} not measured: ${s.reason}`),
   ];
   if (notes.length) lines.push("", "notes:", ...notes);
+  if (report.shadow !== undefined) lines.push("", formatShadowRow(report.shadow));
+  if (report.universe !== undefined) lines.push("", formatUniverseRow(report.universe));
+  const profiles = results.flatMap(profileLines);
+  if (profiles.length) {
+    lines.push(
+      "",
+      "profile (ms per epoch; batch.total is the whole trainOnBatch, the step.*, split.* and " +
+        "worker.* phases lie inside it):",
+      ...profiles,
+    );
+  }
   return lines.join("\n");
 }

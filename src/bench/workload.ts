@@ -28,23 +28,48 @@ export const WORKLOAD = {
   predictBatchSize: 256,
 } as const;
 
-/** Implementations: stock tfjs layers, the fused WASM kernels, the kernels with a worker. */
-export const IMPLS = ["stock", "fast", "fast-2core"] as const;
+/** The large-batch workload, where GPUs are meant to win: batch 1024 over 100k windows. */
+export const LARGE_WORKLOAD = { batchSize: 1024, trainSequences: 100_000 } as const;
+
+/**
+ * Implementations: stock tfjs layers; the fused kernels on one core with the kernel build chosen
+ * at start-up (relaxed SIMD where the runtime has it); the same with the plain-SIMD build; the
+ * fused kernels with a worker on the second core (start-up build). On webgpu `fast` is the fused
+ * WGSL recurrence.
+ */
+export const IMPLS = ["stock", "fast", "fast-plain", "fast-2core"] as const;
 /** An implementation name. */
 export type Impl = typeof IMPLS[number];
 /** The tfjs backends the bench runs on. */
 export const BENCH_BACKENDS = ["wasm", "cpu", "webgpu"] as const;
 /** A backend name. */
 export type BenchBackend = typeof BENCH_BACKENDS[number];
+/** Which workload a row trains: the seed's, or the large batch ({@linkcode LARGE_WORKLOAD}). */
+export type WorkloadName = "seed" | "large";
 
-/** The rows, in the order they run (the fused kernels run on the host: no fast row on WebGPU). */
-export const ROWS: readonly { impl: Impl; backend: BenchBackend }[] = [
-  { impl: "stock", backend: "wasm" },
-  { impl: "fast", backend: "wasm" },
-  { impl: "fast-2core", backend: "wasm" },
-  { impl: "stock", backend: "cpu" },
-  { impl: "fast", backend: "cpu" },
-  { impl: "stock", backend: "webgpu" },
+/** A row of the bench: an implementation on a backend, on a workload. */
+export interface Row {
+  /** The implementation. */
+  impl: Impl;
+  /** The backend. */
+  backend: BenchBackend;
+  /** The workload. */
+  workload: WorkloadName;
+}
+
+/** The rows, in the order they run. */
+export const ROWS: readonly Row[] = [
+  { impl: "stock", backend: "wasm", workload: "seed" },
+  { impl: "fast", backend: "wasm", workload: "seed" },
+  { impl: "fast-plain", backend: "wasm", workload: "seed" },
+  { impl: "fast-2core", backend: "wasm", workload: "seed" },
+  { impl: "stock", backend: "cpu", workload: "seed" },
+  { impl: "fast", backend: "cpu", workload: "seed" },
+  { impl: "stock", backend: "webgpu", workload: "seed" },
+  { impl: "fast", backend: "webgpu", workload: "seed" },
+  { impl: "fast-2core", backend: "wasm", workload: "large" },
+  { impl: "stock", backend: "webgpu", workload: "large" },
+  { impl: "fast", backend: "webgpu", workload: "large" },
 ];
 
 /** What one child process measures (passed to it as JSON). */
@@ -53,9 +78,15 @@ export interface ChildSpec {
   impl: Impl;
   /** The tfjs backend. */
   backend: BenchBackend;
+  /** The workload (`large`: training only, no predictions). */
+  workload: WorkloadName;
+  /** Sequences per training batch. */
+  batchSize: number;
+  /** Collect the fused path's phase timers over the timed epochs (`--profile`). */
+  profile: boolean;
   /** Windows of the warm-up epoch (not timed). */
   warmupWindows: number;
-  /** Windows of each timed epoch; `trainEpochS` is scaled to the workload's 958 when fewer. */
+  /** Windows of each timed epoch; `trainEpochS` is scaled to the workload's epoch when fewer. */
   epochWindows: number;
   /** Timed epochs (the median is reported). */
   epochs: number;
@@ -77,27 +108,40 @@ export interface RowResult {
   impl: Impl;
   /** The tfjs backend. */
   backend: BenchBackend;
-  /** Seconds per training epoch of 958 sequences (median of the timed epochs). */
+  /** The workload: `seed` (958 windows, batch 32) or `large` (100k windows, batch 1024). */
+  workload: WorkloadName;
+  /** Sequences per training batch. */
+  batchSize: number;
+  /** Windows of the workload's epoch (958, or 100 000): `trainEpochS` is for that many. */
+  epochSequences: number;
+  /** Seconds per training epoch of the workload (median of the timed epochs). */
   trainEpochS: number;
-  /** Single-sequence prediction latency, median, ms. */
-  predict1MsP50: number;
-  /** Single-sequence prediction latency, 99th percentile (linear interpolation, type 7), ms. */
-  predict1MsP99: number;
-  /** Sequences per second predicted in batches of 256. */
-  predictBatchPerS: number;
+  /** The kernel build that ran (fused rows on wasm/cpu): `relaxed` or `plain` SIMD. */
+  kernelBuild?: "plain" | "relaxed";
+  /** Single-sequence prediction latency, median, ms (null for the large workload). */
+  predict1MsP50: number | null;
+  /** Single-sequence prediction latency, 99th percentile (type 7), ms (null: large). */
+  predict1MsP99: number | null;
+  /** Sequences per second predicted in batches of 256 (null: large). */
+  predictBatchPerS: number | null;
+  /**
+   * With `--profile`: milliseconds per timed epoch in each phase of the fused path (see
+   * `src/model/fast/profile.ts`; phases overlap: `step.local` is inside `batch.total`).
+   */
+  profile?: Record<string, number>;
   /** Peak resident memory of the child process, MB (MiB). */
   peakRssMb: number;
-  /** Each timed epoch, seconds (scaled to 958 sequences like `trainEpochS`). */
+  /** Each timed epoch, seconds (scaled to the workload's epoch like `trainEpochS`). */
   epochTimesS: number[];
-  /** Windows per timed epoch when fewer than 958 were timed (then scaled linearly), else absent. */
+  /** Windows per timed epoch when fewer than the workload's were timed (scaled linearly). */
   trainScaledFrom?: number;
   /** Windows of the untimed warm-up epoch. */
   warmupWindows: number;
   /** Timed single-sequence predictions. */
   predictCalls: number;
-  /** What a single-sequence prediction runs. */
+  /** What a single-sequence prediction runs (empty for the large workload). */
   predict1Path: string;
-  /** What a batch prediction runs. */
+  /** What a batch prediction runs (empty for the large workload). */
   predictBatchPath: string;
   /** For fast rows: sequences per second of the kernels' own whole-model predictor at batch 256. */
   predictBatchPerSPredictor?: number;

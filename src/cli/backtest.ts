@@ -25,6 +25,15 @@ import { renderReport } from "../eval/report.ts";
 import { createLstmSignal } from "../../plugins/lstm_signal.ts";
 import { atomicWriteFile } from "../util/fs.ts";
 import { UsageError } from "../util/errors.ts";
+import { kernelFlag } from "./common.ts";
+import {
+  bareUniverse,
+  isUniverseModel,
+  scoreUniverse,
+  UNIVERSE_SCORE_FLAGS,
+  UNIVERSE_SCORE_HELP,
+  universeWalkForward,
+} from "./universe.ts";
 
 const HELP = `Usage: deno task backtest [--model DIR] [--ticker SYMBOL | --csv FILE] [flags]
 
@@ -59,6 +68,11 @@ ${DATA_HELP}
   --verbose, -v      progress, and a stack trace on errors
   --help, -h         this text
 
+${UNIVERSE_SCORE_HELP}
+  --walk-forward     with a universe: retrain by date folds (--folds N,
+                     --mode expanding|sliding, --retrain-every DATES,
+                     --epochs N) and trade the out-of-sample predictions
+
 Exit codes: 0 ok, 1 failed (missing or corrupted model, too little data),
 2 usage.
 
@@ -81,6 +95,12 @@ const FLAGS = {
   slow: { type: "string" },
   backend: { type: "string" },
   report: { type: "string" },
+  ...UNIVERSE_SCORE_FLAGS,
+  "walk-forward": { type: "boolean" },
+  folds: { type: "string" },
+  mode: { type: "string" },
+  "retrain-every": { type: "string" },
+  epochs: { type: "string" },
 } as const;
 
 /**
@@ -92,10 +112,29 @@ const FLAGS = {
  * ```
  */
 export const backtest: Command = async (args: string[]): Promise<number> => {
-  const { flags } = parseFlags(args, FLAGS);
+  const { flags } = parseFlags(bareUniverse(args), FLAGS);
   if (flags.help) {
     console.log(HELP);
     return 0;
+  }
+  if (flags.study !== undefined) flags["walk-forward"] = true; // a study retrains by date folds
+  const universe = flags.universe !== undefined || flags.study !== undefined ||
+    await isUniverseModel(stringFlag(flags, "model", "models/lstm"));
+  for (
+    const name of [
+      "top-k",
+      "long-only",
+      "context",
+      "walk-forward",
+      "folds",
+      "mode",
+      "retrain-every",
+      "epochs",
+    ]
+  ) {
+    if (!universe && flags[name] !== undefined) {
+      throw new UsageError(`Expected --${name} only with --universe, found it without`);
+    }
   }
   const request = dataRequest(flags);
   const range = dateRange(flags);
@@ -118,7 +157,18 @@ export const backtest: Command = async (args: string[]): Promise<number> => {
   const modelDir = stringFlag(flags, "model", "models/lstm");
   const verbose = Boolean(flags.verbose);
 
-  await selectBackend(backendName, { verbose, log: progress });
+  const selected = await selectBackend(backendName, { verbose, log: progress });
+  if (universe) {
+    return await scoreUniverse(flags, {
+      modelDir,
+      kernel: kernelFlag({}, selected),
+      request,
+      range,
+      walkForward: universeWalkForward(flags),
+      report,
+      log: progress,
+    }, "backtest");
+  }
   // Loading here checks every file and the feature list with one clear error each.
   const loaded = await loadEvaluationModel(modelDir);
   loaded.dispose();

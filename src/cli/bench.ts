@@ -26,27 +26,39 @@ binary cross-entropy) and prints, per implementation and backend, each in its ow
   epoch s      seconds per training epoch with the product's loop (trainModel), median of the
                timed epochs after one warm-up epoch; validation is one window per epoch, inside
                the timing
+  ×            relative to stock/wasm (training: sequences per second)
   predict1     single-sequence latency p50/p99 after warm-up: the signal plugin's predictWindow
                for the fused kernels, model.predict + dataSync for stock layers
   batch        sequences per second predicted in batches of 256 (model.predict)
   peak RSS     the process's memory high-water mark (VmHWM; sampled RSS where /proc is missing)
-and the cold start: spawning a fresh process → its first signal from a saved model.
+then the large-batch rows (the same model at batch 1024 over 100k windows, where GPUs are meant
+to win: a few batches timed and scaled, training only), and the cold start: spawning a fresh
+process → its first signal from a saved model, and the signal plugin's cost per bar with 0, 1
+and 2 shadow versions (deno task models shadow).
 
-Rows: stock/wasm, fast/wasm (the fused kernels on one core), fast-2core/wasm (each batch split
-with a worker on the second core: what training does by default on 2+ cores),
-stock/cpu (1 timed epoch after a 64-window warm-up: ~30 s an epoch; --epochs N times N),
-fast/cpu, stock/webgpu (with a hardware adapter; a software adapter such as llvmpipe runs
-only when --backend names webgpu, reduced: 64 windows timed and scaled, 20 calls).
-A default run takes about 3 minutes on 2 cores.
+Rows: stock/wasm; fast/wasm (the fused kernels on one core, the kernel build chosen at start-up:
+relaxed SIMD with fused multiply-add where the runtime has it); fast-plain/wasm (the plain-SIMD
+build); fast-2core/wasm (each batch split with a worker on the second core: what training does by
+default on 2+ cores); stock/cpu (1 timed epoch after a 64-window warm-up: ~30 s an epoch;
+--epochs N times N); fast/cpu; stock/webgpu and fast/webgpu (the fused WGSL recurrence) with a
+hardware adapter (a software adapter such as llvmpipe runs only when --backend names webgpu,
+reduced: 64 windows timed and scaled, 20 calls); large batch: fast-2core/wasm, stock/webgpu,
+fast/webgpu. A default run takes about 3 minutes on 2 cores.
 
 Flags:
   --quick           a short run: 64-window warm-up, 1 timed epoch of 256 windows (scaled to
                     958), 50 calls, 0.3 s of batches, 1 cold start
   --impl LIST       ${IMPLS.join(",")} (default all)
   --backend LIST    ${BENCH_BACKENDS.join(",")} (default all that are available)
-  --epochs N        timed epochs per row (default 3; --quick 1)
+  --epochs N        timed epochs per row (default 3; --quick and large-batch rows 1)
   --calls N         timed single-sequence predictions (default 200; --quick 50)
-  --json            print one JSON object: { workload, machine, results, skipped, coldStartMs, coldStart }
+  --seed-only       skip the large-batch rows
+  --universe        the universe row even with --quick (it runs by default otherwise): 500
+                    synthetic symbols over 5 years as one date-split dataset, training windows/s
+                    and the process's peak RSS (which must stay under 1.5 GB)
+  --profile         time the phases of the fused path in each row (kernels, worker round trips,
+                    waits, masks, Adam) and print them per epoch
+  --json            print one JSON object: { workload, machine, results, skipped, coldStartMs, coldStart, shadow[, universe] }
   -h, --help        this text`;
 
 /** A comma-separated list of some of `choices`, or undefined when the flag is absent. */
@@ -83,6 +95,9 @@ export const bench: Command = async (args: string[]): Promise<number> => {
     backend: { type: "string" },
     epochs: { type: "string" },
     calls: { type: "string" },
+    "seed-only": { type: "boolean" },
+    profile: { type: "boolean" },
+    universe: { type: "boolean" },
   });
   if (flags.help) {
     console.log(HELP);
@@ -94,6 +109,9 @@ export const bench: Command = async (args: string[]): Promise<number> => {
     calls: countFlag(flags, "calls", 100_000),
     impls: listFlag(flags, "impl", IMPLS),
     backends: listFlag(flags, "backend", BENCH_BACKENDS),
+    large: flags["seed-only"] !== true,
+    profile: flags.profile === true,
+    universe: flags.universe === true ? true : undefined,
     log: progress,
   });
   printResult(flags, report, () => formatBenchReport(report));

@@ -46,19 +46,63 @@ export function parseFlags(
   spec: Record<string, FlagSpec>,
   options: { positionals?: boolean } = {},
 ): { flags: Flags; positionals: string[] } {
+  const all = { ...COMMON_FLAGS, ...spec };
+  const joined = joinNegativeValues(args, all);
   try {
     const { values, positionals } = parseArgs({
-      args,
-      options: { ...COMMON_FLAGS, ...spec },
+      args: joined,
+      options: all,
       strict: true,
       allowPositionals: options.positionals ?? false,
     });
     return { flags: values as Flags, positionals };
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
+    const ambiguous = /^Option '(--[^' ]+)' argument is ambiguous/.exec(message);
+    if (ambiguous) {
+      const at = joined.indexOf(ambiguous[1]);
+      const value = at >= 0 ? joined[at + 1] : undefined;
+      throw new UsageError(
+        `Expected a value after ${ambiguous[1]}, found the flag-like "${value}" (write ${
+          ambiguous[1]
+        }=${value} if it is the value; see --help)`,
+      );
+    }
+    const missing = /^Option '(--[^' ]+)(?: <value>)?' argument missing/.exec(message);
+    if (missing) {
+      throw new UsageError(`Expected a value after ${missing[1]}, found none (see --help)`);
+    }
     const first = message.replace(/\. To specify a positional.*$/s, "").split("\n")[0];
     throw new UsageError(`${first} (see --help)`);
   }
+}
+
+/**
+ * `--epochs -1` as `--epochs=-1`: node's `parseArgs` refuses a value that starts with a dash
+ * ("argument is ambiguous"), so a negative number after a flag that takes a value is joined to
+ * it, and the flag's own check then says what it expects.
+ */
+function joinNegativeValues(args: string[], spec: Record<string, FlagSpec>): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i];
+    if (arg === "--") {
+      out.push(...args.slice(i));
+      break;
+    }
+    const name = arg.startsWith("--") && !arg.includes("=") ? arg.slice(2) : undefined;
+    const next = args[i + 1];
+    if (
+      name !== undefined && spec[name]?.type === "string" && next !== undefined &&
+      /^-(\d|\.\d|Infinity\b|inf\b|nan\b|NaN\b)/i.test(next)
+    ) {
+      out.push(`${arg}=${next}`);
+      i++;
+    } else {
+      out.push(arg);
+    }
+  }
+  return out;
 }
 
 /**
@@ -179,20 +223,19 @@ export function dateFlag(flags: Flags, name: string): string | undefined {
  */
 export function kernelHelp(column: number): string {
   return [
-    `  ${"--kernel K".padEnd(column - 2)}fast | stock: the fused WASM kernels or stock tfjs`,
-    `${" ".repeat(column)}layers run the LSTM/GRU (default fast; stock on webgpu)`,
+    `  ${"--kernel K".padEnd(column - 2)}fast | stock: the fused kernels (WASM, or WGSL on`,
+    `${" ".repeat(column)}webgpu) or stock tfjs layers run the LSTM/GRU (default fast)`,
   ].join("\n");
 }
 
 /**
  * The `--kernel` flag for a run on `backend` (the backend actually selected), by the rule of
- * {@linkcode resolveKernel}: the fused kernels run on the host, so `--kernel fast` with WebGPU
- * is a usage error.
+ * {@linkcode resolveKernel} (the fused kernels run on every backend).
  *
  * @example
  * ```ts
  * kernelFlag({ kernel: "stock" }, "wasm"); // "stock"
- * kernelFlag({}, "webgpu"); // "stock"
+ * kernelFlag({}, "webgpu"); // "fast"
  * ```
  */
 export function kernelFlag(flags: Flags, backend: string): Kernel {

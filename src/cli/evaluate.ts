@@ -25,7 +25,7 @@ import {
   reportFlag,
   reportPathFor,
 } from "./flags.ts";
-import { BACKENDS, selectBackend } from "../model/backend.ts";
+import { BACKENDS, quietly, selectBackend } from "../model/backend.ts";
 import { evaluateTicker, evaluationText } from "../pipeline/evaluate.ts";
 import { loadEvaluationModel, type ModelEvaluation } from "../pipeline/score.ts";
 import { requestedTickers } from "../pipeline/series.ts";
@@ -33,13 +33,25 @@ import { evaluationReport } from "../eval/summary.ts";
 import { renderReport } from "../eval/report.ts";
 import { atomicWriteFile } from "../util/fs.ts";
 import { UsageError } from "../util/errors.ts";
+import { CALIBRATION_METHODS } from "../model/calibration.ts";
+import {
+  bareUniverse,
+  isUniverseModel,
+  scoreUniverse,
+  UNIVERSE_SCORE_FLAGS,
+  UNIVERSE_SCORE_HELP,
+  universeWalkForward,
+} from "./universe.ts";
 
 const HELP = `Usage: deno task evaluate [--model DIR] [--ticker LIST | --csv FILE] [flags]
 
 Score a saved model on every labelled window in range, beside baselines on
 exactly the same rows: always-up, yesterday's direction, a logistic
 regression on the last bar of each window (fitted on the model's own
-training rows) and the base rate. Each headline metric carries a 95%
+training rows), the base rate as a constant probability (climatology, with
+the Brier and log-loss skill against it) and the raw network before the
+calibration its card records (the probabilities scored are the calibrated
+ones the plugin hands out). Each headline metric carries a 95%
 block-bootstrap interval, and a one-sided test says whether the model beats
 always-up. Windows are rebuilt with the model's saved scaler and features,
 which are never refitted. On the model's own ticker only rows after its
@@ -57,6 +69,9 @@ ${DATA_HELP}
   --retrain-every N  windows per fold (default: the rows after the first
                      training range divided evenly)
   --epochs N         walk-forward epochs per fold (default: the model's own)
+  --calibration M    walk-forward: ${CALIBRATION_METHODS.join(" | ")} fitted on each fold's own
+                     validation rows (default: the model's own method; none
+                     scores the raw network)
   --backend NAME     ${BACKENDS.join(" | ")} (default wasm)
 ${kernelHelp(21)}
   --report FILE      write a self-contained HTML report (FILE.TICKER.html
@@ -65,6 +80,8 @@ ${kernelHelp(21)}
   --json             print one JSON object (an array for several tickers)
   --verbose, -v      progress, and a stack trace on errors
   --help, -h         this text
+
+${UNIVERSE_SCORE_HELP}
 
 Exit codes: 0 ok, 1 failed (missing or corrupted model, too little data),
 2 usage.
@@ -84,15 +101,18 @@ const FLAGS = {
   mode: { type: "string" },
   "retrain-every": { type: "string" },
   epochs: { type: "string" },
+  calibration: { type: "string" },
   backend: { type: "string" },
   kernel: { type: "string" },
   report: { type: "string" },
+  ...UNIVERSE_SCORE_FLAGS,
+  "cost-bps": { type: "string" },
 } as const;
 
 /** Walk-forward's flags, or undefined without `--walk-forward` (they are refused there). */
 function walkForwardFlags(flags: Record<string, string | boolean | undefined>) {
   const walk = Boolean(flags["walk-forward"]);
-  for (const name of ["folds", "mode", "retrain-every", "epochs"]) {
+  for (const name of ["folds", "mode", "retrain-every", "epochs", "calibration"]) {
     if (!walk && flags[name] !== undefined) {
       throw new UsageError(`Expected --${name} only with --walk-forward, found it without`);
     }
@@ -107,7 +127,10 @@ function walkForwardFlags(flags: Record<string, string | boolean | undefined>) {
     epochs: flags.epochs === undefined
       ? undefined
       : numberFlag(flags, "epochs", 0, { min: 1, max: 10000, integer: true }),
-    log: flags.verbose ? progress : undefined,
+    calibration: flags.calibration === undefined
+      ? undefined
+      : choiceFlag(flags, "calibration", CALIBRATION_METHODS, "platt"),
+    log: progress, // a line per fold with the time left: walk-forward takes minutes
   };
 }
 
@@ -120,11 +143,12 @@ function walkForwardFlags(flags: Record<string, string | boolean | undefined>) {
  * ```
  */
 export const evaluate: Command = async (args: string[]): Promise<number> => {
-  const { flags } = parseFlags(args, FLAGS);
+  const { flags } = parseFlags(bareUniverse(args), FLAGS);
   if (flags.help) {
     console.log(HELP);
     return 0;
   }
+  if (flags.study !== undefined) flags["walk-forward"] = true; // a study retrains by date folds
   const request = dataRequest(flags);
   const range = dateRange(flags);
   const walkForward = walkForwardFlags(flags);
@@ -134,18 +158,38 @@ export const evaluate: Command = async (args: string[]): Promise<number> => {
 
   const kernel = kernelFlag(flags, await selectBackend(backend, { verbose, log: progress }));
   const modelDir = stringFlag(flags, "model", "models/lstm");
+  if (
+    flags.universe !== undefined || flags.study !== undefined || await isUniverseModel(modelDir)
+  ) {
+    return await scoreUniverse(flags, {
+      modelDir,
+      kernel,
+      request,
+      range,
+      walkForward: universeWalkForward(flags),
+      report,
+      log: progress,
+    }, "evaluate");
+  }
+  for (const name of ["top-k", "long-only", "cost-bps", "context"]) {
+    if (flags[name] !== undefined) {
+      throw new UsageError(`Expected --${name} only with --universe, found it without`);
+    }
+  }
   const loaded = await loadEvaluationModel(modelDir, { kernel });
   try {
     const tickers = requestedTickers(loaded.info.card, request);
     const evaluations: ModelEvaluation[] = [];
     for (const ticker of tickers) {
       if (verbose) progress(`evaluate: ${ticker}`);
-      const { evaluation, rows } = await evaluateTicker(loaded, ticker, {
-        request,
-        ...range,
-        seed: request.seed ?? 42,
-        walkForward: walkForward && { ...walkForward, kernel },
-      });
+      // Walk-forward builds models: tfjs's warnings (Orthogonal initializer) only with --verbose.
+      const { evaluation, rows } = await quietly(() =>
+        evaluateTicker(loaded, ticker, {
+          request,
+          ...range,
+          seed: request.seed ?? 42,
+          walkForward: walkForward && { ...walkForward, kernel },
+        }), verbose);
       evaluations.push(evaluation);
       if (report) {
         const path = reportPathFor(report, ticker, tickers.length > 1);

@@ -13,9 +13,11 @@ import { type SourceName, SOURCES } from "../data/types.ts";
 import { ARCHITECTURES } from "../model/architectures.ts";
 import { BACKENDS } from "../model/backend.ts";
 import { KERNELS, resolveKernel } from "../model/fast/layers.ts";
+import { CALIBRATION_METHODS } from "../model/calibration.ts";
 import { FIT_DEFAULTS, type FitSettings, fitSettings, type TrainingData } from "../pipeline/fit.ts";
 import type { SeriesRequest } from "../pipeline/series.ts";
 import { DataError, UsageError } from "../util/errors.ts";
+import { checkFolder, checkWritableFile } from "../util/paths.ts";
 import {
   choiceFlag,
   dateFlag,
@@ -56,11 +58,16 @@ export function dataRequest(flags: Flags): SeriesRequest {
   const source: SourceName | undefined = flags.source === undefined
     ? undefined
     : choiceFlag(flags, "source", SOURCES, "csv");
+  const csv = stringFlag(flags, "csv");
+  const dataDir = stringFlag(flags, "data-dir");
+  if (dataDir !== undefined || (!csv && source !== "synthetic" && source !== "csv")) {
+    checkFolder(dataDir ?? "data", "the data cache");
+  }
   return {
     ticker: stringFlag(flags, "ticker"),
-    csv: stringFlag(flags, "csv"),
+    csv,
     source,
-    dataDir: stringFlag(flags, "data-dir"),
+    dataDir,
     seed: flags.seed === undefined
       ? undefined
       : numberFlag(flags, "seed", 42, { min: 0, max: 4294967295, integer: true }),
@@ -102,6 +109,7 @@ export function reportFlag(flags: Flags): string | undefined {
       `Expected write access to ${dir}/ for --report ${path}, found none (the deno task may write under the working directory only: use a path inside it, or run cli.ts with --allow-write=${dir})`,
     );
   }
+  checkWritableFile(path, "--report");
   return path;
 }
 
@@ -145,6 +153,7 @@ export const TRAIN_FLAGS: Record<string, FlagSpec> = {
   seed: { type: "string" },
   backend: { type: "string" },
   kernel: { type: "string" },
+  calibration: { type: "string" },
   "model-dir": { type: "string" },
   name: { type: "string" },
 };
@@ -220,7 +229,7 @@ export function trainSettings(flags: Flags): TrainFlagSettings {
     arch: choiceFlag(flags, "arch", ARCHITECTURES, d.arch),
     backendName: choiceFlag(flags, "backend", BACKENDS, d.backendName),
     kernel: flags.kernel === undefined ? undefined : choiceFlag(flags, "kernel", KERNELS, "fast"),
-    seed: numberFlag(flags, "seed", d.seed, { integer: true, min: 0 }),
+    seed: numberFlag(flags, "seed", d.seed, { integer: true, min: 0, max: 4294967295 }),
     epochs: int("epochs", d.epochs),
     batchSize: int("batch-size", d.batchSize),
     patience: int("patience", d.patience),
@@ -233,9 +242,10 @@ export function trainSettings(flags: Flags): TrainFlagSettings {
     validationFraction,
     testFraction,
     testStart: dateFlag(flags, "test-start"),
+    calibration: choiceFlag(flags, "calibration", CALIBRATION_METHODS, d.calibration),
     verbose: flags.verbose === true,
   });
-  // `--kernel fast --backend webgpu` fails here, before any data is read (`auto` picks wasm).
+  // The kernel rule (resolveKernel) is checked here, before any data is read.
   if (fit.backendName !== "auto") resolveKernel(fit.kernel, fit.backendName);
   const { start, end } = dateRange(flags);
   const name = stringFlag(flags, "name", "lstm");
@@ -245,6 +255,11 @@ export function trainSettings(flags: Flags): TrainFlagSettings {
     );
   }
   const modelRoot = join(stringFlag(flags, "model-dir", "models"), name);
-  const data = { ticker, source, csv, dataDir: stringFlag(flags, "data-dir"), start, end };
+  const dataDir = stringFlag(flags, "data-dir");
+  if (dataDir !== undefined || (!csv && ticker !== undefined && source !== "synthetic")) {
+    checkFolder(dataDir ?? "data", "the data cache");
+  }
+  checkFolder(modelRoot, "the model folder");
+  const data = { ticker, source, csv, dataDir, start, end };
   return { fit, data, name, modelRoot };
 }

@@ -18,7 +18,7 @@ import { DATA_FLAGS, dataRequest } from "./flags.ts";
 import { validateTicker } from "../data/mod.ts";
 import { SOURCES } from "../data/types.ts";
 import { PSI_SIGNIFICANT, REFERENCE_FILE } from "../eval/drift.ts";
-import { monitorModel, monitorText } from "../pipeline/monitor.ts";
+import { monitorModel, monitorText, SHADOW_METRICS } from "../pipeline/monitor.ts";
 import { UsageError } from "../util/errors.ts";
 
 const HELP = `Usage: deno task monitor --ticker SPY [flags]
@@ -48,6 +48,10 @@ Flags:
   --window N           rolling window, in resolved signals (default 20)
   --psi-threshold X    flag a feature or the probabilities when its PSI is
                        above X (default ${PSI_SIGNIFICANT}; < 0.1 stable, 0.1-0.25 moderate)
+  --shadow LIST        compare these shadow versions (default: every one the
+                       log carries)
+  --metric NAME        brier | logloss | accuracy: what the shadow verdict
+                       reads (default brier)
   --fail-on-alert      exit 1 when any alert is raised
   --json               print one JSON object
   --verbose, -v        more detail, and a stack trace on errors
@@ -61,13 +65,25 @@ with "!", and do not change the exit code unless --fail-on-alert is given.
 
 Malformed log lines are skipped and counted (a warning on stderr).
 
+Shadow versions (createLstmSignal({ shadow }), deno task models shadow vN):
+when the log's lines carry them, each is compared with the live version on
+the bars where both gave an ok signal and the outcome is known (the same bars
+for both): accuracy, Brier score and log loss, their skill against the live
+version's training base rate, the difference (shadow - live) with a 95%
+block-bootstrap interval paired on those bars, how often both call the same
+side of 0.5, the PSI of each one's probabilities, and a verdict on --metric:
+better or worse when the interval of the difference excludes 0, else no
+different (too few bars under 20). The comparison is recomputed from the
+append-only log on every run: a bot restarted mid-comparison loses nothing.
+
 Exit codes: 0 ok, 1 failed (missing log or model file, data; or an alert
 with --fail-on-alert), 2 usage.
 
 Examples:
   deno task monitor --ticker SPY
   deno task monitor --model models/lstm --ticker SPY --window 60 --json
-  deno task monitor --ticker SPY --log bot/predictions.jsonl --source yahoo`;
+  deno task monitor --ticker SPY --log bot/predictions.jsonl --source yahoo
+  deno task monitor --ticker SPY --shadow v7 --metric logloss`;
 
 const FLAGS = {
   ...DATA_FLAGS,
@@ -76,6 +92,8 @@ const FLAGS = {
   window: { type: "string" },
   "psi-threshold": { type: "string" },
   "fail-on-alert": { type: "boolean" },
+  shadow: { type: "string" },
+  metric: { type: "string" },
 } as const;
 
 /**
@@ -99,6 +117,20 @@ export const monitor: Command = async (args: string[]): Promise<number> => {
   const ticker = validateTicker(tickerFlag);
   const window = numberFlag(flags, "window", 20, { min: 1, integer: true });
   const psiThreshold = numberFlag(flags, "psi-threshold", PSI_SIGNIFICANT, { min: 0 });
+  const metricFlag = stringFlag(flags, "metric", "brier");
+  const metric = SHADOW_METRICS[metricFlag];
+  if (!metric) {
+    throw new UsageError(
+      `Expected --metric to be one of brier, logloss, accuracy, found "${metricFlag}"`,
+    );
+  }
+  const shadowFlag = stringFlag(flags, "shadow");
+  const shadow = shadowFlag?.split(",").map((v) => v.trim()).filter((v) => v !== "");
+  for (const v of shadow ?? []) {
+    if (!/^v\d+$/.test(v)) {
+      throw new UsageError(`Expected --shadow to list versions like v3, found "${v}"`);
+    }
+  }
   const result = await monitorModel({
     modelDir: stringFlag(flags, "model", "models/lstm"),
     ticker,
@@ -106,6 +138,8 @@ export const monitor: Command = async (args: string[]): Promise<number> => {
     request: dataRequest(flags),
     window,
     psiThreshold,
+    shadow,
+    metric,
     warn: progress,
   });
   printResult(flags, result, () => monitorText(result));

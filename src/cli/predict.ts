@@ -16,12 +16,13 @@ import {
   stringFlag,
 } from "./common.ts";
 import { DATA_FLAGS, DATA_HELP, dataRequest } from "./flags.ts";
-import { resolveModelDir } from "../model/versions.ts";
-import { readCard } from "../model/card.ts";
+import { listVersions, resolveModelDir } from "../model/versions.ts";
+import { checkModelFolder } from "../model/store.ts";
 import { loadModelSeries, requestedTickers } from "../pipeline/series.ts";
 import { createLstmSignal } from "../../plugins/lstm_signal.ts";
 import type { Signal } from "../signal/types.ts";
-import { DataError } from "../util/errors.ts";
+import { DataError, UsageError } from "../util/errors.ts";
+import { universeSeriesFor } from "../pipeline/universe.ts";
 
 const HELP = `Usage: deno task predict [--ticker SPY[,QQQ...]] [flags]
 
@@ -35,7 +36,21 @@ ${DATA_HELP}
   --end DATE         predict as of this date (default: the last bar)
   --max-age-days N   mark signals from a model older than N days stale-model
   --json             print JSON (an array for several tickers)
-  -h, --help         this text`;
+  -h, --help         this text
+
+Exit codes: 0 ok, 1 failed (a missing or broken model, data), 2 usage. A bot
+that registers the plugin itself gets "no-model" signals instead.`;
+
+/** Why `dir` holds no model, in one line: no folder, no versions, or versions but no pointer. */
+async function noModelMessage(dir: string): Promise<string> {
+  const versions = await listVersions(dir).catch(() => []);
+  if (versions.length) {
+    return `Expected ${dir}/current.json to name the current version, found no such file (versions: ${
+      versions.join(", ")
+    }); make one current with \`deno task models promote ${versions[versions.length - 1]}\``;
+  }
+  return `Expected a model in ${dir} (model.json or current.json), found none; run \`deno task train\` first`;
+}
 
 /** Runs `deno task predict`. */
 export const predict: Command = async (args: string[]): Promise<number> => {
@@ -54,12 +69,12 @@ export const predict: Command = async (args: string[]): Promise<number> => {
   const maxModelAgeDays = flags["max-age-days"] === undefined
     ? undefined
     : numberFlag(flags, "max-age-days", 0, { min: 0 });
+  // The command exits 1 for a missing or broken model (the plugin alone would answer no-model).
   const where = await resolveModelDir(modelDir);
-  const card = where ? await readCard(where.dir) : null;
-  if (!card && request.ticker === undefined && request.csv === undefined) {
-    throw new DataError(
-      `Expected a model in ${modelDir} (model.json or current.json), found none; run \`deno task train\` first, or pass --ticker for neutral no-model signals`,
-    );
+  if (!where) throw new DataError(await noModelMessage(modelDir));
+  const { card } = await checkModelFolder(where.dir);
+  if (card.universe && request.ticker === undefined) {
+    throw new UsageError("Expected --ticker SYMBOL for a universe model, found none");
   }
   const tickers = requestedTickers(card, request);
   const plugin = createLstmSignal({
@@ -70,9 +85,18 @@ export const predict: Command = async (args: string[]): Promise<number> => {
   await plugin.init();
   const signals: Signal[] = [];
   try {
+    let contextFed = false;
     for (const ticker of tickers) {
-      const { series } = await loadModelSeries(card, ticker, request);
-      signals.push(await plugin.predict(ticker, series.bars));
+      // A universe model: the symbol's bars from its universe; its context stream fed first.
+      const loaded = card.universe
+        ? await universeSeriesFor(card, ticker, request)
+        : await loadModelSeries(card, ticker, request);
+      const context = "context" in loaded ? loaded.context : undefined;
+      if (context && !contextFed) {
+        for (const bar of context.bars) await plugin.onBar(context.symbol, bar);
+        contextFed = true;
+      }
+      signals.push(await plugin.predict(ticker, loaded.series.bars));
     }
   } finally {
     await plugin.dispose();

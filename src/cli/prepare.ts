@@ -18,13 +18,25 @@ import {
 import { INTERVALS, SOURCES } from "../data/types.ts";
 import { type PrepareResult, prepareTicker, summarizeReport, validateTicker } from "../data/mod.ts";
 import { UsageError } from "../util/errors.ts";
+import { sweepStaleTemps } from "../util/fs.ts";
+import { checkFolder } from "../util/paths.ts";
+import {
+  isUniversePrepare,
+  prepareUniverse,
+  UNIVERSE_PREPARE_FLAGS,
+  UNIVERSE_PREPARE_HELP,
+} from "./universe.ts";
 
 const HELP = `Usage: deno task prepare --ticker SPY[,QQQ...] [flags]
 
 Fetch or import daily bars, validate and clean them, and write the cache:
 <data-dir>/<TICKER>_<interval>.csv and <TICKER>_<interval>.meta.json.
+New bars are merged into a cache of real bars: bars at new dates are added,
+bars at cached dates are compared, and conflicting ones keep the cached
+values (--replace takes the new ones and drops what the new bars lack).
 A second run with the same live source fetches only the days after the
-cached last bar and appends them.
+cached last bar. Synthetic bars replace a synthetic cache and are refused
+over real bars without --replace.
 
 Flags:
   --ticker LIST     one ticker or a comma-separated list (required)
@@ -42,17 +54,34 @@ Flags:
   --data-dir DIR    cache folder (default data)
   --seed N          seed of synthetic data (default 42)
   --strict          fail on any data problem instead of repairing it
+  --replace         make the new bars the whole cache (overwrite conflicting
+                    bars, remove cached bars the new ones lack)
   --json            print one JSON object per ticker (an array for several)
   --verbose, -v     more detail, and a stack trace on errors
   --help, -h        this text
 
+Dates: YYYY-MM-DD, optionally with a time (2024-01-02T00:00:00Z); intraday
+bars take an ISO timestamp (2024-01-02T14:30:00Z). Anything else, a date
+after today or before 1800 is a problem. Numbers: plain decimals (1234.5,
+1.2e3), no thousands separators.
+
 Data problems: rows are sorted and exact duplicates dropped; conflicting
-duplicates keep the last row; open/close outside [low, high] widens the
-range; rows with a missing or non-numeric field, a non-positive price,
-negative volume or high < low are dropped. Each is counted and reported
-(a warning line on stderr) and the command exits 0. With --strict any of
-them fails with exit code 1. Implausible jumps (|log return| > 0.5 not
-explained by the adjusted close) are only reported.
+duplicates keep the last row; a bad print (a one-bar spike in the close
+beyond ±0.5 log return that the next bar reverts) gets the geometric mean
+of its neighbours' closes, or is dropped when its open/high/low are off
+too; open/close outside [low, high] widens the range; rows with a bad
+date, cells beyond the header's columns, a missing or non-numeric field,
+a non-positive price, negative volume or high < low are dropped. Each is
+counted and reported (a warning line on stderr) and the command exits 0.
+With --strict any of them fails with exit code 1. Implausible jumps
+(|log return| > 0.5 not explained by the adjusted close) and, for daily
+bars, NYSE trading days with no row (weekends, NYSE holidays and special
+closures excepted) are only reported. When no row is usable the error
+says how many rows were rejected for which reason and quotes the first.
+
+Temporary files that killed runs left in the data folder are removed first.
+
+${UNIVERSE_PREPARE_HELP}
 
 Alpaca needs APCA_API_KEY_ID and APCA_API_SECRET_KEY in the environment.
 
@@ -74,6 +103,8 @@ const FLAGS = {
   "data-dir": { type: "string" },
   seed: { type: "string" },
   strict: { type: "boolean" },
+  replace: { type: "boolean" },
+  ...UNIVERSE_PREPARE_FLAGS,
 } as const;
 
 const MAX_LISTED_PROBLEMS = 20;
@@ -89,7 +120,12 @@ function toJson(result: PrepareResult): Record<string, unknown> {
     rows: result.rows,
     first: result.first,
     last: result.last,
+    mode: result.mode,
     added: result.added,
+    unchanged: result.unchanged,
+    conflicting: result.conflicting,
+    removed: result.removed,
+    conflicts: result.conflicts.slice(0, MAX_LISTED_PROBLEMS),
     problems: {
       total: report.problems.length,
       dropped: report.dropped,
@@ -107,9 +143,34 @@ function toText(result: PrepareResult): string {
     : `source ${result.source}`;
   return [
     `${result.ticker}: ${result.rows} rows ${result.first} .. ${result.last} (${note})`,
-    `  added ${result.added} rows; problems: ${summarizeReport(result.report)}`,
+    `  ${mergeText(result)}; problems: ${summarizeReport(result.report)}`,
+    ...(result.conflicts.length > 0 ? [`  first conflict: ${conflictText(result)}`] : []),
     `  cache: ${result.path}`,
   ].join("\n");
+}
+
+/** "added N, unchanged M, conflicting K", and what happened to the conflicts. */
+function mergeText(result: PrepareResult): string {
+  const parts = [
+    `added ${result.added}`,
+    `unchanged ${result.unchanged}`,
+    `conflicting ${result.conflicting}`,
+  ];
+  if (result.removed > 0) parts.push(`removed ${result.removed}`);
+  const text = parts.join(", ");
+  if (result.mode === "current") return `${text} (the cache is current)`;
+  if (result.conflicting === 0) return text;
+  return result.mode === "merged"
+    ? `${text} (kept the cached bars; --replace takes the new ones)`
+    : `${text} (replaced by the new bars)`;
+}
+
+function conflictText(result: PrepareResult): string {
+  const { time, cached, incoming } = result.conflicts[0];
+  const fields = (["open", "high", "low", "close", "adjClose", "volume"] as const)
+    .filter((f) => cached[f] !== incoming[f])
+    .map((f) => `${f === "adjClose" ? "adj close" : f} ${cached[f]} cached, ${incoming[f]} new`);
+  return `${time}: ${fields.join("; ")}`;
 }
 
 /**
@@ -126,6 +187,7 @@ export const prepare: Command = async (args: string[]): Promise<number> => {
     console.log(HELP);
     return 0;
   }
+  if (await isUniversePrepare(flags)) return await prepareUniverse(flags);
   const tickerList = stringFlag(flags, "ticker");
   if (tickerList === undefined) {
     throw new UsageError("Expected --ticker SYMBOL (for example --ticker SPY), found none");
@@ -157,18 +219,34 @@ export const prepare: Command = async (args: string[]): Promise<number> => {
     interval: choiceFlag(flags, "interval", INTERVALS, "1d"),
     dataDir: stringFlag(flags, "data-dir", "data"),
     strict: Boolean(flags.strict),
+    replace: Boolean(flags.replace),
     fetch: globalThis.fetch,
   };
+  checkFolder(options.dataDir, "the data cache"); // a file there: one line naming it
+  const swept = await sweepStaleTemps(options.dataDir);
+  if (swept.length > 0) {
+    progress(
+      `prepare: removed ${swept.length} temporary file${
+        swept.length === 1 ? "" : "s"
+      } left in ${options.dataDir} by killed runs`,
+    );
+  }
   const results: PrepareResult[] = [];
   for (const ticker of tickers) {
     if (flags.verbose) progress(`prepare: ${ticker} from ${source}`);
     const result = await prepareTicker(ticker, options);
     const { report } = result;
     if (report.dropped > 0 || report.repaired > 0) {
-      const first = report.problems.find((p) => p.kind !== "implausible_jump");
+      const first = report.problems.find((p) =>
+        p.kind !== "implausible_jump" && p.kind !== "missing_trading_day"
+      );
       progress(
         `warning: ${ticker}: ${summarizeReport(report)}${
-          first ? `; first at row ${first.row ?? "?"} ${first.time ?? ""}: ${first.detail}` : ""
+          first
+            ? `; first at ${
+              [`row ${first.row ?? "?"}`, first.time].filter(Boolean).join(" ")
+            }: ${first.detail}`
+            : ""
         } (--strict makes this an error)`,
       );
     }

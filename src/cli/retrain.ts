@@ -21,6 +21,7 @@ import {
   untilInterrupted,
 } from "./common.ts";
 import { TRAIN_FLAGS, trainSettings } from "./flags.ts";
+import { readyModelRoot } from "../model/versions.ts";
 import { MIN_EVALUATION_ROWS } from "../pipeline/score.ts";
 import {
   RETRAIN_FILE,
@@ -41,7 +42,8 @@ Monthly retraining with an A/B test before deployment:
   3. hold out the most recent bars (--holdout) and train a candidate on the
      bars before them only, with train's flags, without promoting it
   4. score the current version and the candidate with evaluate's code on
-     exactly the same holdout windows
+     exactly the same holdout windows (each with its own calibration, the
+     probabilities the plugin would hand out)
   5. promote the candidate only if its --metric is not worse than the current
      version's by more than --tolerance; otherwise the pointer stays put and
      the candidate stays on disk marked rejected (${RETRAIN_FILE} in its folder)
@@ -78,7 +80,7 @@ Flags:
 Training flags, as \`deno task train --help\` describes them (same defaults):
   --start --end --test-start --validation-split --test-split --horizon
   --sequence-length --arch --epochs --batch-size --lstm-units --dropout
-  --learning-rate --l2 --patience --seed --backend --kernel
+  --learning-rate --l2 --patience --seed --backend --kernel --calibration
   The candidate's splits are cut from the bars before the holdout; --horizon
   must match the current version's, or the labels would differ.
 
@@ -118,6 +120,8 @@ export const retrain: Command = async (args: string[]): Promise<number> => {
     : numberFlag(flags, "holdout", 0, { integer: true, min: MIN_EVALUATION_ROWS });
   // Every training flag is checked before any file is read.
   const { fit, data, modelRoot } = trainSettings(flags);
+  // Before any long work: the candidate can be written; killed runs' temporary files go.
+  if (flags["dry-run"] !== true) await readyModelRoot(modelRoot, progress);
   // Ctrl-C stops the candidate's training after the current batch; it is then not promoted.
   const result = await untilInterrupted((shouldStop) =>
     retrainModel({

@@ -16,9 +16,17 @@ import {
   untilInterrupted,
 } from "./common.ts";
 import { TRAIN_FLAGS, trainSettings } from "./flags.ts";
+import { readyModelRoot } from "../model/versions.ts";
+import {
+  refuseWithoutUniverse,
+  trainUniverse,
+  UNIVERSE_TRAIN_FLAGS,
+  UNIVERSE_TRAIN_HELP,
+} from "./universe.ts";
 import { SOURCES } from "../data/types.ts";
 import { ARCHITECTURES, BACKENDS, type Metrics } from "../model/mod.ts";
 import { fitAndSave, loadTrainingSeries } from "../pipeline/fit.ts";
+import { CALIBRATION_METHODS, DEFAULT_CALIBRATION, type SplitSkill } from "../model/calibration.ts";
 
 const HELP = `Usage: deno task train [--ticker SPY | --csv FILE | --source synthetic] [flags]
 
@@ -54,6 +62,16 @@ Model and training:
   --seed N            seed of initialisation, shuffling, dropout and synthetic data (default 42)
   --backend B         ${BACKENDS.join(" | ")} (default wasm; auto picks wasm, see README)
 ${kernelHelp(22)}
+  --calibration M     ${
+  CALIBRATION_METHODS.join(" | ")
+} (default ${DEFAULT_CALIBRATION}): fitted on the
+                      validation windows, then shrunk toward the training base rate by
+                      a weight chosen there (cross-fitted); weight 1 (the base rate
+                      itself) unless the validation rows show skill. none: the raw
+                      network probability. Saved in model_config.json and applied by
+                      evaluate, backtest, predict, monitor and the plugin
+
+${UNIVERSE_TRAIN_HELP}
 
 Output:
   --model-dir DIR     parent folder of models (default models)
@@ -76,7 +94,21 @@ Examples:
   deno task train --ticker SPY --epochs 50
   deno task train --ticker SPY --start 2019-01-01 --end 2021-12-31 --name lstm_bull_market`;
 
-const FLAGS: Record<string, FlagSpec> = { ...TRAIN_FLAGS, "no-promote": { type: "boolean" } };
+const FLAGS: Record<string, FlagSpec> = {
+  ...TRAIN_FLAGS,
+  ...UNIVERSE_TRAIN_FLAGS,
+  "no-promote": { type: "boolean" },
+};
+
+const f4 = (v: number | null): string => (v === null ? "–" : v.toFixed(4));
+
+/** "raw B / L, calibrated B / L" of a split's skill. */
+function skills(s: SplitSkill | null): string {
+  if (!s) return "–";
+  return `raw ${f4(s.raw.brierSkill)} / ${f4(s.raw.logLossSkill)}, calibrated ${
+    f4(s.calibrated.brierSkill)
+  } / ${f4(s.calibrated.logLossSkill)}`;
+}
 
 function line(label: string, m: Metrics): string {
   return `  ${label.padEnd(11)} loss ${m.loss.toFixed(4)}  accuracy ${m.accuracy.toFixed(4)}`;
@@ -96,7 +128,14 @@ export const train: Command = async (args: string[]): Promise<number> => {
     console.log(HELP);
     return 0;
   }
-  const { fit, data, modelRoot } = trainSettings(flags);
+  refuseWithoutUniverse(flags, ["context", "label", "scaling"]);
+  const settings = trainSettings(flags);
+  const { fit, data, modelRoot } = settings;
+  // Before any long work: the new version can be written; killed runs' temporary files go.
+  await readyModelRoot(modelRoot, progress);
+  if (flags.universe !== undefined || flags.study !== undefined) {
+    return await trainUniverse(flags, settings, { promote: flags["no-promote"] !== true });
+  }
   const series = await loadTrainingSeries(data, fit.seed);
   // Ctrl-C stops training after the current batch; the best weights so far are saved.
   const summary = await untilInterrupted((shouldStop) =>
@@ -117,6 +156,10 @@ export const train: Command = async (args: string[]): Promise<number> => {
       line("train", metrics.train),
       line("validation", metrics.validation),
       `${line("test", metrics.test)}  (always-up baseline: ${summary.testBaseRate.toFixed(4)})`,
+      `  calibration ${summary.calibration.method}: ${summary.calibration.reason}`,
+      `  skill against the training base rate (Brier, log loss): validation ${
+        skills(summary.calibration.validation)
+      }; test ${skills(summary.calibration.test)}`,
       `  weights sha256 ${summary.weightsSha256}`,
     ].join("\n"));
   return 0;

@@ -2,16 +2,27 @@
  * The bar cache: `<dataDir>/<TICKER>_<interval>.csv` (columns
  * `time,open,high,low,close,adj_close,volume`) and a metadata file
  * `<TICKER>_<interval>.meta.json` (source, fetch time, range, row count,
- * SHA-256 of the CSV). Both are written atomically, CSV first; the hash lets
- * a reader notice a CSV that does not match its metadata.
+ * SHA-256 of the CSV).
+ *
+ * The two files are one pair, and a process killed at any moment leaves a
+ * pair a reader can use. An update writes the new CSV under a temporary name
+ * first, then replaces the metadata with one that describes the new CSV and
+ * also carries the metadata of the CSV still in place (`previous`), then
+ * renames the new CSV into place, and finally rewrites the metadata without
+ * `previous`. Each step is one atomic rename. A reader hashes the CSV and
+ * takes the metadata that matches it: the new pair, or (killed between the
+ * two renames) the old one named in `previous`. Caches written before
+ * `previous` existed read as they always did.
  *
  * @module
  */
 
+import { z } from "zod";
 import type { Bar, Interval, Series, SourceName } from "./types.ts";
+import { INTERVALS, SOURCES } from "./types.ts";
 import { formatBarsCsv, parseBarsCsv } from "./csv.ts";
 import { validateBars } from "./validate.ts";
-import { atomicWriteFile, joinPath, sha256Hex } from "../util/fs.ts";
+import { atomicWriteFile, joinPath, sha256Hex, testPause } from "../util/fs.ts";
 import { DataError } from "../util/errors.ts";
 
 /** The metadata stored next to a cached CSV. */
@@ -20,7 +31,7 @@ export interface CacheMeta {
   ticker: string;
   /** Bar interval. */
   interval: Interval;
-  /** Where the bars came from. */
+  /** Where the bars came from (the last source that added or replaced bars). */
   source: SourceName;
   /** True for generated data: these are not real prices. */
   synthetic: boolean;
@@ -38,6 +49,24 @@ export interface CacheMeta {
   sha256: string;
 }
 
+const META_SCHEMA = z.object({
+  ticker: z.string(),
+  interval: z.enum(INTERVALS),
+  source: z.enum(SOURCES),
+  synthetic: z.boolean(),
+  seed: z.number().nullable(),
+  fetchedAt: z.string().nullable(),
+  first: z.string(),
+  last: z.string(),
+  rows: z.number().int().nonnegative(),
+  sha256: z.string().regex(/^[0-9a-f]{64}$/),
+});
+
+/** The metadata file: a pair's metadata, and during an update the pair it replaces. */
+const DISK_META_SCHEMA = META_SCHEMA.extend({ previous: META_SCHEMA.nullable().optional() });
+
+type DiskMeta = CacheMeta & { previous?: CacheMeta | null };
+
 /**
  * The cache's file paths for a ticker and interval.
  *
@@ -54,9 +83,87 @@ export function cachePaths(
   return { csv: `${base}.csv`, meta: `${base}.meta.json` };
 }
 
+async function readOptional(path: string): Promise<string | undefined> {
+  try {
+    return await Deno.readTextFile(path);
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return undefined;
+    if (error instanceof Deno.errors.IsADirectory) {
+      throw new DataError(`Expected a file at ${path}, found a folder`);
+    }
+    throw error;
+  }
+}
+
+function parseMeta(text: string, path: string): DiskMeta {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    throw new DataError(
+      `Expected JSON in ${path}, found unreadable text; run prepare again with --replace`,
+    );
+  }
+  const parsed = DISK_META_SCHEMA.safeParse(value);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new DataError(
+      `Expected cache metadata in ${path}, found ${
+        issue.path.length ? `a bad field ${issue.path.join(".")}` : "something else"
+      }; run prepare again with --replace`,
+    );
+  }
+  return parsed.data as DiskMeta;
+}
+
+function withoutPrevious(meta: DiskMeta): CacheMeta {
+  const { previous: _previous, ...rest } = meta;
+  return rest;
+}
+
+/** The metadata of `meta` (or of the pair it replaces) that describes a CSV with `hash`. */
+function matching(meta: DiskMeta | undefined, hash: string): CacheMeta | undefined {
+  if (!meta) return undefined;
+  if (meta.sha256 === hash) return withoutPrevious(meta);
+  if (meta.previous && meta.previous.sha256 === hash) return meta.previous;
+  return undefined;
+}
+
+/**
+ * Reads the whole pair on disk: the CSV text and the metadata that describes
+ * it, or `undefined` when nothing is cached. Reads the metadata before and,
+ * if needed, after the CSV, so a concurrent update never looks like damage.
+ */
+async function readPair(
+  paths: { csv: string; meta: string },
+): Promise<{ text: string; meta: CacheMeta } | undefined> {
+  const firstMetaText = await readOptional(paths.meta);
+  const text = await readOptional(paths.csv);
+  if (text === undefined) {
+    // No CSV: nothing cached, or a first write killed before its CSV arrived.
+    return undefined;
+  }
+  const hash = await sha256Hex(text);
+  const before = firstMetaText === undefined ? undefined : parseMeta(firstMetaText, paths.meta);
+  const found = matching(before, hash);
+  if (found) return { text, meta: found };
+  const afterText = await readOptional(paths.meta);
+  const after = afterText === undefined ? undefined : parseMeta(afterText, paths.meta);
+  const later = matching(after, hash);
+  if (later) return { text, meta: later };
+  if (!after) {
+    // A CSV without metadata: a first write from before the pair was atomic, killed.
+    return undefined;
+  }
+  throw new DataError(
+    `Expected ${paths.csv} to match the hash in ${paths.meta}, found a different file; run prepare again with --replace`,
+  );
+}
+
 /**
  * Reads a cached series and its metadata, or `undefined` when nothing is
- * cached. A CSV whose hash differs from its metadata is a {@linkcode DataError}.
+ * cached. The pair an interrupted update left is read as the pair it
+ * replaced; a CSV that matches no metadata is a {@linkcode DataError}.
  *
  * @example
  * ```ts
@@ -69,36 +176,93 @@ export async function readCache(
   options: { dataDir: string; interval: Interval },
 ): Promise<{ series: Series; meta: CacheMeta } | undefined> {
   const paths = cachePaths(ticker, options);
-  let text: string, metaText: string;
-  try {
-    [text, metaText] = await Promise.all([
-      Deno.readTextFile(paths.csv),
-      Deno.readTextFile(paths.meta),
-    ]);
-  } catch (error) {
-    if (error instanceof Deno.errors.NotFound) return undefined;
-    throw error;
-  }
-  let meta: CacheMeta;
-  try {
-    meta = JSON.parse(metaText) as CacheMeta;
-  } catch {
-    throw new DataError(`Expected JSON in ${paths.meta}, found unreadable text; run prepare again`);
-  }
-  if (meta.sha256 !== await sha256Hex(text)) {
-    throw new DataError(
-      `Expected ${paths.csv} to match the hash in ${paths.meta}, found a different file; run prepare again`,
-    );
-  }
-  const { bars } = validateBars(parseBarsCsv(text, { name: paths.csv }), {
+  const pair = await readPair(paths);
+  if (!pair) return undefined;
+  const { bars } = validateBars(parseBarsCsv(pair.text, { name: paths.csv }), {
     interval: options.interval,
     strict: true,
     label: paths.csv,
+    // What the cache holds was validated on the way in (by this version or an
+    // older one): read it as it is.
+    badPrints: "ignore",
+    calendar: false,
   });
   return {
-    series: { symbol: ticker, interval: options.interval, source: meta.source, bars },
-    meta,
+    series: { symbol: ticker, interval: options.interval, source: pair.meta.source, bars },
+    meta: pair.meta,
   };
+}
+
+/** One bar whose cached values differ from the new ones. */
+export interface CacheConflict {
+  /** The bar's time. */
+  time: string;
+  /** The cached bar. */
+  cached: Bar;
+  /** The new bar. */
+  incoming: Bar;
+}
+
+/** How new bars compare with the cached ones. */
+export interface MergeCounts {
+  /** Bars at times the cache did not have. */
+  added: number;
+  /** Bars equal to the cached ones. */
+  unchanged: number;
+  /** Bars whose values differ from the cached ones. */
+  conflicting: number;
+  /** Cached bars that the written cache no longer has (a replace only). */
+  removed: number;
+  /** The first conflicts, oldest first (at most 20). */
+  conflicts: CacheConflict[];
+}
+
+const MAX_CONFLICTS = 20;
+
+function sameBar(a: Bar, b: Bar): boolean {
+  return a.open === b.open && a.high === b.high && a.low === b.low && a.close === b.close &&
+    a.volume === b.volume && a.adjClose === b.adjClose;
+}
+
+/**
+ * Compares `incoming` bars with `cached` ones and merges them: new times are
+ * added; at a time both have, equal bars are unchanged and different ones
+ * conflict, and the cached bar is kept unless `replace` is set, in which case
+ * the result is `incoming` alone (cached bars at other times are removed).
+ *
+ * @example
+ * ```ts
+ * const { bars, added } = mergeBars(cachedBars, newBars, { replace: false });
+ * ```
+ */
+export function mergeBars(
+  cached: readonly Bar[],
+  incoming: readonly Bar[],
+  options: { replace?: boolean } = {},
+): MergeCounts & { bars: Bar[] } {
+  const byTime = new Map(cached.map((b) => [b.time, b]));
+  const counts: MergeCounts = { added: 0, unchanged: 0, conflicting: 0, removed: 0, conflicts: [] };
+  const seen = new Set<string>();
+  for (const bar of incoming) {
+    seen.add(bar.time);
+    const old = byTime.get(bar.time);
+    if (!old) counts.added++;
+    else if (sameBar(old, bar)) counts.unchanged++;
+    else {
+      counts.conflicting++;
+      if (counts.conflicts.length < MAX_CONFLICTS) {
+        counts.conflicts.push({ time: bar.time, cached: old, incoming: bar });
+      }
+    }
+  }
+  if (options.replace) {
+    counts.removed = cached.filter((b) => !seen.has(b.time)).length;
+    return { ...counts, bars: [...incoming] };
+  }
+  const merged = new Map(byTime);
+  for (const bar of incoming) if (!merged.has(bar.time)) merged.set(bar.time, bar);
+  const bars = [...merged.values()].sort((a, b) => a.time < b.time ? -1 : a.time > b.time ? 1 : 0);
+  return { ...counts, bars };
 }
 
 /** Options of {@linkcode updateCache}. */
@@ -109,14 +273,19 @@ export interface UpdateCacheOptions {
   fetchedAt: string | null;
   /** Seed of synthetic data. */
   seed?: number;
-  /** `replace` (default) writes `series` as the whole cache; `append` adds bars after the cached last bar. */
-  mode?: "replace" | "append";
+  /**
+   * `replace` (default) writes `series` as the whole cache; `merge` adds the
+   * bars at new times to what is cached and keeps the cached bar where both
+   * have one; `append` adds only bars after the cached last bar.
+   */
+  mode?: "replace" | "merge" | "append";
 }
 
 /**
- * Writes `series` to the cache atomically (CSV, then metadata) and returns
- * the metadata, the CSV path and how many bars were added. With `mode:
- * "append"` only bars after the cached last bar are added to what is cached.
+ * Writes `series` to the cache as one pair (see the module note: a kill at
+ * any moment leaves the old or the new pair readable) and returns the
+ * metadata, the CSV path, the bars written and how the new bars compared
+ * with the cached ones.
  *
  * @example
  * ```ts
@@ -129,39 +298,70 @@ export interface UpdateCacheOptions {
 export async function updateCache(
   series: Series,
   options: UpdateCacheOptions,
-): Promise<{ meta: CacheMeta; path: string; added: number; bars: Bar[] }> {
-  const paths = cachePaths(series.symbol, { dataDir: options.dataDir, interval: series.interval });
-  let bars = series.bars;
-  let added = bars.length;
-  if (options.mode === "append") {
-    const cached = await readCache(series.symbol, {
-      dataDir: options.dataDir,
-      interval: series.interval,
+): Promise<MergeCounts & { meta: CacheMeta; path: string; bars: Bar[] }> {
+  const interval = series.interval;
+  const paths = cachePaths(series.symbol, { dataDir: options.dataDir, interval });
+  const mode = options.mode ?? "replace";
+  const cached = await readCache(series.symbol, { dataDir: options.dataDir, interval })
+    .catch((error) => {
+      if (mode === "replace") return undefined; // replaced whole: what was there does not matter
+      throw error;
     });
-    if (cached) {
-      const last = cached.meta.last;
-      const tail = series.bars.filter((b) => b.time > last);
-      bars = [...cached.series.bars, ...tail];
-      added = tail.length;
-    }
-  }
+  const incoming = mode === "append" && cached
+    ? series.bars.filter((b) => b.time > cached.meta.last)
+    : series.bars;
+  const merged = mergeBars(cached?.series.bars ?? [], incoming, { replace: mode === "replace" });
+  const bars = merged.bars;
   if (bars.length === 0) {
     throw new DataError(`Expected bars to cache for ${series.symbol}, found none`);
   }
+  // The source named is the one that brought the bars, unless it added nothing.
+  const keepSource = cached && mode !== "replace" && merged.added === 0;
+  const source = keepSource ? cached.meta.source : series.source;
   const csv = formatBarsCsv(bars);
   const meta: CacheMeta = {
     ticker: series.symbol,
-    interval: series.interval,
-    source: series.source,
-    synthetic: series.source === "synthetic",
-    seed: series.source === "synthetic" ? options.seed ?? null : null,
-    fetchedAt: options.fetchedAt,
+    interval,
+    source,
+    synthetic: source === "synthetic",
+    seed: source === "synthetic" ? (keepSource ? cached.meta.seed : options.seed ?? null) : null,
+    fetchedAt: keepSource ? cached.meta.fetchedAt : options.fetchedAt,
     first: bars[0].time,
     last: bars[bars.length - 1].time,
     rows: bars.length,
     sha256: await sha256Hex(csv),
   };
-  await atomicWriteFile(paths.csv, csv);
-  await atomicWriteFile(paths.meta, JSON.stringify(meta, null, 2) + "\n");
-  return { meta, path: paths.csv, added, bars };
+  await writePair(paths, csv, meta, cached?.meta ?? null);
+  return { ...merged, meta, path: paths.csv, bars };
+}
+
+const metaText = (meta: DiskMeta): string => `${JSON.stringify(meta, null, 2)}\n`;
+
+/**
+ * The write order that keeps the pair whole: CSV to a temporary file; the
+ * metadata naming both the new CSV and the old pair; the CSV renamed into
+ * place; the metadata without the old pair. The test hook's points, in
+ * order: `cache-write`, `cache-meta` (before the metadata's rename),
+ * `cache-rename` (between the metadata's and the CSV's rename),
+ * `cache-meta-final`, `cache-done`.
+ */
+async function writePair(
+  paths: { csv: string; meta: string },
+  csv: string,
+  meta: CacheMeta,
+  previous: CacheMeta | null,
+): Promise<void> {
+  await testPause("cache-write");
+  await atomicWriteFile(paths.csv, csv, {
+    beforeRename: async () => {
+      await atomicWriteFile(paths.meta, metaText({ ...meta, previous }), {
+        beforeRename: () => testPause("cache-meta"),
+      });
+      await testPause("cache-rename");
+    },
+  });
+  await atomicWriteFile(paths.meta, metaText(meta), {
+    beforeRename: () => testPause("cache-meta-final"),
+  });
+  await testPause("cache-done");
 }

@@ -5,7 +5,9 @@
  * Close,Volume`, or its Polish `Data,Otwarcie,Najwyzszy,Najnizszy,Zamkniecie,
  * Wolumen`) and lowercase (`date|time|timestamp,open,high,low,close,volume
  * [,adj_close]`, the cache's own format). Cells are kept as text so that
- * validation can tell a missing value from a non-numeric one.
+ * validation can tell a missing value from a non-numeric one. Empty cells
+ * after the last column (trailing commas) are ignored; non-empty ones are
+ * handed to validation as `extraCells`, which drops the row.
  *
  * @module
  */
@@ -103,16 +105,22 @@ export function parseBarsCsv(text: string, options: { name?: string } = {}): Raw
     const i = index[field];
     return i === undefined ? undefined : record[i] ?? "";
   };
-  return records.slice(1).map(({ record, info }) => ({
-    time: cell(record, "time"),
-    open: cell(record, "open"),
-    high: cell(record, "high"),
-    low: cell(record, "low"),
-    close: cell(record, "close"),
-    volume: cell(record, "volume"),
-    ...(index.adjClose !== undefined ? { adjClose: cell(record, "adjClose") } : {}),
-    row: info.lines,
-  }));
+  return records.slice(1).map(({ record, info }) => {
+    // Cells beyond the header's columns: empty ones are trailing commas, the
+    // others a value split in two (an unquoted "1,234.5").
+    const extra = record.slice(header.length).filter((c) => c !== "");
+    return {
+      time: cell(record, "time"),
+      open: cell(record, "open"),
+      high: cell(record, "high"),
+      low: cell(record, "low"),
+      close: cell(record, "close"),
+      volume: cell(record, "volume"),
+      ...(index.adjClose !== undefined ? { adjClose: cell(record, "adjClose") } : {}),
+      row: info.lines,
+      ...(extra.length > 0 ? { extraCells: extra } : {}),
+    };
+  });
 }
 
 /**

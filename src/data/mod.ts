@@ -14,8 +14,15 @@
 
 import type { Bar, FetchOptions, Interval, Provider, Series, SourceName } from "./types.ts";
 import { DataError, UsageError } from "../util/errors.ts";
-import { type CacheMeta, cachePaths, readCache, updateCache } from "./cache.ts";
-import { type RawBar, validateBars, type ValidationReport } from "./validate.ts";
+import {
+  type CacheConflict,
+  type CacheMeta,
+  cachePaths,
+  mergeBars,
+  readCache,
+  updateCache,
+} from "./cache.ts";
+import { PROBLEM_KINDS, type RawBar, validateBars, type ValidationReport } from "./validate.ts";
 import { yahoo } from "./providers/yahoo.ts";
 import { alpaca } from "./providers/alpaca.ts";
 import { stooq } from "./providers/stooq.ts";
@@ -33,12 +40,22 @@ export type {
 } from "./types.ts";
 export { INTERVALS, SOURCES } from "./types.ts";
 export {
+  type CacheConflict,
   type CacheMeta,
   cachePaths,
+  mergeBars,
+  type MergeCounts,
   readCache,
   updateCache,
   type UpdateCacheOptions,
 } from "./cache.ts";
+export {
+  CALENDAR_FIRST_YEAR,
+  isTradingDay,
+  missingTradingDays,
+  nyseHolidays,
+  SPECIAL_CLOSURES,
+} from "./calendar.ts";
 export {
   type Problem,
   PROBLEM_KINDS,
@@ -116,6 +133,13 @@ const inRange = (bar: Bar, start?: string, end?: string): boolean => {
   return (start === undefined || day >= start) && (end === undefined || day <= end);
 };
 
+/**
+ * How many real cached bars an update may remove or overwrite without
+ * `replace`: a merge never does; a source that can only replace whole (the
+ * synthetic generator) over a real cache does, and is refused beyond this.
+ */
+export const SHRINK_TOLERANCE = 5;
+
 /** Options of {@linkcode prepareTicker}. */
 export interface PrepareOptions extends FetchOptions {
   /** Where bars come from (default `synthetic`). */
@@ -137,6 +161,12 @@ export interface PrepareOptions extends FetchOptions {
   dataDir?: string;
   /** Fail on any data problem instead of repairing or dropping. */
   strict?: boolean;
+  /**
+   * Make the new bars the whole cache: conflicting cached bars are
+   * overwritten and cached bars the new ones lack are removed. Without it new
+   * bars are merged into a real cache and cached bars win conflicts.
+   */
+  replace?: boolean;
   /** The current time, for the live sources' default end and fetch time (tests fix it). */
   now?: Date;
 }
@@ -155,8 +185,18 @@ export interface PrepareResult {
   first: string;
   /** Last cached bar's time. */
   last: string;
-  /** Bars added by this run (all of them unless the cache was extended). */
+  /** How the cache was written: new, merged into, replaced, or already current (untouched). */
+  mode: "new" | "merged" | "replaced" | "current";
+  /** New bars at times the cache did not have. */
   added: number;
+  /** New bars equal to the cached ones. */
+  unchanged: number;
+  /** New bars that differ from the cached ones (kept cached unless `replace`). */
+  conflicting: number;
+  /** Cached bars no longer in the cache (only with `replace`, or a synthetic cache replaced). */
+  removed: number;
+  /** The first conflicts, oldest first. */
+  conflicts: CacheConflict[];
   /** The date range requested from the source, or `null` when the cache was already current. */
   fetched: { start: string; end: string } | null;
   /** What validation found in the new bars. */
@@ -165,11 +205,45 @@ export interface PrepareResult {
   meta: CacheMeta;
 }
 
+const ROW_DROPPED = /; row dropped$/;
+const NOT_REJECTIONS = new Set(["implausible_jump", "missing_trading_day"]);
+
+/** How many rows were rejected for which reason (a row counts once, for its first problem). */
+function rejections(report: ValidationReport): string {
+  const byRow = new Map<number, string>();
+  const counts = new Map<string, number>();
+  for (const p of report.problems) {
+    if (NOT_REJECTIONS.has(p.kind)) continue;
+    if (p.row !== undefined) {
+      if (byRow.has(p.row)) continue;
+      byRow.set(p.row, p.kind);
+    }
+    counts.set(p.kind, (counts.get(p.kind) ?? 0) + 1);
+  }
+  return PROBLEM_KINDS.filter((k) => counts.has(k))
+    .map((k) => `${counts.get(k)} ${k.replaceAll("_", " ")}`).join(", ");
+}
+
+/** The one line that says why no row of a file could be used. */
+function rejectionMessage(report: ValidationReport, label: string): string {
+  const first = report.problems.find((p) => !NOT_REJECTIONS.has(p.kind));
+  const where = first
+    ? `; first at line ${first.row ?? "?"}: ${first.detail.replace(ROW_DROPPED, "")}`
+    : "";
+  const rows = `${report.input} row${report.input === 1 ? "" : "s"}`;
+  return `Expected usable bars in ${label}, found none among its ${rows} (rejected: ${
+    rejections(report) || "all"
+  })${where}`;
+}
+
 /**
  * Fetches or imports bars for one ticker, validates them and writes the
- * cache. With a live source and a cache from the same source, only the days
- * after the cached last bar are fetched and appended; synthetic and CSV data
- * are written whole.
+ * cache. New bars are merged into a cache of real bars like a provider
+ * update: bars at new times are added, bars at cached times are compared,
+ * and conflicts are counted and keep the cached values unless `replace`.
+ * With a live source and a cache from the same source only the days after
+ * the cached last bar are fetched. Synthetic bars replace a synthetic cache
+ * whole, and are refused over real bars without `replace`.
  *
  * @example
  * ```ts
@@ -186,6 +260,7 @@ export async function prepareTicker(
   const interval = options.interval ?? "1d";
   const dataDir = options.dataDir ?? "data";
   const now = options.now ?? new Date();
+  const replace = Boolean(options.replace);
   const live = source !== "synthetic" && source !== "csv";
   const end = options.end ??
     (source === "synthetic" ? SYNTHETIC_END : now.toISOString().slice(0, 10));
@@ -194,18 +269,21 @@ export async function prepareTicker(
     throw new UsageError(`Expected --start on or before --end, found ${start} after ${end}`);
   }
   const label = source === "csv" ? options.csv! : `the ${source} reply`;
+  const path = cachePaths(symbol, { dataDir, interval }).csv;
+
+  // A cache that cannot be read is not overwritten unless asked to.
+  const cached = await readCache(symbol, { dataDir, interval }).catch((error) => {
+    if (replace) return undefined;
+    throw error;
+  });
+  const real = cached !== undefined && !cached.meta.synthetic;
 
   let fetchStart = start;
-  let append = false;
-  if (live) {
-    const cached = await readCache(symbol, { dataDir, interval }).catch(() => undefined);
-    if (cached && cached.meta.source === source && cached.meta.first <= start) {
-      if (cached.meta.last.slice(0, 10) >= end) fetchStart = "";
-      else {
-        fetchStart = addDays(cached.meta.last.slice(0, 10), 1);
-        append = true;
-      }
-    }
+  // A live source that filled this cache: fetch only the days after its last bar.
+  if (live && cached && !replace && cached.meta.source === source && cached.meta.first <= start) {
+    fetchStart = cached.meta.last.slice(0, 10) >= end
+      ? ""
+      : addDays(cached.meta.last.slice(0, 10), 1);
   }
 
   let raw: RawBar[] = [];
@@ -218,7 +296,13 @@ export async function prepareTicker(
         seed: options.seed ?? SYNTHETIC_SEED,
       });
   }
-  const { bars, report } = validateBars(raw, { strict: options.strict, interval, label });
+  if (source === "csv" && raw.length === 0) {
+    throw new DataError(`Expected rows of bars in ${label} after its header, found none`);
+  }
+  const { bars, report } = validateBars(raw, { strict: options.strict, interval, label, now });
+  if (raw.length > 0 && bars.length === 0) throw new DataError(rejectionMessage(report, label));
+  const userRange = options.start !== undefined || options.end !== undefined ||
+    options.years !== undefined;
   const csvStart = options.start ??
     (options.years !== undefined && bars.length > 0
       ? yearsBefore(options.end ?? bars[bars.length - 1].time.slice(0, 10), options.years)
@@ -226,25 +310,63 @@ export async function prepareTicker(
   const kept = source === "csv" && !csvStart && !options.end
     ? bars
     : bars.filter((b) => inRange(b, source === "csv" ? csvStart : fetchStart, end));
-  if (fetchStart === "" || (append && kept.length === 0)) {
-    const cached = (await readCache(symbol, { dataDir, interval }))!;
-    return {
-      ticker: symbol,
-      source,
-      path: cachePaths(symbol, { dataDir, interval }).csv,
-      rows: cached.meta.rows,
-      first: cached.meta.first,
-      last: cached.meta.last,
-      added: 0,
-      fetched: fetchStart === "" ? null : { start: fetchStart, end },
-      report,
-      meta: cached.meta,
-    };
-  }
+  const untouched = (fetched: { start: string; end: string } | null): PrepareResult => ({
+    ticker: symbol,
+    source,
+    path,
+    rows: cached!.meta.rows,
+    first: cached!.meta.first,
+    last: cached!.meta.last,
+    mode: "current",
+    added: 0,
+    unchanged: 0,
+    conflicting: 0,
+    removed: 0,
+    conflicts: [],
+    fetched,
+    report,
+    meta: cached!.meta,
+  });
+  if (fetchStart === "") return untouched(null);
   if (kept.length === 0) {
-    throw new DataError(
-      `Expected bars for ${symbol} from ${label} between ${start} and ${end}, found none`,
-    );
+    if (live && fetchStart !== start && cached) return untouched({ start: fetchStart, end });
+    const range = source === "csv"
+      ? (userRange
+        ? ` between ${csvStart ?? "its first row"} and ${
+          options.end ?? "its last row"
+        }, found none: its ${bars.length} usable rows run from ${bars[0].time} to ${
+          bars[bars.length - 1].time
+        }`
+        : ", found none")
+      : ` between ${start} and ${end}, found none`;
+    throw new DataError(`Expected bars for ${symbol} in ${label}${range}`);
+  }
+
+  // Replace a synthetic cache whole; merge into a real one unless asked to replace.
+  const mode = !cached ? "new" : replace || !real || source === "synthetic" ? "replaced" : "merged";
+  if (mode === "merged") {
+    const cachedAdj = cached!.series.bars.some((b) => b.adjClose !== undefined);
+    const newAdj = kept.some((b) => b.adjClose !== undefined);
+    if (cachedAdj !== newAdj) {
+      throw new DataError(
+        `Expected bars ${
+          cachedAdj ? "with" : "without"
+        } an adjusted close in ${label}, like those cached in ${path}, found bars ${
+          newAdj ? "with" : "without"
+        } one; pass --replace to replace the cache`,
+      );
+    }
+  }
+  if (mode === "replaced" && real && !replace) {
+    const plan = mergeBars(cached!.series.bars, kept, { replace: true });
+    const lost = plan.conflicting + plan.removed;
+    if (lost > SHRINK_TOLERANCE) {
+      throw new DataError(
+        `Expected to keep the ${cached!.meta.rows} real bars cached in ${path} (source ${
+          cached!.meta.source
+        }), found that ${source} bars would replace or remove ${lost} of them; pass --replace to replace the cache, or --data-dir for another folder`,
+      );
+    }
   }
   const written = await updateCache(
     { symbol, interval, source, bars: kept },
@@ -252,7 +374,7 @@ export async function prepareTicker(
       dataDir,
       fetchedAt: source === "synthetic" ? null : now.toISOString(),
       seed: options.seed ?? SYNTHETIC_SEED,
-      mode: append ? "append" : "replace",
+      mode: mode === "merged" ? "merge" : "replace",
     },
   );
   return {
@@ -262,7 +384,12 @@ export async function prepareTicker(
     rows: written.meta.rows,
     first: written.meta.first,
     last: written.meta.last,
+    mode,
     added: written.added,
+    unchanged: written.unchanged,
+    conflicting: written.conflicting,
+    removed: written.removed,
+    conflicts: written.conflicts,
     fetched: source === "csv" ? null : { start: fetchStart, end },
     report,
     meta: written.meta,

@@ -1,14 +1,22 @@
 /**
  * Validation and cleaning of bars on every path into the cache: parse the
- * numbers, sort by time, drop exact duplicates, then find and count what is
- * wrong. By default what can be repaired unambiguously is repaired, rows that
- * cannot be repaired are dropped and counted; with `strict` any error fails.
+ * dates and numbers strictly, sort by time, drop exact duplicates, then find
+ * and count what is wrong. By default what can be repaired unambiguously is
+ * repaired, rows that cannot be repaired are dropped and counted; with
+ * `strict` any error fails.
+ *
+ * Dates: daily and weekly bars take `YYYY-MM-DD`, optionally followed by a
+ * time (`2024-01-02T00:00:00Z`, `2024-01-02 09:30:00-05:00`); intraday bars
+ * take an ISO timestamp `YYYY-MM-DDTHH:MM[:SS[.fff]]` with `Z` or an offset
+ * (none means UTC). Anything else, a date after today or before 1800 is an
+ * `invalid_time`.
  *
  * @module
  */
 
 import type { Bar, Interval } from "./types.ts";
 import { DataError } from "../util/errors.ts";
+import { missingTradingDays } from "./calendar.ts";
 
 /**
  * A numeric field as it arrives from a file or an API: maybe text, maybe absent.
@@ -46,6 +54,8 @@ export interface RawBar {
   adjClose?: RawNumber;
   /** Line number in the source file, for messages. */
   row?: number;
+  /** Non-empty cells beyond the header's columns (a CSV row that split a number in two). */
+  extraCells?: string[];
 }
 
 /**
@@ -60,22 +70,30 @@ export const PROBLEM_KINDS = [
   "exact_duplicate",
   "conflicting_duplicate",
   "invalid_time",
+  "extra_cells",
   "missing_value",
   "non_numeric",
   "non_positive_price",
   "negative_volume",
   "high_below_low",
+  "bad_print",
   "price_outside_range",
   "implausible_jump",
+  "missing_trading_day",
 ] as const;
 /** A kind of problem found in bars. */
 export type ProblemKind = typeof PROBLEM_KINDS[number];
 
 /**
  * Kinds that are only reported, never a failure, even with `strict`: exact
- * duplicates carry no ambiguity and a large move may be a real crash.
+ * duplicates carry no ambiguity, a large move may be a real crash, and a
+ * missing day cannot be made up.
  */
-const NOTICE_KINDS: ReadonlySet<ProblemKind> = new Set(["exact_duplicate", "implausible_jump"]);
+const NOTICE_KINDS: ReadonlySet<ProblemKind> = new Set([
+  "exact_duplicate",
+  "implausible_jump",
+  "missing_trading_day",
+]);
 
 /** One problem found in the bars. */
 export interface Problem {
@@ -115,30 +133,66 @@ export interface ValidateOptions {
   label?: string;
   /** Absolute log return above which a move is reported as implausible (default 0.5). */
   jumpThreshold?: number;
+  /** Today, for rejecting dates in the future (default: now; tests fix it). */
+  now?: Date;
+  /** `repair` (default) repairs or drops one-bar spikes that revert; `ignore` leaves them. */
+  badPrints?: "repair" | "ignore";
+  /** Count the NYSE trading days daily bars miss (default `true`). */
+  calendar?: boolean;
 }
 
 const PRICE_FIELDS = ["open", "high", "low", "close"] as const;
-const DATE_RE = /^\d{4}-\d{2}-\d{2}$/;
+/** A date, optionally with a time of day (seconds, fraction) and a zone. */
+const DATE_TIME_RE =
+  /^(\d{4}-\d{2}-\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})?)?$/;
+/** The earliest date accepted: older ones are typos (0001-01-01, 1024 for 2024). */
+const EARLIEST_DATE = "1800-01-01";
+const DAILY_FORMAT = "YYYY-MM-DD (like 2024-01-31)";
+const INTRADAY_FORMAT =
+  "an ISO timestamp YYYY-MM-DDTHH:MM[:SS][Z|±HH:MM] (like 2024-01-31T14:30:00Z)";
 
 function isRealDate(text: string): boolean {
   const d = new Date(`${text}T00:00:00Z`);
   return !Number.isNaN(d.getTime()) && d.toISOString().slice(0, 10) === text;
 }
 
-function normalizeTime(raw: unknown, interval: Interval): string | undefined {
-  const text = typeof raw === "string" ? raw.trim() : "";
-  if (text === "") return undefined;
+function validClock(match: RegExpExecArray): boolean {
+  const [hours, minutes, seconds] = [match[2], match[3], match[4]].map((v) => Number(v ?? 0));
+  return hours <= 23 && minutes <= 59 && seconds <= 59;
+}
+
+/** A cell as it may be quoted in a message: stray bytes shown, long text cut. */
+function quote(text: string): string {
+  const shown = text.length > 40 ? `${text.slice(0, 40)}…` : text;
+  const escaped = JSON.stringify(shown);
+  return text.includes("\uFFFD") ? `${escaped} (with bytes that are not UTF-8)` : escaped;
+}
+
+type TimeResult = { ok: true; time: string } | { ok: false; expected: string };
+
+function normalizeTime(text: string, interval: Interval, today: string): TimeResult {
   const daily = interval === "1d" || interval === "1wk";
-  if (daily) {
-    const date = text.slice(0, 10);
-    return DATE_RE.test(date) && isRealDate(date) ? date : undefined;
+  const format = `a date as ${daily ? DAILY_FORMAT : INTRADAY_FORMAT}`;
+  const match = DATE_TIME_RE.exec(text);
+  if (!match || !isRealDate(match[1]) || !validClock(match)) return { ok: false, expected: format };
+  const [, date, hours, minutes, seconds, fraction, zone] = match;
+  if (date > today) {
+    return { ok: false, expected: `a date not in the future (${today} at the latest)` };
   }
-  if (DATE_RE.test(text)) return isRealDate(text) ? `${text}T00:00:00Z` : undefined;
-  const ms = Date.parse(text);
-  return Number.isNaN(ms) ? undefined : new Date(ms).toISOString().replace(".000Z", "Z");
+  if (date < EARLIEST_DATE) return { ok: false, expected: `a date from ${EARLIEST_DATE} on` };
+  if (daily) return { ok: true, time: date };
+  if (hours === undefined) return { ok: true, time: `${date}T00:00:00Z` };
+  const offset = zone === undefined || zone === "Z" ? "Z" : `${zone.slice(0, 3)}:${zone.slice(-2)}`;
+  const ms = Date.parse(
+    `${date}T${hours}:${minutes}:${seconds ?? "00"}${(fraction ?? "").slice(0, 4)}${offset}`,
+  );
+  if (Number.isNaN(ms)) return { ok: false, expected: format };
+  return { ok: true, time: new Date(ms).toISOString().replace(".000Z", "Z") };
 }
 
 type Parsed = { ok: true; value: number } | { ok: false; kind: ProblemKind; found: string };
+
+const NUMBER_RE = /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i;
 
 function parseNumber(raw: RawNumber): Parsed {
   if (raw === null || raw === undefined) return { ok: false, kind: "missing_value", found: "none" };
@@ -149,12 +203,18 @@ function parseNumber(raw: RawNumber): Parsed {
   }
   const text = raw.trim();
   if (text === "" || /^(null|nan|n\/a|na|-)$/i.test(text)) {
-    return { ok: false, kind: "missing_value", found: text === "" ? "an empty cell" : `"${text}"` };
+    return { ok: false, kind: "missing_value", found: text === "" ? "an empty cell" : quote(text) };
+  }
+  if (!NUMBER_RE.test(text)) {
+    const hint = /^[+-]?\d{1,3}(,\d{3})+(\.\d*)?$/.test(text)
+      ? " (a thousands separator: write 1234.5, not 1,234.5)"
+      : "";
+    return { ok: false, kind: "non_numeric", found: `${quote(text)}${hint}` };
   }
   const value = Number(text);
   return Number.isFinite(value)
     ? { ok: true, value }
-    : { ok: false, kind: "non_numeric", found: `"${text}"` };
+    : { ok: false, kind: "non_numeric", found: `${quote(text)} (too large for a number)` };
 }
 
 function sameValues(a: Bar, b: Bar): boolean {
@@ -167,13 +227,72 @@ function describe(bar: Bar): string {
   return `O ${bar.open} H ${bar.high} L ${bar.low} C ${bar.close}${adj} V ${bar.volume}`;
 }
 
+/** Decimal places of a number's shortest text (at most 6). */
+function decimals(value: number): number {
+  const text = String(value);
+  const dot = text.indexOf(".");
+  return dot < 0 || text.includes("e") ? 0 : Math.min(6, text.length - dot - 1);
+}
+
+function roundTo(value: number, places: number): number {
+  return Number(value.toFixed(places));
+}
+
+/**
+ * Whether `cur` is a bad print between `prev` and `next`: its close jumps by
+ * more than `threshold` (log return) and the next close jumps back, to within
+ * a quarter of the threshold of `prev`'s (and the adjusted close, when given,
+ * does the same). Returns the repaired bar when only the close (and adjusted
+ * close) is off: the close becomes the geometric mean of the neighbours'
+ * closes, kept within the bar's own [low, high]; otherwise the fields that
+ * are off, and the bar is to be dropped.
+ */
+function badPrint(
+  prev: Bar,
+  cur: Bar,
+  next: Bar,
+  threshold: number,
+): { repaired: Bar } | { repaired?: undefined; fields: string } | undefined {
+  const spikes = (a: number, b: number, c: number): boolean => {
+    const up = Math.log(b / a), down = Math.log(c / b);
+    return Math.abs(up) > threshold && Math.abs(down) > threshold &&
+      Math.sign(up) !== Math.sign(down) &&
+      Math.abs(Math.log(c / a)) <= threshold / 4;
+  };
+  if (!spikes(prev.close, cur.close, next.close)) return undefined;
+  const adjusted = prev.adjClose !== undefined && cur.adjClose !== undefined &&
+    next.adjClose !== undefined;
+  if (adjusted && !spikes(prev.adjClose!, cur.adjClose!, next.adjClose!)) return undefined;
+  const reference = Math.sqrt(prev.close * next.close);
+  const off = (["open", "high", "low"] as const)
+    .filter((f) => Math.abs(Math.log(cur[f] / reference)) > threshold);
+  if (off.length > 0) return { fields: [...off, "close"].join(", ") };
+  const places = Math.max(decimals(prev.close), decimals(next.close));
+  const close = roundTo(Math.min(cur.high, Math.max(cur.low, reference)), places);
+  const repaired: Bar = { ...cur, close };
+  if (adjusted) {
+    const ratio = Math.sqrt((prev.adjClose! / prev.close) * (next.adjClose! / next.close));
+    repaired.adjClose = roundTo(
+      close * ratio,
+      Math.max(decimals(prev.adjClose!), decimals(next.adjClose!)),
+    );
+  }
+  return { repaired };
+}
+
 /**
  * Validates and cleans bars. Returns the clean bars (sorted, one per time)
- * and a report. Repairs: open or close outside [low, high] widens the range;
- * a conflicting duplicate keeps the last row. Drops: invalid times, missing
- * or non-numeric fields, non-positive prices, negative volume, high < low.
- * Reported only: exact duplicates (dropped) and implausible jumps (|log
- * return| above the threshold not explained by the adjusted close).
+ * and a report. Repairs: a bad print (a one-bar spike in the close that the
+ * next bar reverts, beyond the jump threshold both ways) gets the geometric
+ * mean of its neighbours' closes when its open, high and low agree with them,
+ * and is dropped when they do not; open or close outside [low, high] widens
+ * the range; a conflicting duplicate keeps the last row. Drops: invalid or
+ * future times, rows with cells beyond the header's columns, missing or
+ * non-numeric fields, non-positive prices, negative volume, high < low.
+ * Reported only: exact duplicates (dropped), implausible jumps (|log return|
+ * above the threshold not explained by the adjusted close) and, for daily
+ * bars, the NYSE trading days between the first and last row that have no
+ * row at all.
  *
  * @example
  * ```ts
@@ -203,17 +322,42 @@ export function validateBars(
   };
 
   // 1. Parse each row; rows with unusable fields are dropped.
-  const hasAdj = bars.some((b) => b.adjClose !== undefined);
+  // An adjusted-close column counts when any row fills it (a cache of bars
+  // without one has the column, empty).
+  const hasAdj = bars.some((b) =>
+    b.adjClose !== undefined && b.adjClose !== null &&
+    !(typeof b.adjClose === "string" && b.adjClose.trim() === "")
+  );
+  const today = new Date((options.now ?? new Date()).getTime() + 86_400_000)
+    .toISOString().slice(0, 10);
   const parsed: { bar: Bar; row?: number }[] = [];
+  const sourceDates = new Set<string>();
   for (const raw of bars) {
-    const time = normalizeTime(raw.time, interval);
-    const at = { time, row: raw.row };
-    if (time === undefined) {
-      const found = raw.time ? `"${raw.time}"` : "none";
-      const kind: ProblemKind = raw.time ? "invalid_time" : "missing_value";
-      add(kind, `Expected a date like 2024-01-31 in the time field, found ${found}; row dropped`, {
+    const text = typeof raw.time === "string" ? raw.time.trim() : "";
+    const daily = interval === "1d" || interval === "1wk";
+    if (text === "") {
+      add("missing_value", `Expected a date in the time field, found none; row dropped`, {
         row: raw.row,
       });
+      continue;
+    }
+    const parsedTime = normalizeTime(text, interval, today);
+    if (!parsedTime.ok) {
+      add("invalid_time", `Expected ${parsedTime.expected}, found ${quote(text)}; row dropped`, {
+        row: raw.row,
+      });
+      continue;
+    }
+    const time = parsedTime.time;
+    if (daily) sourceDates.add(time);
+    const at = { time, row: raw.row };
+    if (raw.extraCells && raw.extraCells.length > 0) {
+      const cells = raw.extraCells.map((c) => quote(c)).join(", ");
+      add(
+        "extra_cells",
+        `Expected one cell per header column, found ${raw.extraCells.length} more (${cells}): a number written with a thousands separator, like 1,234.5, splits in two; row dropped`,
+        at,
+      );
       continue;
     }
     const fields = [...PRICE_FIELDS, "volume", ...(hasAdj ? ["adjClose"] as const : [])] as const;
@@ -268,9 +412,8 @@ export function validateBars(
     }
   }
 
-  // 3. Check each bar's values.
-  const clean: Bar[] = [];
-  const cleanRows: (number | undefined)[] = [];
+  // 3. Drop bars whose values cannot be right.
+  const checked: { bar: Bar; row?: number }[] = [];
   for (const { bar, row } of unique) {
     const at = { time: bar.time, row };
     const nonPositive = [...PRICE_FIELDS, ...(hasAdj ? ["adjClose"] as const : [])]
@@ -301,6 +444,45 @@ export function validateBars(
       );
       continue;
     }
+    checked.push({ bar, row });
+  }
+
+  // 4. Bad prints: a one-bar spike in the close that the next bar reverts.
+  const printed: { bar: Bar; row?: number }[] = [];
+  for (let i = 0; i < checked.length; i++) {
+    const item = checked[i];
+    const prev = printed[printed.length - 1]?.bar;
+    const next = checked[i + 1]?.bar;
+    const spike = options.badPrints !== "ignore" && prev && next
+      ? badPrint(prev, item.bar, next, threshold)
+      : undefined;
+    if (!spike) {
+      printed.push(item);
+      continue;
+    }
+    const at = { time: item.bar.time, row: item.row };
+    const found = `close ${prev!.close} -> ${item.bar.close} -> ${next!.close}`;
+    if (spike.repaired) {
+      add(
+        "bad_print",
+        `Expected a close near its neighbours', found a one-bar spike that reverts (${found}); close repaired to ${spike.repaired.close} from the neighbours`,
+        at,
+      );
+      repaired++;
+      printed.push({ bar: spike.repaired, row: item.row });
+    } else {
+      add(
+        "bad_print",
+        `Expected a bar near its neighbours, found a one-bar spike that reverts (${found}) in ${spike.fields}; row dropped`,
+        at,
+      );
+    }
+  }
+
+  // 5. Repair the range when open or close lies outside [low, high].
+  const clean: Bar[] = [];
+  const cleanRows: (number | undefined)[] = [];
+  for (const { bar, row } of printed) {
     const high = Math.max(bar.high, bar.open, bar.close);
     const low = Math.min(bar.low, bar.open, bar.close);
     if (high !== bar.high || low !== bar.low) {
@@ -309,18 +491,17 @@ export function validateBars(
         `Expected open and close within [low, high], found ${
           describe(bar)
         }; range widened to [${low}, ${high}]`,
-        at,
+        { time: bar.time, row },
       );
       repaired++;
       clean.push({ ...bar, high, low });
-      cleanRows.push(row);
-      continue;
+    } else {
+      clean.push(bar);
     }
-    clean.push(bar);
     cleanRows.push(row);
   }
 
-  // 4. Report implausible jumps (kept: they may be real).
+  // 6. Report implausible jumps (kept: they may be real).
   for (let i = 1; i < clean.length; i++) {
     const prev = clean[i - 1], cur = clean[i];
     const move = Math.log(cur.close / prev.close);
@@ -338,7 +519,36 @@ export function validateBars(
     );
   }
 
-  problems.sort((a, b) => (a.row ?? 0) - (b.row ?? 0));
+  // 7. Daily bars: the NYSE trading days the source has no row for.
+  if (interval === "1d" && options.calendar !== false && sourceDates.size > 1) {
+    const dates = [...sourceDates].sort();
+    const weekend = dates.filter((d) => [0, 6].includes(new Date(`${d}T00:00:00Z`).getUTCDay()));
+    // A series that trades at weekends (crypto) follows no exchange calendar.
+    if (weekend.length <= dates.length * 0.05) {
+      for (const day of missingTradingDays(sourceDates, dates[0], dates[dates.length - 1])) {
+        add(
+          "missing_trading_day",
+          `Expected a bar on every NYSE trading day, found none on ${day}; not filled`,
+          { time: day },
+        );
+      }
+    }
+  }
+
+  // Rows in source order, then the days with no row, by date.
+  problems.sort((a, b) =>
+    a.row !== undefined && b.row !== undefined
+      ? a.row - b.row
+      : a.row !== undefined
+      ? -1
+      : b.row !== undefined
+      ? 1
+      : (a.time ?? "") < (b.time ?? "")
+      ? -1
+      : (a.time ?? "") > (b.time ?? "")
+      ? 1
+      : 0
+  );
   const counts: Partial<Record<ProblemKind, number>> = {};
   for (const p of problems) counts[p.kind] = (counts[p.kind] ?? 0) + 1;
   const report: ValidationReport = {

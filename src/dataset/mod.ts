@@ -35,6 +35,7 @@ import {
 } from "./splits.ts";
 
 export { adjustedCloses, upLabel, WindowBuffer } from "./window.ts";
+export { isWindowSource, type WindowSet, type WindowSource, windowSource } from "./types.ts";
 export {
   chronologicalSplit,
   type Fold,
@@ -290,8 +291,9 @@ function checkSizes(split: SplitRanges, testStart: string | undefined): void {
  * the warm-up and the first full window gets a window; with `labelledOnly`
  * (the default) the last `horizon` bars, whose labels are not known yet, are
  * left out; with `labelledOnly: false` they are kept with label 0. Fewer bars
- * than warm-up + sequence length give an empty set. Throws a `DataError` when
- * the scaler was fitted on other features.
+ * than warm-up + sequence length give an empty set. Context features read
+ * `context`, the context series' bars. Throws a `DataError` when the scaler
+ * was fitted on other features.
  *
  * @example
  * ```ts
@@ -306,12 +308,13 @@ export function buildWindows(
     horizon: number;
     features: readonly FeatureSpec[];
     labelledOnly?: boolean;
+    context?: readonly Bar[];
   },
 ): WindowSet {
   const { sequenceLength, horizon, features, labelledOnly = true } = options;
   positiveInt("sequenceLength", sequenceLength);
   positiveInt("horizon", horizon);
-  const table = computeFeatures(bars, features);
+  const table = computeFeatures(bars, features, { context: options.context });
   if (table.names.join("\n") !== scaler.names.join("\n")) {
     throw new DataError(
       `Expected the scaler's features ${scaler.names.join(", ")}, found ${table.names.join(", ")}`,

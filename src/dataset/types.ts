@@ -33,3 +33,72 @@ export interface WindowSet {
   /** Features per bar. */
   nFeatures: number;
 }
+
+/**
+ * Windows that are written on demand instead of held: what the training loop
+ * and prediction pull batches from. A universe of hundreds of symbols has
+ * hundreds of thousands of windows, each a copy of `seqLen` feature rows, so
+ * a lazy source keeps the scaled feature tables once and copies a window only
+ * when a batch asks for it. A materialised {@linkcode WindowSet} is a source
+ * through {@linkcode windowSource}.
+ *
+ * @example
+ * ```ts
+ * const out = new Float32Array(indices.length * source.seqLen * source.nFeatures);
+ * source.fill(indices, out); // window indices[k] at out[k * seqLen * nFeatures]
+ * ```
+ */
+export interface WindowSource {
+  /** Number of windows. */
+  readonly n: number;
+  /** Bars per window. */
+  readonly seqLen: number;
+  /** Features per bar. */
+  readonly nFeatures: number;
+  /** Labels, 0 or 1, one per window. */
+  readonly y: Uint8Array;
+  /**
+   * Writes window `indices[k]` (row-major, `seqLen * nFeatures` values) at
+   * `out[k * seqLen * nFeatures]`, for every `k`.
+   */
+  fill(indices: ArrayLike<number>, out: Float32Array): void;
+}
+
+/**
+ * A materialised window set as a {@linkcode WindowSource}: `fill` copies the
+ * windows out of `set.x`, exactly the bytes a batch of the set holds.
+ *
+ * @example
+ * ```ts
+ * const source = windowSource(dataset.train);
+ * source.n === dataset.train.n; // true
+ * ```
+ */
+export function windowSource(set: WindowSet): WindowSource {
+  const span = set.seqLen * set.nFeatures;
+  return {
+    n: set.n,
+    seqLen: set.seqLen,
+    nFeatures: set.nFeatures,
+    y: set.y,
+    fill(indices: ArrayLike<number>, out: Float32Array): void {
+      for (let k = 0; k < indices.length; k++) {
+        const i = indices[k];
+        out.set(set.x.subarray(i * span, (i + 1) * span), k * span);
+      }
+    },
+  };
+}
+
+/**
+ * Whether `windows` is a lazy {@linkcode WindowSource} rather than a
+ * materialised {@linkcode WindowSet}.
+ *
+ * @example
+ * ```ts
+ * isWindowSource(dataset.train); // false
+ * ```
+ */
+export function isWindowSource(windows: WindowSet | WindowSource): windows is WindowSource {
+  return typeof (windows as Partial<WindowSource>).fill === "function";
+}

@@ -253,6 +253,54 @@ export function calibrationTable(
 }
 
 /**
+ * A reliability table of up to `bins` bins holding about the same number of
+ * rows each (rows sorted by probability; tied probabilities always share a
+ * bin, so a constant forecast gives one bin). `lower` and `upper` are the
+ * smallest and largest probability in the bin. Unlike the equal-width
+ * {@linkcode calibrationTable}, it stays readable when every probability
+ * sits in a narrow range near 0.5.
+ *
+ * @example
+ * ```ts
+ * const bins = reliabilityBins([0.49, 0.5, 0.51, 0.52], [0, 1, 0, 1], { bins: 2 });
+ * bins.map((b) => b.count); // [2, 2]
+ * ```
+ */
+export function reliabilityBins(
+  probs: ArrayLike<number>,
+  labels: ArrayLike<number>,
+  options: { bins?: number } = {},
+): CalibrationBin[] {
+  validate(probs, labels);
+  const bins = options.bins ?? 10;
+  if (!Number.isInteger(bins) || bins < 1) {
+    throw new RangeError(`Expected bins to be a positive integer, found ${bins}`);
+  }
+  const n = probs.length;
+  const order = Array.from(identity(n)).sort((a, b) => probs[a] - probs[b] || a - b);
+  const out: CalibrationBin[] = [];
+  for (let b = 0, start = 0; start < n; b++) {
+    let end = b === bins - 1 ? n : Math.max(start + 1, Math.round(((b + 1) * n) / bins));
+    while (end < n && probs[order[end]] === probs[order[end - 1]]) end++;
+    let sumP = 0, sumY = 0;
+    for (let k = start; k < end; k++) {
+      sumP += probs[order[k]];
+      sumY += labels[order[k]];
+    }
+    const count = end - start;
+    out.push({
+      lower: probs[order[start]],
+      upper: probs[order[end - 1]],
+      count,
+      meanPredicted: sumP / count,
+      observedRate: sumY / count,
+    });
+    start = end;
+  }
+  return out;
+}
+
+/**
  * Scores up-probabilities against 0/1 labels. Precision, recall and F1 are 0
  * when their denominators are 0; Matthews correlation is 0 when undefined;
  * AUC uses average ranks for ties (0.5 for constant probabilities) and is
@@ -541,6 +589,72 @@ export function skillWithIntervals(
   const result = {} as Record<SkillMetric, ConfidenceInterval>;
   for (const m of SKILL_METRICS) {
     const sorted = draws[m].sort((a, b) => a - b);
+    result[m] = {
+      estimate: point[m],
+      lower: quantile(sorted, 0.025, { sorted: true }),
+      upper: quantile(sorted, 0.975, { sorted: true }),
+    };
+  }
+  return result;
+}
+
+/**
+ * The scores {@linkcode pairedDifferences} compares.
+ *
+ * @example
+ * ```ts
+ * const m: PairedMetric = "brier";
+ * ```
+ */
+export type PairedMetric = "accuracy" | "brier" | "logLoss";
+
+/**
+ * The difference `score(a) − score(b)` of two forecasts of the same rows
+ * (accuracy, Brier score and log loss), each with a 95% interval from the
+ * same circular block bootstrap as {@linkcode withIntervals} (same block
+ * length, resample count and seed): on each resample both forecasts are
+ * scored on the same resampled rows, so the interval is paired (the days
+ * that are hard for one are hard for the other).
+ *
+ * @example
+ * ```ts
+ * const d = pairedDifferences(candidate, live, labels, { seed: 42 });
+ * if (d.brier.upper < 0) console.log("the candidate's Brier score is lower");
+ * ```
+ */
+export function pairedDifferences(
+  a: ArrayLike<number>,
+  b: ArrayLike<number>,
+  labels: ArrayLike<number>,
+  options: BootstrapOptions = {},
+): Record<PairedMetric, ConfidenceInterval> {
+  validate(a, labels);
+  validate(b, labels);
+  const n = labels.length;
+  const threshold = options.threshold ?? 0.5;
+  const blockLength = resolveBlockLength(n, options.blockLength);
+  const resamples = resolveResamples(options.resamples);
+  const rng = createRng(options.seed ?? 42);
+  const sa = emptySample(n);
+  const sb = emptySample(n);
+  const diff = (x: Sample, y: Sample): Record<PairedMetric, number> => ({
+    accuracy: accuracy(x.probs, x.labels, threshold) - accuracy(y.probs, y.labels, threshold),
+    brier: brierScore(x.probs, x.labels) - brierScore(y.probs, y.labels),
+    logLoss: logLoss(x.probs, x.labels) - logLoss(y.probs, y.labels),
+  });
+  const metrics: PairedMetric[] = ["accuracy", "brier", "logLoss"];
+  const all = identity(n);
+  const point = diff(gather(a, labels, all, sa), gather(b, labels, all, sb));
+  const draws = Object.fromEntries(metrics.map((m) => [m, [] as number[]]));
+  const idx = new Int32Array(n);
+  for (let r = 0; r < resamples; r++) {
+    resampleBlocks(n, blockLength, rng, idx);
+    const d = diff(gather(a, labels, idx, sa), gather(b, labels, idx, sb));
+    for (const m of metrics) if (Number.isFinite(d[m])) draws[m].push(d[m]);
+  }
+  const result = {} as Record<PairedMetric, ConfidenceInterval>;
+  for (const m of metrics) {
+    const sorted = draws[m].sort((x, y) => x - y);
     result[m] = {
       estimate: point[m],
       lower: quantile(sorted, 0.025, { sorted: true }),

@@ -16,6 +16,7 @@ import {
   HEADLINE_METRICS,
   type HeadlineMetric,
   pValueVsAlwaysUp,
+  reliabilityBins,
   rocCurve,
   scoreProbabilities,
   type Scores,
@@ -28,6 +29,7 @@ import {
 } from "./metrics.ts";
 import { brierScore, logLoss } from "./scores.ts";
 import type { EpochRecord } from "../model/train.ts";
+import type { Calibration } from "../model/calibration.ts";
 import { formatTable } from "../util/table.ts";
 import type { ReportInput } from "./report.ts";
 
@@ -41,8 +43,12 @@ import type { ReportInput } from "./report.ts";
  * ```
  */
 export interface EvaluationRows {
-  /** The model's up-probabilities. */
+  /** The model's up-probabilities (calibrated: the ones it hands out). */
   probabilities: ArrayLike<number>;
+  /** The network's raw up-probabilities before calibration, when known. */
+  rawProbabilities?: ArrayLike<number>;
+  /** How the raw probabilities were calibrated, when known. */
+  calibration?: CalibrationNote;
   /** Next-bar directions (1 up). */
   labels: ArrayLike<number>;
   /** Time of each row's reference bar (the bar the window ends on). */
@@ -59,6 +65,34 @@ export interface EvaluationRows {
    * (see {@linkcode earliestHalfClimatology}).
    */
   climatology?: ClimatologyForecast;
+}
+
+/**
+ * What an evaluation says about the calibration that made its probabilities:
+ * the saved calibration without its fitted parameters.
+ *
+ * @example
+ * ```ts
+ * const note: CalibrationNote = calibrationNote(card.calibration!);
+ * note.shrinkage; // the base rate's weight
+ * ```
+ */
+export type CalibrationNote = Pick<
+  Calibration,
+  "method" | "shrinkage" | "baseRate" | "reason" | "validation"
+>;
+
+/**
+ * The {@linkcode CalibrationNote} of a calibration.
+ *
+ * @example
+ * ```ts
+ * calibrationNote(IDENTITY_CALIBRATION).method; // "none"
+ * ```
+ */
+export function calibrationNote(cal: Calibration): CalibrationNote {
+  const { method, shrinkage, baseRate, reason, validation } = cal;
+  return { method, shrinkage, baseRate, reason, validation };
 }
 
 /**
@@ -191,8 +225,12 @@ export interface EvaluationSummary {
   metrics: Scores & Record<SkillMetric, number>;
   /** 95% block-bootstrap interval of each headline metric and skill score. */
   intervals: Record<HeadlineMetric | SkillMetric, ConfidenceInterval>;
+  /** How the model's probabilities were calibrated (absent when not known). */
+  calibration?: CalibrationNote;
   /** Baselines on exactly the same rows. */
   baselines: {
+    /** The network's raw probabilities before calibration, when known. */
+    rawNetwork?: BaselineSummary;
     alwaysUp: BaselineSummary;
     previousDirection: BaselineSummary;
     logistic?: BaselineSummary;
@@ -279,7 +317,11 @@ export function summarizeEvaluation(
       logLossSkill: skill.logLossSkill.estimate,
     },
     intervals: { ...withIntervals(probabilities, labels, options), ...skill },
+    ...(rows.calibration ? { calibration: rows.calibration } : {}),
     baselines: {
+      ...(rows.rawProbabilities
+        ? { rawNetwork: pick(scoreProbabilities(rows.rawProbabilities, labels, options)) }
+        : {}),
       alwaysUp: { accuracy: up.accuracy, mcc: 0 },
       previousDirection: {
         accuracy: previous.accuracy,
@@ -322,38 +364,64 @@ function evaluationTable(summary: EvaluationSummary): (string | number | null)[]
       : null;
   const interval = (m: HeadlineMetric | SkillMetric): string =>
     `[${num(intervals[m].lower)}, ${num(intervals[m].upper)}]`;
-  // The logistic baseline's skill against the same climatology, as a point figure.
-  const logisticSkill = (m: SkillMetric): number | null => {
-    const l = baselines.logistic;
+  // A probability baseline's skill against the same climatology, as a point figure.
+  const skillOf = (b: BaselineSummary | undefined, m: SkillMetric): number | null => {
     const v = m === "brierSkill"
-      ? skillScore(l?.brier ?? NaN, baselines.climatology.brier)
-      : skillScore(l?.logLoss ?? NaN, baselines.climatology.logLoss);
+      ? skillScore(b?.brier ?? NaN, baselines.climatology.brier)
+      : skillScore(b?.logLoss ?? NaN, baselines.climatology.logLoss);
     return Number.isNaN(v) ? null : v;
   };
+  // The raw network's column, only when the rows carried its probabilities.
+  const raw = baselines.rawNetwork;
+  const rawCell = (v: number | null): (number | null)[] => (raw ? [v] : []);
   return [
     ...HEADLINE_METRICS.map((m) => [
       m,
       metrics[m],
       interval(m),
+      ...rawCell(baseline(raw, m)),
       baseline(baselines.logistic, m),
       climatology(m),
       baseline(baselines.alwaysUp, m),
       baseline(baselines.previousDirection, m),
     ]),
     // Skill against climatology: 0 for climatology itself; always-up and yesterday are not probabilities.
-    ...SKILL_METRICS.map((m) => [m, metrics[m], interval(m), logisticSkill(m), 0, null, null]),
+    ...SKILL_METRICS.map((m) => [
+      m,
+      metrics[m],
+      interval(m),
+      ...rawCell(skillOf(raw, m)),
+      skillOf(baselines.logistic, m),
+      0,
+      null,
+      null,
+    ]),
   ];
 }
 
-const EVALUATION_HEADERS = [
-  "metric",
-  "model",
-  "95% interval",
-  "logistic",
-  "climatology",
-  "always-up",
-  "yesterday",
-];
+/** The headers of {@linkcode evaluationTable}: a raw-network column when the summary has one. */
+function evaluationHeaders(summary: EvaluationSummary): string[] {
+  return [
+    "metric",
+    "model",
+    "95% interval",
+    ...(summary.baselines.rawNetwork ? ["raw network"] : []),
+    "logistic",
+    "climatology",
+    "always-up",
+    "yesterday",
+  ];
+}
+
+/** One line on the calibration behind the model's probabilities, or none. */
+function calibrationLine(summary: EvaluationSummary): string[] {
+  const c = summary.calibration;
+  if (!c) return [];
+  const how = c.method === "none"
+    ? "none (the raw network probability)"
+    : `${c.method}, then weight ${num(c.shrinkage, 2)} on the base rate ${num(c.baseRate, 3)}`;
+  return [`calibration: ${how}; ${c.reason}`];
+}
 
 /**
  * The human-readable evaluation: a line on the rows, a table of the model's
@@ -376,15 +444,18 @@ export function formatEvaluation(summary: EvaluationSummary): string {
     `climatology: the training base rate ${
       num(summary.baselines.climatology.baseRate, 3)
     } as a constant probability, from ${summary.baselines.climatology.fittedOn}`,
-    formatTable([EVALUATION_HEADERS, ...rows]),
+    ...calibrationLine(summary),
+    formatTable([evaluationHeaders(summary), ...rows]),
     `confusion: tp ${c.tp}, fp ${c.fp}, tn ${c.tn}, fn ${c.fn}`,
     summary.verdict,
   ].join("\n");
 }
 
 /**
- * The report input of an evaluation: the metrics table, ROC curve,
- * calibration plot, probability histogram and, when given, training curves.
+ * The report input of an evaluation: the metrics table, ROC curve (with its
+ * AUC), the reliability diagram (about ten equal-count bins, see
+ * `reliabilityBins`, with the skill scores and the base rate), the probability
+ * histogram and, when given, training curves.
  *
  * @example
  * ```ts
@@ -402,6 +473,7 @@ export function evaluationReport(
     summary: [
       `${summary.rows} rows, ${summary.first} to ${summary.last}.`,
       `Against always-up, then against the base rate: ${summary.verdict}.`,
+      ...calibrationLine(summary).map((line) => `${line[0].toUpperCase()}${line.slice(1)}.`),
       `Skill against climatology (the training base rate ${
         num(summary.baselines.climatology.baseRate, 3)
       } as a constant probability, from ${summary.baselines.climatology.fittedOn}): Brier skill ${
@@ -410,10 +482,15 @@ export function evaluationReport(
         num(summary.metrics.logLossSkill)
       } ${skillInterval(summary, "logLossSkill")}.`,
     ],
-    metricsTable: { headers: EVALUATION_HEADERS, rows: evaluationTable(summary) },
+    metricsTable: { headers: evaluationHeaders(summary), rows: evaluationTable(summary) },
     history: options.history,
     roc: hasBoth ? rocCurve(rows.probabilities, rows.labels) : undefined,
-    calibration: summary.metrics.calibration,
+    calibration: reliabilityBins(rows.probabilities, rows.labels),
+    reliability: {
+      baseRate: summary.baselines.climatology.baseRate,
+      brierSkill: summary.intervals.brierSkill,
+      logLossSkill: summary.intervals.logLossSkill,
+    },
     probabilities: rows.probabilities,
   };
 }
@@ -500,6 +577,7 @@ function concatRows(parts: readonly EvaluationRows[]): EvaluationRows {
   const cat = (get: (r: EvaluationRows) => ArrayLike<number>): number[] =>
     parts.flatMap((r) => Array.from(get(r)));
   const withLogistic = parts.every((r) => r.logisticProbabilities);
+  const withRaw = parts.every((r) => r.rawProbabilities);
   // Each fold's own climatology forecast on its own rows, pooled.
   const withClimatology = parts.every((r) => r.climatology);
   return {
@@ -508,6 +586,7 @@ function concatRows(parts: readonly EvaluationRows[]): EvaluationRows {
     refTimes: parts.flatMap((r) => r.refTimes),
     previousUp: cat((r) => r.previousUp),
     logisticProbabilities: withLogistic ? cat((r) => r.logisticProbabilities!) : undefined,
+    rawProbabilities: withRaw ? cat((r) => r.rawProbabilities!) : undefined,
     climatology: withClimatology
       ? {
         probabilities: cat((r) => r.climatology!.probabilities),
@@ -550,7 +629,8 @@ export function summarizeWalkForward(
 
 /**
  * A table with one line per fold and a pooled line: rows, dates, accuracy
- * beside always-up, AUC, Brier beside climatology's, the Brier and log-loss
+ * beside always-up, AUC, the calibration's weight on the base rate (`shrink`,
+ * per fold), Brier beside climatology's, the Brier and log-loss
  * skill scores with their intervals and the p-value against always-up; then
  * the pooled verdict.
  *
@@ -568,6 +648,7 @@ export function formatWalkForward(summary: WalkForwardSummary): string {
     num(s.metrics.accuracy),
     num(s.baselines.alwaysUp.accuracy),
     num(s.metrics.auc),
+    s.calibration ? num(s.calibration.shrinkage, 2) : "–",
     num(s.metrics.brier),
     num(s.baselines.climatology.brier),
     `${num(s.metrics.brierSkill)} ${skillInterval(s, "brierSkill")}`,
@@ -584,6 +665,7 @@ export function formatWalkForward(summary: WalkForwardSummary): string {
         "accuracy",
         "always-up",
         "auc",
+        "shrink",
         "brier",
         "climatology",
         "brier skill [95%]",

@@ -13,6 +13,11 @@
  * Add your own features with {@linkcode registerFeature} (the seed's
  * `add_custom_features`).
  *
+ * Market context: `context_return`, `context_volatility` and
+ * `relative_return` read a second series (the context, e.g. SPY) beside the
+ * symbol's own: each bar is paired with the context's latest bar at or
+ * before its time ({@linkcode ContextSeries}), in batch and live alike.
+ *
  * @module
  */
 
@@ -66,10 +71,18 @@ export interface CustomFeature {
   params: Record<string, number>;
   /** Bars consumed before the first value: `bars[warmup(params)]` is the first bar with a value. */
   warmup(params: Readonly<Record<string, number>>): number;
-  /** Creates the per-series state and returns the per-bar step. */
-  create(params: Readonly<Record<string, number>>): (bar: Readonly<Bar>) => number | undefined;
+  /**
+   * Creates the per-series state and returns the per-bar step. A feature with
+   * `context: true` gets the context series' bar (adjusted, as of the bar's
+   * time) as the step's second argument.
+   */
+  create(
+    params: Readonly<Record<string, number>>,
+  ): (bar: Readonly<Bar>, context?: Readonly<Bar>) => number | undefined;
   /** One line for help texts. */
   description?: string;
+  /** Whether the feature reads the context series (default false). */
+  context?: boolean;
 }
 
 /**
@@ -134,8 +147,14 @@ export interface FeatureTable {
  * ```
  */
 export interface FeatureStream {
-  /** Adds the next bar and returns its feature row, or `null` while warming up. */
-  push(bar: Bar): Float64Array | null;
+  /**
+   * Adds the next bar and returns its feature row, or `null` while warming up.
+   * `context` is the context series' latest bar at or before `bar.time`
+   * (required when {@linkcode FeatureStream.needsContext}).
+   */
+  push(bar: Bar, context?: Bar): Float64Array | null;
+  /** Whether some feature reads a context series. */
+  readonly needsContext: boolean;
   /** Bars pushed so far. */
   readonly count: number;
   /** Column names, one per spec. */
@@ -144,7 +163,7 @@ export interface FeatureStream {
   readonly warmup: number;
 }
 
-type Step = (bar: Readonly<Bar>) => number | undefined;
+type Step = (bar: Readonly<Bar>, context?: Readonly<Bar>) => number | undefined;
 
 function intParam(params: Readonly<Record<string, number>>, key: string, min: number): number {
   const v = params[key];
@@ -295,7 +314,174 @@ const BUILTIN: ReadonlyMap<string, CustomFeature> = new Map<string, CustomFeatur
       };
     },
   }],
+  ["context_return", {
+    params: { period: 1 },
+    description: "The context series' close-to-close return over `period` bars",
+    context: true,
+    warmup: (p) => intParam(p, "period", 1),
+    create: (p) => {
+      const change = changeOver(intParam(p, "period", 1), (bar) => bar.close);
+      return (_bar, context) => change(context!);
+    },
+  }],
+  ["context_volatility", {
+    params: { period: 20 },
+    description: "Standard deviation of the context series' 1-bar returns over `period` bars",
+    context: true,
+    warmup: (p) => intParam(p, "period", 2),
+    create: (p) => {
+      const period = intParam(p, "period", 2);
+      const change = changeOver(1, (bar) => bar.close);
+      const ring = new Float64Array(period);
+      let seen = 0;
+      return (_bar, context) => {
+        const r = change(context!);
+        if (r === undefined) return undefined;
+        ring[seen++ % period] = r;
+        if (seen < period) return undefined;
+        let mean = 0;
+        for (let i = 0; i < period; i++) mean += ring[i];
+        mean /= period;
+        let sum = 0;
+        for (let i = 0; i < period; i++) sum += (ring[i] - mean) ** 2;
+        return Math.sqrt(sum / (period - 1));
+      };
+    },
+  }],
+  ["relative_return", {
+    params: { period: 1 },
+    description: "The bar's return over `period` bars minus the context series' return",
+    context: true,
+    warmup: (p) => intParam(p, "period", 1),
+    create: (p) => {
+      const own = changeOver(intParam(p, "period", 1), (bar) => bar.close);
+      const market = changeOver(intParam(p, "period", 1), (bar) => bar.close);
+      return (bar, context) => {
+        const a = own(bar);
+        const b = market(context!);
+        return a === undefined || b === undefined ? undefined : a - b;
+      };
+    },
+  }],
 ]);
+
+/**
+ * The context features a universe model adds with `--context SYMBOL`: the
+ * context series' return and volatility and the symbol's return relative to
+ * it.
+ *
+ * @example
+ * ```ts
+ * computeFeatures(bars, [...DEFAULT_FEATURES, ...CONTEXT_FEATURES], { context: spyBars });
+ * ```
+ */
+export const CONTEXT_FEATURES: FeatureSpec[] = [
+  { name: "context_return", params: { period: 1 } },
+  { name: "context_volatility", params: { period: 20 } },
+  { name: "relative_return", params: { period: 1 } },
+];
+
+/**
+ * Whether any of `specs` reads a context series. Throws a `DataError` for an
+ * unknown feature.
+ *
+ * @example
+ * ```ts
+ * needsContext(CONTEXT_FEATURES); // true
+ * ```
+ */
+export function needsContext(specs: readonly FeatureSpec[]): boolean {
+  return resolve(specs).some((r) => r.def.context === true);
+}
+
+/**
+ * The context series as features read it: bars pushed oldest first, and for
+ * any time the latest bar at or before it. The batch pipeline and the live
+ * plugin pair a symbol's bar with its context bar through this one rule, so
+ * a day the context did not trade uses its previous bar in both. Holds the
+ * last `capacity` bars (default 256), so a host may feed the context a little
+ * ahead of the other symbols.
+ *
+ * @example
+ * ```ts
+ * const spy = new ContextSeries();
+ * for (const bar of spyBars) spy.push(bar);
+ * spy.at("2024-01-03"); // SPY's bar of 2024-01-03, or the one before
+ * ```
+ */
+export class ContextSeries {
+  #bars: Bar[] = [];
+  #capacity: number;
+
+  /**
+   * An empty context series keeping the last `capacity` bars.
+   *
+   * @example
+   * ```ts
+   * const context = new ContextSeries(64);
+   * ```
+   */
+  constructor(capacity = 256) {
+    if (!Number.isInteger(capacity) || capacity < 1) {
+      throw new UsageError(`Expected capacity to be a positive integer, found ${capacity}`);
+    }
+    this.#capacity = capacity;
+  }
+
+  /**
+   * Appends the context's next bar. Throws a `DataError` unless its time is
+   * after the last one's; the same bar again is ignored.
+   *
+   * @example
+   * ```ts
+   * context.push(spyBar);
+   * ```
+   */
+  push(bar: Bar): void {
+    const last = this.#bars[this.#bars.length - 1];
+    if (last !== undefined && bar.time === last.time) return;
+    if (last !== undefined && !(bar.time > last.time)) {
+      throw new DataError(
+        `Expected context bars in increasing time order, found ${bar.time} after ${last.time}`,
+      );
+    }
+    this.#bars.push(bar);
+    if (this.#bars.length > 2 * this.#capacity) this.#bars = this.#bars.slice(-this.#capacity);
+  }
+
+  /**
+   * The latest bar at or before `time`, or `undefined` when there is none
+   * (or it has dropped out of the kept history).
+   *
+   * @example
+   * ```ts
+   * context.at(bar.time);
+   * ```
+   */
+  at(time: string): Bar | undefined {
+    const bars = this.#bars;
+    let lo = 0;
+    let hi = bars.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (bars[mid].time <= time) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo === 0 ? undefined : bars[lo - 1];
+  }
+
+  /**
+   * Time of the last bar pushed, or `undefined`.
+   *
+   * @example
+   * ```ts
+   * context.lastTime; // "2024-01-03"
+   * ```
+   */
+  get lastTime(): string | undefined {
+    return this.#bars[this.#bars.length - 1]?.time;
+  }
+}
 
 const custom = new Map<string, CustomFeature>();
 
@@ -468,23 +654,33 @@ export function createFeatureStream(
   const names = resolved.map((r) => r.label);
   const warmup = Math.max(...resolved.map((r) => r.def.warmup(r.params)));
   const steps = resolved.map((r) => r.def.create(r.params));
+  const contextual = resolved.find((r) => r.def.context === true);
   let count = 0;
   let lastTime: string | undefined;
   return {
     names,
     warmup,
+    needsContext: contextual !== undefined,
     get count(): number {
       return count;
     },
-    push(bar: Bar): Float64Array | null {
+    push(bar: Bar, context?: Bar): Float64Array | null {
       if (lastTime !== undefined && !(bar.time > lastTime)) {
         throw new DataError(
           `Expected bars in increasing time order, found ${bar.time} after ${lastTime}`,
         );
       }
+      if (contextual !== undefined && (context === undefined || context.time > bar.time)) {
+        throw new DataError(
+          `Expected a context bar at or before ${bar.time} for feature ${contextual.label}, found ${
+            context === undefined ? "none" : context.time
+          }`,
+        );
+      }
       const adjusted = adjustBar(bar);
+      const market = contextual !== undefined ? adjustBar(context!) : undefined;
       const row = new Float64Array(steps.length);
-      for (let f = 0; f < steps.length; f++) row[f] = steps[f](adjusted) ?? NaN;
+      for (let f = 0; f < steps.length; f++) row[f] = steps[f](adjusted, market) ?? NaN;
       lastTime = bar.time;
       count++;
       if (count <= warmup) return null;
@@ -502,7 +698,10 @@ export function createFeatureStream(
 /**
  * Computes the feature table of a series: a fold of
  * {@linkcode createFeatureStream} over `bars` (oldest first), so it gives
- * exactly what the live stream gives bar by bar.
+ * exactly what the live stream gives bar by bar. Context features need
+ * `options.context`, the context series' bars (oldest first), paired with
+ * each bar by {@linkcode ContextSeries}; a bar before the context's first
+ * throws a `DataError`.
  *
  * @example
  * ```ts
@@ -513,15 +712,31 @@ export function createFeatureStream(
 export function computeFeatures(
   bars: readonly Bar[],
   specs: readonly FeatureSpec[] = DEFAULT_FEATURES,
+  options: { context?: readonly Bar[] } = {},
 ): FeatureTable {
   const stream = createFeatureStream(specs);
   const width = stream.names.length;
   const rows: Float64Array[] = new Array(bars.length);
   const closes = new Float64Array(bars.length);
   const times: string[] = new Array(bars.length);
+  const contextBars = options.context;
+  if (stream.needsContext && contextBars === undefined) {
+    throw new UsageError(
+      "Expected the context series' bars for the context features, found none",
+    );
+  }
+  const context = new ContextSeries(1);
+  let next = 0;
   for (let i = 0; i < bars.length; i++) {
     const bar = bars[i];
-    rows[i] = stream.push(bar) ?? new Float64Array(width).fill(NaN);
+    let market: Bar | undefined;
+    if (stream.needsContext) {
+      while (next < contextBars!.length && contextBars![next].time <= bar.time) {
+        context.push(contextBars![next++]);
+      }
+      market = context.at(bar.time);
+    }
+    rows[i] = stream.push(bar, market) ?? new Float64Array(width).fill(NaN);
     times[i] = bar.time;
     closes[i] = bar.adjClose ?? bar.close;
   }

@@ -11,7 +11,11 @@ import * as tf from "@tensorflow/tfjs";
 import { setWasmPaths } from "@tensorflow/tfjs-backend-wasm";
 import { DataError } from "../util/errors.ts";
 
-/** Backends `--backend` accepts; `auto` picks WebGPU on a real adapter, else WASM. */
+/**
+ * Backends `--backend` accepts; `auto` picks WebGPU only where a bench measurement says the fused
+ * WebGPU kernels train the workload faster than the fused WASM ones ({@linkcode chooseAutoBackend}),
+ * else WASM.
+ */
 export const BACKENDS = ["wasm", "webgpu", "cpu", "auto"] as const;
 /** A backend name as `--backend` accepts it. */
 export type BackendName = typeof BACKENDS[number];
@@ -22,6 +26,141 @@ export interface SelectBackendOptions {
   verbose?: boolean;
   /** Called with a line to show the user (for `auto`'s choice); default: none. */
   log?: (line: string) => void;
+  /** The training workload `auto` decides for (default: the seed's, {@linkcode SEED_WORKLOAD}). */
+  workload?: AutoWorkload;
+  /**
+   * Bench measurements `auto` decides with (default: {@linkcode RECORDED_MEASUREMENTS}); a
+   * library user can pass those of `deno task bench --json` on their own machine
+   * (`measurementsFromBench` in `src/bench/mod.ts`).
+   */
+  measurements?: readonly BackendMeasurement[];
+}
+
+/** The shape of a training workload, as `auto` matches it against measurements. */
+export interface AutoWorkload {
+  /** Sequences per batch. */
+  batchSize: number;
+  /** Units of the recurrent layers. */
+  lstmUnits: number;
+}
+
+/** The seed's workload: batch 32, 50 units (60 × 10 windows, the `lstm` architecture). */
+export const SEED_WORKLOAD: AutoWorkload = { batchSize: 32, lstmUnits: 50 };
+
+/** One bench row as `auto` reads it: a backend's training speed on a workload, on some adapter. */
+export interface BackendMeasurement {
+  /** The tfjs backend. */
+  backend: "wasm" | "webgpu" | "cpu";
+  /** Which recurrent kernels ran: the fused ones or stock tfjs layers. */
+  kernel: "fast" | "stock";
+  /** For webgpu: the adapter's description (`webgpuAdapterInfo().description`). */
+  adapter?: string;
+  /** The workload measured. */
+  workload: AutoWorkload;
+  /** Training throughput: sequences per second (an epoch's windows / its seconds). */
+  sequencesPerS: number;
+  /** Where the number comes from (machine, date, command). */
+  source: string;
+}
+
+/**
+ * Measurements recorded by this project's bench runs (README, speed section). None has the
+ * fused WebGPU kernels on a hardware GPU yet, so `auto` keeps WASM everywhere; a run of
+ * `deno task bench --backend wasm,webgpu` on a GPU machine that finds them faster adds its rows
+ * here (or a library user passes them to `selectBackend`).
+ */
+export const RECORDED_MEASUREMENTS: readonly BackendMeasurement[] = [
+  {
+    backend: "wasm",
+    kernel: "fast",
+    workload: SEED_WORKLOAD,
+    sequencesPerS: 958 / 0.6,
+    source: "2-core AMD EPYC, fused kernels on two cores (issue 12's table)",
+  },
+  {
+    backend: "webgpu",
+    kernel: "stock",
+    adapter: "NVIDIA H100",
+    workload: SEED_WORKLOAD,
+    sequencesPerS: 958 / 46.5,
+    source: "NVIDIA H100, driver 580, stock tfjs layers (README)",
+  },
+];
+
+/** What {@linkcode chooseAutoBackend} decided, and why (one line). */
+export interface AutoDecision {
+  /** The backend to use. */
+  backend: "wasm" | "webgpu";
+  /** Why, for the user. */
+  reason: string;
+}
+
+/** Whether a measurement was made on a workload like `w` (batch and units within 2×). */
+function sameWorkload(m: AutoWorkload, w: AutoWorkload): boolean {
+  const near = (a: number, b: number): boolean => a <= 2 * b && b <= 2 * a;
+  return near(m.batchSize, w.batchSize) && near(m.lstmUnits, w.lstmUnits);
+}
+
+/**
+ * The rule behind `--backend auto`, as a pure function: WebGPU only when a hardware (not
+ * software or fallback) adapter exists AND a bench measurement of the fused WebGPU kernels on
+ * that adapter (its description contains the measurement's `adapter`) for a workload like this
+ * one (batch size and units within 2×) trained more sequences per second than the best fused
+ * WASM measurement for such a workload; otherwise WASM. The reason says which case held.
+ *
+ * @example
+ * ```ts
+ * chooseAutoBackend(null, SEED_WORKLOAD, RECORDED_MEASUREMENTS).backend; // "wasm"
+ * ```
+ */
+export function chooseAutoBackend(
+  adapter: WebGpuAdapterInfo | null,
+  workload: AutoWorkload,
+  measurements: readonly BackendMeasurement[],
+): AutoDecision {
+  const shape = `batch ${workload.batchSize}, ${workload.lstmUnits} units`;
+  if (adapter === null) return { backend: "wasm", reason: "no WebGPU adapter" };
+  if (adapter.software) {
+    return {
+      backend: "wasm",
+      reason: `only a software or fallback WebGPU adapter (${adapter.description})`,
+    };
+  }
+  const like = measurements.filter((m) => sameWorkload(m.workload, workload));
+  const best = (list: BackendMeasurement[]): BackendMeasurement | null =>
+    list.reduce<BackendMeasurement | null>(
+      (a, m) => (a === null || m.sequencesPerS > a.sequencesPerS ? m : a),
+      null,
+    );
+  const gpu = best(
+    like.filter((m) =>
+      m.backend === "webgpu" && m.kernel === "fast" && m.adapter !== undefined &&
+      adapter.description.toLowerCase().includes(m.adapter.toLowerCase())
+    ),
+  );
+  const wasm = best(like.filter((m) => m.backend === "wasm" && m.kernel === "fast"));
+  if (gpu === null) {
+    return {
+      backend: "wasm",
+      reason: `no bench measurement of the fused WebGPU kernels on ${adapter.description} for ` +
+        `${shape} (deno task bench --backend wasm,webgpu measures them); --backend webgpu to use it`,
+    };
+  }
+  const rate = (m: BackendMeasurement): string => `${m.sequencesPerS.toFixed(0)} sequences/s`;
+  if (wasm !== null && wasm.sequencesPerS >= gpu.sequencesPerS) {
+    return {
+      backend: "wasm",
+      reason: `bench measured the fused WASM kernels faster for ${shape}: ${rate(wasm)} against ` +
+        `${rate(gpu)} on ${gpu.adapter}`,
+    };
+  }
+  return {
+    backend: "webgpu",
+    reason: `bench measured the fused WebGPU kernels faster for ${shape}: ${rate(gpu)} on ` +
+      `${gpu.adapter}${
+        wasm === null ? " (no WASM measurement)" : ` against ${rate(wasm)} on WASM`
+      }`,
+  };
 }
 
 const WASM_FILE = "tfjs-backend-wasm-simd.wasm";
@@ -123,11 +262,10 @@ async function activate(name: "wasm" | "webgpu" | "cpu", verbose: boolean): Prom
 
 /**
  * Makes `name` the active tfjs backend and returns the backend actually used.
- * `webgpu` needs a WebGPU adapter (`navigator.gpu`). `auto` picks WASM, where the fused LSTM/GRU
- * kernels run, even when a hardware WebGPU adapter exists: on an NVIDIA H100 tfjs's WebGPU
- * backend trained the seed's model at 46 s an epoch and predicted one window in 610 ms, against
- * 0.5-0.7 s and 0.2 ms for the fused kernels on two CPU cores (the README's speed section). It
- * reports its choice through `log`.
+ * `webgpu` needs a WebGPU adapter (`navigator.gpu`). `auto` decides by
+ * {@linkcode chooseAutoBackend}: WebGPU only where bench measured the fused WebGPU kernels faster
+ * than the fused WASM ones for a workload like `options.workload` on this adapter, else WASM (so
+ * far everywhere: no such measurement exists yet). It reports its choice and why through `log`.
  *
  * @example
  * ```ts
@@ -141,14 +279,13 @@ export async function selectBackend(
   const verbose = options.verbose ?? false;
   let chosen: "wasm" | "webgpu" | "cpu";
   if (name === "auto") {
-    const adapter = await gpuAdapter();
-    chosen = "wasm";
-    const why = !adapter
-      ? "no WebGPU adapter"
-      : isSoftware(adapter)
-      ? "only a software or fallback WebGPU adapter"
-      : "the fused WASM kernels outrun tfjs's WebGPU LSTM even on a data-centre GPU; --backend webgpu to use it";
-    options.log?.(`backend: auto chose ${chosen} (${why})`);
+    const decision = chooseAutoBackend(
+      await webgpuAdapterInfo(),
+      options.workload ?? SEED_WORKLOAD,
+      options.measurements ?? RECORDED_MEASUREMENTS,
+    );
+    chosen = decision.backend;
+    options.log?.(`backend: auto chose ${chosen} (${decision.reason})`);
   } else {
     chosen = name;
     if (chosen === "webgpu" && !(await gpuAdapter())) {

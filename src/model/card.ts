@@ -22,6 +22,7 @@ import { DataError } from "../util/errors.ts";
 import { atomicWriteFile, readJsonObject } from "../util/fs.ts";
 import { type Architecture, ARCHITECTURES } from "./architectures.ts";
 import type { Kernel } from "./fast/layers.ts";
+import { type Calibration, calibrationSchema } from "./calibration.ts";
 
 /** The card's file name inside a model folder. */
 export const CARD_FILE = "model_config.json";
@@ -70,11 +71,28 @@ const cardSchema = z.object({
   versions: z.object({ tfjs: z.string(), module: z.string() }),
   metrics: z.object({ train: metricsSchema, validation: metricsSchema, test: metricsSchema }),
   testBaseRate: score,
+  calibration: calibrationSchema.optional(),
   createdAt: z.string(),
   weightsSha256: z.string().regex(/^[0-9a-f]{64}$/),
   interrupted: z.boolean(),
   bestEpoch: count,
   epochsRun: count,
+  label: z.enum(["up", "beats-median"]).optional(),
+  universe: z.object({
+    name: z.string(),
+    source: z.string(),
+    path: z.string().optional(),
+    symbols: z.array(z.string()).min(1),
+    scaling: z.enum(["pooled", "per-symbol"]),
+    context: z.string().optional(),
+    study: z.string().optional(),
+    split: z.object({
+      trainStart: z.string(),
+      trainEnd: z.string(),
+      validationEnd: z.string(),
+      testEnd: z.string(),
+    }),
+  }).optional(),
 });
 
 /**
@@ -162,6 +180,13 @@ export interface ModelCard {
   metrics: { train: CardMetrics; validation: CardMetrics; test: CardMetrics };
   /** Share of up labels in the test split, or `null` where undefined. */
   testBaseRate: number | null;
+  /**
+   * How the network's raw probability becomes the one handed out, fitted on
+   * the validation split (`src/model/calibration.ts`); absent in cards
+   * written before calibration existed, which read as the identity
+   * (`cardCalibration`).
+   */
+  calibration?: Calibration;
   /** When the card was written (ISO 8601). */
   createdAt: string;
   /** SHA-256 of the weights file, in hex. */
@@ -172,6 +197,43 @@ export interface ModelCard {
   bestEpoch: number;
   /** Epochs actually run. */
   epochsRun: number;
+  /**
+   * What the label means: `up` (the close `horizon` bars later above this
+   * close; also what a card without the field means) or `beats-median` (the
+   * symbol's return over the horizon above the universe's cross-sectional
+   * median, for universe models).
+   */
+  label?: "up" | "beats-median";
+  /** For a model trained on a universe of symbols (`src/universe/`): what it was trained on. */
+  universe?: CardUniverse;
+}
+
+/**
+ * The universe a universe model was trained on (the card's `universe`).
+ *
+ * @example
+ * ```ts
+ * const u: CardUniverse | undefined = card.universe;
+ * u?.symbols.length; // 505
+ * ```
+ */
+export interface CardUniverse {
+  /** The universe's name (its folder or tickers file). */
+  name: string;
+  /** Where its bars came from: `cache`, `synthetic`, `csv-dir` or `long-csv`. */
+  source: string;
+  /** The folder or file of a `csv-dir` or `long-csv` universe. */
+  path?: string;
+  /** The symbols trained on. */
+  symbols: string[];
+  /** `pooled` (one scaler) or `per-symbol` (one per symbol, in `universe_scalers.json`). */
+  scaling: "pooled" | "per-symbol";
+  /** The context symbol of the context features, if any. */
+  context?: string;
+  /** The study preset, if any (`fischer-krauss`). */
+  study?: string;
+  /** The cut dates of the training split, the same for every symbol. */
+  split: { trainStart: string; trainEnd: string; validationEnd: string; testEnd: string };
 }
 
 /** Compile-time check: the schema parses exactly a {@linkcode ModelCard} (same fields, same types). */

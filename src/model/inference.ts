@@ -4,7 +4,9 @@
  * window length and horizon, and predicts with the fused WASM kernels when
  * every layer has one (`lstm`, `gru`, `deep`, `bidirectional`), else with
  * TensorFlow.js (`attention`). Both give the same probabilities (the kernels'
- * equivalence tests hold them to 1e-5).
+ * equivalence tests hold them to 1e-5). The network's raw output goes
+ * through the calibration saved in the model card (`applyCalibration` of
+ * `calibration.ts`, the formula evaluation applies too) before anyone sees it.
  *
  * @module
  */
@@ -14,7 +16,15 @@ import { createFeatureStream, type FeatureSpec, type Scaler } from "../features/
 import { WindowBuffer } from "../dataset/window.ts";
 import { loadModel, selectBackend } from "./mod.ts";
 import { trainedThrough } from "./card.ts";
+import {
+  applyCalibration,
+  type Calibration,
+  cardCalibration,
+  type SkillPair,
+} from "./calibration.ts";
 import { FastPredictor } from "./fast/predict.ts";
+import { readUniverseScalers } from "../universe/store.ts";
+import { scalerFor } from "../universe/dataset.ts";
 import { DataError } from "../util/errors.ts";
 
 /** A loaded model that scores windows of raw (unscaled) feature rows. */
@@ -31,15 +41,38 @@ export interface InferenceModel {
   readonly warmupBars: number;
   /** Which implementation predicts: `fast` (WASM kernels) or `tfjs`. */
   readonly engine: "fast" | "tfjs";
+  /** The calibration applied to the network's output (the identity for a card without one). */
+  readonly calibration: Calibration;
+  /**
+   * The calibrated probabilities' skill against the base rate on the
+   * validation rows (cross-fitted), or `null` when the card records none: a
+   * bot may ignore a model whose skill is not above 0.
+   */
+  readonly skill: SkillPair | null;
   /** The largest |z-score| of a raw feature row under the training scaler (before clipping). */
-  maxAbsZ(row: Float64Array): number;
+  maxAbsZ(row: Float64Array, scaler?: Scaler): number;
+  /**
+   * A universe model's serving facts (`null` for a single-ticker model): the
+   * context symbol whose bars its context features read, and the scaler of a
+   * symbol (the pooled one for any symbol, or under per-symbol scaling the
+   * symbol's own, `undefined` for a symbol outside the universe). Pass that
+   * scaler to `maxAbsZ` and `scoreWindow`.
+   */
+  readonly universe: {
+    context: string | null;
+    scaling: "pooled" | "per-symbol";
+    scalerFor(symbol: string): Scaler | undefined;
+  } | null;
   /**
    * The probability that the price goes up after the window a
    * {@linkcode WindowBuffer} of raw feature rows holds (it must be full, of
    * this model's sequence length and width), scaled with the model's scaler
-   * through `WindowBuffer.writeScaled`, the path the batch dataset takes too.
+   * through `WindowBuffer.writeScaled`, the path the batch dataset takes too,
+   * and calibrated: `scoreWindow(window).probability`.
    */
   predictWindow(window: WindowBuffer): number;
+  /** The network's raw probability for the window and the calibrated one handed out. */
+  scoreWindow(window: WindowBuffer, scaler?: Scaler): { raw: number; probability: number };
   /** Releases the model's memory. */
   dispose(): void;
 }
@@ -67,6 +100,7 @@ export async function loadInferenceModel(
   // it runs with read access to the model folder alone.
   if (!tf.engine().backendName) await selectBackend("cpu");
   const { model, card, scaler } = await loadModel(dir);
+  const scalers = card.universe ? await readUniverseScalers(dir, card, scaler) : null;
   const features: FeatureSpec[] = card.features;
   // loadModel has checked that the card's features are known and match the scaler.
   const warmup = createFeatureStream(features).warmup;
@@ -83,6 +117,27 @@ export async function loadInferenceModel(
     }
   }
   const x = new Float32Array(sequenceLength * nFeatures);
+  const calibration = cardCalibration(card);
+  const rawOf = (window: WindowBuffer, windowScaler: Scaler = scaler): number => {
+    if (window.sequenceLength !== sequenceLength || window.width !== nFeatures) {
+      throw new DataError(
+        `Expected a window of ${sequenceLength} rows of ${nFeatures} features, found ${window.sequenceLength} rows of ${window.width}`,
+      );
+    }
+    window.writeScaled(windowScaler, x);
+    if (fast) return fast.predict(x, 1)[0];
+    return tf.tidy(() => {
+      const out = model.predict(tf.tensor3d(x, [1, sequenceLength, nFeatures])) as tf.Tensor;
+      return out.dataSync()[0];
+    });
+  };
+  const scoreWindow = (
+    window: WindowBuffer,
+    windowScaler?: Scaler,
+  ): { raw: number; probability: number } => {
+    const raw = rawOf(window, windowScaler);
+    return { raw, probability: applyCalibration(calibration, raw) };
+  };
   return {
     features,
     sequenceLength,
@@ -90,20 +145,16 @@ export async function loadInferenceModel(
     trainedThrough: trainedThrough(card),
     warmupBars: warmup + sequenceLength,
     engine: fast ? "fast" : "tfjs",
-    maxAbsZ: (row: Float64Array): number => maxAbsZ(scaler, row),
-    predictWindow(window: WindowBuffer): number {
-      if (window.sequenceLength !== sequenceLength || window.width !== nFeatures) {
-        throw new DataError(
-          `Expected a window of ${sequenceLength} rows of ${nFeatures} features, found ${window.sequenceLength} rows of ${window.width}`,
-        );
-      }
-      window.writeScaled(scaler, x);
-      if (fast) return fast.predict(x, 1)[0];
-      return tf.tidy(() => {
-        const out = model.predict(tf.tensor3d(x, [1, sequenceLength, nFeatures])) as tf.Tensor;
-        return out.dataSync()[0];
-      });
+    calibration,
+    skill: calibration.validation?.calibrated ?? null,
+    maxAbsZ: (row: Float64Array, rowScaler: Scaler = scaler): number => maxAbsZ(rowScaler, row),
+    universe: scalers && {
+      context: card.universe?.context ?? null,
+      scaling: scalers.scaling,
+      scalerFor: (symbol: string): Scaler | undefined => scalerFor(scalers, symbol),
     },
+    predictWindow: (window: WindowBuffer): number => scoreWindow(window).probability,
+    scoreWindow,
     dispose(): void {
       model.dispose();
     },

@@ -24,6 +24,8 @@ export {
   withDefaults,
 } from "./architectures.ts";
 export {
+  type AutoWorkload,
+  type BackendMeasurement,
   type BackendName,
   BACKENDS,
   ensureBackend,

@@ -104,6 +104,16 @@ export async function saveModel(
     module: denoJson.version,
   });
   const text = (value: unknown): string => `${JSON.stringify(value, null, 2)}\n`;
+  if (options.overwrite === false) {
+    const taken = await Deno.lstat(dir).catch(() => null);
+    if (taken) {
+      throw new DataError(
+        `Expected ${dir} to be free for the new model folder, found ${
+          taken.isDirectory ? "a folder" : "a file"
+        }`,
+      );
+    }
+  }
   try {
     await atomicWriteDir(dir, async (tmp) => {
       await atomicWriteFile(join(tmp, "model.json"), modelJson);
@@ -125,9 +135,16 @@ export async function saveModel(
   return weightsSha256;
 }
 
+/** One line naming what is wrong, for the errors of this module. */
+function firstLine(error: unknown): string {
+  return error instanceof Error ? error.message.split("\n")[0] : String(error);
+}
+
 /**
  * Reads `scaler.json` and checks that it scales the card's features, in the
- * card's order: a model is never used with another model's scaler.
+ * card's order, as many as the card's `nFeatures`, with finite means and
+ * positive finite deviations: a model is never used with another model's
+ * scaler, nor with one whose feature count was changed.
  */
 async function readScaler(dir: string, card: ModelCard): Promise<Scaler> {
   const path = join(dir, "scaler.json");
@@ -135,16 +152,45 @@ async function readScaler(dir: string, card: ModelCard): Promise<Scaler> {
   const { names, mean, std } = value as Partial<Scaler>;
   const ok = Array.isArray(names) && Array.isArray(mean) && Array.isArray(std) &&
     mean.length === names.length && std.length === names.length &&
-    [...mean, ...std].every((x) => typeof x === "number");
+    names.every((n) => typeof n === "string");
   if (!ok) {
-    throw new DataError(`Expected ${path} to hold names, mean and std of equal length, found none`);
+    throw new DataError(
+      `Expected ${path} to hold names, mean and std of equal length, found ${
+        ["names", "mean", "std"].map((k) => {
+          const v = value[k];
+          return `${k} ${Array.isArray(v) ? `of ${v.length}` : "missing"}`;
+        }).join(", ")
+      }`,
+    );
+  }
+  const bad = [...mean, ...std].findIndex((x, i) =>
+    typeof x !== "number" || !Number.isFinite(x) || (i >= mean.length && x <= 0)
+  );
+  if (bad >= 0) {
+    const which = bad < mean.length ? `mean[${bad}]` : `std[${bad - mean.length}]`;
+    const found = bad < mean.length ? mean[bad] : std[bad - mean.length];
+    throw new DataError(
+      `Expected ${path} to hold finite means and positive deviations, found ${which} = ${
+        JSON.stringify(found)
+      }`,
+    );
   }
   const file = join(dir, CARD_FILE);
   let expected: string[];
   try {
     expected = featureNames(card.features);
   } catch (error) {
-    throw new DataError(`${file}: ${error instanceof Error ? error.message : error}`);
+    throw new DataError(`${file}: ${firstLine(error)}`);
+  }
+  if (expected.length !== card.nFeatures) {
+    throw new DataError(
+      `Expected nFeatures in ${file} to count its ${expected.length} features, found ${card.nFeatures}`,
+    );
+  }
+  if (names.length !== expected.length) {
+    throw new DataError(
+      `Expected ${path} to scale the ${expected.length} features of ${file}, found ${names.length}`,
+    );
   }
   if (expected.join("\n") !== names.join("\n")) {
     throw new DataError(
@@ -156,36 +202,83 @@ async function readScaler(dir: string, card: ModelCard): Promise<Scaler> {
   return value as unknown as Scaler;
 }
 
+/** The first `batch_input_shape` (or `batchInputShape`) in a layers topology, if any. */
+function inputShape(topology: unknown): unknown[] | undefined {
+  const stack: unknown[] = [topology];
+  while (stack.length) {
+    const node = stack.pop();
+    if (node === null || typeof node !== "object") continue;
+    const record = node as Record<string, unknown>;
+    const shape = record.batch_input_shape ?? record.batchInputShape;
+    if (Array.isArray(shape)) return shape;
+    stack.push(...Object.values(record).reverse());
+  }
+  return undefined;
+}
+
+/** The weight specs of a `weightsManifest`, checked to be well formed. */
+function weightSpecs(manifest: unknown, modelPath: string): tf.io.WeightsManifestEntry[] {
+  const specs: tf.io.WeightsManifestEntry[] = [];
+  const groups = manifest as { paths?: unknown; weights?: unknown }[];
+  for (const group of groups) {
+    const weights = group?.weights;
+    const paths = group?.paths;
+    const okPaths = Array.isArray(paths) && paths.length === 1 && paths[0] === "weights.bin";
+    if (!Array.isArray(weights) || !okPaths) {
+      throw new DataError(
+        `Expected each weightsManifest group of ${modelPath} to list weights stored in weights.bin, found ${
+          JSON.stringify(group).slice(0, 60)
+        }`,
+      );
+    }
+    for (const spec of weights as tf.io.WeightsManifestEntry[]) {
+      const dtype = spec?.quantization?.dtype ?? spec?.dtype;
+      const shapeOk = Array.isArray(spec?.shape) &&
+        spec.shape.every((d) => Number.isInteger(d) && d >= 0);
+      if (typeof spec?.name !== "string" || !shapeOk || !(dtype in BYTES) || dtype === "string") {
+        throw new DataError(
+          `Expected each weight of ${modelPath} to have a name, a shape and a numeric dtype, found ${
+            JSON.stringify(spec).slice(0, 60)
+          }`,
+        );
+      }
+      specs.push(spec);
+    }
+  }
+  return specs;
+}
+
+/** Everything in a model folder, read and checked, before tfjs builds the model. */
+interface ModelFiles {
+  topology: object;
+  specs: tf.io.WeightsManifestEntry[];
+  weights: Uint8Array;
+  card: ModelCard;
+  scaler: Scaler;
+}
+
 /**
- * Loads a model folder written by {@linkcode saveModel}. A missing or
- * corrupted file, or a `weights.bin` whose size does not match `model.json`,
- * gives one `DataError` naming the file. Its recurrent layers run the fused
- * kernels unless `kernel: "stock"`.
- *
- * @example
- * ```ts
- * const { model, config, scaler } = await loadModel("models/lstm");
- * ```
+ * Reads and checks every file of a model folder: `model.json` (topology and a
+ * well-formed manifest), `weights.bin` (the size the manifest lists and the
+ * SHA-256 the card records), the card, and the scaler (the card's features,
+ * in order, as many as the model's input takes). The one gate of every load.
  */
-export async function loadModel(
-  dir: string,
-  options: { kernel?: Kernel } = {},
-): Promise<LoadedModel> {
+async function readModelFiles(dir: string): Promise<ModelFiles> {
   const modelPath = join(dir, "model.json");
   const weightsPath = join(dir, "weights.bin");
   const json = await readJsonObject(modelPath);
-  const manifest = json.weightsManifest as tf.io.WeightsManifestConfig | undefined;
-  if (!json.modelTopology || !Array.isArray(manifest)) {
+  const manifest = json.weightsManifest;
+  if (!json.modelTopology || typeof json.modelTopology !== "object" || !Array.isArray(manifest)) {
     throw new DataError(
       `Expected ${modelPath} to hold modelTopology and weightsManifest, found ${
         Object.keys(json).join(", ") || "neither"
       }`,
     );
   }
-  const specs = manifest.flatMap((group) => group.weights);
+  const specs = weightSpecs(manifest, modelPath);
   const expected = specs.reduce((sum, spec) => {
     const dtype = spec.quantization?.dtype ?? spec.dtype;
-    return sum + spec.shape.reduce((a, b) => a * b, 1) * (BYTES[dtype] ?? 4);
+    return sum + spec.shape.reduce((a, b) => a * b, 1) * BYTES[dtype];
   }, 0);
   let weights: Uint8Array;
   try {
@@ -194,7 +287,7 @@ export async function loadModel(
     if (error instanceof Deno.errors.NotFound) {
       throw new DataError(`Expected ${weightsPath} to exist, found no such file`);
     }
-    throw error;
+    throw new DataError(`Expected to read ${weightsPath}, found: ${firstLine(error)}`);
   }
   if (weights.byteLength !== expected) {
     throw new DataError(
@@ -202,17 +295,76 @@ export async function loadModel(
     );
   }
   const card = await readCard(dir);
+  const sha = await sha256Hex(weights);
+  if (sha !== card.weightsSha256) {
+    throw new DataError(
+      `Expected ${weightsPath} to have the SHA-256 that ${CARD_FILE} records (${
+        card.weightsSha256.slice(0, 12)
+      }…), found ${sha.slice(0, 12)}…: the weights were changed or corrupted`,
+    );
+  }
   const scaler = await readScaler(dir, card);
+  const shape = inputShape(json.modelTopology);
+  const wanted = [card.sequenceLength, card.nFeatures];
+  if (
+    shape && (shape.length !== 3 || shape.slice(1).some((d, i) => d !== null && d !== wanted[i]))
+  ) {
+    throw new DataError(
+      `Expected the input of ${modelPath} to take windows of ${wanted[0]} × ${
+        wanted[1]
+      } as ${CARD_FILE} says, found ${JSON.stringify(shape)}`,
+    );
+  }
+  return { topology: json.modelTopology, specs, weights, card, scaler };
+}
+
+/**
+ * Checks a model folder as {@linkcode loadModel} does, without building the
+ * model: every file present and well formed, `weights.bin` of the size
+ * `model.json` lists and the SHA-256 the card records, the scaler matching
+ * the card's features. Returns the card and scaler; a problem is one
+ * `DataError` naming the file.
+ *
+ * @example
+ * ```ts
+ * const { card } = await checkModelFolder("models/lstm/v2");
+ * ```
+ */
+export async function checkModelFolder(dir: string): Promise<{ card: ModelCard; scaler: Scaler }> {
+  const { card, scaler } = await readModelFiles(dir);
+  return { card, scaler };
+}
+
+/**
+ * Loads a model folder written by {@linkcode saveModel}. Every file is checked
+ * first ({@linkcode checkModelFolder}): a missing or corrupted file, a
+ * `weights.bin` whose size does not match `model.json` or whose SHA-256 does
+ * not match the card, or a scaler that does not match the card's features,
+ * gives one `DataError` naming the file. Its recurrent layers run the fused
+ * kernels unless `kernel: "stock"`.
+ *
+ * @example
+ * ```ts
+ * const { model, card, scaler } = await loadModel("models/lstm/v1");
+ * ```
+ */
+export async function loadModel(
+  dir: string,
+  options: { kernel?: Kernel } = {},
+): Promise<LoadedModel> {
+  const modelPath = join(dir, "model.json");
+  const { topology, specs, weights, card, scaler } = await readModelFiles(dir);
   let model: tf.LayersModel;
   try {
     model = await tf.loadLayersModel(tf.io.fromMemory({
-      modelTopology: json.modelTopology as object,
+      modelTopology: topology,
       weightSpecs: specs,
       weightData: weights.slice().buffer,
     }));
   } catch (error) {
-    const why = error instanceof Error ? error.message.split("\n")[0] : String(error);
-    throw new DataError(`Expected ${modelPath} to describe a tfjs layers model, found: ${why}`);
+    throw new DataError(
+      `Expected ${modelPath} to describe a tfjs layers model, found: ${firstLine(error)}`,
+    );
   }
   useKernel(model, options.kernel ?? defaultKernel(tf.getBackend()));
   return { model, card, scaler };

@@ -3,13 +3,16 @@
  * order of training windows comes from the seeded RNG (tfjs's `fit` shuffles
  * with `Math.random`); validation each epoch; early stopping on validation
  * loss that restores the best weights; Ctrl-C stops after the current batch.
- * Also prediction and measuring of window sets.
+ * Also prediction and measuring of window sets. Every function takes either
+ * a materialised {@linkcode WindowSet} or a lazy {@linkcode WindowSource}
+ * (a universe's windows, written batch by batch from its feature tables);
+ * a window set is read exactly as before.
  *
  * @module
  */
 
 import * as tf from "@tensorflow/tfjs";
-import type { WindowSet } from "../dataset/types.ts";
+import { isWindowSource, type WindowSet, type WindowSource } from "../dataset/types.ts";
 import { createRng, type Rng } from "../util/random.ts";
 import { DataError } from "../util/errors.ts";
 import { accuracy, logLoss } from "../eval/scores.ts";
@@ -73,14 +76,22 @@ export interface TrainResult {
   interrupted: boolean;
 }
 
-function batchTensors(set: WindowSet, indices: ArrayLike<number>): [tf.Tensor3D, tf.Tensor2D] {
+/** Windows a model trains on or predicts: held in memory, or written on demand. */
+type Windows = WindowSet | WindowSource;
+
+function batchTensors(set: Windows, indices: ArrayLike<number>): [tf.Tensor3D, tf.Tensor2D] {
   const size = set.seqLen * set.nFeatures;
   const x = new Float32Array(indices.length * size);
   const y = new Float32Array(indices.length);
-  for (let i = 0; i < indices.length; i++) {
-    const k = indices[i];
-    x.set(set.x.subarray(k * size, (k + 1) * size), i * size);
-    y[i] = set.y[k];
+  if (isWindowSource(set)) {
+    set.fill(indices, x);
+    for (let i = 0; i < indices.length; i++) y[i] = set.y[indices[i]];
+  } else {
+    for (let i = 0; i < indices.length; i++) {
+      const k = indices[i];
+      x.set(set.x.subarray(k * size, (k + 1) * size), i * size);
+      y[i] = set.y[k];
+    }
   }
   return [
     tf.tensor3d(x, [indices.length, set.seqLen, set.nFeatures]),
@@ -91,7 +102,7 @@ function batchTensors(set: WindowSet, indices: ArrayLike<number>): [tf.Tensor3D,
 /** Runs the model over `windows` in batches, yielding each batch's first index and output. */
 function* predictedBatches(
   model: tf.LayersModel,
-  windows: WindowSet,
+  windows: Windows,
   batchSize: number,
 ): Generator<[number, tf.Tensor]> {
   const [, steps, features] = model.inputs[0].shape;
@@ -103,11 +114,15 @@ function* predictedBatches(
   const size = windows.seqLen * windows.nFeatures;
   for (let start = 0; start < windows.n; start += batchSize) {
     const count = Math.min(batchSize, windows.n - start);
+    let values: Float32Array;
+    if (isWindowSource(windows)) {
+      values = new Float32Array(count * size);
+      const indices = new Uint32Array(count);
+      for (let k = 0; k < count; k++) indices[k] = start + k;
+      windows.fill(indices, values);
+    } else values = windows.x.subarray(start * size, (start + count) * size);
     const probs = tf.tidy(() => {
-      const x = tf.tensor3d(
-        windows.x.subarray(start * size, (start + count) * size),
-        [count, windows.seqLen, windows.nFeatures],
-      );
+      const x = tf.tensor3d(values, [count, windows.seqLen, windows.nFeatures]);
       return model.predict(x) as tf.Tensor;
     });
     try {
@@ -132,7 +147,7 @@ function* predictedBatches(
  */
 export function predictProbabilities(
   model: LayersModel,
-  windows: WindowSet,
+  windows: WindowSet | WindowSource,
   options: { batchSize?: number } = {},
 ): Float32Array {
   const out = new Float32Array(windows.n);
@@ -153,7 +168,7 @@ export function predictProbabilities(
  */
 export async function predictProbabilitiesAsync(
   model: LayersModel,
-  windows: WindowSet,
+  windows: WindowSet | WindowSource,
   options: { batchSize?: number } = {},
 ): Promise<Float32Array> {
   const out = new Float32Array(windows.n);
@@ -176,7 +191,7 @@ export async function predictProbabilitiesAsync(
  */
 export async function measureModel(
   model: LayersModel,
-  windows: WindowSet,
+  windows: WindowSet | WindowSource,
   options: { batchSize?: number } = {},
 ): Promise<Metrics> {
   const probabilities = await predictProbabilitiesAsync(model, windows, options);
@@ -224,7 +239,7 @@ function seconds(ms: number): string {
  */
 export async function trainModel(
   model: LayersModel,
-  data: { train: WindowSet; validation: WindowSet },
+  data: { train: WindowSet | WindowSource; validation: WindowSet | WindowSource },
   options: TrainOptions = {},
 ): Promise<TrainResult> {
   const epochs = options.epochs ?? 50;

@@ -7,6 +7,7 @@
  * models/lstm/
  *   v1/  v2/  v3/          each a complete model folder, never overwritten
  *   current.json           {"current":"v3","history":["v1","v2"]}
+ *   shadow.json            {"shadow":["v4"]}  (optional: candidates run beside current, never acted on)
  * ```
  *
  * Plugins load whatever `current.json` names. The pointer is replaced
@@ -16,9 +17,11 @@
  * @module
  */
 
-import { join } from "node:path";
-import { atomicWriteFile, exists } from "../util/fs.ts";
+import { dirname, join, relative } from "node:path";
+import { atomicWriteFile, exists, sweepStaleTemps, testPause } from "../util/fs.ts";
 import { DataError, UsageError } from "../util/errors.ts";
+import { type ModelCard, readCard } from "./card.ts";
+import { checkModelFolder } from "./store.ts";
 
 /** The pointer file's content. */
 export interface VersionPointer {
@@ -26,6 +29,8 @@ export interface VersionPointer {
   current: string;
   /** Earlier current versions, oldest first; `rollback` returns to the last one. */
   history: string[];
+  /** Versions that were current and were rolled back from (present once a rollback happened). */
+  retired?: string[];
 }
 
 const POINTER = "current.json";
@@ -87,7 +92,9 @@ export async function readPointer(root: string): Promise<VersionPointer | null> 
   try {
     const value = JSON.parse(text);
     if (typeof value?.current !== "string" || !Array.isArray(value.history)) throw new Error();
-    return { current: value.current, history: value.history.map(String) };
+    const pointer: VersionPointer = { current: value.current, history: value.history.map(String) };
+    if (Array.isArray(value.retired)) pointer.retired = value.retired.map(String);
+    return pointer;
   } catch {
     throw new DataError(
       `Expected ${path} to hold {"current": "vN", "history": [...]}, found ${
@@ -98,7 +105,10 @@ export async function readPointer(root: string): Promise<VersionPointer | null> 
 }
 
 async function writePointer(root: string, pointer: VersionPointer): Promise<void> {
-  await atomicWriteFile(join(root, POINTER), JSON.stringify(pointer, null, 2) + "\n");
+  // LSTM_SIGNAL_TEST_PAUSE=pointer-rename pauses between writing and renaming (crash tests).
+  await atomicWriteFile(join(root, POINTER), JSON.stringify(pointer, null, 2) + "\n", {
+    beforeRename: () => testPause("pointer-rename"),
+  });
 }
 
 /**
@@ -125,6 +135,8 @@ export async function promote(root: string, version: string): Promise<VersionPoi
     current: version,
     history: pointer ? [...pointer.history, pointer.current] : [],
   };
+  const retired = pointer?.retired?.filter((v) => v !== version);
+  if (retired?.length) next.retired = retired;
   await writePointer(root, next);
   return next;
 }
@@ -147,9 +159,94 @@ export async function rollback(root: string): Promise<VersionPointer> {
       `Cannot roll back ${root}: ${pointer.current} is the first version promoted`,
     );
   }
-  const next = { current: previous, history };
+  const retired = [...(pointer.retired ?? []).filter((v) => v !== pointer.current), pointer.current]
+    .filter((v) => v !== previous);
+  const next: VersionPointer = { current: previous, history, retired };
   await writePointer(root, next);
   return next;
+}
+
+/**
+ * The file beside `current.json` that names the shadow versions: candidates a
+ * signal plugin on the root runs beside the current one on every bar, logs
+ * and never acts on (`{"shadow": ["v7"], "updatedAt": "…"}`; `deno task
+ * models shadow`). Replaced atomically, like the pointer.
+ *
+ * @example
+ * ```ts
+ * await Deno.readTextFile(`models/lstm/${SHADOW_FILE}`); // {"shadow": ["v7"], ...}
+ * ```
+ */
+export const SHADOW_FILE = "shadow.json";
+
+/**
+ * The shadow versions of a model root, in the order recorded; `[]` when
+ * there is no {@linkcode SHADOW_FILE} (or it lists none).
+ *
+ * @example
+ * ```ts
+ * await readShadow("models/lstm"); // ["v7"]
+ * ```
+ */
+export async function readShadow(root: string): Promise<string[]> {
+  const path = join(root, SHADOW_FILE);
+  let text: string;
+  try {
+    text = await Deno.readTextFile(path);
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return [];
+    throw error;
+  }
+  let value;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    value = null;
+  }
+  const list = value?.shadow;
+  if (!Array.isArray(list) || !list.every((v) => typeof v === "string" && VERSION_RE.test(v))) {
+    throw new DataError(
+      `Expected ${path} to hold {"shadow": ["vN", ...]}, found ${
+        JSON.stringify(text.slice(0, 60))
+      }`,
+    );
+  }
+  return list;
+}
+
+/**
+ * Records `versions` as the shadow versions of `root` (an empty list clears
+ * them), atomically; every one must be a version folder with a `model.json`
+ * and none the current version. Returns the list written.
+ *
+ * @example
+ * ```ts
+ * await writeShadow("models/lstm", ["v7"]);
+ * await writeShadow("models/lstm", []); // no shadow any more
+ * ```
+ */
+export async function writeShadow(root: string, versions: readonly string[]): Promise<string[]> {
+  const list = [...new Set(versions)];
+  const pointer = await readPointer(root);
+  for (const version of list) {
+    if (!VERSION_RE.test(version)) {
+      throw new UsageError(`Expected a version like v3, found "${version}"`);
+    }
+    if (!(await exists(join(root, version, "model.json")))) {
+      const known = await listVersions(root);
+      throw new DataError(
+        `No model version ${version} in ${root}; found ${known.length ? known.join(", ") : "none"}`,
+      );
+    }
+    if (pointer?.current === version) {
+      throw new DataError(
+        `Expected a version other than the current one to shadow, found ${version}, which is current in ${root}`,
+      );
+    }
+  }
+  const record = { shadow: list, updatedAt: new Date().toISOString() };
+  await atomicWriteFile(join(root, SHADOW_FILE), JSON.stringify(record, null, 2) + "\n");
+  return list;
 }
 
 /**
@@ -178,4 +275,250 @@ export async function resolveModelDir(
     );
   }
   return { dir: target, version: pointer.current };
+}
+
+/** One version folder and what is wrong with it, if anything (see {@linkcode inspectModelRoot}). */
+export interface VersionHealth {
+  /** `vN`. */
+  version: string;
+  /** Whether every file is present and consistent (the check `loadModel` makes). */
+  ok: boolean;
+  /** `null` when ok, else one line saying what is wrong. */
+  problem: string | null;
+  /** The card, when it could be read (even for a version with another problem). */
+  card: ModelCard | null;
+  /** Whether `current.json` names it. */
+  current: boolean;
+  /**
+   * Whether it is, or was, current (now, in the rollback history, or rolled
+   * back from); `null` when there is no readable `current.json` to tell.
+   */
+  promoted: boolean | null;
+}
+
+/**
+ * A model root as `deno task models list` shows it: every version with its
+ * health, the pointer and whether it can be trusted, and what killed writers
+ * left behind.
+ */
+export interface ModelRootHealth {
+  /** The versioned model folder. */
+  root: string;
+  /** `current.json`, or `null` when there is none (or it is corrupted: see `pointerProblem`). */
+  pointer: VersionPointer | null;
+  /**
+   * What is wrong with the pointer: corrupted, or naming a missing or broken
+   * version (a plugin would load nothing). `null` when it is fine or absent.
+   */
+  pointerProblem: string | null;
+  /** Every version folder, in numeric order, broken ones included. */
+  versions: VersionHealth[];
+  /** Temporary entries of interrupted writes (`vN.tmp-*`, `current.json.tmp-*`), by name. */
+  interrupted: string[];
+  /** Entries named like a version that are not folders (e.g. a file `v3`), by name. */
+  strays: string[];
+  /** The shadow versions {@linkcode SHADOW_FILE} names (`[]` when none or unreadable). */
+  shadow: string[];
+}
+
+const TEMP_RE = /\.tmp-/;
+
+/**
+ * Checks every version under `root` the way loading does (files present,
+ * sizes and SHA-256 of the weights, card, scaler) without building any model,
+ * and the pointer against them. One broken version never hides the others.
+ *
+ * @example
+ * ```ts
+ * const health = await inspectModelRoot("models/lstm");
+ * for (const v of health.versions) console.log(v.version, v.problem ?? "ok");
+ * if (health.pointerProblem) console.error(health.pointerProblem);
+ * ```
+ */
+export async function inspectModelRoot(root: string): Promise<ModelRootHealth> {
+  const names: { name: string; isDirectory: boolean }[] = [];
+  try {
+    for await (const entry of Deno.readDir(root)) names.push(entry);
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) {
+      return {
+        root,
+        pointer: null,
+        pointerProblem: null,
+        versions: [],
+        interrupted: [],
+        strays: [],
+        shadow: [],
+      };
+    }
+    throw error; // "Not a directory ... readdir 'root'": messageOf names the file on the way
+  }
+  const interrupted = names.filter((e) => TEMP_RE.test(e.name)).map((e) => e.name).sort();
+  const strays = names.filter((e) => !e.isDirectory && VERSION_RE.test(e.name)).map((e) => e.name)
+    .sort();
+  let pointer: VersionPointer | null = null;
+  let pointerProblem: string | null = null;
+  try {
+    pointer = await readPointer(root);
+  } catch (error) {
+    pointerProblem = error instanceof Error ? error.message : String(error);
+  }
+  const everCurrent = new Set([
+    ...(pointer ? [pointer.current, ...pointer.history, ...(pointer.retired ?? [])] : []),
+  ]);
+  const versions: VersionHealth[] = [];
+  for (const version of await listVersions(root)) {
+    const dir = join(root, version);
+    let problem: string | null = null;
+    let card: ModelCard | null = null;
+    try {
+      card = (await checkModelFolder(dir)).card;
+    } catch (error) {
+      problem = error instanceof Error ? error.message.split("\n")[0] : String(error);
+      card = await readCard(dir).catch(() => null);
+    }
+    versions.push({
+      version,
+      ok: problem === null,
+      problem,
+      card,
+      current: version === pointer?.current,
+      promoted: pointer ? everCurrent.has(version) : null,
+    });
+  }
+  if (pointer) {
+    const target = versions.find((v) => v.version === pointer!.current);
+    if (!target) {
+      pointerProblem = `${join(root, POINTER)} names ${pointer.current}, which is missing${
+        strays.includes(pointer.current) ? " (a file, not a version folder)" : ""
+      }: plugins load no model`;
+    } else if (!target.ok) {
+      pointerProblem = `${
+        join(root, POINTER)
+      } names ${pointer.current}, which is broken: ${target.problem}`;
+    }
+  }
+  const shadow = await readShadow(root).catch(() => []);
+  return { root, pointer, pointerProblem, versions, interrupted, strays, shadow };
+}
+
+/** What a file-system entry is, in words, for error lines. */
+function kind(info: Deno.FileInfo): string {
+  return info.isDirectory ? "a folder" : info.isSymlink ? "a symbolic link" : "a file";
+}
+
+async function statOrNull(path: string): Promise<Deno.FileInfo | null> {
+  try {
+    return await Deno.stat(path);
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return null;
+    if (error instanceof Deno.errors.NotADirectory) return null; // a file above it: found below
+    throw error;
+  }
+}
+
+/**
+ * Checks, before any long work, that a new version can be written under the
+ * model root `root`: every existing folder on the way is a folder, the
+ * process may write there (Deno's permissions and the file system's), and the
+ * next version's path is free. Leaves nothing behind; returns the next
+ * version. A problem is one `DataError` naming the path.
+ *
+ * @example
+ * ```ts
+ * await checkVersionWritable("models/lstm"); // "v3" when v1 and v2 exist
+ * ```
+ */
+export async function checkVersionWritable(root: string): Promise<string> {
+  // The nearest existing path at or above root must be a folder.
+  let existing = root;
+  let firstMissing: string | null = null;
+  let info = await statOrNull(existing);
+  while (!info) {
+    firstMissing = existing;
+    const parent = dirname(existing);
+    if (parent === existing) break;
+    existing = parent;
+    info = await statOrNull(existing);
+  }
+  if (info && !info.isDirectory) {
+    throw new DataError(
+      existing === root
+        ? `Expected ${root} to be a folder of model versions, found ${kind(info)}`
+        : `Expected ${existing} to be a folder (it is on the way to ${root}), found ${kind(info)}`,
+    );
+  }
+  const status = await Deno.permissions.query({ name: "write", path: root });
+  if (status.state !== "granted") {
+    throw new DataError(
+      `Expected write access to ${root}, found none (the deno task may write under models/ only: use a --model-dir inside it, or run cli.ts with --allow-write=${root})`,
+    );
+  }
+  // The file system's say: create (and remove) a probe where the version will go.
+  try {
+    if (firstMissing === null) {
+      const probe = await Deno.makeTempFile({ dir: root, prefix: ".write-check-" });
+      await Deno.remove(probe);
+    } else {
+      await Deno.mkdir(firstMissing);
+      await Deno.remove(firstMissing).catch(() => {});
+    }
+  } catch (error) {
+    const why = error instanceof Error ? error.message.split("\n")[0] : String(error);
+    throw new DataError(`Expected to be able to write in ${firstMissing ?? root}, found: ${why}`);
+  }
+  const next = await nextVersion(root);
+  const taken = await Deno.lstat(join(root, next)).catch(() => null);
+  if (taken) {
+    throw new DataError(
+      `Expected ${join(root, next)} to be free for the new version, found ${
+        kind(taken)
+      }; move it away`,
+    );
+  }
+  return next;
+}
+
+/**
+ * Removes the temporary files and folders killed runs left under the model
+ * root `root` (`vN.tmp-*`, `current.json.tmp-*`; only those whose writer is
+ * gone: see `sweepStaleTemps`), saying so through `log`; returns their paths.
+ *
+ * @example
+ * ```ts
+ * await sweepModelRoot("models/lstm", console.error);
+ * ```
+ */
+export async function sweepModelRoot(
+  root: string,
+  log?: (line: string) => void,
+): Promise<string[]> {
+  const swept = await sweepStaleTemps(root);
+  if (swept.length) {
+    log?.(
+      `removed ${swept.length} temporary ${
+        swept.length === 1 ? "entry" : "entries"
+      } left by interrupted runs: ${swept.map((p) => relative(root, p)).join(", ")}`,
+    );
+  }
+  return swept;
+}
+
+/**
+ * What `train` and `retrain` do first: check that a version can be written
+ * under `root` ({@linkcode checkVersionWritable}), then remove what killed
+ * runs left there ({@linkcode sweepModelRoot}). Returns the next version.
+ *
+ * @example
+ * ```ts
+ * await readyModelRoot("models/lstm", console.error); // "v3"
+ * ```
+ */
+export async function readyModelRoot(
+  root: string,
+  log?: (line: string) => void,
+): Promise<string> {
+  const next = await checkVersionWritable(root);
+  await sweepModelRoot(root, log);
+  return next;
 }

@@ -23,6 +23,7 @@ import type { LayersModel } from "../model/mod.ts";
 import { loadSeries } from "../data/mod.ts";
 import type { Series, SourceName } from "../data/types.ts";
 import { buildDataset, type Dataset, type DatasetOptions, minimumBars } from "../dataset/mod.ts";
+import { checkTrainingWindows } from "../dataset/capacity.ts";
 import { computeFeatures } from "../features/mod.ts";
 import { REFERENCE_FILE, type ReferenceProfile, referenceProfile } from "../eval/drift.ts";
 import {
@@ -33,17 +34,28 @@ import {
 } from "../model/architectures.ts";
 import { type BackendName, quietly, selectBackend } from "../model/backend.ts";
 import type { CardDraft } from "../model/card.ts";
+import {
+  calibrateAll,
+  type Calibration,
+  type CalibrationMethod,
+  cardCalibration,
+  DEFAULT_CALIBRATION,
+  fitCalibration,
+  splitSkill,
+} from "../model/calibration.ts";
 import { type Kernel, resolveKernel } from "../model/fast/layers.ts";
 import { saveModel } from "../model/store.ts";
 import {
-  measureModel,
   type Metrics,
   predictProbabilitiesAsync,
   trainModel,
   type TrainResult,
 } from "../model/train.ts";
+import { accuracy, logLoss } from "../eval/scores.ts";
+import type { WindowSet } from "../dataset/types.ts";
 import { nextVersion, promote } from "../model/versions.ts";
 import { DataError } from "../util/errors.ts";
+import { createRng } from "../util/random.ts";
 
 /**
  * How a model is fitted: plain data, every default filled in (build it with
@@ -59,7 +71,7 @@ export interface FitSettings {
   arch: Architecture;
   /** Backend asked for (`auto` picks one). */
   backendName: BackendName;
-  /** Kernel asked for (default: fast, stock on webgpu; fast on webgpu is a usage error). */
+  /** Kernel asked for (default: fast: the fused WASM kernels, or the fused WGSL ones on webgpu). */
   kernel?: Kernel;
   /** Seed of initialisation, shuffling, dropout (and, by convention, synthetic data). */
   seed: number;
@@ -77,6 +89,13 @@ export interface FitSettings {
   hyperparameters: Hyperparameters;
   /** How the dataset is built and split. */
   datasetOptions: DatasetOptions;
+  /** How the raw probabilities are calibrated on the validation windows (default `platt`). */
+  calibration: CalibrationMethod;
+  /**
+   * A permutation control: shuffle the labels of each split (within the split) with this seed
+   * before training, so nothing links features and labels (walk-forward's `shuffleLabels`).
+   */
+  shuffleLabels?: number;
   /** Let tfjs warnings through to stderr (default false). */
   verbose?: boolean;
 }
@@ -123,6 +142,8 @@ export interface FitOptions {
   testFraction?: number;
   /** First reference date of the test split (else the fractions). */
   testStart?: string;
+  /** Calibration fitted on the validation windows (default `platt`). */
+  calibration?: CalibrationMethod;
   /** tfjs warnings on stderr (default false). */
   verbose?: boolean;
 }
@@ -150,6 +171,7 @@ export const FIT_DEFAULTS = {
   learningRate: 0.001,
   validationFraction: 0.15,
   testFraction: 0.15,
+  calibration: DEFAULT_CALIBRATION,
 } as const satisfies FitOptions;
 
 /**
@@ -191,8 +213,52 @@ export function fitSettings(options: FitOptions = {}): FitSettings {
       validationFraction,
       testStart: options.testStart,
     },
+    calibration: o.calibration,
     verbose: options.verbose ?? false,
   };
+}
+
+/**
+ * The settings that refit a card's model on other bars: its architecture,
+ * hyperparameters, window, horizon, features and calibration method (unless
+ * `overrides` says otherwise), as walk-forward evaluation retrains it per fold.
+ *
+ * @example
+ * ```ts
+ * const settings = settingsForCard(card, { testStart: "2023-01-02", epochs: 5 });
+ * ```
+ */
+export function settingsForCard(
+  card: CardDraft,
+  overrides: {
+    epochs?: number;
+    kernel?: Kernel;
+    backendName?: BackendName;
+    calibration?: CalibrationMethod;
+    testStart?: string;
+    verbose?: boolean;
+  } = {},
+): FitSettings {
+  const hp = card.hyperparameters;
+  const settings = fitSettings({
+    arch: card.arch,
+    backendName: overrides.backendName,
+    kernel: overrides.kernel,
+    seed: hp.seed,
+    epochs: overrides.epochs ?? hp.epochs,
+    batchSize: hp.batchSize,
+    patience: hp.patience,
+    sequenceLength: card.sequenceLength,
+    horizon: card.horizon,
+    lstmUnits: hp.lstmUnits,
+    dropout: hp.dropout,
+    l2: hp.l2,
+    learningRate: hp.learningRate,
+    testStart: overrides.testStart,
+    calibration: overrides.calibration ?? cardCalibration(card).method,
+    verbose: overrides.verbose,
+  });
+  return { ...settings, datasetOptions: { ...settings.datasetOptions, features: card.features } };
 }
 
 function withoutUndefined<T extends object>(o: T): Partial<T> {
@@ -291,6 +357,8 @@ export interface FittedModel {
   metrics: { train: Metrics; validation: Metrics; test: Metrics };
   /** Share of up labels in the test split. */
   testBaseRate: number;
+  /** The calibration fitted on the validation windows (also in the card). */
+  calibration: Calibration;
   /** The model card's draft, as `saveModel` takes it. */
   card: CardDraft;
   /** The drift reference (`reference.json`). */
@@ -323,8 +391,14 @@ export async function fitModel(
       `Expected at least ${needed} bars for --sequence-length ${sequenceLength}, indicator warm-up and three splits, found ${series.bars.length}`,
     );
   }
-  const dataset = buildDataset(series.bars, settings.datasetOptions);
-  const backend = await selectBackend(settings.backendName, { verbose, log });
+  // Before any work: a window longer than the data, or too few training windows, is refused.
+  checkTrainingWindows(series.bars.length, settings.datasetOptions);
+  const built = buildDataset(series.bars, settings.datasetOptions);
+  const dataset = settings.shuffleLabels === undefined
+    ? built
+    : shuffledLabels(built, settings.shuffleLabels);
+  const workload = { batchSize, lstmUnits: hp.lstmUnits }; // what `--backend auto` decides for
+  const backend = await selectBackend(settings.backendName, { verbose, log, workload });
   const kernel = resolveKernel(settings.kernel, backend);
   log(
     `train: ${series.symbol} (${series.source}) ${arch} on ${backend} (${kernel} kernel): ${dataset.train.n} train, ` +
@@ -348,20 +422,39 @@ export async function fitModel(
       }),
     verbose,
   );
+  // The raw network probabilities of each split, read once: the card's metrics (those of the
+  // saved weights) and the calibration's inputs.
+  const raw = {
+    train: await predictProbabilitiesAsync(model, dataset.train),
+    validation: await predictProbabilitiesAsync(model, dataset.validation),
+    test: await predictProbabilitiesAsync(model, dataset.test),
+  };
   const metrics = {
-    train: await measureModel(model, dataset.train),
-    validation: await measureModel(model, dataset.validation),
-    test: await measureModel(model, dataset.test),
+    train: metricsOf(raw.train, dataset.train),
+    validation: metricsOf(raw.validation, dataset.validation),
+    test: metricsOf(raw.test, dataset.test),
   };
   const testBaseRate = dataset.test.y.reduce((sum, y) => sum + y, 0) / Math.max(1, dataset.test.n);
-  // The drift reference: raw features of each training window's last bar and the model's
-  // probabilities on the training windows, for `deno task monitor`.
+  // Calibration on the validation windows only, shrinking toward the training base rate (the
+  // climatology evaluation compares with); its skill on the test windows is recorded beside.
+  const trainBaseRate = dataset.train.y.reduce((sum, y) => sum + y, 0) / dataset.train.n;
+  const fittedCalibration = fitCalibration(raw.validation, dataset.validation.y, {
+    method: settings.calibration,
+    baseRate: trainBaseRate,
+  });
+  const calibration: Calibration = {
+    ...fittedCalibration,
+    test: splitSkill(fittedCalibration, raw.test, dataset.test.y),
+  };
+  log(`calibration: ${calibration.method}; ${calibration.reason}`);
+  // The drift reference: raw features of each training window's last bar and the probabilities
+  // the model hands out (calibrated) on the training windows, for `deno task monitor`.
   const table = computeFeatures(series.bars, dataset.features);
   const rowAt = new Map(table.times.map((time, i) => [time, table.rows[i]]));
   const reference = referenceProfile(
     dataset.train.refTimes.map((time) => rowAt.get(time)!),
     table.names,
-    await predictProbabilitiesAsync(model, dataset.train),
+    calibrateAll(calibration, raw.train),
   );
   const card: CardDraft = {
     arch,
@@ -381,11 +474,50 @@ export async function fitModel(
     kernel,
     metrics,
     testBaseRate,
+    calibration,
     interrupted: result.interrupted,
     bestEpoch: result.bestEpoch,
     epochsRun: result.epochsRun,
   };
-  return { model, dataset, result, backend, kernel, metrics, testBaseRate, card, reference };
+  return {
+    model,
+    dataset,
+    result,
+    backend,
+    kernel,
+    metrics,
+    testBaseRate,
+    calibration,
+    card,
+    reference,
+  };
+}
+
+/** The dataset with each split's labels permuted within the split (seeded Fisher-Yates). */
+function shuffledLabels(dataset: Dataset, seed: number): Dataset {
+  const rng = createRng(seed);
+  const shuffle = (set: WindowSet): WindowSet => {
+    const y = Uint8Array.from(set.y);
+    for (let i = y.length - 1; i > 0; i--) {
+      const j = rng.int(i + 1);
+      [y[i], y[j]] = [y[j], y[i]];
+    }
+    return { ...set, y };
+  };
+  return {
+    ...dataset,
+    train: shuffle(dataset.train),
+    validation: shuffle(dataset.validation),
+    test: shuffle(dataset.test),
+  };
+}
+
+/** Loss and accuracy of probabilities on a window set: what `measureModel` computes. */
+function metricsOf(probabilities: Float32Array, windows: WindowSet): Metrics {
+  return {
+    loss: logLoss(probabilities, windows.y),
+    accuracy: accuracy(probabilities, windows.y),
+  };
 }
 
 /**
@@ -475,6 +607,8 @@ export interface FitSummary extends SavedVersion {
   metrics: { train: Metrics; validation: Metrics; test: Metrics };
   /** Share of up labels in the test split (the always-up baseline's accuracy). */
   testBaseRate: number;
+  /** The calibration fitted on the validation windows. */
+  calibration: Calibration;
 }
 
 /**
@@ -502,7 +636,7 @@ export async function fitAndSave(
       promote: promoted,
       extraFiles: options.extraFiles,
     });
-    const { result, backend, kernel, metrics, testBaseRate } = fitted;
+    const { result, backend, kernel, metrics, testBaseRate, calibration } = fitted;
     return {
       modelDir,
       version,
@@ -514,6 +648,7 @@ export async function fitAndSave(
       kernel,
       metrics,
       testBaseRate,
+      calibration,
       weightsSha256,
     };
   } finally {

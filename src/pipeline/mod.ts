@@ -3,10 +3,12 @@
  * The series that goes with a model (one rule for ticker, source, seed and
  * out-of-sample scope), scoring a saved model beside the baselines,
  * walk-forward evaluation, evaluating and backtesting a model on a ticker,
- * monitoring it live, fitting and saving a version, and retraining with an
- * A/B test before promotion. Every function returns data; the text the
- * commands print is theirs (`src/pipeline/evaluate.ts`'s `evaluationText`,
- * `src/pipeline/monitor.ts`'s `monitorText`), not this entry point's.
+ * monitoring it live (and comparing shadow versions with it), fitting and
+ * saving a version, retraining with an A/B test before promotion, and
+ * promoting a shadow version on its live record. Every function returns
+ * data; the text the commands print is theirs (`src/pipeline/evaluate.ts`'s
+ * `evaluationText`, `src/pipeline/monitor.ts`'s `monitorText`), not this
+ * entry point's.
  *
  * @example
  * ```ts
@@ -39,6 +41,7 @@ export {
   evaluateModel,
   type EvaluateModelOptions,
   type EvaluationModel,
+  evaluationModelOf,
   loadEvaluationModel,
   MIN_EVALUATION_ROWS,
   type ModelEvaluation,
@@ -59,13 +62,34 @@ export { evaluateTicker, type EvaluateTickerOptions } from "./evaluate.ts";
 export { backtestModel, type BacktestModelOptions, type ModelBacktest } from "./backtest.ts";
 export {
   type Alert,
+  compareShadows,
+  type CompareShadowsOptions,
+  type Drift,
   joinSignals,
+  type LoggedShadow,
   type LoggedSignal,
   monitorModel,
   type MonitorOptions,
   type MonitorResult,
+  SHADOW_METRICS,
+  type ShadowComparison,
+  type ShadowComparisons,
+  type ShadowMetric,
+  type ShadowSide,
   type TestScores,
 } from "./monitor.ts";
+
+// Promotion from the shadow record: the retrain gate on the live comparison.
+export {
+  DEFAULT_MIN_LIVE_BARS,
+  promoteFromShadow,
+  readShadowDecisions,
+  type RecordedScores,
+  SHADOW_PROMOTION_FILE,
+  type ShadowDecisionRecord,
+  type ShadowPromotionOptions,
+  type ShadowPromotionResult,
+} from "./shadow.ts";
 
 // Fitting and saving a version, and retraining.
 export {
@@ -83,6 +107,7 @@ export {
   resolveTrainingData,
   type SavedVersion,
   saveVersion,
+  settingsForCard,
   type TrainingData,
 } from "./fit.ts";
 export {

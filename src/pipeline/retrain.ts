@@ -31,7 +31,6 @@ import type { Bar, Series, SourceName } from "../data/types.ts";
 import { minimumBars } from "../dataset/mod.ts";
 import { selectBackend } from "../model/backend.ts";
 import { resolveKernel } from "../model/fast/layers.ts";
-import { predictProbabilities } from "../model/train.ts";
 import {
   nextVersion,
   readPointer,
@@ -51,6 +50,7 @@ import {
 } from "./fit.ts";
 import {
   type EvaluationModel,
+  evaluationModelOf,
   loadEvaluationModel,
   MIN_EVALUATION_ROWS,
   type ModelEvaluation,
@@ -429,16 +429,14 @@ async function updatedSeries(
   return { series, added };
 }
 
-/** A candidate trained in memory, scored like a saved model. */
+/** A candidate trained in memory, scored like a saved model (calibration included). */
 function inMemoryModel(fitted: FittedModel, dir: string, version: string): EvaluationModel {
-  return {
+  return evaluationModelOf(fitted.model, {
     info: modelInfo(dir, version, fitted.card),
     scaler: fitted.dataset.scaler,
-    predict: (windows) =>
-      Promise.resolve(predictProbabilities(fitted.model, windows, { batchSize: 512 })),
+    calibration: fitted.calibration,
     history: fitted.result.history,
-    dispose: () => fitted.model.dispose(),
-  };
+  });
 }
 
 /** Caveats about the current version's scores on the holdout. */

@@ -15,7 +15,9 @@ import type { WindowSet } from "../dataset/types.ts";
 import { type Scaler, warmupBars } from "../features/mod.ts";
 import { loadModel } from "../model/store.ts";
 import type { CardDraft } from "../model/card.ts";
+import { calibrateAll, type Calibration, cardCalibration } from "../model/calibration.ts";
 import type { Kernel } from "../model/fast/layers.ts";
+import type { LayersModel } from "../model/architectures.ts";
 import { predictProbabilities } from "../model/train.ts";
 import { resolveModelDir } from "../model/versions.ts";
 import { DataError } from "../util/errors.ts";
@@ -23,6 +25,7 @@ import { fitLogistic, lastBarFeatures, predictLogistic, yesterdayUp } from "../e
 import type { EpochRecord } from "../model/train.ts";
 import {
   type BaselineSummary,
+  calibrationNote,
   type ClimatologyForecast,
   climatologyForecast,
   earliestHalfClimatology,
@@ -67,12 +70,50 @@ export interface EvaluationModel {
   info: ModelInfo;
   /** The saved scaler, never refitted. */
   scaler: Scaler;
-  /** Up-probabilities of windows built with `info` and `scaler`. */
-  predict(windows: WindowSet): Promise<Float32Array>;
+  /** The calibration saved with the model (the identity for a card without one). */
+  calibration: Calibration;
+  /** The up-probabilities handed out for windows built with `info` and `scaler`: the calibrated ones. */
+  predict(windows: WindowSet): Promise<Float64Array>;
+  /** The network's raw up-probabilities of the windows and the calibrated ones from them. */
+  predictWithRaw(windows: WindowSet): Promise<{ raw: Float32Array; probabilities: Float64Array }>;
   /** The training history (one entry per epoch), or `undefined` when the folder has none. */
   history?: EpochRecord[];
   /** Releases the model's memory. */
   dispose(): void;
+}
+
+/**
+ * The batch path from a network to the probabilities it hands out: raw
+ * outputs of the network, then the calibration (`applyCalibration`, the
+ * formula the per-window path of `src/model/inference.ts` applies too).
+ * Used for saved models, retrain's in-memory candidate and walk-forward's
+ * per-fold models alike.
+ *
+ * @example
+ * ```ts
+ * const scored = evaluationModelOf(model, { info, scaler: dataset.scaler, calibration });
+ * const p = await scored.predict(dataset.test);
+ * ```
+ */
+export function evaluationModelOf(
+  model: LayersModel,
+  parts: { info: ModelInfo; scaler: Scaler; calibration: Calibration; history?: EpochRecord[] },
+): EvaluationModel {
+  const predictWithRaw = (
+    windows: WindowSet,
+  ): Promise<{ raw: Float32Array; probabilities: Float64Array }> => {
+    const raw = predictProbabilities(model, windows, { batchSize: 512 });
+    return Promise.resolve({ raw, probabilities: calibrateAll(parts.calibration, raw) });
+  };
+  return {
+    ...parts,
+    predictWithRaw,
+    predict: async (windows: WindowSet): Promise<Float64Array> =>
+      (await predictWithRaw(windows)).probabilities,
+    dispose: (): void => {
+      model.dispose();
+    },
+  };
 }
 
 /**
@@ -101,16 +142,12 @@ export async function loadEvaluationModel(
   try {
     const info = modelInfo(where.dir, where.version, card);
     const history = await readHistory(where.dir);
-    return {
+    return evaluationModelOf(model, {
       info,
       scaler,
-      predict: (windows: WindowSet): Promise<Float32Array> =>
-        Promise.resolve(predictProbabilities(model, windows, { batchSize: 512 })),
+      calibration: cardCalibration(card),
       history,
-      dispose: (): void => {
-        model.dispose();
-      },
-    };
+    });
   } catch (error) {
     model.dispose();
     throw error;
@@ -317,7 +354,7 @@ export async function scoreModel(
   const index = new Map(bars.map((b, i) => [b.time, i]));
   const closes = adjustedCloses(bars);
   const previousUp = yesterdayUp(closes, windows.refTimes.map((t) => index.get(t)!));
-  const probabilities = await loaded.predict(windows);
+  const { raw: rawProbabilities, probabilities } = await loaded.predictWithRaw(windows);
 
   const train = trainingWindows(loaded, scope.own ? bars : options.trainingBars);
   let fittedOn: string;
@@ -326,7 +363,17 @@ export async function scoreModel(
   let climatology: ClimatologyForecast;
   const features = lastBarFeatures(windows);
   if (typeof train === "string") {
-    climatology = earliestHalfClimatology(windows.y, windows.refTimes, train);
+    // The card's calibration recorded the training base rate (the rate it shrinks toward): that
+    // is climatology; only a card without one falls back to the earliest half, in sample.
+    const recorded = info.card.calibration;
+    const { train: trainRange } = info.card.data.ranges;
+    climatology = recorded
+      ? {
+        probabilities: new Float64Array(windows.n).fill(recorded.baseRate),
+        fittedOn:
+          `the model's ${trainRange.rows} training rows of ${info.card.data.ticker} (${trainRange.first} to ${trainRange.last}), their base rate as its card records it (${train})`,
+      }
+      : earliestHalfClimatology(windows.y, windows.refTimes, train);
     const half = Math.floor(windows.n / 2);
     const model = fitLogistic(features.slice(0, half), windows.y.subarray(0, half));
     logisticProbabilities = predictLogistic(model, features);
@@ -343,6 +390,8 @@ export async function scoreModel(
   }
   const rows: EvaluationRows = {
     probabilities,
+    rawProbabilities,
+    calibration: calibrationNote(loaded.calibration),
     labels: windows.y,
     refTimes: windows.refTimes,
     previousUp,

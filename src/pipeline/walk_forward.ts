@@ -8,19 +8,27 @@
  * @module
  */
 
-import type { Bar } from "../data/types.ts";
-import { adjustedCloses, buildDataset, walkForwardFolds } from "../dataset/mod.ts";
+import type { Bar, Interval, SourceName } from "../data/types.ts";
+import { adjustedCloses, walkForwardFolds } from "../dataset/mod.ts";
 import { warmupBars } from "../features/mod.ts";
-import { buildModel, withDefaults } from "../model/architectures.ts";
-import { predictProbabilities, trainModel } from "../model/train.ts";
+import { ensureBackend } from "../model/backend.ts";
+import type { CalibrationMethod } from "../model/calibration.ts";
 import { fitLogistic, lastBarFeatures, predictLogistic, yesterdayUp } from "../eval/baselines.ts";
 import {
+  calibrationNote,
   climatologyForecast,
   type EvaluationRows,
   type EvaluationSummary,
   summarizeWalkForward,
 } from "../eval/summary.ts";
-import type { EvaluateModelOptions, EvaluationModel, ModelEvaluation } from "./score.ts";
+import { fitModel, settingsForCard } from "./fit.ts";
+import {
+  type EvaluateModelOptions,
+  type EvaluationModel,
+  evaluationModelOf,
+  type ModelEvaluation,
+  modelInfo,
+} from "./score.ts";
 import { compareTime } from "./series.ts";
 
 /**
@@ -40,6 +48,17 @@ export interface WalkForwardOptions extends EvaluateModelOptions {
   retrainEvery?: number;
   /** Most epochs per fold (default: the model's own). */
   epochs?: number;
+  /**
+   * How each fold's model is calibrated on that fold's validation rows (default: the method the
+   * saved model was trained with; `none` for a card without calibration).
+   */
+  calibration?: CalibrationMethod;
+  /**
+   * A permutation control: shuffle every fold's labels (training, validation and test, each
+   * within itself) with this seed before training, so nothing links features and labels; the
+   * verdict must then find no edge.
+   */
+  shuffleLabels?: number;
   /** Progress lines (default: none). */
   log?: (line: string) => void;
 }
@@ -94,12 +113,12 @@ export interface WalkForwardEvaluation extends ModelEvaluation {
  * ```
  */
 export async function walkForward(
-  loaded: EvaluationModel,
+  loaded: Pick<EvaluationModel, "info">,
   bars: readonly Bar[],
   options: WalkForwardOptions,
 ): Promise<{ evaluation: WalkForwardEvaluation; rows: EvaluationRows }> {
   const { info } = loaded;
-  const { features, sequenceLength, horizon } = info.card;
+  const { features, sequenceLength, horizon, arch } = info.card;
   const mode = options.mode ?? "expanding";
   const selected = bars.filter((b) =>
     (options.start === undefined || compareTime(b.time, options.start) >= 0) &&
@@ -112,38 +131,48 @@ export async function walkForward(
     mode,
     retrainEvery: options.retrainEvery,
   });
-  const { arch, hyperparameters: training } = info.card;
-  const hyperparameters = withDefaults({ ...training, inputShape: [sequenceLength, 1] });
+  // Each fold is fitted by the pipeline `deno task train` runs (fitModel: early stopping and
+  // calibration on the fold's validation rows), on the backend already selected.
+  const backendName = await ensureBackend() as "wasm" | "webgpu" | "cpu";
   const index = new Map(bars.map((b, i) => [b.time, i]));
   const closes = adjustedCloses(bars);
   const parts: EvaluationRows[] = [];
   const trained: Omit<FoldEvaluation, keyof EvaluationSummary>[] = [];
+  const started = performance.now();
   for (const [f, fold] of folds.entries()) {
     // Window k's first bar (warm-up included) is selected[k]; its reference bar selected[first + k].
     const slice = selected.slice(fold.trainStart, first + fold.testEnd + horizon);
-    const dataset = buildDataset(slice, {
-      sequenceLength,
-      horizon,
-      features,
-      testStart: selected[first + fold.testStart].time,
-    });
-    const model = buildModel(arch, {
-      ...hyperparameters,
-      inputShape: [sequenceLength, dataset.scaler.names.length],
-      kernel: options.kernel,
+    const settings = {
+      ...settingsForCard(info.card, {
+        epochs: options.epochs,
+        kernel: options.kernel,
+        backendName,
+        calibration: options.calibration,
+        testStart: selected[first + fold.testStart].time,
+      }),
+      shuffleLabels: options.shuffleLabels,
+    };
+    // The fold's card is never saved: it names the saved model's interval and source.
+    const fitted = await fitModel({
+      symbol: options.ticker,
+      interval: info.card.data.interval as Interval,
+      source: info.card.data.source as SourceName,
+      bars: slice,
+    }, settings);
+    const { dataset } = fitted;
+    const scorer = evaluationModelOf(fitted.model, {
+      info: modelInfo(info.dir, `fold ${f + 1}`, fitted.card),
+      scaler: dataset.scaler,
+      calibration: fitted.calibration,
     });
     try {
-      const result = await trainModel(model, dataset, {
-        epochs: options.epochs ?? training.epochs,
-        batchSize: training.batchSize,
-        patience: training.patience,
-        seed: hyperparameters.seed,
-      });
       const test = dataset.test;
-      const probabilities = predictProbabilities(model, test, { batchSize: 512 });
+      const { raw, probabilities } = await scorer.predictWithRaw(test);
       const logistic = fitLogistic(lastBarFeatures(dataset.train), dataset.train.y);
       parts.push({
         probabilities,
+        rawProbabilities: raw,
+        calibration: calibrationNote(fitted.calibration),
         labels: test.y,
         refTimes: test.refTimes,
         previousUp: yesterdayUp(closes, test.refTimes.map((t) => index.get(t)!)),
@@ -154,21 +183,24 @@ export async function walkForward(
           `the fold's ${dataset.train.n} training rows (${dataset.ranges.train.first} to ${dataset.ranges.train.last})`,
         ),
       });
-      trained.push({ train: dataset.ranges.train, bestEpoch: result.bestEpoch });
+      trained.push({ train: dataset.ranges.train, bestEpoch: fitted.result.bestEpoch });
       options.log?.(
         `fold ${
           f + 1
-        }/${folds.length}: trained on ${dataset.ranges.train.first} to ${dataset.ranges.train.last} (best epoch ${result.bestEpoch}), scored ${test.n} rows ${
-          test.refTimes[0]
-        } to ${test.refTimes[test.n - 1]}`,
+        }/${folds.length}: trained on ${dataset.ranges.train.first} to ${dataset.ranges.train.last} (best epoch ${fitted.result.bestEpoch}), ${fitted.calibration.method} calibration with weight ${
+          fitted.calibration.shrinkage.toFixed(2)
+        } on the base rate, scored ${test.n} rows ${test.refTimes[0]} to ${
+          test.refTimes[test.n - 1]
+        }; ${eta(started, f + 1, folds.length)}`,
       );
     } finally {
-      model.dispose();
+      scorer.dispose();
     }
   }
   const summary = summarizeWalkForward(parts, { seed: options.seed ?? 42 });
   const rows: EvaluationRows = {
     probabilities: parts.flatMap((p) => Array.from(p.probabilities)),
+    rawProbabilities: parts.flatMap((p) => Array.from(p.rawProbabilities!)),
     labels: parts.flatMap((p) => Array.from(p.labels)),
     refTimes: parts.flatMap((p) => p.refTimes),
     previousUp: parts.flatMap((p) => Array.from(p.previousUp)),
@@ -183,7 +215,13 @@ export async function walkForward(
     ticker: options.ticker,
     model: { dir: info.dir, version: info.version },
     scope:
-      `walk-forward over ${options.ticker}: ${folds.length} ${mode} folds, each scored by a fresh ${arch} model (hyperparameters of ${info.dir}) trained only on earlier rows`,
+      `walk-forward over ${options.ticker}: ${folds.length} ${mode} folds, each scored by a fresh ${arch} model (hyperparameters of ${info.dir}) trained only on earlier rows and calibrated (${
+        parts[0].calibration!.method
+      }) on its own validation rows${
+        options.shuffleLabels === undefined
+          ? ""
+          : `; every fold's labels shuffled (seed ${options.shuffleLabels}): a permutation control`
+      }`,
     mode,
     ...summary.pooled,
     baselines: {
@@ -194,4 +232,13 @@ export async function walkForward(
     folds: summary.folds.map((s, i) => ({ ...s, ...trained[i] })),
   };
   return { evaluation, rows };
+}
+
+/** "12 s elapsed, about 48 s left" after `done` of `total` steps begun at `started`. */
+function eta(started: number, done: number, total: number): string {
+  const elapsed = (performance.now() - started) / 1000;
+  const left = (elapsed / done) * (total - done);
+  const text = (s: number): string =>
+    s < 90 ? `${Math.round(s)} s` : `${Math.floor(s / 60)} min ${Math.round(s % 60)} s`;
+  return `${text(elapsed)} elapsed, about ${text(left)} left`;
 }

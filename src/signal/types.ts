@@ -8,8 +8,20 @@
 
 import type { Bar } from "../data/types.ts";
 
-/** Whether a signal can be trusted, and if not, why. */
-export type SignalStatus = "ok" | "warming-up" | "no-model" | "stale-model" | "out-of-distribution";
+/**
+ * Whether a signal can be trusted, and if not, why. A universe model adds
+ * `unknown-symbol` (a symbol outside its universe, under per-symbol scaling)
+ * and `no-context` (no bar of its context symbol at or before this bar yet:
+ * feed the context symbol's bar first).
+ */
+export type SignalStatus =
+  | "ok"
+  | "warming-up"
+  | "no-model"
+  | "stale-model"
+  | "out-of-distribution"
+  | "unknown-symbol"
+  | "no-context";
 
 /** The direction a signal points. */
 export type Direction = "up" | "down" | "flat";
@@ -27,8 +39,19 @@ export interface Signal {
   symbol: string;
   /** ISO time of the bar the signal was computed on (the last bar seen). */
   time: string;
-  /** Probability (0–1) that the close `horizonBars` ahead is above this bar's close. */
+  /**
+   * Probability (0–1) that the close `horizonBars` ahead is above this bar's
+   * close: the calibrated probability, never worse than the base rate on the
+   * model's validation rows by construction (see `model.skill`).
+   */
   probabilityUp: number;
+  /**
+   * The network's raw output before calibration, when a network ran for this
+   * bar (absent for `no-model`, `warming-up` and `out-of-distribution`
+   * signals, and from plugins that do not report it). Not for sizing
+   * positions: it may be worse than the base rate.
+   */
+  rawProbability?: number;
   /** `up` or `down` when the probability crosses the plugin's thresholds, else `flat`. */
   direction: Direction;
   /** How far the probability is from 0.5, scaled to 0–1 (`|2p − 1|`). */
@@ -45,7 +68,65 @@ export interface Signal {
     version: string;
     /** Last date of the data the model was trained on, or `null`. */
     trainedThrough: string | null;
+    /**
+     * The model's skill against the base rate on its validation rows, after
+     * calibration (cross-fitted): above 0 it beat a constant forecast of the
+     * base rate there; at 0 it hands out the base rate. `null` when unknown
+     * (no model, a model saved before calibration existed, an ensemble);
+     * absent from plugins that do not report it. A bot may ignore a model
+     * whose skill is not above 0.
+     */
+    skill?: ModelSkill | null;
   };
+  /**
+   * The shadow versions' signals on this bar (see `createLstmSignal`'s
+   * `shadow` option), for inspection and the predictions log only: they never
+   * set `direction`, `probabilityUp` or `status`. Absent when no shadow runs.
+   */
+  shadows?: ShadowSignal[];
+}
+
+/**
+ * What a shadow version (a candidate run beside the live model, never acted
+ * on) said on a bar.
+ *
+ * @example
+ * ```ts
+ * for (const s of signal.shadows ?? []) console.log(s.version, s.status, s.probabilityUp);
+ * ```
+ */
+export interface ShadowSignal {
+  /** The shadow's version (e.g. `v7`). */
+  version: string;
+  /** Its calibrated probability that the price goes up (0.5 unless `status` is `ok` or `stale-model`). */
+  probabilityUp: number;
+  /** The network's raw output, when it ran for this bar. */
+  rawProbability?: number;
+  /** Whether its probability is usable, as for a live signal (`no-model`: it failed to load). */
+  status: SignalStatus;
+  /** How many bars ahead it looks. */
+  horizonBars: number;
+  /**
+   * Its raw feature row, only when its features differ from the live
+   * model's (otherwise the live signal's row is its row too).
+   */
+  features?: number[] | null;
+}
+
+/**
+ * A model's skill scores against the base rate (1 − score / the base rate's
+ * score; above 0 is better than a constant).
+ *
+ * @example
+ * ```ts
+ * if ((signal.model.skill?.brier ?? 0) <= 0) return; // no skill: do not size on it
+ * ```
+ */
+export interface ModelSkill {
+  /** Brier skill score, or `null` where undefined. */
+  brier: number | null;
+  /** Log-loss skill score, or `null` where undefined. */
+  logLoss: number | null;
 }
 
 /**

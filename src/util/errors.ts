@@ -8,6 +8,8 @@
  * @module
  */
 
+import { osErrorMessage } from "./os_errors.ts";
+
 /**
  * A mistake in how a command or function was called: an unknown flag, a
  * malformed value, a ticker that is not a valid symbol. Exit code 2.
@@ -72,6 +74,8 @@ export function messageOf(error: unknown): string {
     const text = String((error as Error).message).split("\n")[0];
     return `${text} (the deno task grants only the folders in deno.json; run cli.ts with the extra --allow-* flag, see README "Permissions")`;
   }
+  const os = osErrorMessage(error);
+  if (os !== undefined) return os;
   if (error instanceof Error) return error.message.split("\n")[0];
   return String(error);
 }

@@ -3,40 +3,112 @@
  * everything is written under a temporary name next to its destination and
  * then renamed, which is atomic on the same file system.
  *
+ * A temporary name says who wrote it: `<name>.tmp-<pid>-<random>` (a folder
+ * displaced by an overwrite is `<name>.tmp-<pid>-<random>.old`). While it
+ * writes, the writer holds an exclusive advisory lock on the temporary file
+ * (on `.writer.lock` inside a temporary folder); the operating system drops
+ * the lock when the process dies, however it dies, so
+ * {@linkcode sweepStaleTemps} can tell a live writer's temporary file from a
+ * killed one's without reading `/proc` (which Deno allows only with
+ * `--allow-all`) and without being fooled by a reused process id.
+ *
  * @module
  */
 
 import { dirname, join } from "node:path";
 import { DataError } from "./errors.ts";
 
+const TEMP_MARK = ".tmp-";
+/** The lock file inside a temporary folder; removed before the folder is renamed. */
+const DIR_LOCK = ".writer.lock";
+/** A temporary entry younger than this is never swept (its writer may be taking its lock). */
+const GRACE_MS = 5_000;
+/** Temporary names from before the pid was in the name carry no lock: swept only when this old. */
+const LEGACY_GRACE_MS = 10 * 60_000;
+/** `<base>.tmp-<pid>-<random>[.old]`, or the older `<base>.tmp-<time><random>` (base 36). */
+const TEMP_PATTERN = /^(.+)\.tmp-(?:(\d+)-([0-9a-z]+)(\.old)?|([0-9a-z]{9,}))$/;
+
 function tempName(path: string): string {
-  const suffix = `${Date.now().toString(36)}${Math.floor(Math.random() * 1e9).toString(36)}`;
-  return `${path}.tmp-${suffix}`;
+  const random = Math.floor(Math.random() * 36 ** 6).toString(36).padStart(6, "0");
+  return `${path}${TEMP_MARK}${Deno.pid}-${random}`;
+}
+
+const PAUSE_ENV = "LSTM_SIGNAL_TEST_PAUSE";
+const TRACE_ENV = "LSTM_SIGNAL_TEST_TRACE";
+
+/** A test-hook variable, read only where env access is already granted (never prompts). */
+function hookEnv(name: string): string | undefined {
+  try {
+    const { state } = Deno.permissions.querySync({ name: "env", variable: name });
+    return state === "granted" ? Deno.env.get(name) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * A test hook for crash-consistency tests, at a named point between writing
+ * and renaming. When the environment variable `LSTM_SIGNAL_TEST_TRACE` is set
+ * it prints `lstm-signal-test: at <name>` on stderr; when
+ * `LSTM_SIGNAL_TEST_PAUSE` lists `name` (comma-separated) it prints
+ * `lstm-signal-test: paused at <name>` and sleeps for a minute, so a test
+ * can kill the process exactly there. Without those variables (or without
+ * env access) it does nothing.
+ *
+ * @example
+ * ```ts
+ * await testPause("cache-rename"); // between the metadata and the CSV rename
+ * ```
+ */
+export async function testPause(name: string): Promise<void> {
+  const pause = hookEnv(PAUSE_ENV)?.split(",").includes(name) ?? false;
+  const trace = hookEnv(TRACE_ENV) !== undefined;
+  if (!pause && !trace) return;
+  const line = `lstm-signal-test: ${pause ? "paused at" : "at"} ${name}\n`;
+  await Deno.stderr.write(new TextEncoder().encode(line));
+  if (pause) await new Promise((resolve) => setTimeout(resolve, 60_000));
+}
+
+/** Options of {@linkcode atomicWriteFile}. */
+export interface AtomicWriteOptions {
+  /**
+   * Called after the temporary file is written and flushed, just before it is
+   * renamed over `path` (the caller's last chance to order other writes).
+   */
+  beforeRename?: () => Promise<void>;
 }
 
 /**
  * Writes `data` to `path` atomically: a temporary sibling file is written,
  * flushed and renamed over `path`. The parent folder is created if needed.
+ * The temporary file is locked while it is written, so a sweep by another
+ * process leaves it alone.
  *
  * @example
  * ```ts
  * await atomicWriteFile("data/SPY_1d.csv", "Date,Close\n");
  * ```
  */
-export async function atomicWriteFile(path: string, data: string | Uint8Array): Promise<void> {
+export async function atomicWriteFile(
+  path: string,
+  data: string | Uint8Array,
+  options: AtomicWriteOptions = {},
+): Promise<void> {
   await Deno.mkdir(dirname(path) || ".", { recursive: true });
   const tmp = tempName(path);
   const bytes = typeof data === "string" ? new TextEncoder().encode(data) : data;
   try {
     const file = await Deno.open(tmp, { write: true, createNew: true });
     try {
+      await file.lock(true);
       let written = 0;
       while (written < bytes.length) written += await file.write(bytes.subarray(written));
       await file.sync();
+      await options.beforeRename?.();
+      await Deno.rename(tmp, path);
     } finally {
-      file.close();
+      file.close(); // releases the lock
     }
-    await Deno.rename(tmp, path);
   } catch (error) {
     await Deno.remove(tmp).catch(() => {});
     throw error;
@@ -66,10 +138,16 @@ export async function atomicWriteDir(
   await Deno.mkdir(dirname(path) || ".", { recursive: true });
   const tmp = tempName(path);
   await Deno.mkdir(tmp);
+  const lockPath = join(tmp, DIR_LOCK);
+  let lock: Deno.FsFile | undefined;
   try {
+    lock = await Deno.open(lockPath, { write: true, createNew: true });
+    await lock.lock(true);
     await fill(tmp);
+    await Deno.remove(lockPath); // the finished folder carries no lock file; still held
+    await testPause("dir-rename");
     if (options.overwrite && (await exists(path))) {
-      const old = tempName(path);
+      const old = `${tempName(path)}.old`;
       await Deno.rename(path, old);
       await Deno.rename(tmp, path);
       await Deno.remove(old, { recursive: true });
@@ -79,7 +157,117 @@ export async function atomicWriteDir(
   } catch (error) {
     await Deno.remove(tmp, { recursive: true }).catch(() => {});
     throw error;
+  } finally {
+    lock?.close();
   }
+}
+
+/** Whether the lock at `path` is free (nobody holds it), `undefined` when there is no such file. */
+async function lockIsFree(path: string): Promise<boolean | undefined> {
+  let file: Deno.FsFile;
+  try {
+    file = await Deno.open(path, { read: true });
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return undefined;
+    return false; // cannot tell: treat as held
+  }
+  try {
+    return await file.tryLock(true);
+  } catch {
+    return false;
+  } finally {
+    file.close();
+  }
+}
+
+/** Whether a temporary entry's writer is gone: nobody holds its lock and it is old enough. */
+async function isStale(path: string, info: Deno.FileInfo, legacy: boolean): Promise<boolean> {
+  if (legacy) return age(info) >= LEGACY_GRACE_MS;
+  if (age(info) < GRACE_MS) return false;
+  const free = await lockIsFree(info.isDirectory ? join(path, DIR_LOCK) : path);
+  // A folder without its lock file is one whose writer died before taking the
+  // lock or after releasing it for the final rename: stale once old enough.
+  return free !== false;
+}
+
+async function sweepOne(dir: string, name: string, removed: string[]): Promise<void> {
+  const match = TEMP_PATTERN.exec(name);
+  if (!match) return;
+  const path = join(dir, name);
+  let info: Deno.FileInfo;
+  try {
+    info = await Deno.lstat(path);
+  } catch {
+    return;
+  }
+  const legacy = match[5] !== undefined;
+  const displaced = match[4] !== undefined;
+  if (displaced) {
+    // A whole folder moved aside by an overwrite. If the writer died before
+    // moving the new one in, the destination is missing: put the old one back.
+    if (age(info) < GRACE_MS) return;
+    const destination = join(dir, match[1]);
+    if (!(await exists(destination))) {
+      await Deno.rename(path, destination).catch(() => {});
+      return;
+    }
+  } else if (!(await isStale(path, info, legacy))) {
+    return;
+  }
+  try {
+    await Deno.remove(path, { recursive: true });
+    removed.push(path);
+  } catch {
+    // Best effort: gone already, or not ours to remove (permissions).
+  }
+}
+
+function age(info: Deno.FileInfo): number {
+  return Date.now() - (info.mtime?.getTime() ?? Date.now());
+}
+
+async function entries(dir: string): Promise<Deno.DirEntry[]> {
+  const list: Deno.DirEntry[] = [];
+  try {
+    for await (const entry of Deno.readDir(dir)) list.push(entry);
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound || error instanceof Deno.errors.NotADirectory) {
+      return [];
+    }
+    throw error;
+  }
+  return list.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+}
+
+/**
+ * Removes the temporary files and folders that killed writers left in `dir`
+ * and in its immediate subfolders (so `models/` reaches
+ * `models/<name>/vN.tmp-*` and `current.json.tmp-*`), and returns their paths.
+ * Only entries whose writer is gone are removed: a live writer holds a lock on
+ * each of its temporary files (the operating system drops it when the process
+ * dies, so a reused process id cannot fool the check), and an entry younger
+ * than a few seconds is left alone. Temporary names of the older format (no
+ * process id, no lock) go after ten minutes. A folder that an overwrite moved
+ * aside (`*.tmp-<pid>-<random>.old`) is put back when its destination is
+ * missing, else removed. A missing `dir` sweeps nothing.
+ *
+ * @example
+ * ```ts
+ * const removed = await sweepStaleTemps("data");
+ * if (removed.length) console.error(`removed ${removed.length} stale temporary files`);
+ * ```
+ */
+export async function sweepStaleTemps(dir: string): Promise<string[]> {
+  const removed: string[] = [];
+  for (const entry of await entries(dir)) {
+    if (TEMP_PATTERN.test(entry.name)) {
+      await sweepOne(dir, entry.name, removed);
+    } else if (entry.isDirectory) {
+      const sub = join(dir, entry.name);
+      for (const inner of await entries(sub)) await sweepOne(sub, inner.name, removed);
+    }
+  }
+  return removed;
 }
 
 /**

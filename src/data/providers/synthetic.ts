@@ -7,6 +7,16 @@
  * seed, symbol and range give the same bars on every machine. These are not
  * real prices.
  *
+ * **A positive control (off by default).** A ticker ending in `.EDGE` and
+ * two digits (`SYNTH.EDGE35`, or the `edge` option) plants a known, modest
+ * predictable component: each bar's standardised shock carries `edge` times
+ * the previous bar's (an AR(1) of coefficient `edge`, variance kept at 1), so
+ * the last bar's return, a feature every model sees, tells something about
+ * the next bar's direction. An ideal forecaster that knew the previous shock
+ * would reach an AUC of about 0.57 at edge 0.15, 0.61 at 0.25, 0.66 at 0.35
+ * and 0.68 at 0.40 (simulated). Without the suffix nothing changes: the
+ * default market is byte-identical to what it always was.
+ *
  * @module
  */
 
@@ -49,9 +59,29 @@ function hashSymbol(symbol: string): number {
 
 const round = (x: number, digits: number): number => Number(x.toFixed(digits));
 
+const EDGE_SUFFIX = /\.EDGE(\d{2})$/;
+
+/**
+ * The planted edge a synthetic ticker asks for: `SYNTH.EDGE35` → 0.35, any
+ * ticker without the `.EDGE` + two digits suffix → 0 (the default market).
+ *
+ * @example
+ * ```ts
+ * syntheticEdge("SYNTH.EDGE35"); // 0.35
+ * syntheticEdge("SPY"); // 0
+ * ```
+ */
+export function syntheticEdge(symbol: string): number {
+  const m = EDGE_SUFFIX.exec(symbol.toUpperCase());
+  return m ? Number(m[1]) / 100 : 0;
+}
+
 /**
  * Generates synthetic daily bars for `symbol` from `start` to `end`
  * (inclusive). The symbol is mixed into the seed, so SPY and QQQ differ.
+ * `edge` (default: {@linkcode syntheticEdge} of the symbol, else 0) plants
+ * the positive control's predictable component: each standardised shock is
+ * `edge` times the previous one plus `sqrt(1 − edge²)` times fresh noise.
  *
  * @example
  * ```ts
@@ -61,8 +91,14 @@ const round = (x: number, digits: number): number => Number(x.toFixed(digits));
  */
 export function generateSyntheticBars(
   symbol: string,
-  options: { start: string; end: string; seed?: number },
+  options: { start: string; end: string; seed?: number; edge?: number },
 ): Bar[] {
+  const edge = options.edge ?? syntheticEdge(symbol);
+  if (!(edge >= 0 && edge < 1)) {
+    throw new UsageError(`Expected a synthetic edge in [0, 1), found ${edge}`);
+  }
+  const fresh = Math.sqrt(1 - edge * edge);
+  let shock = 0;
   const rng = createRng(((options.seed ?? SYNTHETIC_SEED) ^ hashSymbol(symbol)) >>> 0);
   let price = 50 + 150 * rng.next();
   let regime = 0;
@@ -78,7 +114,9 @@ export function generateSyntheticBars(
     const { drift, vol } = REGIMES[regime];
     variance = vol ** 2 * (1 - ALPHA - BETA) + ALPHA * lastReturn ** 2 + BETA * variance;
     const sigma = Math.sqrt(variance);
-    const total = drift + sigma * rng.normal();
+    // The planted edge (0 by default, leaving the draw and the arithmetic as they always were).
+    shock = edge === 0 ? rng.normal() : edge * shock + fresh * rng.normal();
+    const total = drift + sigma * shock;
     const gap = rng.next() < GAP_PROBABILITY
       ? 3 * sigma * rng.normal()
       : 0.2 * sigma * rng.normal();

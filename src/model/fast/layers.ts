@@ -10,8 +10,10 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import type { RecurrentActivation } from "./mod.ts";
-import { splitBackward, splitForward } from "./parallel.ts";
-import { UsageError } from "../../util/errors.ts";
+import { remoteTrainHalf, splitBackward, splitForward } from "./parallel.ts";
+import { type BoundPlan, fusedPlan, FusedTrainer } from "./step.ts";
+import { timed } from "./profile.ts";
+import { webgpuRnn } from "./webgpu.ts";
 
 /** Options of `fastRnn`. */
 export interface FastRnnOptions {
@@ -25,9 +27,10 @@ export interface FastRnnOptions {
 
 /**
  * A whole LSTM/GRU layer as one differentiable tfjs op: the forward pass and the backward pass
- * (through `tf.customGrad`) each run one fused wasm kernel on host copies of the tensors.
- * Works on every tfjs backend (the tensors are read with `dataSync`); splits the batch with a
- * worker after `startSecondCore()`.
+ * (through `tf.customGrad`) each run one fused kernel. On the WebGPU backend that is the fused
+ * WGSL recurrence of `webgpu.ts`, on the GPU's buffers; on the others the fused wasm kernel on
+ * host copies of the tensors (read with `dataSync`), the batch split with a worker after
+ * `startSecondCore()`.
  *
  * @example
  * ```ts
@@ -45,6 +48,9 @@ export function fastRnn(
   options: FastRnnOptions,
 ): tf.Tensor {
   if (x.rank !== 3) throw new Error(`Expected a [batch, steps, features] input, found ${x.shape}`);
+  if (tf.getBackend() === "webgpu") {
+    return webgpuRnn(x, kernel, recurrentKernel, bias, options);
+  }
   const [batch, steps, inputDim] = x.shape;
   const units = recurrentKernel.shape[0];
   const { cell, returnSequences } = options;
@@ -56,17 +62,24 @@ export function fastRnn(
     r: tf.Tensor,
     b: tf.Tensor | null,
     keepCache: boolean,
-  ): ReturnType<typeof splitForward> =>
-    splitForward(
-      cell,
-      {
+  ): ReturnType<typeof splitForward> => {
+    const [weights, xv] = timed("rnn.read", () =>
+      [{
         kernel: k.dataSync() as Float32Array,
         recurrentKernel: r.dataSync() as Float32Array,
         bias: b === null ? null : b.dataSync() as Float32Array,
-      },
-      xs.dataSync() as Float32Array,
-      { batch, steps, inputDim, units, returnSequences, recurrentActivation, keepCache },
-    );
+      }, xs.dataSync() as Float32Array] as const);
+    return timed("rnn.forward", () =>
+      splitForward(cell, weights, xv, {
+        batch,
+        steps,
+        inputDim,
+        units,
+        returnSequences,
+        recurrentActivation,
+        keepCache,
+      }));
+  };
   // Outside tf.grad/variableGrads/minimize nothing will ask for gradients: keep no cache.
   if (tf.engine().state.gradientDepth === 0) {
     return tf.tensor(run(x, kernel, recurrentKernel, bias, false).output, shape);
@@ -76,15 +89,16 @@ export function fastRnn(
     const [xs, k, r, b] = args as tf.Tensor[];
     const { output, cache } = run(xs, k, r, bias === null ? null : b, true);
     return {
-      value: tf.tensor(output, shape),
+      value: timed("rnn.tensor", () => tf.tensor(output, shape)),
       gradFunc: (dy: tf.Tensor): tf.Tensor[] => {
-        const g = splitBackward(cache!, dy.dataSync() as Float32Array);
-        return [
+        const dyv = timed("rnn.read", () => dy.dataSync() as Float32Array);
+        const g = timed("rnn.backward", () => splitBackward(cache!, dyv));
+        return timed("rnn.tensor", () => [
           tf.tensor(g.dx, xs.shape),
           tf.tensor(g.dKernel, k.shape),
           tf.tensor(g.dRecurrent, r.shape),
           tf.tensor(g.dBias, b.shape),
-        ];
+        ]);
       },
     };
   });
@@ -284,45 +298,42 @@ export function toFastModel(model: tf.Sequential): tf.Sequential {
   return fast;
 }
 
-/** Which implementation runs the recurrent layers: the fused WASM kernels or stock tfjs. */
+/**
+ * Which implementation runs the recurrent layers: the fused kernels (WASM on the wasm and cpu
+ * backends, WGSL on webgpu) or stock tfjs.
+ */
 export type Kernel = "fast" | "stock";
 /** The values `--kernel` accepts. */
 export const KERNELS: readonly Kernel[] = ["fast", "stock"];
 
 /**
- * The kernel to use when none was asked for: the fused kernels read their inputs on the host, so
- * on WebGPU (whose buffers tfjs cannot read synchronously under Deno) the stock layers run.
+ * The kernel to use when none was asked for: the fused kernels on every backend (WASM on wasm
+ * and cpu, the fused WGSL recurrence on webgpu).
  *
  * @example
  * ```ts
  * defaultKernel("wasm"); // "fast"
- * defaultKernel("webgpu"); // "stock"
+ * defaultKernel("webgpu"); // "fast"
  * ```
  */
-export function defaultKernel(backend: string): Kernel {
-  return backend === "webgpu" ? "stock" : "fast";
+export function defaultKernel(_backend: string): Kernel {
+  return "fast";
 }
 
 /**
  * The kernel a run on `backend` (the backend actually selected) uses: the one requested, else
- * {@linkcode defaultKernel}. The fused kernels run on the host, so `fast` with WebGPU is a
- * {@linkcode UsageError}.
+ * {@linkcode defaultKernel}. Every backend runs both, so this never fails; it stays the one
+ * place that decides (an unknown `--kernel` is refused by the flag parser).
  *
  * @example
  * ```ts
  * resolveKernel(undefined, "wasm"); // "fast"
  * resolveKernel("stock", "wasm"); // "stock"
- * resolveKernel(undefined, "webgpu"); // "stock"
+ * resolveKernel("fast", "webgpu"); // "fast"
  * ```
  */
 export function resolveKernel(requested: Kernel | undefined, backend: string): Kernel {
-  const kernel = requested ?? defaultKernel(backend);
-  if (kernel === "fast" && backend === "webgpu") {
-    throw new UsageError(
-      "Expected --kernel stock with --backend webgpu, found --kernel fast (the fused kernels run on the CPU)",
-    );
-  }
-  return kernel;
+  return requested ?? defaultKernel(backend);
 }
 
 function retarget(layer: tf.layers.Layer, kernel: Kernel): number {
@@ -369,5 +380,98 @@ export function fastLayerCount(model: tf.LayersModel): number {
  * ```
  */
 export function useKernel(model: tf.LayersModel, kernel: Kernel): number {
-  return model.layers.reduce((n, layer) => n + retarget(layer, kernel), 0);
+  const n = model.layers.reduce((count, layer) => count + retarget(layer, kernel), 0);
+  if (kernel === "fast") installFusedStep(model);
+  else delete (model as unknown as Record<string, unknown>).trainOnBatch;
+  return n;
+}
+
+let fusedTraining = true;
+
+/**
+ * Turns the fused training step (`step.ts`) on or off for every model (default on). Off,
+ * `trainOnBatch` runs tfjs's own step, with the fused kernels inside the recurrent layers only.
+ *
+ * @example
+ * ```ts
+ * setFusedTraining(false); // compare with the per-layer path
+ * ```
+ */
+export function setFusedTraining(on: boolean): void {
+  fusedTraining = on;
+}
+
+interface Binding {
+  optimizer: unknown;
+  trainer: FusedTrainer | null;
+  reason: string | null;
+}
+
+const bindings = new WeakMap<tf.LayersModel, Binding>();
+
+/** The fused trainer of a model, or why there is none (one line). */
+function bind(model: tf.LayersModel): Binding {
+  const optimizer = (model as unknown as { optimizer?: unknown }).optimizer;
+  const known = bindings.get(model);
+  if (known && known.optimizer === optimizer) return known;
+  known?.trainer?.dispose();
+  let binding: Binding;
+  const iterations = (optimizer as { iterations?: number } | undefined)?.iterations ?? 0;
+  if (iterations > 0) {
+    binding = { optimizer, trainer: null, reason: "the optimizer already took tfjs steps" };
+  } else {
+    const bound: BoundPlan | string = fusedPlan(
+      model,
+      (layer) => layer instanceof FastLSTM || layer instanceof FastGRU,
+    );
+    binding = typeof bound === "string" ? { optimizer, trainer: null, reason: bound } : {
+      optimizer,
+      trainer: new FusedTrainer(bound, optimizer as tf.AdamOptimizer),
+      reason: null,
+    };
+  }
+  bindings.set(model, binding);
+  return binding;
+}
+
+/**
+ * Why `model.trainOnBatch` runs tfjs's own step rather than the fused training step, or null
+ * when the fused step runs (on the wasm or cpu backend, for a model with the fused kernels that
+ * `fusedPlan` accepts).
+ *
+ * @example
+ * ```ts
+ * fusedStepReason(buildModel("attention", { inputShape: [60, 10] })); // "a Dot layer"
+ * ```
+ */
+export function fusedStepReason(model: tf.LayersModel): string | null {
+  if (!Object.hasOwn(model, "trainOnBatch")) return "the model runs the stock kernel";
+  if (!fusedTraining) return "the fused training step is turned off";
+  const backend = tf.getBackend();
+  if (backend !== "wasm" && backend !== "cpu") return `the ${backend} backend`;
+  return bind(model).reason;
+}
+
+/** Makes `model.trainOnBatch` run the fused training step when it can (see `step.ts`). */
+function installFusedStep(model: tf.LayersModel): void {
+  if (Object.hasOwn(model, "trainOnBatch")) return;
+  const stock = Object.getPrototypeOf(model).trainOnBatch as tf.LayersModel["trainOnBatch"];
+  const fused = (
+    x: tf.Tensor | tf.Tensor[] | Record<string, tf.Tensor>,
+    y: tf.Tensor | tf.Tensor[] | Record<string, tf.Tensor>,
+  ): Promise<number | number[]> => {
+    if (x instanceof tf.Tensor && y instanceof tf.Tensor && fusedStepReason(model) === null) {
+      const trainer = bind(model).trainer!;
+      const metrics = (model as unknown as { metricsNames?: string[] }).metricsNames ?? [];
+      const [loss, accuracy] = trainer.step(x, y, remoteTrainHalf());
+      return Promise.resolve(metrics.length > 1 ? [loss, accuracy] : loss);
+    }
+    return stock.call(model, x, y);
+  };
+  Object.defineProperty(model, "trainOnBatch", {
+    value: fused,
+    writable: true,
+    configurable: true,
+    enumerable: false,
+  });
 }

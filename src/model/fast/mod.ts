@@ -10,7 +10,7 @@
  * @module
  */
 
-import { RNN_WASM_BASE64 } from "../../../kernels/rnn_wasm.ts";
+import { RNN_RELAXED_WASM_BASE64, RNN_WASM_BASE64 } from "../../../kernels/rnn_wasm.ts";
 
 /** Recurrent activation of the gates: tfjs's default is `"hardSigmoid"`. */
 export type RecurrentActivation = "sigmoid" | "hardSigmoid";
@@ -85,17 +85,128 @@ interface KernelExports {
   gru_forward(...args: number[]): void;
   gru_backward(...args: number[]): void;
   dense_forward(...args: number[]): void;
+  dense_backward(...args: number[]): void;
   reverse_time(...args: number[]): void;
   concat_features(...args: number[]): void;
+  mul_into(n: number, a: number, m: number): void;
+  add_into(n: number, a: number, b: number): void;
+  adam_step(...args: number[]): void;
+  alea_mask(n: number, state: number, keep: number, scale: number, out: number): void;
 }
 
-let compiled: WebAssembly.Module | null = null;
+/**
+ * Which build of `kernels/rnn.c` runs: `plain` WASM SIMD (every multiply and add rounded
+ * separately: the same bits on every machine) or `relaxed` SIMD (fused multiply-add in the hot
+ * loops: reproducible per machine and runtime, within float rounding of `plain`).
+ */
+export type KernelBuild = "plain" | "relaxed";
 
 /**
- * The compiled kernel module, from the bytes of `kernels/rnn.wasm` that `kernels/build.sh` also
- * writes into `kernels/rnn_wasm.ts`: importing them needs no file read, so inference runs with
- * read access to the model folder alone, and `deno compile` needs no `--include` for them.
- * Compiled once per process (per worker).
+ * The smallest module that uses relaxed SIMD: one function returning
+ * `f32x4.relaxed_madd(a, b, c)`. `WebAssembly.validate` accepts it only where the runtime has
+ * relaxed SIMD.
+ */
+const RELAXED_PROBE = new Uint8Array([
+  0,
+  97,
+  115,
+  109,
+  1,
+  0,
+  0,
+  0,
+  1,
+  8,
+  1,
+  96,
+  3,
+  123,
+  123,
+  123,
+  1,
+  123,
+  3,
+  2,
+  1,
+  0,
+  10,
+  13,
+  1,
+  11,
+  0,
+  32,
+  0,
+  32,
+  1,
+  32,
+  2,
+  253,
+  133,
+  2,
+  11,
+]);
+
+/**
+ * Whether this runtime validates relaxed-SIMD WebAssembly (V8 does since 11.4; Deno 2 has it).
+ *
+ * @example
+ * ```ts
+ * console.log(relaxedSimdSupported()); // true under Deno 2
+ * ```
+ */
+export function relaxedSimdSupported(): boolean {
+  return WebAssembly.validate(RELAXED_PROBE);
+}
+
+let chosenBuild: KernelBuild | null = null;
+
+/**
+ * The build the kernels run: chosen once at start-up, `relaxed` where the runtime supports it,
+ * else `plain`; {@linkcode setKernelBuild} overrides it.
+ *
+ * @example
+ * ```ts
+ * console.log(kernelBuild()); // "relaxed" or "plain"
+ * ```
+ */
+export function kernelBuild(): KernelBuild {
+  if (chosenBuild === null) chosenBuild = relaxedSimdSupported() ? "relaxed" : "plain";
+  return chosenBuild;
+}
+
+/**
+ * Chooses the kernel build for what runs from now on (`auto`: the start-up choice). Call it before
+ * training, or between runs: a forward cache still alive in the old build is an error, and the
+ * second-core worker takes the build it was started with (restart it to change).
+ *
+ * @example
+ * ```ts
+ * setKernelBuild("plain"); // the same bits on every machine
+ * ```
+ */
+export function setKernelBuild(build: KernelBuild | "auto"): void {
+  if (build === "relaxed" && !relaxedSimdSupported()) {
+    throw new Error("Expected a runtime with relaxed SIMD for the relaxed kernels, found none");
+  }
+  const next = build === "auto" ? (relaxedSimdSupported() ? "relaxed" : "plain") : build;
+  if (next === chosenBuild) return;
+  if (shared !== null && shared.allocatedBytes() > 0) {
+    throw new Error(
+      `Expected no live kernel caches to switch builds, found ${shared.allocatedBytes()} bytes`,
+    );
+  }
+  chosenBuild = next;
+  shared = null;
+}
+
+const compiled = new Map<KernelBuild, WebAssembly.Module>();
+
+/**
+ * The compiled kernel module of a build (default: {@linkcode kernelBuild}), from the bytes of
+ * `kernels/rnn.wasm` / `kernels/rnn_relaxed.wasm` that `kernels/build.sh` also writes into
+ * `kernels/rnn_wasm.ts`: importing them needs no file read, so inference runs with read access
+ * to the model folder alone, and `deno compile` needs no `--include` for them. Compiled once per
+ * process (per worker) and build.
  *
  * @example
  * ```ts
@@ -103,14 +214,16 @@ let compiled: WebAssembly.Module | null = null;
  * console.log(WebAssembly.Module.exports(module).length > 0); // true
  * ```
  */
-export function kernelModule(): WebAssembly.Module {
-  if (compiled === null) {
-    const text = atob(RNN_WASM_BASE64);
+export function kernelModule(build: KernelBuild = kernelBuild()): WebAssembly.Module {
+  let module = compiled.get(build);
+  if (module === undefined) {
+    const text = atob(build === "relaxed" ? RNN_RELAXED_WASM_BASE64 : RNN_WASM_BASE64);
     const bytes = new Uint8Array(text.length);
     for (let i = 0; i < text.length; i++) bytes[i] = text.charCodeAt(i);
-    compiled = new WebAssembly.Module(bytes);
+    module = new WebAssembly.Module(bytes);
+    compiled.set(build, module);
   }
-  return compiled;
+  return module;
 }
 
 /**
@@ -128,13 +241,17 @@ export function kernelModule(): WebAssembly.Module {
 export class KernelInstance {
   /** The raw exports of the wasm instance. */
   readonly exports: KernelExports;
+  /** The build this instance runs. */
+  readonly build: KernelBuild;
   #top: number;
   readonly #used = new Map<number, number>();
   /** Free blocks below `#top`, sorted by address. */
   #free: { ptr: number; size: number }[] = [];
 
-  constructor() {
-    const instance = new WebAssembly.Instance(kernelModule(), {});
+  /** A fresh instance of `build` (default: {@linkcode kernelBuild}). */
+  constructor(build: KernelBuild = kernelBuild()) {
+    this.build = build;
+    const instance = new WebAssembly.Instance(kernelModule(build), {});
     this.exports = instance.exports as unknown as KernelExports;
     this.#top = ((this.exports.__heap_base.value as number) + 15) & ~15;
   }
@@ -470,22 +587,23 @@ function backward(cache: RnnCache, dOutput: Float32Array): RnnGradients {
   }
   const k = sharedInstance();
   const at = (key: CachePart): number => cache.ptr + 4 * offsets[key];
-  const parts = [expected, B * T * I, I * g * U, U * g * U, g * U, g * U * U, g * U * I, B * U];
+  // dOutput, then dx, dKernel, dRecurrent, dBias, then three [B, U] scratch blocks.
+  const parts = [expected, B * T * I, I * g * U, U * g * U, g * U, B * U, B * U, B * U];
   const sizes = parts.map((n) => (n + 3) & ~3);
-  const scratch = k.alloc(sizes.reduce((a, b) => a + b, 0) + 2 * sizes[7]);
+  const scratch = k.alloc(sizes.reduce((a, b) => a + b, 0));
   try {
     const ptrs: number[] = [];
     let p = scratch;
-    for (const n of [...sizes, sizes[7], sizes[7]]) {
+    for (const n of sizes) {
       ptrs.push(p);
       p += 4 * n;
     }
-    const [pd, pdx, pdk, pdr, pdb, prt, pkt, s1, s2, s3] = ptrs;
+    const [pd, pdx, pdk, pdr, pdb, s1, s2, s3] = ptrs;
     k.f32(pd, expected).set(dOutput);
     const act = activationCode(o.recurrentActivation);
     const seq = o.returnSequences ? 1 : 0;
     const head = [B, T, I, U, at("x"), at("kernel"), at("recurrent"), act, at("h")] as const;
-    const tail = [pd, seq, pdx, pdk, pdr, pdb, prt, pkt, s1, s2] as const;
+    const tail = [pd, seq, pdx, pdk, pdr, pdb, s1, s2] as const;
     if (cache.cell === "lstm") {
       k.exports.lstm_backward(...head, at("extra"), at("tanhC"), at("gates"), ...tail);
     } else k.exports.gru_backward(...head, at("gates"), at("extra"), ...tail, s3);

@@ -1,8 +1,11 @@
 /**
  * Splitting a batch across the main thread and one worker (the machine's second core): each
- * fused forward/backward call runs the first half of the batch here and the second half in the
- * worker at the same time; the main thread waits with `Atomics.wait`, so the API stays
- * synchronous. Off until `startSecondCore()`; pauses itself while the other core is busy.
+ * fused call (a recurrent layer's forward or backward pass, or the whole fused training step of
+ * `step.ts`) runs the first half of the batch here and the second half in the worker at the same
+ * time. Requests and answers go through shared memory (`channel.ts`): the worker blocks in
+ * `Atomics.wait` between requests and the main thread in `Atomics.wait` for the answer, so the
+ * API stays synchronous and a round trip costs tens of microseconds. Off until
+ * `startSecondCore()`; pauses itself while the other core is busy.
  *
  * @module
  */
@@ -10,6 +13,7 @@ import {
   disposeCache,
   gruBackward,
   gruForward,
+  kernelBuild,
   lstmBackward,
   lstmForward,
   type RnnCache,
@@ -18,16 +22,32 @@ import {
   type RnnOptions,
   type RnnWeights,
 } from "./mod.ts";
-import type { WorkerRequest } from "./worker.ts";
+import type { WorkerStart } from "./worker.ts";
+import { addPhase, profiling } from "./profile.ts";
+import {
+  C,
+  type ChannelBuffers,
+  channelBuffers,
+  ensurePayload,
+  H,
+  HEADER_INTS,
+  MAX_DISPOSE,
+  MAX_PLANS,
+  OP,
+  payload,
+} from "./channel.ts";
+import type { RemoteFill, RemoteHalf, TrainPlan } from "./step.ts";
 
-/** Smallest batch worth splitting. */
-const MIN_SPLIT = 8;
+/** Smallest batch worth splitting (smaller batches are computed whole, with or without worker). */
+export const MIN_SPLIT = 8;
 /** Calls run unsplit after the worker was found slower (a busy second core), before retrying. */
 const PAUSE_CALLS = 200;
 
 /** Moving average of (time waited for the worker) / (time of this thread's own half). */
 let waitRatio = 0;
 let pausedCalls = 0;
+/** Calls run unsplit because the worker was judged slower (for the profile). */
+let pausedTotal = 0;
 
 /**
  * A split call costs this thread's half plus the wait for the worker; computing both halves here
@@ -46,9 +66,12 @@ function judge(localMs: number, waitMs: number): void {
 const TIMEOUT_MS = 60_000;
 
 let worker: Worker | null = null;
+let channel: ChannelBuffers | null = null;
 let nextId = 1;
-const control = new SharedArrayBuffer(4);
-let result = new SharedArrayBuffer(1 << 20);
+/** Worker caches to free with the next request. */
+const pendingDispose: number[] = [];
+/** Training plans the current worker holds. */
+const plansSent = new Set<number>();
 
 /**
  * A cache of a batch computed in two halves: the first here, the second in the worker (`id`) or,
@@ -65,12 +88,13 @@ export interface SplitCache {
   remoteBatch: number;
 }
 
-const orphans = new FinalizationRegistry<number>((id) =>
-  worker?.postMessage({ op: "dispose", id })
-);
+const orphans = new FinalizationRegistry<number>((id) => {
+  if (worker !== null) pendingDispose.push(id);
+});
 
 /**
- * Starts the worker that takes half of every batch of at least 8 sequences.
+ * Starts the worker that takes half of every batch of at least 8 sequences; it runs the kernel
+ * build this thread runs ({@linkcode kernelBuild}).
  *
  * @example
  * ```ts
@@ -83,20 +107,26 @@ export async function startSecondCore(): Promise<void> {
   if (worker !== null) return;
   waitRatio = 0;
   pausedCalls = 0;
+  resetStepChooser();
+  pendingDispose.length = 0;
+  plansSent.clear();
   const w = new Worker(new URL("./worker.ts", import.meta.url).href, { type: "module" });
-  worker = w;
-  // One round trip that loads the worker's module graph and warms its kernels up: V8 first runs
+  const buffers = channelBuffers();
+  // The worker loads its module graph and warms its kernels up before it answers: V8 first runs
   // wasm in its baseline compiler and optimises a function only after enough calls, so a cold
   // worker is several times slower than this thread and the split would not pay for a while.
-  const probe: WorkerRequest = { op: "warmup", control, result };
-  const c = new Int32Array(control);
-  Atomics.store(c, 0, 1);
-  w.postMessage(probe);
-  const wait = Atomics.waitAsync(c, 0, 1, TIMEOUT_MS);
+  const c = new Int32Array(buffers.control);
+  Atomics.store(c, C.state, 1);
+  const start: WorkerStart = { ...buffers, build: kernelBuild() };
+  w.postMessage(start);
+  const wait = Atomics.waitAsync(c, C.state, 1, TIMEOUT_MS);
   if (wait.async) await wait.value;
-  if (Atomics.load(c, 0) !== 2) {
+  if (Atomics.load(c, C.state) !== 2) {
+    w.terminate();
     throw new Error("Expected the kernel worker to start, found no answer");
   }
+  worker = w;
+  channel = buffers;
 }
 
 /**
@@ -120,33 +150,93 @@ export function secondCoreRunning(): boolean {
  * ```
  */
 export function stopSecondCore(): void {
-  worker?.terminate();
+  if (worker === null || channel === null) return;
+  // The worker blocks in Atomics.wait, which terminate() does not interrupt: ask it to leave.
+  const c = new Int32Array(channel.control);
+  if (Atomics.load(c, C.state) !== 1) {
+    header()[H.op] = OP.stop;
+    post();
+    const deadline = performance.now() + 1000;
+    while (Atomics.load(c, C.state) === 1 && performance.now() < deadline) {
+      Atomics.wait(c, C.state, 1, 50);
+    }
+  }
+  worker.terminate();
   worker = null;
+  channel = null;
 }
 
-function post(message: WorkerRequest, resultFloats: number): void {
-  if (result.byteLength < resultFloats * 4) result = new SharedArrayBuffer(resultFloats * 8);
-  (message as { result: SharedArrayBuffer }).result = result;
-  Atomics.store(new Int32Array(control), 0, 1);
-  worker!.postMessage(message);
+/**
+ * Calls that ran unsplit because the worker was judged slower than this thread, since the worker
+ * started (the bench's profile reports it).
+ *
+ * @example
+ * ```ts
+ * console.log(pausedSplitCalls());
+ * ```
+ */
+export function pausedSplitCalls(): number {
+  return pausedTotal;
 }
 
-/** Waits for the worker; `started` is when this thread began its own half. */
-function collect(started: number): Float32Array {
+function header(): Int32Array {
+  return new Int32Array(channel!.data, 0, HEADER_INTS);
+}
+
+/** Whether this call goes to the worker (counts down a pause). */
+function useWorker(): boolean {
+  if (worker === null) return false;
+  if (pausedCalls > 0) {
+    pausedCalls--;
+    pausedTotal++;
+    return false;
+  }
+  return true;
+}
+
+let postedAt = 0;
+
+/** Signals the request now in the header and payload. */
+function post(): void {
+  const h = header();
+  const n = Math.min(pendingDispose.length, MAX_DISPOSE);
+  h[H.disposeCount] = n;
+  for (let i = 0; i < n; i++) h[H.disposeIds + i] = pendingDispose[i];
+  pendingDispose.splice(0, n);
+  const c = new Int32Array(channel!.control);
+  Atomics.store(c, C.state, 1);
+  postedAt = performance.timeOrigin + performance.now();
+  Atomics.add(c, C.seq, 1);
+  Atomics.notify(c, C.seq);
+}
+
+/**
+ * Waits for the worker; `started` is when this thread began its own half (null: a request with
+ * no half here, which the judge does not see).
+ */
+function collect(started: number | null): void {
   const localDone = performance.now();
-  const c = new Int32Array(control);
-  const deadline = performance.now() + TIMEOUT_MS;
-  while (Atomics.load(c, 0) === 1) {
+  const c = new Int32Array(channel!.control);
+  const deadline = localDone + TIMEOUT_MS;
+  while (Atomics.load(c, C.state) === 1) {
     if (performance.now() > deadline) {
       throw new Error("Expected the kernel worker to answer, found a timeout");
     }
-    Atomics.wait(c, 0, 1, 100);
+    Atomics.wait(c, C.state, 1, 100);
   }
-  if (Atomics.load(c, 0) !== 2) {
+  if (Atomics.load(c, C.state) !== 2) {
     throw new Error("Expected the kernel worker to succeed, found an error");
   }
-  judge(localDone - started, performance.now() - localDone);
-  return new Float32Array(result);
+  const woke = performance.now();
+  if (started === null) return;
+  judge(localDone - started, woke - localDone);
+  if (profiling()) {
+    const times = new Float64Array(channel!.control);
+    addPhase("split.local", localDone - started);
+    addPhase("split.wait", woke - localDone);
+    addPhase("worker.dispatch", times[C.started64] - postedAt);
+    addPhase("worker.compute", times[C.ended64] - times[C.started64]);
+  }
 }
 
 /**
@@ -173,20 +263,31 @@ export function splitForward(
   const perSeq = options.returnSequences ? steps * units : units;
   const keep = options.keepCache ?? true;
   const output = new Float32Array(batch * perSeq);
-  const remote = worker !== null && pausedCalls === 0;
-  if (!remote) pausedCalls = Math.max(0, pausedCalls - 1);
-  const id = remote ? nextId++ : 0;
+  const remote = useWorker();
+  const id = remote && keep ? nextId++ : 0;
   if (remote) {
-    post({
-      op: "forward",
-      id,
-      cell,
-      weights,
-      x: x.slice(cut),
-      options: { ...options, batch: theirs },
-      control,
-      result,
-    }, theirs * perSeq);
+    const { kernel, recurrentKernel, bias } = weights;
+    const nIn = kernel.length + recurrentKernel.length + (bias?.length ?? 0) + x.length - cut;
+    ensurePayload(channel!.data, Math.max(nIn, theirs * perSeq));
+    const h = header();
+    h[H.op] = OP.forward;
+    h[H.id] = id;
+    h[H.cell] = cell === "lstm" ? 0 : 1;
+    h[H.batch] = theirs;
+    h[H.steps] = steps;
+    h[H.inputDim] = inputDim;
+    h[H.units] = units;
+    h[H.returnSequences] = options.returnSequences ? 1 : 0;
+    h[H.act] = options.recurrentActivation === "sigmoid" ? 0 : 1;
+    h[H.keepCache] = keep ? 1 : 0;
+    h[H.hasBias] = bias === null ? 0 : 1;
+    let at = 0;
+    for (const part of [kernel, recurrentKernel, bias, x.subarray(cut)]) {
+      if (part === null) continue;
+      payload(channel!.data, at, part.length).set(part);
+      at += part.length;
+    }
+    post();
   }
   let local: RnnForwardResult;
   const started = performance.now();
@@ -197,7 +298,7 @@ export function splitForward(
   }
   output.set(local.output);
   let second: RnnForwardResult | null = null;
-  if (remote) output.set(new Float32Array(result, 0, theirs * perSeq), mine * perSeq);
+  if (remote) output.set(payload(channel!.data, 0, theirs * perSeq), mine * perSeq);
   else {
     second = run(weights, x.subarray(cut), { ...options, batch: theirs });
     output.set(second.output, mine * perSeq);
@@ -255,17 +356,20 @@ export function splitBackward(cache: RnnCache | SplitCache, dOutput: Float32Arra
       disposeCache(cache.local);
       throw new Error("Expected the kernel worker that holds this cache, found it stopped");
     }
-    post(
-      { op: "backward", id: cache.id, dOutput: dOutput.slice(mine * perSeq), control, result },
-      sizes.reduce((a, b) => a + b, 0),
-    );
+    const total = sizes.reduce((a, b) => a + b, 0);
+    ensurePayload(channel!.data, Math.max(total, theirs * perSeq));
+    const h = header();
+    h[H.op] = OP.backward;
+    h[H.id] = cache.id;
+    payload(channel!.data, 0, theirs * perSeq).set(dOutput.subarray(mine * perSeq));
+    post();
     const started = performance.now();
     try {
       local = backward(cache.local, dOutput.subarray(0, mine * perSeq));
     } finally {
       collect(started);
     }
-    remote = new Float32Array(result);
+    remote = payload(channel!.data, 0, total);
   }
   const dx = new Float32Array(local.dx.length + sizes[0]);
   dx.set(local.dx);
@@ -280,4 +384,170 @@ export function splitBackward(cache: RnnCache | SplitCache, dOutput: Float32Arra
   const dRecurrent = add(local.dRecurrent, sizes[2]);
   const dBias = add(local.dBias, sizes[3]);
   return { dx, dKernel, dRecurrent, dBias };
+}
+
+/**
+ * Whether the fused training step splits its batches with the worker, decided by measurement:
+ * the moving average of the time per sequence of whole steps run split and run on this thread
+ * alone (the same bits either way), the faster mode chosen, the other retried now and then. The
+ * split judge above assumes that this thread's half takes as long either way; on a shared
+ * machine it does not (with another process on the second core, our two threads and it share
+ * two cores, so this thread's own half slows down when the worker runs), and only measuring
+ * whole steps sees that.
+ */
+const steps = {
+  split: Number.NaN,
+  alone: Number.NaN,
+  calls: 0,
+  /** Steps left to run in the mode under trial. */
+  trial: 0,
+  trialSplit: true,
+  /** Samples of the current trial still to skip (the first steps after a switch run cold). */
+  skip: 0,
+};
+/** Steps between trials of the slower mode: often while the two are close, rarely otherwise. */
+const TRIAL_EVERY_CLOSE = 30;
+const TRIAL_EVERY_FAR = 120;
+/** Steps of a trial, the first of which is not counted. */
+const TRIAL_STEPS = 3;
+
+/** How the fused step uses the worker: measured (`auto`), or forced, for diagnosis. */
+export type SplitPolicy = "auto" | "always" | "never";
+let policy: SplitPolicy = "auto";
+
+/**
+ * Sets how the fused training step uses a running worker: `auto` (default) measures both ways
+ * and keeps the faster, `always` splits every batch, `never` computes both halves here. The
+ * weights are the same bits under every policy.
+ *
+ * @example
+ * ```ts
+ * setSplitPolicy("always"); // profile the split even where it does not pay
+ * ```
+ */
+export function setSplitPolicy(next: SplitPolicy): void {
+  policy = next;
+}
+
+function resetStepChooser(): void {
+  Object.assign(steps, { split: Number.NaN, alone: Number.NaN, calls: 0, trial: 0, skip: 0 });
+}
+
+function startTrial(split: boolean, length: number, skip: number): boolean {
+  steps.trialSplit = split;
+  steps.trial = length - 1;
+  steps.skip = skip;
+  return split;
+}
+
+/** Whether the next fused step runs split (the worker is running). */
+function chooseSplitStep(): boolean {
+  if (policy !== "auto") return policy === "always";
+  steps.calls++;
+  if (steps.trial > 0) {
+    steps.trial--;
+    return steps.trialSplit;
+  }
+  // Learn both modes first: split (the first steps warm the worker up), then alone.
+  if (Number.isNaN(steps.split)) return startTrial(true, 5, 2);
+  if (Number.isNaN(steps.alone)) return startTrial(false, TRIAL_STEPS, 1);
+  const splitFaster = steps.split <= steps.alone;
+  const ratio = Math.max(steps.split, steps.alone) / Math.min(steps.split, steps.alone);
+  const every = ratio < 1.25 ? TRIAL_EVERY_CLOSE : TRIAL_EVERY_FAR;
+  if (steps.calls % every === 0) return startTrial(!splitFaster, TRIAL_STEPS, 1);
+  if (!splitFaster) pausedTotal++;
+  return splitFaster;
+}
+
+/** Records a fused step's time per sequence in the mode it ran. */
+function recordStep(split: boolean, msPerSequence: number): void {
+  if (policy !== "auto") return;
+  if (steps.skip > 0) {
+    steps.skip--;
+    return;
+  }
+  const key = split ? "split" : "alone";
+  steps[key] = Number.isNaN(steps[key]) ? msPerSequence : 0.7 * steps[key] + 0.3 * msPerSequence;
+}
+
+/**
+ * The worker's half of the fused training step (`step.ts`), or null when the worker is off: it
+ * sends the plan once per worker, then per batch the weights, inputs, labels and dropout masks of
+ * the second half, and returns that half's gradients, loss sum and correct count.
+ *
+ * @example
+ * ```ts
+ * const [loss, acc] = trainer.step(x, y, remoteTrainHalf());
+ * ```
+ */
+export function remoteTrainHalf(): RemoteHalf | null {
+  if (worker === null) return null;
+  let weightCount = 0;
+  return {
+    post(
+      plan: TrainPlan,
+      planKey: number,
+      rows: number,
+      batchTotal: number,
+      fill: RemoteFill,
+    ): boolean {
+      if (!chooseSplitStep()) return false;
+      const t0 = performance.now();
+      if (!plansSent.has(planKey)) {
+        const bytes = new TextEncoder().encode(JSON.stringify(plan));
+        ensurePayload(channel!.data, Math.ceil(bytes.length / 4));
+        new Uint8Array(channel!.data, HEADER_INTS * 4, bytes.length).set(bytes);
+        const h = header();
+        h[H.op] = OP.plan;
+        h[H.plan] = planKey;
+        h[H.bytes] = bytes.length;
+        post();
+        collect(null);
+        plansSent.add(planKey);
+        // The worker keeps the newest MAX_PLANS plans (in the order sent): forget the others.
+        for (const old of [...plansSent].slice(0, Math.max(0, plansSent.size - MAX_PLANS))) {
+          plansSent.delete(old);
+        }
+      }
+      weightCount = plan.weightCount;
+      const perX = plan.steps * plan.features;
+      ensurePayload(channel!.data, weightCount + rows * perX + rows);
+      let at = 0;
+      const view = (n: number): Float32Array => {
+        const v = payload(channel!.data, at, n);
+        at += n;
+        return v;
+      };
+      fill("weights", view(weightCount));
+      fill("x", view(rows * perX));
+      fill("y", view(rows));
+      const h = header();
+      h[H.op] = OP.trainHalf;
+      h[H.plan] = planKey;
+      h[H.batch] = rows;
+      h[H.batchTotal] = batchTotal;
+      Atomics.store(new Int32Array(channel!.control), C.masks, 0);
+      post();
+      addPhase("step.copyIn", performance.now() - t0);
+      return true;
+    },
+    masks(states: Float64Array): void {
+      new Float64Array(channel!.data, 0, HEADER_INTS / 2).set(states, H.states64);
+      const c = new Int32Array(channel!.control);
+      Atomics.store(c, C.masks, 1);
+      Atomics.notify(c, C.masks);
+    },
+    done(split: boolean, ms: number, batch: number): void {
+      recordStep(split, ms / batch);
+    },
+    collect(started: number): { grads: Float32Array; lossSum: number; correct: number } {
+      collect(started);
+      const f64 = new Float64Array(channel!.data, 0, HEADER_INTS / 2);
+      return {
+        grads: payload(channel!.data, 0, weightCount),
+        lossSum: f64[H.lossSum64],
+        correct: f64[H.correct64],
+      };
+    },
+  };
 }

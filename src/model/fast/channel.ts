@@ -1,0 +1,136 @@
+/**
+ * The shared-memory channel between the main thread and the second-core worker (`parallel.ts`,
+ * `worker.ts`): one request at a time, its header and payload in a growable SharedArrayBuffer,
+ * signalled with `Atomics.notify` on a control word. No `postMessage` per call: the worker blocks
+ * in `Atomics.wait` between requests, so a round trip costs tens of microseconds instead of a
+ * structured clone and an event-loop turn on each side.
+ *
+ * @module
+ */
+
+/** Request codes (header word 0). */
+export const OP = {
+  /** Forward pass of one recurrent layer on the worker's share of a batch. */
+  forward: 1,
+  /** Backward pass of a forward the worker keeps (by id). */
+  backward: 2,
+  /** A training plan (JSON) for later `trainHalf` requests. */
+  plan: 3,
+  /** The whole fused training step of a model on the worker's share of a batch. */
+  trainHalf: 4,
+  /** Leave the request loop (before `terminate`). */
+  stop: 5,
+} as const;
+
+/** Ints in the header, before the payload (1 KiB). */
+export const HEADER_INTS = 256;
+/** Header words of a request, by name. */
+export const H = {
+  op: 0,
+  id: 1,
+  cell: 2,
+  batch: 3,
+  steps: 4,
+  inputDim: 5,
+  units: 6,
+  returnSequences: 7,
+  act: 8,
+  keepCache: 9,
+  hasBias: 10,
+  /** trainHalf: the plan's id. */
+  plan: 11,
+  /** trainHalf: sequences of the whole batch (the loss is a mean over it). */
+  batchTotal: 12,
+  /** plan: bytes of JSON. */
+  bytes: 13,
+  /** Ids of worker caches to free, before the request (up to 16). */
+  disposeCount: 16,
+  disposeIds: 17,
+  /** trainHalf answer: Float64 loss sum at byte 8 * 20, correct count at 8 * 21. */
+  lossSum64: 20,
+  correct64: 21,
+  /**
+   * trainHalf: Float64 index of the dropout generators' states where the worker's rows begin
+   * (4 doubles per dropout layer, up to 16 layers), written once `C.masks` says so.
+   */
+  states64: 32,
+} as const;
+/** Most dropout layers a training plan may have on the worker (their states fit the header). */
+export const MAX_DROPOUTS = 16;
+/**
+ * Training plans (and their buffers) a worker keeps: the newest ones, as many as this; the main
+ * thread forgets the same ones, so it sends an evicted plan again.
+ */
+export const MAX_PLANS = 4;
+/** Most cache ids freed per request. */
+export const MAX_DISPOSE = 16;
+
+/** Control words (Int32) and the worker's timestamps (Float64), in `control`. */
+export const C = {
+  /** Incremented by the main thread to post a request. */
+  seq: 0,
+  /** 1 busy, 2 done, 3 failed. */
+  state: 1,
+  /** Float64 index: when the worker began the request (epoch ms). */
+  started64: 1,
+  /** Float64 index: when it finished. */
+  ended64: 2,
+  /** trainHalf: 1 once the dropout states of the worker's rows are in the header (else 0). */
+  masks: 6,
+} as const;
+
+/** Largest data buffer (virtual: only what `grow` asked for is committed). */
+const MAX_BYTES = 2 ** 31;
+
+/** The two shared buffers of a channel. */
+export interface ChannelBuffers {
+  /** Control words and timestamps (32 bytes). */
+  control: SharedArrayBuffer;
+  /** Header + payload, growable. */
+  data: SharedArrayBuffer;
+}
+
+/**
+ * New channel buffers (`data` starts at 1 MiB and grows on demand).
+ *
+ * @example
+ * ```ts
+ * const { control, data } = channelBuffers();
+ * ```
+ */
+export function channelBuffers(): ChannelBuffers {
+  return {
+    control: new SharedArrayBuffer(32),
+    data: new SharedArrayBuffer(1 << 20, { maxByteLength: MAX_BYTES }),
+  };
+}
+
+/**
+ * Grows `data` so that the payload holds `floats` f32 values.
+ *
+ * @example
+ * ```ts
+ * ensurePayload(data, 1000);
+ * ```
+ */
+export function ensurePayload(data: SharedArrayBuffer, floats: number): void {
+  const need = HEADER_INTS * 4 + floats * 4;
+  if (data.byteLength < need) {
+    if (need > data.maxByteLength) {
+      throw new Error(`Expected a request under ${data.maxByteLength} bytes, found ${need}`);
+    }
+    data.grow(Math.min(data.maxByteLength, Math.max(need, data.byteLength * 2)));
+  }
+}
+
+/**
+ * A view of `n` f32 payload values from float offset `at`.
+ *
+ * @example
+ * ```ts
+ * payload(data, 0, 4).set([1, 2, 3, 4]);
+ * ```
+ */
+export function payload(data: SharedArrayBuffer, at: number, n: number): Float32Array {
+  return new Float32Array(data, HEADER_INTS * 4 + at * 4, n);
+}

@@ -1,0 +1,830 @@
+/**
+ * The fused training step: a whole `trainOnBatch` of a chain of fused LSTM/GRU, Dropout and Dense
+ * layers ending in Dense(1, sigmoid), with binary cross-entropy and Adam, run in the WASM kernels
+ * with no tfjs op per layer. The batch is computed as two halves, each through every layer forward
+ * and backward (the second on the worker when the second core runs, else here), their gradients
+ * summed in a fixed order and applied by one Adam call: the same bits with or without the worker.
+ *
+ * It follows tfjs 4.22 step for step: the same dropout masks (seedrandom's alea from the layer's
+ * seed, `floor(u + keep) / keep`), tfjs's binary cross-entropy on clipped probabilities, and Adam
+ * operation for operation in f32 (kernels/rnn.c `adam_step`). The weights stay in the tfjs
+ * variables: a step reads those that changed since it last saw them, and the new values are
+ * written back before anything reads a variable (see {@linkcode FusedTrainer}), so saving,
+ * `setWeights` and prediction see the model as tfjs would leave it. The Adam moments live here,
+ * per model (tfjs's optimizer keeps none for a model the fused step trained).
+ *
+ * @module
+ */
+import * as tf from "@tensorflow/tfjs";
+import seedrandom from "seedrandom";
+import { activationCode, KernelInstance, type RecurrentActivation } from "./mod.ts";
+import { addPhase, profiling } from "./profile.ts";
+import { MAX_DROPOUTS } from "./channel.ts";
+
+/** One layer of a {@linkcode TrainPlan} (offsets are float offsets into the flat weights). */
+export type PlanLayer =
+  | {
+    kind: "rnn";
+    cell: "lstm" | "gru";
+    units: number;
+    inputDim: number;
+    returnSequences: boolean;
+    act: number;
+    kernel: number;
+    recurrent: number;
+    /** -1 without a bias. */
+    bias: number;
+  }
+  | { kind: "dropout"; rate: number; /** Index among the plan's masks. */ mask: number }
+  | {
+    kind: "dense";
+    units: number;
+    inputDim: number;
+    /** 0 linear, 1 relu, 2 sigmoid, 3 tanh (the head's sigmoid is applied with the loss). */
+    act: number;
+    kernel: number;
+    /** -1 without a bias. */
+    bias: number;
+  };
+
+/** What a half step computes, as plain data (it travels to the worker as JSON). */
+export interface TrainPlan {
+  /** Steps per sequence. */
+  steps: number;
+  /** Features per step. */
+  features: number;
+  /** The layers after the input, the last one Dense(1, sigmoid). */
+  layers: PlanLayer[];
+  /** Floats of the flat weight vector (each weight 4-aligned). */
+  weightCount: number;
+  /** Values per sequence of each dropout mask (0 for a dropout of rate 0). */
+  maskSizes: number[];
+  /** tfjs's epsilon (the probability clip of binary cross-entropy). */
+  epsilon: number;
+}
+
+const DENSE_ACTS: Record<string, number> = { linear: 0, relu: 1, sigmoid: 2, tanh: 3 };
+
+/** Per layer, where its forward pass left what the backward pass needs (byte addresses). */
+interface LayerBuffers {
+  /** The layer's input. */
+  input: number;
+  /** The layer's output ([rows, steps, units] or [rows, units]). */
+  output: number;
+  /** rnn: every step's h; extra (c or r·h); gates; tanh(c) (LSTM). */
+  h?: number;
+  extra?: number;
+  gates?: number;
+  tanhC?: number;
+  /** The gradient with respect to the layer's input (0 for the first layer). */
+  dInput: number;
+  /** dropout: the mask. */
+  mask?: number;
+  /** Values of the output. */
+  outputSize: number;
+}
+
+/**
+ * The buffers of one half step (`rows` sequences) of a plan in a kernel instance, allocated once
+ * and reused for every batch of that size; the same code runs on the main thread and the worker.
+ *
+ * @example
+ * ```ts
+ * const half = new HalfStep(new KernelInstance(), plan, 16);
+ * half.input().set(x); half.labels().set(y);
+ * const { lossSum, correct } = half.run(weightsPtr, 32);
+ * ```
+ */
+export class HalfStep {
+  readonly #k: KernelInstance;
+  readonly #plan: TrainPlan;
+  /** Sequences in this half. */
+  readonly rows: number;
+  readonly #x: number;
+  readonly #y: number;
+  /** Byte address of the gradients (the plan's flat layout; padding is zero). */
+  readonly grads: number;
+  readonly #layers: LayerBuffers[] = [];
+  readonly #scratch: number;
+  readonly #blocks: number[] = [];
+
+  /** Allocates the buffers of a half of `rows` sequences in `k`. */
+  constructor(k: KernelInstance, plan: TrainPlan, rows: number) {
+    this.#k = k;
+    this.#plan = plan;
+    this.rows = rows;
+    const alloc = (n: number): number => {
+      const p = k.alloc(Math.max(n, 1));
+      this.#blocks.push(p);
+      return p;
+    };
+    const { steps: T, features: F } = plan;
+    this.#x = alloc(rows * T * F);
+    this.#y = alloc(rows);
+    this.grads = alloc(plan.weightCount);
+    k.f32(this.grads, plan.weightCount).fill(0);
+    let input = this.#x, steps = T, features = F, scratch = 0;
+    for (const [i, layer] of plan.layers.entries()) {
+      const inSize = rows * Math.max(steps, 1) * features;
+      // A dropout passes its gradient on in place; the first layer needs none for its input.
+      const dInput = i === 0 || layer.kind === "dropout" ? 0 : alloc(inSize);
+      if (layer.kind === "rnn") {
+        const U = layer.units, g = layer.cell === "lstm" ? 4 : 3, n = rows * T * U;
+        const b: LayerBuffers = {
+          input,
+          output: 0,
+          h: alloc(n),
+          extra: alloc(n),
+          gates: alloc(n * g),
+          tanhC: layer.cell === "lstm" ? alloc(n) : 0,
+          dInput,
+          outputSize: layer.returnSequences ? n : rows * U,
+        };
+        b.output = layer.returnSequences ? b.h! : alloc(rows * U);
+        // Scratch of the backward kernel: 3 [rows, U] blocks, and a bias gradient.
+        scratch = Math.max(scratch, 3 * rows * U + g * U + 16);
+        this.#layers.push(b);
+        steps = layer.returnSequences ? T : 0;
+        features = U;
+      } else if (layer.kind === "dropout") {
+        const b: LayerBuffers = {
+          input,
+          output: alloc(inSize),
+          mask: alloc(inSize),
+          dInput,
+          outputSize: inSize,
+        };
+        this.#layers.push(b);
+      } else {
+        const outputSize = rows * Math.max(steps, 1) * layer.units;
+        this.#layers.push({ input, output: alloc(outputSize), dInput, outputSize });
+        scratch = Math.max(scratch, layer.units + 16);
+        features = layer.units;
+      }
+      input = this.#layers[i].output;
+    }
+    this.#scratch = alloc(scratch);
+  }
+
+  /** The input sequences `[rows, steps, features]` (a view: write before `run`). */
+  input(): Float32Array {
+    return this.#k.f32(this.#x, this.rows * this.#plan.steps * this.#plan.features);
+  }
+
+  /** The labels `[rows]` (0 or 1). */
+  labels(): Float32Array {
+    return this.#k.f32(this.#y, this.rows);
+  }
+
+  /** Byte address and length of the mask of dropout number `index` (`[rows, ...]`). */
+  maskBuffer(index: number): { ptr: number; n: number } {
+    const at = this.#plan.layers.findIndex((l) => l.kind === "dropout" && l.mask === index);
+    return { ptr: this.#layers[at].mask!, n: this.#layers[at].outputSize };
+  }
+
+  /** The mask of dropout number `index` (a view: write before `run`). */
+  mask(index: number): Float32Array {
+    const { ptr, n } = this.maskBuffer(index);
+    return this.#k.f32(ptr, n);
+  }
+
+  /**
+   * Forward and backward through every layer with the weights at byte address `weights` (the
+   * plan's flat layout, in this instance); the loss is a mean over `batchTotal` sequences. Leaves
+   * the gradients at {@linkcode HalfStep.grads}; returns this half's loss sum and correct count.
+   * `beforeMask(index, ptr, n)` is called before a dropout mask is applied (the worker draws its
+   * masks there, once the main thread has said where its rows' random numbers begin).
+   */
+  run(
+    weights: number,
+    batchTotal: number,
+    beforeMask?: (index: number, ptr: number, n: number) => void,
+  ): { lossSum: number; correct: number } {
+    const k = this.#k, e = k.exports, plan = this.#plan, rows = this.rows;
+    const { steps: T } = plan;
+    const w = (offset: number): number => (offset < 0 ? 0 : weights + 4 * offset);
+    const gr = (offset: number): number => this.grads + 4 * offset;
+    // Forward.
+    let head = 0;
+    for (const [i, layer] of plan.layers.entries()) {
+      const b = this.#layers[i];
+      if (layer.kind === "rnn") {
+        const { units: U, inputDim: I } = layer;
+        const args = [rows, T, I, U, b.input, w(layer.kernel), w(layer.recurrent), w(layer.bias)];
+        if (layer.cell === "lstm") {
+          e.lstm_forward(...args, layer.act, b.h!, b.extra!, b.gates!, b.tanhC!);
+        } else e.gru_forward(...args, layer.act, b.h!, b.gates!, b.extra!);
+        if (!layer.returnSequences) {
+          const view = k.f32(0, e.memory.buffer.byteLength / 4);
+          for (let r = 0; r < rows; r++) {
+            const from = b.h! / 4 + (r * T + T - 1) * U;
+            view.copyWithin(b.output / 4 + r * U, from, from + U);
+          }
+        }
+      } else if (layer.kind === "dropout") {
+        const view = k.f32(0, e.memory.buffer.byteLength / 4);
+        view.copyWithin(b.output / 4, b.input / 4, b.input / 4 + b.outputSize);
+        if (plan.maskSizes[layer.mask] > 0) {
+          beforeMask?.(layer.mask, b.mask!, b.outputSize);
+          e.mul_into(b.outputSize, b.output, b.mask!);
+        }
+      } else {
+        const last = i === plan.layers.length - 1;
+        const rowsIn = b.outputSize / layer.units;
+        e.dense_forward(
+          rowsIn,
+          layer.inputDim,
+          layer.units,
+          b.input,
+          w(layer.kernel),
+          w(layer.bias),
+          last ? 0 : layer.act,
+          b.output,
+        );
+        if (last) head = b.output;
+      }
+    }
+    // Binary cross-entropy on the sigmoid of the head, as tfjs-layers computes it: clip the
+    // probability to [eps, 1 - eps], take logits l = log(p / (1 - p)), loss = relu(l) - l·y +
+    // log1p(exp(-|l|)); the gradient follows the same chain back to the pre-activation.
+    const z = k.f32(head, rows);
+    const y = this.labels();
+    const f = Math.fround;
+    const lo = f(plan.epsilon), hi = f(1 - plan.epsilon);
+    let lossSum = 0, correct = 0;
+    for (let r = 0; r < rows; r++) {
+      const p = f(1 / (1 + Math.exp(-z[r])));
+      const t = y[r];
+      if ((p > 0.5 ? 1 : 0) === t) correct++;
+      const c = Math.min(Math.max(p, lo), hi);
+      const l = f(Math.log(f(c / f(1 - c))));
+      lossSum += f(f(f(Math.max(l, 0)) - f(l * t)) + f(Math.log1p(f(Math.exp(-Math.abs(l))))));
+      const inside = p >= lo && p <= hi;
+      const dl = 1 / (1 + Math.exp(-l)) - t;
+      z[r] = inside ? f(((dl / batchTotal) / (c * (1 - c))) * (p * (1 - p))) : 0;
+    }
+    // Backward (z now holds the head's pre-activation gradient).
+    let d = head;
+    for (let i = plan.layers.length - 1; i >= 0; i--) {
+      const layer = plan.layers[i], b = this.#layers[i];
+      if (layer.kind === "dense") {
+        const last = i === plan.layers.length - 1;
+        const rowsIn = b.outputSize / layer.units;
+        const s = this.#scratch;
+        const db = layer.bias < 0 ? s : gr(layer.bias);
+        e.dense_backward(
+          rowsIn,
+          layer.inputDim,
+          layer.units,
+          b.input,
+          w(layer.kernel),
+          b.output,
+          last ? 0 : layer.act,
+          d,
+          b.dInput,
+          gr(layer.kernel),
+          db,
+        );
+        d = b.dInput;
+      } else if (layer.kind === "dropout") {
+        // The gradient passes through the mask in place, to the layer before.
+        if (plan.maskSizes[layer.mask] > 0) e.mul_into(b.outputSize, d, b.mask!);
+      } else {
+        const { units: U, inputDim: I } = layer;
+        const s1 = this.#scratch, s2 = s1 + 4 * rows * U, s3 = s2 + 4 * rows * U;
+        const sb = s3 + 4 * rows * U;
+        const db = layer.bias < 0 ? sb : gr(layer.bias);
+        const seq = layer.returnSequences ? 1 : 0;
+        const head = [rows, T, I, U, b.input, w(layer.kernel), w(layer.recurrent), layer.act];
+        const tail = [d, seq, b.dInput, gr(layer.kernel), gr(layer.recurrent), db];
+        if (layer.cell === "lstm") {
+          e.lstm_backward(...head, b.h!, b.extra!, b.tanhC!, b.gates!, ...tail, s1, s2);
+        } else e.gru_backward(...head, b.h!, b.gates!, b.extra!, ...tail, s1, s2, s3);
+        d = b.dInput;
+      }
+    }
+    return { lossSum, correct };
+  }
+
+  /** Frees the buffers. */
+  dispose(): void {
+    for (const p of this.#blocks) this.#k.free(p);
+    this.#blocks.length = 0;
+  }
+}
+
+/** A tfjs LayerVariable as the fused step uses it. */
+interface Variable {
+  shape: number[];
+  read(): tf.Variable;
+  write(value: tf.Tensor): unknown;
+  trainable: boolean;
+  constraint?: unknown;
+}
+
+interface LayerLike {
+  getClassName(): string;
+  getConfig(): Record<string, unknown>;
+  inboundNodes: { inboundLayers: unknown[] }[];
+  trainable: boolean;
+}
+
+/** A model the fused step can train: its plan, and the tfjs objects behind it. */
+export interface BoundPlan {
+  /** The plan. */
+  plan: TrainPlan;
+  /** The variables, with their float offsets in the flat weights. */
+  variables: { variable: Variable; offset: number; size: number }[];
+  /** The dropout layers, in mask order (their `seed` changes per batch). */
+  dropouts: { layer: { seed?: number; rate: number } }[];
+}
+
+const NO_REGULARIZER = [
+  "kernelRegularizer",
+  "recurrentRegularizer",
+  "biasRegularizer",
+  "activityRegularizer",
+  "kernelConstraint",
+  "recurrentConstraint",
+  "biasConstraint",
+];
+
+/**
+ * The fused step's plan for a model, or the reason (one line) it cannot run it (`isFused` tells
+ * the fused LSTM/GRU layers from stock ones, see `layers.ts`): the model must be
+ * a chain from one `[steps, features]` input through fused LSTM/GRU layers (no cell dropout, tanh
+ * activation, sigmoid or hard-sigmoid gates, not going backwards), Dropout and Dense (linear,
+ * relu, sigmoid, tanh) layers to a Dense(1, sigmoid) output, with no regularizer or constraint,
+ * compiled with Adam and binary cross-entropy (and at most the accuracy metric).
+ *
+ * @example
+ * ```ts
+ * const model = buildModel("lstm", { inputShape: [60, 10] });
+ * const bound = fusedPlan(model, (l) => l instanceof FastLSTM || l instanceof FastGRU);
+ * if (typeof bound === "string") console.log(bound);
+ * ```
+ */
+export function fusedPlan(
+  model: tf.LayersModel,
+  isFused: (layer: unknown) => boolean,
+): BoundPlan | string {
+  const m = model as unknown as {
+    optimizer?: unknown;
+    loss?: unknown;
+    metricsNames?: string[];
+    inputs: tf.SymbolicTensor[];
+    outputs: tf.SymbolicTensor[];
+  };
+  if (!(m.optimizer instanceof tf.AdamOptimizer)) return "the optimizer is not Adam";
+  if (m.loss !== "binaryCrossentropy") return "the loss is not binaryCrossentropy";
+  const metrics = m.metricsNames ?? [];
+  if (metrics.length > 2 || (metrics.length === 2 && !/^acc/.test(metrics[1]))) {
+    return "a metric other than accuracy";
+  }
+  if (m.inputs.length !== 1 || m.outputs.length !== 1) return "not one input and one output";
+  const shape = m.inputs[0].shape;
+  if (shape.length !== 3 || shape[1] === null || shape[2] === null) {
+    return "the input is not [steps, features]";
+  }
+  const [steps, features] = [shape[1] as number, shape[2] as number];
+  const layers: PlanLayer[] = [];
+  const variables: BoundPlan["variables"] = [];
+  const dropouts: BoundPlan["dropouts"] = [];
+  const maskSizes: number[] = [];
+  let count = 0;
+  const place = (v: Variable | null, expected: number): number => {
+    if (v === null) return -1;
+    const size = v.shape.reduce((a, b) => a * b, 1);
+    if (size !== expected) {
+      throw new Error(`Expected a weight of ${expected} values, found ${size}`);
+    }
+    const offset = count;
+    variables.push({ variable: v, offset, size });
+    count += (size + 3) & ~3;
+    return offset;
+  };
+  let seqSteps = steps, width = features, previous: unknown = null;
+  const all = model.layers as unknown as LayerLike[];
+  for (const [i, layer] of all.entries()) {
+    const name = layer.getClassName();
+    if (i === 0) {
+      if (name !== "InputLayer") return "the first layer is not the input";
+      previous = layer;
+      continue;
+    }
+    if (layer.inboundNodes.length !== 1 || layer.inboundNodes[0].inboundLayers.length !== 1) {
+      return `layer ${name} is shared or has several inputs`;
+    }
+    if (layer.inboundNodes[0].inboundLayers[0] !== previous) return "the layers are not a chain";
+    if (!layer.trainable) return `layer ${name} is frozen`;
+    previous = layer;
+    const c = layer.getConfig();
+    if (NO_REGULARIZER.some((key) => c[key] !== null && c[key] !== undefined)) {
+      return `layer ${name} has a regularizer or constraint`;
+    }
+    if (name === "LSTM" || name === "GRU") {
+      const l = layer as unknown as {
+        cell: {
+          kernel: Variable;
+          recurrentKernel: Variable;
+          bias: Variable | null;
+          dropout: number;
+          recurrentDropout: number;
+        };
+        call: unknown;
+      };
+      if (!isFused(layer)) return `layer ${name} runs the stock kernel`;
+      const rec = c.recurrentActivation as RecurrentActivation;
+      if (
+        c.activation !== "tanh" || (rec !== "sigmoid" && rec !== "hardSigmoid") ||
+        c.goBackwards === true || c.stateful === true || c.returnState === true ||
+        l.cell.dropout !== 0 || l.cell.recurrentDropout !== 0 || seqSteps === 0
+      ) {
+        return `layer ${name} uses an option the fused step does not cover`;
+      }
+      const cell = name === "LSTM" ? "lstm" : "gru", g = cell === "lstm" ? 4 : 3;
+      const units = c.units as number;
+      layers.push({
+        kind: "rnn",
+        cell,
+        units,
+        inputDim: width,
+        returnSequences: c.returnSequences === true,
+        act: activationCode(rec),
+        kernel: place(l.cell.kernel, width * g * units),
+        recurrent: place(l.cell.recurrentKernel, units * g * units),
+        bias: place(l.cell.bias, g * units),
+      });
+      seqSteps = c.returnSequences === true ? steps : 0;
+      width = units;
+    } else if (name === "Dropout") {
+      if (c.noiseShape !== null && c.noiseShape !== undefined) return "a dropout noise shape";
+      const rate = c.rate as number;
+      const effective = rate > 0 && rate < 1;
+      layers.push({ kind: "dropout", rate: effective ? rate : 0, mask: dropouts.length });
+      maskSizes.push(effective ? Math.max(seqSteps, 1) * width : 0);
+      dropouts.push({ layer: layer as unknown as { seed?: number; rate: number } });
+    } else if (name === "Dense") {
+      const act = DENSE_ACTS[c.activation as string];
+      if (act === undefined) return `a Dense activation ${c.activation}`;
+      const l = layer as unknown as { kernel: Variable; bias: Variable | null };
+      const units = c.units as number;
+      layers.push({
+        kind: "dense",
+        units,
+        inputDim: width,
+        act,
+        kernel: place(l.kernel, width * units),
+        bias: place(l.bias, units),
+      });
+      width = units;
+      if (seqSteps !== 0) return "a Dense layer on a sequence";
+    } else return `a ${name} layer`;
+  }
+  const last = layers[layers.length - 1];
+  if (!last || last.kind !== "dense" || last.units !== 1 || last.act !== 2) {
+    return "the output is not Dense(1, sigmoid)";
+  }
+  if (variables.some((v) => !v.variable.trainable)) return "a frozen weight";
+  if (dropouts.length > MAX_DROPOUTS) return `more than ${MAX_DROPOUTS} dropout layers`;
+  return {
+    plan: {
+      steps,
+      features,
+      layers,
+      weightCount: count,
+      maskSizes,
+      epsilon: tf.backend().epsilon(),
+    },
+    variables,
+    dropouts,
+  };
+}
+
+/** Seeds alea as seedrandom does (its Mash hash of the seed's string): `[c, s0, s1, s2]`. */
+function aleaState(seed: number | undefined): number[] {
+  const s = seedrandom.alea(String(seed ?? Math.random()), { state: true }).state() as {
+    c: number;
+    s0: number;
+    s1: number;
+    s2: number;
+  };
+  return [s.c, s.s0, s.s1, s.s2];
+}
+
+/**
+ * Writes `n` dropout multipliers of `rate` at byte address `out` of `k`, continuing alea from
+ * the state (4 doubles) at byte address `state`, which it advances: kernels/rnn.c `alea_mask`
+ * runs alea's recurrence and tfjs's `floor(u + keep) / keep` in f32.
+ */
+export function drawMask(
+  k: KernelInstance,
+  rate: number,
+  n: number,
+  state: number,
+  out: number,
+): void {
+  const keep = Math.fround(1 - rate);
+  k.exports.alea_mask(n, state, keep, Math.fround(1 / keep), out);
+}
+
+/**
+ * The dropout multipliers tfjs draws for a layer of `rate` and `seed` over `n` values (each 0 or
+ * `1 / (1 - rate)` in f32): `floor(u + keep) / keep` with `u` from seedrandom's alea seeded with
+ * the seed's string, the same bits as `tf.dropout(tf.ones([n]), rate, undefined, seed)`.
+ *
+ * @example
+ * ```ts
+ * const mask = dropoutMask(0.2, 12345, 8); // each 0 or 1.25
+ * ```
+ */
+export function dropoutMask(rate: number, seed: number | undefined, n: number): Float32Array {
+  const k = new KernelInstance();
+  const out = k.alloc(n), state = k.alloc(8);
+  new Float64Array(k.exports.memory.buffer, state, 4).set(aleaState(seed));
+  drawMask(k, rate, n, state, out);
+  return k.read(out, n);
+}
+
+/** How a batch's second half is computed: by the worker (see `parallel.ts`), or null. */
+export interface RemoteHalf {
+  /** Posts the second half to the worker; false when it should run here instead. */
+  post(
+    plan: TrainPlan,
+    planKey: number,
+    rows: number,
+    batchTotal: number,
+    fill: RemoteFill,
+  ): boolean;
+  /**
+   * Tells the worker where the random numbers of its rows' dropout masks begin: alea's state
+   * (4 doubles per dropout layer) after this thread drew its own rows. The worker has started
+   * on its first layer meanwhile, and waits for this only at its first dropout.
+   */
+  masks(states: Float64Array): void;
+  /** Waits for the worker; returns its gradients (a view) and loss sum and correct count. */
+  collect(started: number): { grads: Float32Array; lossSum: number; correct: number };
+  /** How long a step of `batch` sequences took, split with the worker or not. */
+  done(split: boolean, ms: number, batch: number): void;
+}
+
+/** Writes the worker's inputs: weights, x and y, into the given views. */
+export type RemoteFill = (part: "weights" | "x" | "y", view: Float32Array) => void;
+
+let nextPlanKey = 1;
+
+type VariableMethods = Pick<Variable, "read" | "write">;
+
+/**
+ * The fused training step of one model, bound to its tfjs variables: `step(x, y, remote)` does
+ * what `model.trainOnBatch(x, y)` does. One per model (see `layers.ts`, which installs it).
+ *
+ * The new weights reach the tfjs variables lazily: the trainer patches each bound variable's
+ * `read` and `write` (the way tfjs-layers reads a weight for a prediction, `getWeights`, saving,
+ * and sets one for `setWeights`) so that the first read after a step writes them back, once for
+ * many steps, and a weight set from outside is read before the next step.
+ *
+ * @example
+ * ```ts
+ * const trainer = new FusedTrainer(fusedPlan(model) as BoundPlan, model.optimizer);
+ * const [loss, acc] = trainer.step(x, y, null);
+ * ```
+ */
+export class FusedTrainer {
+  readonly #bound: BoundPlan;
+  readonly #optimizer: tf.AdamOptimizer;
+  readonly #k = new KernelInstance();
+  readonly #weights: number;
+  readonly #m: number;
+  readonly #v: number;
+  readonly #planKey = nextPlanKey++;
+  /** The tfjs data each variable held when this trainer last read or wrote it (null: reread). */
+  readonly #seen: unknown[];
+  /** The flat weights are newer than the tfjs variables. */
+  #pending = false;
+  readonly #halves = new Map<string, HalfStep>();
+  readonly #scratchBlocks = new Map<string, { ptr: number; n: number }>();
+  readonly #original: VariableMethods[];
+  #accBeta1: number;
+  #accBeta2: number;
+
+  /** Binds a plan to its model's optimizer (Adam). */
+  constructor(bound: BoundPlan, optimizer: tf.AdamOptimizer) {
+    this.#bound = bound;
+    this.#optimizer = optimizer;
+    const n = bound.plan.weightCount;
+    this.#weights = this.#k.alloc(n);
+    this.#m = this.#k.alloc(n);
+    this.#v = this.#k.alloc(n);
+    this.#k.f32(this.#weights, n).fill(0);
+    this.#k.f32(this.#m, n).fill(0);
+    this.#k.f32(this.#v, n).fill(0);
+    this.#seen = bound.variables.map(() => null);
+    const o = optimizer as unknown as { beta1: number; beta2: number };
+    this.#accBeta1 = Math.fround(o.beta1);
+    this.#accBeta2 = Math.fround(o.beta2);
+    this.#original = bound.variables.map(({ variable }, i) => {
+      const original = { read: variable.read, write: variable.write };
+      variable.read = (): tf.Variable => {
+        this.flush();
+        return original.read.call(variable);
+      };
+      variable.write = (value: tf.Tensor): unknown => {
+        this.flush();
+        this.#seen[i] = null;
+        return original.write.call(variable, value);
+      };
+      return original;
+    });
+  }
+
+  /** The plan this trainer runs. */
+  get plan(): TrainPlan {
+    return this.#bound.plan;
+  }
+
+  /** A named scratch block of at least `n` floats in the trainer's instance. */
+  #scratch(name: string, n: number): number {
+    const known = this.#scratchBlocks.get(name);
+    if (known && known.n >= n) return known.ptr;
+    if (known) this.#k.free(known.ptr);
+    const ptr = this.#k.alloc(n);
+    this.#scratchBlocks.set(name, { ptr, n });
+    return ptr;
+  }
+
+  #half(rows: number, slot: string): HalfStep {
+    const key = `${rows}:${slot}`;
+    let half = this.#halves.get(key);
+    if (!half) {
+      half = new HalfStep(this.#k, this.#bound.plan, rows);
+      this.#halves.set(key, half);
+    }
+    return half;
+  }
+
+  /** The tfjs data of a variable now (read without flushing). */
+  #dataOf(i: number): tf.Variable {
+    return this.#original[i].read.call(this.#bound.variables[i].variable);
+  }
+
+  /** Copies into the flat weights every variable whose data changed since this trainer saw it. */
+  #readWeights(): void {
+    if (this.#pending) return; // the flat weights are the newest; no write came from outside
+    for (const [i, { offset, size }] of this.#bound.variables.entries()) {
+      const value = this.#dataOf(i);
+      const id = (value as unknown as { dataId: unknown }).dataId;
+      if (this.#seen[i] === id) continue;
+      this.#k.f32(this.#weights + 4 * offset, size).set(value.dataSync() as Float32Array);
+      this.#seen[i] = id;
+    }
+  }
+
+  /**
+   * Writes the newest weights into the tfjs variables if a step left them behind (the patched
+   * `read` calls this; call it before reading a variable's tensor some other way).
+   */
+  flush(): void {
+    if (!this.#pending) return;
+    this.#pending = false;
+    const t0 = profiling() ? performance.now() : 0;
+    for (const [i, { variable, offset, size }] of this.#bound.variables.entries()) {
+      const t = tf.tensor(this.#k.read(this.#weights + 4 * offset, size), variable.shape);
+      this.#original[i].write.call(variable, t);
+      t.dispose();
+      this.#seen[i] = (this.#dataOf(i) as unknown as { dataId: unknown }).dataId;
+    }
+    if (profiling()) addPhase("step.write", performance.now() - t0);
+  }
+
+  /**
+   * One training step on `x` `[batch, steps, features]` and `y` `[batch, 1]`; returns
+   * `[loss, accuracy]` like `trainOnBatch` with the accuracy metric. `remote` computes the second
+   * half on the worker (null: here).
+   */
+  step(x: tf.Tensor, y: tf.Tensor, remote: RemoteHalf | null): [number, number] {
+    const prof = profiling();
+    let t0 = prof ? performance.now() : 0;
+    const mark = (phase: string): void => {
+      if (!prof) return;
+      const now = performance.now();
+      addPhase(phase, now - t0);
+      t0 = now;
+    };
+    const { plan, dropouts } = this.#bound;
+    const batch = x.shape[0];
+    if (x.rank !== 3 || x.shape[1] !== plan.steps || x.shape[2] !== plan.features) {
+      throw new Error(
+        `Expected a batch of [${plan.steps}, ${plan.features}] sequences, found [${x.shape}]`,
+      );
+    }
+    if (y.size !== batch) throw new Error(`Expected ${batch} labels, found ${y.size}`);
+    const xs = x.dataSync() as Float32Array;
+    const ys = y.dataSync() as Float32Array;
+    this.#readWeights();
+    const split = batch >= 8;
+    const mine = split ? Math.ceil(batch / 2) : batch, theirs = batch - mine;
+    // Every allocation before any view of the kernel memory (growing it detaches views).
+    const first = this.#half(mine, "a");
+    const second = split ? this.#half(theirs, "b") : null;
+    const states = this.#scratch("alea", 8 * Math.max(dropouts.length, 1));
+    mark("step.read");
+    const stepStarted = performance.now();
+    const perX = plan.steps * plan.features;
+    const posted = second !== null && remote !== null &&
+      remote.post(plan, this.#planKey, theirs, batch, (part, view) => {
+        if (part === "weights") view.set(this.#k.f32(this.#weights, plan.weightCount));
+        else if (part === "x") view.set(xs.subarray(mine * perX));
+        else view.set(ys.subarray(mine));
+      });
+    mark("step.post");
+    // Dropout masks, in the order tfjs draws them (batch-major, this half's rows first): this
+    // thread draws its rows, then the second half's here too, or tells the worker where they
+    // begin so that it draws them itself, in parallel with this thread's work.
+    dropouts.forEach(({ layer }, i) => {
+      const size = plan.maskSizes[i];
+      if (size === 0) return;
+      const state = states + 32 * i;
+      new Float64Array(this.#k.exports.memory.buffer, state, 4).set(aleaState(layer.seed));
+      drawMask(this.#k, layer.rate, mine * size, state, first.maskBuffer(i).ptr);
+      if (second !== null && !posted) {
+        drawMask(this.#k, layer.rate, theirs * size, state, second.maskBuffer(i).ptr);
+      }
+    });
+    if (posted) {
+      remote!.masks(new Float64Array(this.#k.exports.memory.buffer, states, 4 * dropouts.length));
+    }
+    mark("step.masks");
+    const fillHalf = (half: HalfStep, from: number, rows: number): void => {
+      half.input().set(xs.subarray(from * perX, (from + rows) * perX));
+      half.labels().set(ys.subarray(from, from + rows));
+    };
+    fillHalf(first, 0, mine);
+    const started = performance.now();
+    const a = first.run(this.#weights, batch);
+    mark("step.local");
+    let lossSum = a.lossSum, correct = a.correct;
+    const n = plan.weightCount;
+    if (second !== null) {
+      let b: { lossSum: number; correct: number };
+      if (posted) {
+        const answer = remote!.collect(started);
+        mark("step.wait");
+        this.#k.f32(second.grads, n).set(answer.grads);
+        b = answer;
+      } else {
+        fillHalf(second, mine, theirs);
+        b = second.run(this.#weights, batch);
+        mark("step.second");
+      }
+      // The same sum either way: first half's gradients + second half's.
+      this.#k.exports.add_into(n, first.grads, second.grads);
+      lossSum += b.lossSum;
+      correct += b.correct;
+      remote?.done(posted, performance.now() - stepStarted, batch);
+    }
+    this.#adam(first.grads);
+    this.#pending = true;
+    mark("step.adam");
+    return [Math.fround(lossSum / batch), Math.fround(correct / batch)];
+  }
+
+  /** tfjs's Adam on the flat weights (the bias corrections from f32 running products). */
+  #adam(grads: number): void {
+    const o = this.#optimizer as unknown as {
+      learningRate: number;
+      beta1: number;
+      beta2: number;
+      epsilon: number;
+    };
+    const f = Math.fround;
+    this.#k.exports.adam_step(
+      this.#bound.plan.weightCount,
+      this.#weights,
+      grads,
+      this.#m,
+      this.#v,
+      f(o.beta1),
+      f(o.beta2),
+      f(1 - o.beta1),
+      f(1 - o.beta2),
+      f(1 - this.#accBeta1),
+      f(1 - this.#accBeta2),
+      f(o.epsilon),
+      f(-o.learningRate),
+    );
+    this.#accBeta1 = f(this.#accBeta1 * f(o.beta1));
+    this.#accBeta2 = f(this.#accBeta2 * f(o.beta2));
+  }
+
+  /** Writes pending weights back, restores the variables' own `read`/`write`, frees memory. */
+  dispose(): void {
+    this.flush();
+    for (const { variable } of this.#bound.variables) {
+      delete (variable as Partial<VariableMethods>).read;
+      delete (variable as Partial<VariableMethods>).write;
+    }
+    for (const half of this.#halves.values()) half.dispose();
+    this.#halves.clear();
+  }
+}

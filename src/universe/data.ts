@@ -1,0 +1,515 @@
+/**
+ * The bars of a universe: many symbols, read from a folder of per-symbol
+ * CSVs, a long-format CSV with a symbol column, or the data cache (a list of
+ * tickers, written inline or in a tickers file, one per line), or generated
+ * by the seeded synthetic market. Every symbol's rows go through the one CSV
+ * reader and validator of `src/data/` (`readCsvBars`, `parseBarsCsv`,
+ * `validateBars`, `loadSeries`); what they found is summarised as one line per
+ * symbol with problems and a total, not one screen per symbol.
+ *
+ * @example
+ * ```ts
+ * import { loadUniverse, resolveUniverse } from "./data.ts";
+ * const spec = await resolveUniverse("../shared/data/universe");
+ * const { members, text } = await loadUniverse(spec, { dataDir: "data" });
+ * console.error(text); // one line per problem symbol, then the total
+ * ```
+ *
+ * @module
+ */
+
+import { basename, extname, join } from "node:path";
+import { parse } from "csv-parse/sync";
+import {
+  loadSeries,
+  parseBarsCsv,
+  readCsvBars,
+  summarizeReport,
+  validateBars,
+  validateTicker,
+} from "../data/mod.ts";
+import type { Bar, Interval, Series, SourceName } from "../data/types.ts";
+import type { RawBar, ValidationReport } from "../data/validate.ts";
+import { DataError, UsageError } from "../util/errors.ts";
+
+/**
+ * Where a universe's bars come from.
+ *
+ * - `list`: tickers whose bars `prepare` cached (or the synthetic market
+ *   generates), named inline (`AAPL,MSFT`) or in a tickers file (`file`).
+ * - `csv-dir`: a folder of `<SYMBOL>.csv` files, read directly.
+ * - `long-csv`: one CSV with a symbol column (`symbol`, `ticker` or `name`).
+ *
+ * @example
+ * ```ts
+ * const spec: UniverseSpec = { kind: "list", name: "mega", symbols: ["AAPL", "MSFT"] };
+ * ```
+ */
+export type UniverseSpec =
+  | { kind: "list"; name: string; symbols: string[]; file?: string }
+  | { kind: "csv-dir"; name: string; path: string }
+  | { kind: "long-csv"; name: string; path: string };
+
+/** Header names (lower case, letters only) taken for the symbol column of a long CSV. */
+const SYMBOL_COLUMNS = ["symbol", "ticker", "name", "sym"];
+
+const letters = (name: string): string => name.toLowerCase().replace(/[^a-z]/g, "");
+
+/**
+ * Reads a tickers file: one ticker per line; blank lines and text after `#`
+ * are ignored; duplicates are kept once, in first-seen order. Each ticker is
+ * checked as `--ticker` checks it (a `UsageError` naming the line).
+ *
+ * @example
+ * ```ts
+ * parseTickers("AAPL\n# tech\nmsft\nAAPL\n", "t.txt"); // ["AAPL", "MSFT"]
+ * ```
+ */
+export function parseTickers(text: string, name = "the tickers file"): string[] {
+  const seen = new Set<string>();
+  text.split(/\r?\n/).forEach((line, i) => {
+    const value = line.replace(/#.*$/, "").trim();
+    if (value === "") return;
+    try {
+      seen.add(validateTicker(value));
+    } catch (error) {
+      throw new UsageError(
+        `Expected one ticker per line in ${name}, found "${value}" on line ${i + 1}${
+          error instanceof Error ? ` (${error.message})` : ""
+        }`,
+      );
+    }
+  });
+  if (seen.size === 0) throw new UsageError(`Expected at least one ticker in ${name}, found none`);
+  return [...seen];
+}
+
+/**
+ * Reads a tickers file (see {@linkcode parseTickers}); a missing file is a
+ * `DataError`.
+ *
+ * @example
+ * ```ts
+ * const tickers = await readTickersFile("universe.txt");
+ * ```
+ */
+export async function readTickersFile(path: string): Promise<string[]> {
+  let text: string;
+  try {
+    text = await Deno.readTextFile(path);
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) {
+      throw new DataError(`Expected a tickers file at ${path}, found nothing there`);
+    }
+    throw error;
+  }
+  return parseTickers(text, path);
+}
+
+/** The first line of a file (at most 64 KiB read), or "" for an empty one. */
+async function firstLine(path: string): Promise<string> {
+  const file = await Deno.open(path, { read: true });
+  try {
+    const buffer = new Uint8Array(65536);
+    const n = await file.read(buffer) ?? 0;
+    return new TextDecoder().decode(buffer.subarray(0, n)).split(/\r?\n/)[0] ?? "";
+  } finally {
+    file.close();
+  }
+}
+
+/**
+ * The index of the symbol column in a CSV header line, or -1.
+ *
+ * @example
+ * ```ts
+ * symbolColumn("date,open,high,low,close,volume,Name"); // 6
+ * ```
+ */
+export function symbolColumn(header: string): number {
+  let cells: string[] = [];
+  try {
+    cells = (parse(header, { bom: true, trim: true }) as string[][])[0] ?? [];
+  } catch {
+    return -1;
+  }
+  return symbolColumnOf(cells);
+}
+
+/**
+ * The index of the symbol column among a CSV header's cells, or -1.
+ *
+ * @example
+ * ```ts
+ * symbolColumnOf(["Date", "Close", "Ticker"]); // 2
+ * ```
+ */
+export function symbolColumnOf(cells: readonly string[]): number {
+  return cells.findIndex((c) => SYMBOL_COLUMNS.includes(letters(c)));
+}
+
+/**
+ * Whether the file at `path` is a long-format CSV: its header has a symbol
+ * column (`symbol`, `ticker` or `name`).
+ *
+ * @example
+ * ```ts
+ * if (await isLongCsv("all_stocks.csv")) console.log("one file, many symbols");
+ * ```
+ */
+export async function isLongCsv(path: string): Promise<boolean> {
+  return symbolColumn(await firstLine(path)) >= 0;
+}
+
+/**
+ * What `--universe VALUE` names: a folder (of per-symbol CSVs), a long-format
+ * CSV (a file whose header has a symbol column), a tickers file (any other
+ * file), or else a comma-separated list of tickers. The universe's name is the
+ * folder's or file's name without extension, or `list` for an inline list.
+ *
+ * @example
+ * ```ts
+ * await resolveUniverse("AAPL,MSFT"); // { kind: "list", name: "list", symbols: ["AAPL", "MSFT"] }
+ * await resolveUniverse("../shared/data/universe"); // { kind: "csv-dir", name: "universe", … }
+ * ```
+ */
+export async function resolveUniverse(value: string): Promise<UniverseSpec> {
+  const trimmed = value.trim();
+  if (trimmed === "") throw new UsageError("Expected --universe to name a universe, found none");
+  let info: Deno.FileInfo | undefined;
+  try {
+    info = await Deno.stat(trimmed);
+  } catch (error) {
+    if (!(error instanceof Deno.errors.NotFound)) throw error;
+  }
+  const name = basename(trimmed, extname(trimmed)).replace(/\.tickers$/, "") || "universe";
+  if (info?.isDirectory) return { kind: "csv-dir", name, path: trimmed };
+  if (info?.isFile) {
+    if (await isLongCsv(trimmed)) return { kind: "long-csv", name, path: trimmed };
+    return { kind: "list", name, symbols: await readTickersFile(trimmed), file: trimmed };
+  }
+  if (/[\/\\]/.test(trimmed) || /\.(csv|txt)$/i.test(trimmed)) {
+    throw new DataError(`Expected a universe file or folder at ${trimmed}, found nothing there`);
+  }
+  const symbols = [...new Set(trimmed.split(",").map((t) => t.trim()).filter((t) => t !== ""))];
+  if (symbols.length === 0) throw new UsageError("Expected --universe to name tickers, found none");
+  return { kind: "list", name: "list", symbols: symbols.map(validateTicker) };
+}
+
+/**
+ * One symbol's validation outcome in a universe import.
+ *
+ * @example
+ * ```ts
+ * const r: MemberReport = { symbol: "LNT", rows: 1259, report };
+ * ```
+ */
+export interface MemberReport {
+  /** The symbol. */
+  symbol: string;
+  /** Bars kept. */
+  rows: number;
+  /** What validation found (absent for bars read back from the cache, validated when cached). */
+  report?: ValidationReport;
+  /** Why the symbol could not be used, when it could not. */
+  error?: string;
+}
+
+/**
+ * The bars of a universe and what reading them found.
+ *
+ * @example
+ * ```ts
+ * const { members, reports, text } = await loadUniverse(spec);
+ * ```
+ */
+export interface LoadedUniverse {
+  /** The universe's name (its folder or file name, or `list`). */
+  name: string;
+  /** Each usable symbol's series, in symbol order. */
+  members: Series[];
+  /** One entry per symbol asked for, usable or not. */
+  reports: MemberReport[];
+  /** One line per symbol with problems or errors, then the total line. */
+  text: string;
+}
+
+/** Options of {@linkcode loadUniverse}. */
+export interface LoadUniverseOptions {
+  /** The data cache folder for a `list` universe (default `data`). */
+  dataDir?: string;
+  /** The source of a `list` universe: `synthetic` generates, else the cache is read. */
+  source?: SourceName;
+  /** Seed of synthetic bars (default 42). */
+  seed?: number;
+  /** First date kept (inclusive). */
+  start?: string;
+  /** Last date kept (inclusive). */
+  end?: string;
+  /** Bar interval (default `1d`). */
+  interval?: Interval;
+  /** Fail on any data problem of a CSV (as `prepare --strict`). */
+  strict?: boolean;
+  /** Only these symbols of the universe (default all). */
+  only?: readonly string[];
+}
+
+const inRange = (bar: Bar, start?: string, end?: string): boolean => {
+  const day = bar.time.slice(0, 10);
+  return (start === undefined || day >= start) && (end === undefined || day <= end);
+};
+
+/**
+ * Validates one symbol's raw rows (the one validator) into a member, or says
+ * why it cannot be one.
+ */
+function member(
+  symbol: string,
+  raw: RawBar[],
+  label: string,
+  options: LoadUniverseOptions,
+): { series?: Series; report: MemberReport } {
+  try {
+    const { bars, report } = validateBars(raw, {
+      strict: options.strict,
+      interval: options.interval ?? "1d",
+      label,
+    });
+    const kept = bars.filter((b) => inRange(b, options.start, options.end));
+    if (kept.length === 0) {
+      return { report: { symbol, rows: 0, report, error: `no bars in range in ${label}` } };
+    }
+    return {
+      series: { symbol, interval: options.interval ?? "1d", source: "csv", bars: kept },
+      report: { symbol, rows: kept.length, report },
+    };
+  } catch (error) {
+    return { report: { symbol, rows: 0, error: messageOf(error) } };
+  }
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message.split("\n")[0] : String(error);
+}
+
+/**
+ * Reads every `*.csv` of a folder as one symbol each (the file name without
+ * extension, upper-cased, is the symbol), through `readCsvBars` and
+ * `validateBars`.
+ */
+async function readCsvDir(
+  dir: string,
+  options: LoadUniverseOptions,
+): Promise<{ members: Series[]; reports: MemberReport[] }> {
+  const files: string[] = [];
+  try {
+    for await (const entry of Deno.readDir(dir)) {
+      if (entry.isFile && /\.csv$/i.test(entry.name)) files.push(entry.name);
+    }
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) {
+      throw new DataError(`Expected a folder of CSV files at ${dir}, found nothing there`);
+    }
+    throw error;
+  }
+  files.sort();
+  if (files.length === 0) {
+    throw new DataError(`Expected CSV files (<SYMBOL>.csv) in ${dir}, found none`);
+  }
+  const only = options.only ? new Set(options.only) : undefined;
+  const members: Series[] = [];
+  const reports: MemberReport[] = [];
+  for (const file of files) {
+    let symbol: string;
+    try {
+      symbol = validateTicker(basename(file, extname(file)));
+    } catch (error) {
+      reports.push({ symbol: file, rows: 0, error: messageOf(error) });
+      continue;
+    }
+    if (only && !only.has(symbol)) continue;
+    const path = join(dir, file);
+    let raw: RawBar[];
+    try {
+      raw = await readCsvBars(path);
+    } catch (error) {
+      reports.push({ symbol, rows: 0, error: messageOf(error) });
+      continue;
+    }
+    const m = member(symbol, raw, path, options);
+    if (m.series) members.push(m.series);
+    reports.push(m.report);
+  }
+  return { members, reports };
+}
+
+/**
+ * Splits the rows of a long-format CSV by its symbol column: the raw bars of
+ * each symbol (as `parseBarsCsv` reads them, line numbers kept), in
+ * first-seen symbol order. Throws a `DataError` when the header has no symbol
+ * column.
+ *
+ * @example
+ * ```ts
+ * const groups = splitLongCsv(text, "all.csv"); // Map { "AAPL" => RawBar[], … }
+ * ```
+ */
+export function splitLongCsv(text: string, name: string): Map<string, RawBar[]> {
+  const raw = parseBarsCsv(text, { name });
+  const records = parse(text, {
+    bom: true,
+    trim: true,
+    skip_empty_lines: true,
+    relax_column_count: true,
+    info: true,
+  }) as unknown as { record: string[]; info: { lines: number } }[];
+  const column = records.length > 0 ? symbolColumnOf(records[0].record) : -1;
+  if (column < 0) {
+    throw new DataError(
+      `Expected a symbol column (symbol, ticker or name) in ${name}, found ${
+        records[0]?.record.join(", ") ?? "no header"
+      }`,
+    );
+  }
+  const symbolAt = new Map<number, string>();
+  for (const { record, info } of records.slice(1)) {
+    symbolAt.set(info.lines, (record[column] ?? "").trim());
+  }
+  const groups = new Map<string, RawBar[]>();
+  for (const bar of raw) {
+    const symbol = symbolAt.get(bar.row ?? -1) ?? "";
+    let group = groups.get(symbol);
+    if (!group) groups.set(symbol, group = []);
+    group.push(bar);
+  }
+  return groups;
+}
+
+async function readLongCsv(
+  path: string,
+  options: LoadUniverseOptions,
+): Promise<{ members: Series[]; reports: MemberReport[] }> {
+  let text: string;
+  try {
+    text = await Deno.readTextFile(path);
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) {
+      throw new DataError(`Expected a CSV file at ${path}, found nothing there`);
+    }
+    throw error;
+  }
+  const only = options.only ? new Set(options.only) : undefined;
+  const members: Series[] = [];
+  const reports: MemberReport[] = [];
+  const groups = [...splitLongCsv(text, path)].sort(([a], [b]) => a < b ? -1 : a > b ? 1 : 0);
+  for (const [name, raw] of groups) {
+    let symbol: string;
+    try {
+      symbol = validateTicker(name);
+    } catch (error) {
+      reports.push({ symbol: name || "(empty)", rows: 0, error: messageOf(error) });
+      continue;
+    }
+    if (only && !only.has(symbol)) continue;
+    const m = member(symbol, raw, `${path} (${symbol})`, options);
+    if (m.series) members.push(m.series);
+    reports.push(m.report);
+  }
+  return { members, reports };
+}
+
+async function readList(
+  symbols: readonly string[],
+  options: LoadUniverseOptions,
+): Promise<{ members: Series[]; reports: MemberReport[] }> {
+  const members: Series[] = [];
+  const reports: MemberReport[] = [];
+  const only = options.only ? new Set(options.only) : undefined;
+  for (const symbol of symbols) {
+    if (only && !only.has(symbol)) continue;
+    try {
+      const series = await loadSeries({
+        ticker: symbol,
+        source: options.source,
+        dataDir: options.dataDir,
+        start: options.start,
+        end: options.end,
+        interval: options.interval,
+        seed: options.seed,
+      });
+      members.push(series);
+      reports.push({ symbol, rows: series.bars.length });
+    } catch (error) {
+      reports.push({ symbol, rows: 0, error: messageOf(error) });
+    }
+  }
+  return { members, reports };
+}
+
+/**
+ * One line per symbol with problems or an error, then the total: symbols
+ * read, rows, date range, and how many had problems or failed.
+ *
+ * @example
+ * ```ts
+ * console.error(universeSummary("sp500", reports, members));
+ * ```
+ */
+export function universeSummary(
+  name: string,
+  reports: readonly MemberReport[],
+  members: readonly Series[],
+): string {
+  const lines: string[] = [];
+  let withProblems = 0;
+  for (const r of reports) {
+    if (r.error !== undefined) lines.push(`${r.symbol}: failed: ${r.error}`);
+    else if (r.report && r.report.problems.length > 0) {
+      withProblems++;
+      lines.push(`${r.symbol}: ${summarizeReport(r.report)}`);
+    }
+  }
+  const failed = reports.filter((r) => r.error !== undefined).length;
+  const rows = members.reduce((sum, m) => sum + m.bars.length, 0);
+  const first = members.map((m) => m.bars[0]?.time).filter(Boolean).sort()[0] ?? "–";
+  const last = members.map((m) => m.bars.at(-1)?.time).filter(Boolean).sort().at(-1) ?? "–";
+  lines.push(
+    `${name}: ${members.length} symbols, ${rows} rows, ${first} .. ${last}; ${withProblems} with data problems, ${failed} failed`,
+  );
+  return lines.join("\n");
+}
+
+/**
+ * Reads the bars of every symbol of a universe (see {@linkcode UniverseSpec}).
+ * A symbol that cannot be read (a missing cache, an unreadable file, no bars
+ * in range, a `--strict` problem) is left out and reported; when none can be
+ * read at all this throws a `DataError` with the first reason.
+ *
+ * @example
+ * ```ts
+ * const universe = await loadUniverse({ kind: "list", name: "two", symbols: ["AAA", "BBB"] }, {
+ *   source: "synthetic",
+ * });
+ * universe.members.length; // 2
+ * ```
+ */
+export async function loadUniverse(
+  spec: UniverseSpec,
+  options: LoadUniverseOptions = {},
+): Promise<LoadedUniverse> {
+  const { members, reports } = spec.kind === "csv-dir"
+    ? await readCsvDir(spec.path, options)
+    : spec.kind === "long-csv"
+    ? await readLongCsv(spec.path, options)
+    : await readList(spec.symbols, options);
+  if (members.length === 0) {
+    const first = reports.find((r) => r.error !== undefined);
+    throw new DataError(
+      `Expected bars for at least one symbol of universe ${spec.name}, found none${
+        first ? ` (${first.symbol}: ${first.error})` : ""
+      }`,
+    );
+  }
+  members.sort((a, b) => a.symbol < b.symbol ? -1 : a.symbol > b.symbol ? 1 : 0);
+  return { name: spec.name, members, reports, text: universeSummary(spec.name, reports, members) };
+}
