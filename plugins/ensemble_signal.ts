@@ -23,6 +23,12 @@
 import type { Bar } from "../src/data/types.ts";
 import type { Direction, Signal, SignalPlugin } from "../src/signal/types.ts";
 import { UsageError } from "../src/util/errors.ts";
+import {
+  type Composite,
+  type RegimeName,
+  regimesOf,
+  RegimeStream,
+} from "../src/model/composite.ts";
 
 /** Options of {@linkcode createEnsembleSignal}. */
 export interface EnsembleOptions {
@@ -179,6 +185,99 @@ export function createRegimeSignal(
       return members[pick(time)].predict(symbol, history);
     },
     async dispose(): Promise<void> {
+      for (const p of members) await p.dispose();
+    },
+  };
+}
+
+/**
+ * Serves an ensemble or regime model from disk (`deno task models ensemble|regime`,
+ * `src/model/composite.ts`): the weighted ensemble of its members
+ * ({@linkcode createEnsembleSignal}), or, for a regime model, the member
+ * serving the regime its rule gives the bar (computed per symbol from that bar
+ * and the bars before it only), with the regime on the signal
+ * (`signal.regime`). `makeMember` builds a member's plugin from its version
+ * folder (the LSTM plugin). The signal's `model` names the composite and its
+ * version.
+ *
+ * @example
+ * ```ts
+ * const composite = await readComposite("models/ens/v1", checkModelFolder);
+ * const plugin = createCompositeSignal(composite!, (dir) => createLstmSignal({ modelDir: dir }), {
+ *   name: "ens",
+ *   version: "v1",
+ * });
+ * ```
+ */
+export function createCompositeSignal(
+  composite: Composite,
+  makeMember: (dir: string) => SignalPlugin,
+  options: { name: string; version: string; upThreshold?: number; downThreshold?: number },
+): SignalPlugin {
+  const members = composite.members.map((m) => makeMember(m.dir));
+  const model = (signal: Signal): Signal["model"] => ({
+    id: options.name,
+    version: options.version,
+    trainedThrough: composite.card.data.ranges.validation.last,
+    skill: signal.model.skill === undefined ? undefined : null,
+  });
+  if (composite.spec.kind === "ensemble") {
+    const inner = createEnsembleSignal(members, {
+      weights: composite.members.map((m) => m.weight),
+      upThreshold: options.upThreshold,
+      downThreshold: options.downThreshold,
+      name: options.name,
+    });
+    return {
+      ...inner,
+      name: options.name,
+      get warmupBars(): number {
+        return inner.warmupBars;
+      },
+      onBar: async (symbol, bar) => {
+        const s = await inner.onBar(symbol, bar);
+        return { ...s, model: model(s) };
+      },
+      predict: async (symbol, history) => {
+        const s = await inner.predict(symbol, history);
+        return { ...s, model: model(s) };
+      },
+    };
+  }
+  const rule = composite.spec.rule!;
+  const general = composite.members.findIndex((m) => m.regime === "general");
+  const memberOf = (regime: RegimeName): number => {
+    const own = composite.members.findIndex((m) => m.regime === regime);
+    return own >= 0 ? own : general;
+  };
+  const streams = new Map<string, RegimeStream>();
+  const served = (signal: Signal, regime: RegimeName): Signal => {
+    const { shadows: _shadows, ...rest } = signal;
+    return { ...rest, regime, model: model(signal) };
+  };
+  return {
+    name: options.name,
+    get warmupBars(): number {
+      return Math.max(...members.map((p) => p.warmupBars));
+    },
+    async init(): Promise<void> {
+      for (const p of members) await p.init();
+    },
+    async onBar(symbol: string, bar: Bar): Promise<Signal> {
+      let stream = streams.get(symbol);
+      if (!stream) streams.set(symbol, stream = new RegimeStream(rule));
+      const regime = stream.push(bar);
+      const signals: Signal[] = [];
+      for (const p of members) signals.push(await p.onBar(symbol, bar));
+      return served(signals[memberOf(regime)], regime);
+    },
+    async predict(symbol: string, history: readonly Bar[]): Promise<Signal> {
+      const regimes = regimesOf(history, rule);
+      const regime = regimes[regimes.length - 1] ?? "general";
+      return served(await members[memberOf(regime)].predict(symbol, history), regime);
+    },
+    async dispose(): Promise<void> {
+      streams.clear();
       for (const p of members) await p.dispose();
     },
   };

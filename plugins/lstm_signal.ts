@@ -55,7 +55,11 @@ import {
 import { WindowBuffer } from "../src/dataset/window.ts";
 import { type InferenceModel, loadInferenceModel } from "../src/model/inference.ts";
 import { readShadow, resolveModelDir } from "../src/model/versions.ts";
+import { readComposite } from "../src/model/composite.ts";
+import { checkModelFolder } from "../src/model/store.ts";
+import { createCompositeSignal } from "./ensemble_signal.ts";
 import { DataError, messageOf } from "../src/util/errors.ts";
+import { intervalMs, isIntraday, parseInterval } from "../src/data/interval.ts";
 
 /** Options of {@linkcode createLstmSignal}. */
 export interface LstmSignalOptions {
@@ -65,7 +69,12 @@ export interface LstmSignalOptions {
   upThreshold?: number;
   /** `direction` is `down` when `probabilityUp` ≤ this (default 0.45). */
   downThreshold?: number;
-  /** Signals on bars more than this many days after the model's last training date are `stale-model`. */
+  /**
+   * Signals on bars more than this many days after the end of the model's training data are
+   * `stale-model`. Ages are calendar time between bar times: whole days for daily models, to
+   * the minute for intraday ones (an hourly model trained through 15:30 is a day old at 15:30
+   * the next day).
+   */
   maxModelAgeDays?: number;
   /** A bar whose features lie further than this many training standard deviations away is `out-of-distribution` (default 8). */
   maxZScore?: number;
@@ -169,6 +178,7 @@ export function createLstmSignal(options: LstmSignalOptions = {}): LstmSignalPlu
   const warn = options.warn ?? ((message: string) => console.warn(message));
   const id = modelDir.replace(/\/+$/, "").split("/").pop() || "lstm";
   let loaded: Loaded | null = null;
+  let composite: { plugin: SignalPlugin; version: string } | null = null;
   let shadows: Shadow[] = [];
   let initialised = false;
   let states = new Map<string, SymbolState>();
@@ -178,7 +188,23 @@ export function createLstmSignal(options: LstmSignalOptions = {}): LstmSignalPlu
 
   async function load(): Promise<{ live: Loaded | null; shadows: Shadow[] }> {
     const where = await resolveModelDir(modelDir);
+    // An ensemble or regime model on disk: its members are LSTM plugins of their own folders,
+    // combined by createCompositeSignal; this plugin hands its signals on (and logs them).
+    const previous = composite;
+    composite = null;
+    await previous?.plugin.dispose();
     if (!where) return { live: null, shadows: [] };
+    const spec = await readComposite(where.dir, checkModelFolder);
+    if (spec) {
+      const inner = createCompositeSignal(
+        spec,
+        (dir) => createLstmSignal({ ...options, modelDir: dir, logPath: undefined, shadow: [] }),
+        { name: id, version: where.version, upThreshold, downThreshold },
+      );
+      await inner.init();
+      composite = { plugin: inner, version: where.version };
+      return { live: null, shadows: [] };
+    }
     const model = await loadInferenceModel(where.dir);
     const live = { model, version: where.version, feed: feedKey(model) };
     // Shadow versions live beside the version served: in the versioned folder, or the folder
@@ -337,10 +363,10 @@ export function createLstmSignal(options: LstmSignalOptions = {}): LstmSignalPlu
   const plugin: LstmSignalPlugin = {
     name: `lstm:${id}`,
     get warmupBars(): number {
-      return loaded ? loaded.model.warmupBars : 0;
+      return composite ? composite.plugin.warmupBars : loaded ? loaded.model.warmupBars : 0;
     },
     get version(): string {
-      return loaded?.version ?? "none";
+      return loaded?.version ?? composite?.version ?? "none";
     },
     get shadows(): readonly string[] {
       return shadows.map((s) => s.version);
@@ -358,13 +384,18 @@ export function createLstmSignal(options: LstmSignalOptions = {}): LstmSignalPlu
         initialised = true;
         throw error;
       }
-      if (!loaded) {
+      if (!loaded && !composite) {
         warn(`lstm signal: no model in ${modelDir}; every signal will be "no-model" at 0.5`);
       }
       initialised = true;
     },
     async onBar(symbol: string, bar: Bar): Promise<Signal> {
       if (!initialised) await plugin.init();
+      if (composite) {
+        const signal = await composite.plugin.onBar(symbol, bar);
+        await record(signal, undefined);
+        return signal;
+      }
       if (!loaded) {
         const signal = neutral(symbol, bar.time, "no-model", 1, noModelInfo());
         await record(signal, undefined);
@@ -381,6 +412,7 @@ export function createLstmSignal(options: LstmSignalOptions = {}): LstmSignalPlu
           `Expected bars of ${symbol} in time order, found ${bar.time} after ${state.lastTime}`,
         );
       }
+      checkInterval(loaded.model, modelDir, symbol, bar.time, state.lastTime);
       state.lastTime = bar.time;
       // A universe model: the context symbol's bar joins the shared context stream first; a
       // symbol outside the universe under per-symbol scaling, or a bar with no context bar at
@@ -398,8 +430,13 @@ export function createLstmSignal(options: LstmSignalOptions = {}): LstmSignalPlu
     },
     async predict(symbol: string, history: readonly Bar[]): Promise<Signal> {
       if (!initialised) await plugin.init();
+      if (composite) return await composite.plugin.predict(symbol, history);
       const time = history.length ? history[history.length - 1].time : "";
       if (!loaded) return neutral(symbol, time, "no-model", 1, noModelInfo());
+      if (history.length) {
+        const before = history.length > 1 ? history[history.length - 2].time : null;
+        checkInterval(loaded.model, modelDir, symbol, time, before);
+      }
       const series: SeriesState = { feeds: new Map() };
       const models = inUse();
       fitSeries(series, models);
@@ -424,6 +461,8 @@ export function createLstmSignal(options: LstmSignalOptions = {}): LstmSignalPlu
       for (const slot of previous) slot.model.dispose();
     },
     dispose(): void {
+      void composite?.plugin.dispose();
+      composite = null;
       for (const slot of inUse()) slot.model.dispose();
       loaded = null;
       shadows = [];
@@ -530,6 +569,38 @@ function neutral(
   };
 }
 
+/** Calendar days from one bar time to another: a date is its midnight UTC, a timestamp exact. */
 function daysBetween(from: string, to: string): number {
-  return (Date.parse(to.slice(0, 10)) - Date.parse(from.slice(0, 10))) / 86_400_000;
+  const ms = (t: string): number => Date.parse(t.length <= 10 ? `${t}T00:00:00Z` : t);
+  return (ms(to) - ms(from)) / 86_400_000;
+}
+
+/**
+ * Refuses a bar of another interval than the model's, in one line: a bar dated without a time
+ * for an intraday model, or two bars of a symbol closer together than the model's interval (for
+ * a daily model, under 20 hours: intraday bars). Daily bars stamped with a time (as some
+ * providers write them) pass.
+ */
+function checkInterval(
+  model: InferenceModel,
+  modelDir: string,
+  symbol: string,
+  time: string,
+  previous: string | null,
+): void {
+  const interval = model.interval;
+  if (interval === undefined || interval === "1wk") return;
+  const intraday = isIntraday(interval);
+  const expected =
+    `Expected ${interval} bars for the model in ${modelDir} (trained on ${interval} bars), found`;
+  if (intraday && time.length <= 10) {
+    throw new DataError(`${expected} a daily bar of ${symbol} at ${time}`);
+  }
+  if (previous === null) return;
+  const apart = (Date.parse(time.length <= 10 ? `${time}T00:00:00Z` : time) -
+    Date.parse(previous.length <= 10 ? `${previous}T00:00:00Z` : previous)) / 60_000;
+  const least = intraday ? intervalMs(parseInterval(interval)) / 60_000 : 20 * 60;
+  if (apart < least) {
+    throw new DataError(`${expected} bars of ${symbol} ${apart} minutes apart at ${time}`);
+  }
 }

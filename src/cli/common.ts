@@ -273,7 +273,7 @@ export function progress(line: string): void {
 /**
  * Runs `work` with Ctrl-C turned into a polite stop: the first SIGINT sets the
  * flag `shouldStop` returns (training stops after the current batch and keeps
- * its best weights) and says so on stderr, instead of killing the process.
+ * its best weights) and says `message` on stderr, instead of killing the process.
  *
  * @example
  * ```ts
@@ -282,11 +282,12 @@ export function progress(line: string): void {
  */
 export async function untilInterrupted<T>(
   work: (shouldStop: () => boolean) => Promise<T>,
+  message = "train: interrupted, stopping after the current batch (keeping the best weights)",
 ): Promise<T> {
   let stop = false;
   const onInterrupt = (): void => {
     stop = true;
-    progress("train: interrupted, stopping after the current batch (keeping the best weights)");
+    progress(message);
   };
   Deno.addSignalListener("SIGINT", onInterrupt);
   try {

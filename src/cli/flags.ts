@@ -9,7 +9,7 @@
 
 import { dirname, join } from "node:path";
 import { validateTicker } from "../data/mod.ts";
-import { type SourceName, SOURCES } from "../data/types.ts";
+import { INTERVALS, type SourceName, SOURCES } from "../data/types.ts";
 import { ARCHITECTURES } from "../model/architectures.ts";
 import { BACKENDS } from "../model/backend.ts";
 import { KERNELS, resolveKernel } from "../model/fast/layers.ts";
@@ -34,6 +34,7 @@ export const DATA_FLAGS: Record<string, FlagSpec> = {
   source: { type: "string" },
   "data-dir": { type: "string" },
   seed: { type: "string" },
+  interval: { type: "string" },
 };
 
 /** Help lines of the data flags, for commands that score, replay or predict a model. */
@@ -44,7 +45,9 @@ export const DATA_HELP = `  --ticker LIST      one ticker or a comma-separated l
                      on its own ticker, else the data cache)
   --data-dir DIR     data cache folder (default data)
   --seed N           seed of synthetic data (default: the model's on its own
-                     ticker, else 42)`;
+                     ticker, else 42)
+  --interval I       ${INTERVALS.join(" | ")}: the bars' interval (default:
+                     the model's own; another interval is refused)`;
 
 /**
  * The series request the data flags make; a usage error for a malformed flag.
@@ -71,6 +74,9 @@ export function dataRequest(flags: Flags): SeriesRequest {
     seed: flags.seed === undefined
       ? undefined
       : numberFlag(flags, "seed", 42, { min: 0, max: 4294967295, integer: true }),
+    interval: flags.interval === undefined
+      ? undefined
+      : choiceFlag(flags, "interval", INTERVALS, "1d"),
   };
 }
 
@@ -156,6 +162,7 @@ export const TRAIN_FLAGS: Record<string, FlagSpec> = {
   calibration: { type: "string" },
   "model-dir": { type: "string" },
   name: { type: "string" },
+  interval: { type: "string" },
 };
 
 /**
@@ -260,6 +267,9 @@ export function trainSettings(flags: Flags): TrainFlagSettings {
     checkFolder(dataDir ?? "data", "the data cache");
   }
   checkFolder(modelRoot, "the model folder");
-  const data = { ticker, source, csv, dataDir, start, end };
+  const interval = flags.interval === undefined
+    ? undefined
+    : choiceFlag(flags, "interval", INTERVALS, "1d");
+  const data = { ticker, source, csv, dataDir, start, end, interval };
   return { fit, data, name, modelRoot };
 }

@@ -22,11 +22,21 @@ import type { SkillPair } from "../model/calibration.ts";
 import { type ModelCard, readCard } from "../model/card.ts";
 import { checkModelFolder } from "../model/store.ts";
 import {
+  readComposite,
+  readRegimeRule,
+  type RegimeName,
+  type RegimeRule,
+  REGIMES,
+  writeComposite,
+} from "../model/composite.ts";
+import {
   inspectModelRoot,
   type ModelRootHealth,
   promote,
   readPointer,
   readShadow,
+  readyModelRoot,
+  resolveModelDir,
   rollback,
   SHADOW_FILE,
   sweepModelRoot,
@@ -46,6 +56,8 @@ import { exists } from "../util/fs.ts";
 import { DataError, messageOf, UsageError } from "../util/errors.ts";
 
 const HELP = `Usage: deno task models <list | show [VERSION] | promote VERSION | rollback> [flags]
+       deno task models ensemble --name E --members a,b[,c] [--weights 2,1[,1]]
+       deno task models regime --name R --rule trend-volatility|FILE --models bull=a,bear=b,general=c
        deno task models shadow [VERSION...] | shadow --clear
        deno task models promote --from-shadow [VERSION] [gate flags] [data flags]
 
@@ -76,6 +88,17 @@ with the current version on the live bars both scored ok whose outcome is known
 holdout). The decision and its numbers are appended to the shadow version's
 ${SHADOW_PROMOTION_FILE}; models list shows the last one. Exit 1 when rejected.
 
+Ensembles and regime models are models on disk: a new version <model-dir>/<name>/vN
+holding composite.json (members pinned to their current versions), versioned,
+promoted and listed like any model; evaluate, backtest, predict, monitor and the
+plugin load it by its folder. An ensemble averages its members' probabilities
+(weighted); a regime model hands each bar to the member of the regime its rule
+gives that bar from past bars only. The trend-volatility preset: bull when the
+close is above its 200-bar average and the 20-bar realised volatility at or below
+its median so far, bear when below the average and above the median, else general.
+A rule FILE is JSON: {"preset":"trend-volatility","trendPeriod":200,"volatilityPeriod":20}.
+Members are names under --model-dir (default models) or paths.
+
 Flags:
   --model DIR       the versioned model folder (default models/lstm)
   --clear           with shadow: remove every shadow version
@@ -98,6 +121,8 @@ Flags:
 /** One row of `models list` (`--json` prints these). */
 interface VersionSummary {
   version: string;
+  /** For an ensemble or regime model: what it is (`ensemble of a v1 (weight 1), b v1 (weight 1)`). */
+  composite: string | null;
   current: boolean;
   /** Whether it is or was current; false for a candidate never promoted, null without current.json. */
   promoted: boolean | null;
@@ -151,8 +176,10 @@ async function summarize(
 ): Promise<VersionSummary> {
   const card = v.card;
   const last = (await readShadowDecisions(join(root, v.version))).at(-1);
+  const composite = await readComposite(join(root, v.version), checkModelFolder).catch(() => null);
   return {
     version: v.version,
+    composite: composite?.description ?? null,
     current: v.current,
     promoted: v.promoted,
     health: v.problem ?? "ok",
@@ -220,7 +247,7 @@ function columns(r: VersionSummary): string[] {
   ].filter((m) => m !== "");
   const info = r.createdAt === null ? [] : [
     r.createdAt,
-    ` ${r.arch} ${r.ticker}`,
+    r.composite ? ` ${r.composite}` : ` ${r.arch} ${r.ticker}`,
     ` train ${r.train}`,
     ` test ${r.test}`,
     ` test acc ${r.testAccuracy?.toFixed(3) ?? "?"} (base rate ${
@@ -284,6 +311,16 @@ export const models: Command = async (args: string[]): Promise<number> => {
   }
   const root = stringFlag(flags, "model", "models/lstm");
   const [action, version, ...extra] = positionals;
+  if (action === "ensemble" || action === "regime") {
+    return await makeComposite(action, flags, positionals.slice(1));
+  }
+  for (const name of Object.keys(COMPOSITE_FLAGS)) {
+    if (flags[name] !== undefined) {
+      throw new UsageError(
+        `Expected --${name} only with ensemble or regime, found it with ${action ?? "nothing"}`,
+      );
+    }
+  }
   if (action === "shadow") return await shadow(root, flags, positionals.slice(1));
   for (const name of Object.keys(GATE_FLAGS)) {
     if (flags[name] !== undefined && !(action === "promote" && flags["from-shadow"])) {
@@ -330,7 +367,8 @@ export const models: Command = async (args: string[]): Promise<number> => {
       const pointer = await readPointer(root);
       const v = version ?? pointer?.current;
       if (!v) throw new DataError(`No current version in ${root}; name one: models show v1`);
-      const card = await readCard(join(root, v));
+      const composite = await readComposite(join(root, v), checkModelFolder);
+      const card = composite ? composite.spec : await readCard(join(root, v));
       printResult(
         flags,
         { version: v, current: v === pointer?.current, config: card },
@@ -376,11 +414,145 @@ const GATE_FLAGS = {
   log: { type: "string" },
 } as const;
 
+/** Flags of ensemble and regime only. */
+const COMPOSITE_FLAGS = {
+  name: { type: "string" },
+  "model-dir": { type: "string" },
+  members: { type: "string" },
+  weights: { type: "string" },
+  rule: { type: "string" },
+  models: { type: "string" },
+  "no-promote": { type: "boolean" },
+} as const;
+
 const FLAGS = {
   model: { type: "string" },
   clear: { type: "boolean" },
   ...GATE_FLAGS,
+  ...COMPOSITE_FLAGS,
 } as const;
+
+/**
+ * `models ensemble --name E --members a,b [--weights 2,1]` and
+ * `models regime --name R --rule preset|FILE --models bull=a,bear=b,general=c`:
+ * a new version of <model-dir>/<name> holding composite.json, its members
+ * pinned to their current versions; promoted unless --no-promote.
+ */
+async function makeComposite(
+  kind: "ensemble" | "regime",
+  flags: Record<string, string | boolean | undefined>,
+  extra: string[],
+): Promise<number> {
+  if (extra.length) {
+    throw new UsageError(`Expected no more words after ${kind}, found ${extra.join(" ")}`);
+  }
+  const name = stringFlag(flags, "name");
+  if (!name || !/^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(name)) {
+    throw new UsageError(
+      `Expected --name NAME (letters, digits, _ . -) for ${kind}, found ${name ?? "none"}`,
+    );
+  }
+  const modelDir = stringFlag(flags, "model-dir", "models");
+  const rootOf = (member: string): string => member.includes("/") ? member : join(modelDir, member);
+  const list = (flag: string): string[] => {
+    const value = stringFlag(flags, flag);
+    const items = (value ?? "").split(",").map((x) => x.trim()).filter((x) => x !== "");
+    if (!items.length) throw new UsageError(`Expected --${flag} for ${kind}, found none`);
+    return items;
+  };
+  const members: { root: string; version: string; weight?: number; regime?: RegimeName }[] = [];
+  let rule: RegimeRule | undefined;
+  const pin = async (root: string): Promise<string> => {
+    const where = await resolveModelDir(root);
+    if (!where) throw new DataError(`Expected a model in ${root} (current.json), found none`);
+    if (where.dir === root) {
+      throw new UsageError(
+        `Expected a versioned model folder as a member, found the version folder ${root}`,
+      );
+    }
+    return where.version;
+  };
+  if (kind === "ensemble") {
+    for (const flag of ["rule", "models"]) {
+      if (flags[flag] !== undefined) {
+        throw new UsageError(`Expected --${flag} only with regime, found it with ensemble`);
+      }
+    }
+    const names = list("members");
+    if (names.length < 2) {
+      throw new UsageError(`Expected at least two --members, found ${names.length}`);
+    }
+    const weights = flags.weights === undefined ? names.map(() => 1) : list("weights").map(Number);
+    if (
+      weights.length !== names.length || weights.some((w) => !(w >= 0)) ||
+      !weights.some((w) => w > 0)
+    ) {
+      throw new UsageError(
+        `Expected ${names.length} non-negative --weights (not all 0), found ${
+          stringFlag(flags, "weights")
+        }`,
+      );
+    }
+    for (const [i, member] of names.entries()) {
+      const root = rootOf(member);
+      members.push({ root, version: await pin(root), weight: weights[i] });
+    }
+  } else {
+    for (const flag of ["members", "weights"]) {
+      if (flags[flag] !== undefined) {
+        throw new UsageError(`Expected --${flag} only with ensemble, found it with regime`);
+      }
+    }
+    rule = await readRegimeRule(stringFlag(flags, "rule") ?? "trend-volatility");
+    for (const pair of list("models")) {
+      const [regime, member] = pair.split("=");
+      if (!REGIMES.includes(regime as RegimeName) || !member) {
+        throw new UsageError(
+          `Expected --models as ${REGIMES.map((r) => `${r}=MODEL`).join(",")}, found ${pair}`,
+        );
+      }
+      if (members.some((m) => m.regime === regime)) {
+        throw new UsageError(`Expected one model per regime, found ${regime} twice`);
+      }
+      const root = rootOf(member);
+      members.push({ root, version: await pin(root), regime: regime as RegimeName });
+    }
+    if (!members.some((m) => m.regime === "general")) {
+      throw new UsageError(
+        "Expected a general=MODEL in --models (it serves bars no other regime takes), found none",
+      );
+    }
+  }
+  const root = join(modelDir, name);
+  const next = await readyModelRoot(root, progress);
+  const dir = join(root, next);
+  await writeComposite(dir, { kind, members, ...(rule ? { rule } : {}) });
+  let composite;
+  try {
+    composite = await readComposite(dir, checkModelFolder);
+  } catch (error) {
+    await Deno.remove(dir, { recursive: true });
+    throw error;
+  }
+  const promoted = flags["no-promote"] !== true;
+  if (promoted) await promote(root, next);
+  printResult(
+    flags,
+    {
+      modelDir: dir,
+      version: next,
+      current: promoted,
+      kind,
+      members: composite!.spec.members,
+      rule: rule ?? null,
+    },
+    () =>
+      `Saved ${dir}: ${composite!.description}${
+        promoted ? `, now the current version of ${root}` : ", not promoted"
+      }`,
+  );
+  return 0;
+}
 
 /** `models shadow [VERSION...]`, `models shadow --clear`. */
 async function shadow(

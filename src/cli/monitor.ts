@@ -45,6 +45,8 @@ Flags:
   --data-dir DIR       cache folder (default data)
   --seed N             seed of synthetic prices (default: the model's on its own
                        ticker, else 42)
+  --interval I         bar interval of the prices (default: the model's own;
+                       another interval is refused)
   --window N           rolling window, in resolved signals (default 20)
   --psi-threshold X    flag a feature or the probabilities when its PSI is
                        above X (default ${PSI_SIGNIFICANT}; < 0.1 stable, 0.1-0.25 moderate)

@@ -18,6 +18,7 @@ import {
   parseFlags,
   printResult,
   progress,
+  stringFlag,
   untilInterrupted,
 } from "./common.ts";
 import { TRAIN_FLAGS, trainSettings } from "./flags.ts";
@@ -28,8 +29,21 @@ import {
   RETRAIN_METRICS,
   type RetrainMetric,
   retrainModel,
+  type RetrainResult,
   retrainText,
 } from "../pipeline/retrain.ts";
+import {
+  acquireRetrainLock,
+  appendRetrainLog,
+  parseSchedule,
+  RETRAIN_LOCK_FILE,
+  RETRAIN_LOG_FILE,
+  retrainLogEntry,
+  retrainLogLine,
+  scheduleRetrain,
+} from "../pipeline/schedule.ts";
+import { INTERVALS } from "../data/types.ts";
+import { UsageError } from "../util/errors.ts";
 
 const METRIC_NAMES = Object.keys(RETRAIN_METRICS) as RetrainMetric[];
 
@@ -48,6 +62,19 @@ Monthly retraining with an A/B test before deployment:
      version's by more than --tolerance; otherwise the pointer stays put and
      the candidate stays on disk marked rejected (${RETRAIN_FILE} in its folder)
 With no current version the candidate is promoted as the first version.
+Every decision (and every failed run) is appended to <model>/${RETRAIN_LOG_FILE},
+one JSON object a line; a dry run writes nothing.
+
+Scheduled: --schedule "0 6 * * 1" (a cron expression: minute hour day month
+weekday; here Mondays at 06:00) keeps running and retrains at each time it
+names, printing one line per decision (--json: the log's JSON line). A
+failed run is logged and the next one still happens. Ctrl-C stops it between
+runs (a run in progress stops after the current batch and is not promoted).
+One-shot from cron or a systemd timer: run it without --schedule.
+
+A retrain (scheduled or one-shot) holds a lock on <model>/${RETRAIN_LOCK_FILE}
+while it runs; a second one on the same model is refused (exit 1). The
+operating system releases the lock when the process dies, even by kill -9.
 
 The current version may have been trained (or early-stopped) on part of the
 holdout; the output says how many holdout rows that is, since it flatters
@@ -73,6 +100,11 @@ Flags:
                       --tolerance=-0.01, demands an improvement)
   --dry-run           train and score, print the decision, write nothing
                       under <model-dir> (the candidate is scored in memory)
+  --interval I        ${INTERVALS.join(" | ")}: the bars' interval (default: the
+                      current version's, else 1d; another one is refused)
+  --schedule CRON     keep running and retrain at each time CRON names
+  --timezone ZONE     IANA zone CRON is read in (default: the machine's)
+  --runs N            with --schedule: stop after N runs (default: never)
   --json              print one JSON object with the comparison
   --verbose, -v       tfjs warnings and stack traces on stderr
   --help, -h          this text
@@ -89,7 +121,8 @@ Exit codes: 0 ok (promoted and rejected alike), 1 failed (data, files), 2 usage.
 Examples:
   deno task retrain --name lstm --ticker SPY
   deno task retrain --name lstm --ticker SPY --dry-run
-  deno task retrain --name lstm --ticker SPY --metric auc --tolerance 0.005 --json`;
+  deno task retrain --name lstm --ticker SPY --metric auc --tolerance 0.005 --json
+  deno task retrain --name lstm --ticker SPY --schedule "0 6 * * 1" --timezone America/New_York`;
 
 const FLAGS: Record<string, FlagSpec> = {
   ...TRAIN_FLAGS,
@@ -97,6 +130,9 @@ const FLAGS: Record<string, FlagSpec> = {
   metric: { type: "string" },
   tolerance: { type: "string" },
   "dry-run": { type: "boolean" },
+  schedule: { type: "string" },
+  timezone: { type: "string" },
+  runs: { type: "string" },
 };
 
 /**
@@ -118,24 +154,80 @@ export const retrain: Command = async (args: string[]): Promise<number> => {
   const holdout = flags.holdout === undefined
     ? undefined
     : numberFlag(flags, "holdout", 0, { integer: true, min: MIN_EVALUATION_ROWS });
+  const schedule = stringFlag(flags, "schedule");
+  const timezone = stringFlag(flags, "timezone");
+  for (const name of ["timezone", "runs"]) {
+    if (schedule === undefined && flags[name] !== undefined) {
+      throw new UsageError(`Expected --${name} only with --schedule, found it without`);
+    }
+  }
+  if (schedule !== undefined) parseSchedule(schedule, timezone);
+  const maxRuns = flags.runs === undefined
+    ? undefined
+    : numberFlag(flags, "runs", 1, { integer: true, min: 1 });
+  const dryRun = flags["dry-run"] === true;
   // Every training flag is checked before any file is read.
   const { fit, data, modelRoot } = trainSettings(flags);
+  const retrainOptions = {
+    modelRoot,
+    fit,
+    data,
+    holdout,
+    metric,
+    tolerance,
+    dryRun,
+    log: progress,
+  };
+  if (schedule !== undefined) {
+    if (!dryRun) await readyModelRoot(modelRoot, progress);
+    const summary = await untilInterrupted(
+      (shouldStop) =>
+        scheduleRetrain(schedule, {
+          ...retrainOptions,
+          timezone,
+          maxRuns,
+          shouldStop,
+          retrain: async (options) => {
+            if (!dryRun) await readyModelRoot(modelRoot, progress);
+            return await retrainModel(options);
+          },
+          onWait: (next) => progress(`retrain: next run of ${modelRoot} at ${next}`),
+          onRun: (entry) => {
+            console.log(flags.json ? JSON.stringify(entry) : retrainLogLine(entry));
+          },
+        }),
+      "retrain: interrupted; stopping (a run in progress stops after the current batch and is not promoted)",
+    );
+    progress(
+      `retrain: scheduler stopped (${summary.stoppedBy}) after ${summary.runs.length} run${
+        summary.runs.length === 1 ? "" : "s"
+      }`,
+    );
+    return 0;
+  }
   // Before any long work: the candidate can be written; killed runs' temporary files go.
-  if (flags["dry-run"] !== true) await readyModelRoot(modelRoot, progress);
-  // Ctrl-C stops the candidate's training after the current batch; it is then not promoted.
-  const result = await untilInterrupted((shouldStop) =>
-    retrainModel({
-      modelRoot,
-      fit,
-      data,
-      holdout,
-      metric,
-      tolerance,
-      dryRun: flags["dry-run"] === true,
-      log: progress,
-      shouldStop,
-    })
-  );
+  if (!dryRun) await readyModelRoot(modelRoot, progress);
+  // One shot: the lock refuses an overlapping run (a scheduler, or cron starting this twice).
+  const lock = dryRun ? null : await acquireRetrainLock(modelRoot);
+  const startedAt = new Date().toISOString();
+  const logged = async (outcome: RetrainResult | Error): Promise<void> => {
+    if (dryRun) return;
+    const context = { startedAt, endedAt: new Date().toISOString(), schedule: null };
+    await appendRetrainLog(modelRoot, retrainLogEntry(outcome, { ...context, model: modelRoot }));
+  };
+  let result: RetrainResult;
+  try {
+    // Ctrl-C stops the candidate's training after the current batch; it is then not promoted.
+    result = await untilInterrupted((shouldStop) =>
+      retrainModel({ ...retrainOptions, shouldStop })
+    );
+    await logged(result);
+  } catch (error) {
+    if (error instanceof Error) await logged(error).catch(() => {});
+    throw error;
+  } finally {
+    lock?.release();
+  }
   printResult(flags, result, () => retrainText(result));
   return 0;
 };

@@ -15,7 +15,10 @@ import {
   progress,
   untilInterrupted,
 } from "./common.ts";
+import { join } from "node:path";
 import { TRAIN_FLAGS, trainSettings } from "./flags.ts";
+import { importFeaturesModule } from "../features/module.ts";
+import { UsageError } from "../util/errors.ts";
 import { readyModelRoot } from "../model/versions.ts";
 import {
   refuseWithoutUniverse,
@@ -23,7 +26,7 @@ import {
   UNIVERSE_TRAIN_FLAGS,
   UNIVERSE_TRAIN_HELP,
 } from "./universe.ts";
-import { SOURCES } from "../data/types.ts";
+import { INTERVALS, SOURCES } from "../data/types.ts";
 import { ARCHITECTURES, BACKENDS, type Metrics } from "../model/mod.ts";
 import { fitAndSave, loadTrainingSeries } from "../pipeline/fit.ts";
 import { CALIBRATION_METHODS, DEFAULT_CALIBRATION, type SplitSkill } from "../model/calibration.ts";
@@ -42,6 +45,8 @@ Data:
   --csv FILE          import bars from a CSV file instead
   --source NAME       ${SOURCES.join(" | ")} (default: the cache with --ticker,
                       csv with --csv, else synthetic: seeded offline data, no prior step)
+  --interval I        ${INTERVALS.join(" | ")} (default 1d): the bars' interval,
+                      saved in the model card; indicator periods stay in bars
   --start DATE        first bar used (YYYY-MM-DD), e.g. a regime model
   --end DATE          last bar used
   --test-start DATE   first reference date of the test split (else the fractions)
@@ -49,6 +54,11 @@ Data:
   --test-split F      share of windows for test (default 0.15)
   --horizon N         label: close N bars ahead above this close (default 1)
   --sequence-length N bars per window (default 60)
+  --features-module FILE.ts  a module that registers custom features with
+                      registerFeature (and may export the features list to train on;
+                      else the defaults plus what it registers). The model remembers
+                      it (path and SHA-256) and every command loads it again; see
+                      examples/features.ts
 
 Model and training:
   --arch A            ${ARCHITECTURES.join(" | ")} (default lstm, the seed's)
@@ -98,6 +108,7 @@ const FLAGS: Record<string, FlagSpec> = {
   ...TRAIN_FLAGS,
   ...UNIVERSE_TRAIN_FLAGS,
   "no-promote": { type: "boolean" },
+  "features-module": { type: "string" },
 };
 
 const f4 = (v: number | null): string => (v === null ? "–" : v.toFixed(4));
@@ -129,12 +140,23 @@ export const train: Command = async (args: string[]): Promise<number> => {
     return 0;
   }
   refuseWithoutUniverse(flags, ["context", "label", "scaling"]);
+  if (flags["features-module"] !== undefined && flags.universe !== undefined) {
+    throw new UsageError("Expected --features-module without --universe, found both");
+  }
   const settings = trainSettings(flags);
   const { fit, data, modelRoot } = settings;
   // Before any long work: the new version can be written; killed runs' temporary files go.
   await readyModelRoot(modelRoot, progress);
   if (flags.universe !== undefined || flags.study !== undefined) {
     return await trainUniverse(flags, settings, { promote: flags["no-promote"] !== true });
+  }
+  const moduleFile = flags["features-module"];
+  if (typeof moduleFile === "string") {
+    // The version folder's depth is the same for every version: the relative path holds for all.
+    const { features, record } = await importFeaturesModule(moduleFile, join(modelRoot, "v1"));
+    fit.datasetOptions = { ...fit.datasetOptions, features };
+    fit.featuresModule = record;
+    progress(`features module ${moduleFile}: ${features.map((f) => f.name).join(", ")}`);
   }
   const series = await loadTrainingSeries(data, fit.seed);
   // Ctrl-C stops training after the current batch; the best weights so far are saved.

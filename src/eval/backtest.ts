@@ -16,10 +16,18 @@
  * the strategy and buy-and-hold earn dividends and do not see splits as moves
  * (trade prices are then adjusted prices); the plugin still gets the raw bar.
  *
+ * Intervals: statistics are annualised with the interval's bars per year
+ * (252 daily; 252 sessions of 6.5 hours for intraday bars: 1764 hourly,
+ * 19 656 five-minute). Intraday bars have session gaps (overnight, weekends,
+ * holidays): a decision on a session's last bar fills at the next session's
+ * open, and a position held over a gap bears the overnight move; both are
+ * counted in `sessions`, so a report can say so.
+ *
  * @module
  */
 
-import type { Bar } from "../data/types.ts";
+import type { Bar, Interval } from "../data/types.ts";
+import { barsPerYear as barsPerYearOf, crossesGap } from "../data/interval.ts";
 import type { Signal, SignalPlugin, SignalStatus } from "../signal/types.ts";
 
 /**
@@ -46,8 +54,33 @@ export interface BacktestOptions {
    * to the plugin, to warm it up.
    */
   startIndex?: number;
-  /** Bars per year for annualising (default 252, daily bars). */
+  /**
+   * The bars' interval (default `1d`): sets the default `barsPerYear` and, for intraday bars,
+   * where the session gaps are (see {@linkcode SessionGaps}).
+   */
+  interval?: Interval;
+  /** Bars per year for annualising (default: {@linkcode barsPerYearOf} of the interval, 252 daily). */
   barsPerYear?: number;
+}
+
+/**
+ * The session gaps (overnight, weekend, holiday) an intraday backtest crossed.
+ * A decision on a session's last bar can only fill at the next session's
+ * open, after the gap: such fills are counted, never hidden. Daily and weekly
+ * bars report zeros (every daily fill is at the next day's open by design).
+ *
+ * @example
+ * ```ts
+ * const { gaps, fillsAcrossGap, heldAcrossGap }: SessionGaps = result.sessions;
+ * ```
+ */
+export interface SessionGaps {
+  /** Gaps between consecutive replayed bars (from the first decision bar on). */
+  gaps: number;
+  /** Position changes decided before a gap and filled at the open after it. */
+  fillsAcrossGap: number;
+  /** Gaps crossed while holding a position (it bore the overnight move). */
+  heldAcrossGap: number;
 }
 
 /**
@@ -144,6 +177,10 @@ export interface BacktestResult extends EquityResult {
   trades: Trade[];
   /** Buy-and-hold from the first fill's open to the last close, entry cost charged once. */
   buyAndHold: EquityResult;
+  /** The session gaps crossed, and the fills and positions across them. */
+  sessions: SessionGaps;
+  /** The bars per year the statistics were annualised with. */
+  barsPerYear: number;
 }
 
 /** Per-bar returns of an equity curve that starts at 1. */
@@ -284,7 +321,9 @@ export async function runBacktest(
   const allowShort = options.allowShort ?? false;
   const cost = (options.costBps ?? 0) / 10_000;
   const startIndex = options.startIndex ?? 0;
-  const barsPerYear = options.barsPerYear ?? 252;
+  const interval = options.interval ?? "1d";
+  const barsPerYear = options.barsPerYear ?? barsPerYearOf(interval);
+  const sessions: SessionGaps = { gaps: 0, fillsAcrossGap: 0, heldAcrossGap: 0 };
   if (bars.length < 2) {
     throw new RangeError(`Expected at least 2 bars to backtest, found ${bars.length}`);
   }
@@ -309,6 +348,11 @@ export async function runBacktest(
     if (t < startIndex) continue;
     const target = nextPosition(position, signal, threshold, hysteresis, allowShort);
     const fill = priced[t + 1];
+    if (crossesGap(bars[t].time, fill.time, interval)) {
+      sessions.gaps++;
+      if (position !== 0) sessions.heldAcrossGap++;
+      if (target !== position) sessions.fillsAcrossGap++;
+    }
     // Mark at the fill bar's open, then trade there.
     const atOpen = cash + shares * fill.open;
     if (target !== position) {
@@ -376,6 +420,8 @@ export async function runBacktest(
       1,
       barsPerYear,
     ),
+    sessions,
+    barsPerYear,
   };
 }
 

@@ -524,6 +524,19 @@ export function registerFeature(name: string, def: CustomFeature): void {
   custom.set(name, def);
 }
 
+/**
+ * The names of the features registered with {@linkcode registerFeature}, in
+ * registration order (built-ins not included).
+ *
+ * @example
+ * ```ts
+ * registeredFeatureNames(); // ["gap"] after registerFeature("gap", ...)
+ * ```
+ */
+export function registeredFeatureNames(): string[] {
+  return [...custom.keys()];
+}
+
 interface Resolved {
   label: string;
   params: Record<string, number>;

@@ -78,6 +78,10 @@ const cardSchema = z.object({
   bestEpoch: count,
   epochsRun: count,
   label: z.enum(["up", "beats-median"]).optional(),
+  featuresModule: z.object({
+    path: z.string().min(1),
+    sha256: z.string().regex(/^[0-9a-f]{64}$/),
+  }).optional(),
   universe: z.object({
     name: z.string(),
     source: z.string(),
@@ -204,6 +208,12 @@ export interface ModelCard {
    * median, for universe models).
    */
   label?: "up" | "beats-median";
+  /**
+   * The features module (`train --features-module`) that registers custom
+   * features of this card: its path (relative to this version folder, or
+   * absolute) and the SHA-256 of its content; loading imports it again.
+   */
+  featuresModule?: { path: string; sha256: string };
   /** For a model trained on a universe of symbols (`src/universe/`): what it was trained on. */
   universe?: CardUniverse;
 }

@@ -37,6 +37,8 @@ export interface InferenceModel {
   readonly horizon: number;
   /** Last date of the data the model learned from (training and early stopping), or `null`. */
   readonly trainedThrough: string | null;
+  /** The bar interval the model was trained on (`1d`, `1h`, …), when known. */
+  readonly interval?: string;
   /** Bars a fresh symbol needs before the first window is complete. */
   readonly warmupBars: number;
   /** Which implementation predicts: `fast` (WASM kernels) or `tfjs`. */
@@ -143,6 +145,7 @@ export async function loadInferenceModel(
     sequenceLength,
     horizon,
     trainedThrough: trainedThrough(card),
+    interval: card.data.interval,
     warmupBars: warmup + sequenceLength,
     engine: fast ? "fast" : "tfjs",
     calibration,

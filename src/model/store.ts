@@ -13,6 +13,8 @@ import denoJson from "../../deno.json" with { type: "json" };
 import { featureNames, type Scaler } from "../features/mod.ts";
 import { atomicWriteDir, atomicWriteFile, readJsonObject, sha256Hex } from "../util/fs.ts";
 import { DataError } from "../util/errors.ts";
+import { loadFeaturesModule } from "../features/module.ts";
+import { readComposite } from "./composite.ts";
 import type { EpochRecord } from "./train.ts";
 import {
   CARD_FILE,
@@ -303,6 +305,8 @@ async function readModelFiles(dir: string): Promise<ModelFiles> {
       }…), found ${sha.slice(0, 12)}…: the weights were changed or corrupted`,
     );
   }
+  // Custom features first: the card's features resolve only once their module has registered them.
+  if (card.featuresModule) await loadFeaturesModule(dir, card.featuresModule, join(dir, CARD_FILE));
   const scaler = await readScaler(dir, card);
   const shape = inputShape(json.modelTopology);
   const wanted = [card.sequenceLength, card.nFeatures];
@@ -331,6 +335,12 @@ async function readModelFiles(dir: string): Promise<ModelFiles> {
  * ```
  */
 export async function checkModelFolder(dir: string): Promise<{ card: ModelCard; scaler: Scaler }> {
+  // An ensemble or regime model: its members are checked, and it answers with the card and
+  // scaler its windows are built with (src/model/composite.ts).
+  const composite = await readComposite(dir, checkModelFolder);
+  if (composite) {
+    return { card: composite.card, scaler: (await checkModelFolder(composite.base.dir)).scaler };
+  }
   const { card, scaler } = await readModelFiles(dir);
   return { card, scaler };
 }

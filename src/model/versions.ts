@@ -22,6 +22,7 @@ import { atomicWriteFile, exists, sweepStaleTemps, testPause } from "../util/fs.
 import { DataError, UsageError } from "../util/errors.ts";
 import { type ModelCard, readCard } from "./card.ts";
 import { checkModelFolder } from "./store.ts";
+import { isComposite } from "./composite.ts";
 
 /** The pointer file's content. */
 export interface VersionPointer {
@@ -123,7 +124,8 @@ export async function promote(root: string, version: string): Promise<VersionPoi
   if (!VERSION_RE.test(version)) {
     throw new UsageError(`Expected a version like v3, found "${version}"`);
   }
-  if (!(await exists(join(root, version, "model.json")))) {
+  const dir = join(root, version);
+  if (!(await exists(join(dir, "model.json"))) && !(await isComposite(dir))) {
     const known = await listVersions(root);
     throw new DataError(
       `No model version ${version} in ${root}; found ${known.length ? known.join(", ") : "none"}`,
@@ -262,14 +264,14 @@ export async function writeShadow(root: string, versions: readonly string[]): Pr
 export async function resolveModelDir(
   dir: string,
 ): Promise<{ dir: string; version: string } | null> {
-  if (await exists(join(dir, "model.json"))) {
+  if (await exists(join(dir, "model.json")) || await isComposite(dir)) {
     const name = dir.replace(/\/+$/, "").split("/").pop() ?? "";
     return { dir, version: VERSION_RE.test(name) ? name : "unversioned" };
   }
   const pointer = await readPointer(dir);
   if (!pointer) return null;
   const target = join(dir, pointer.current);
-  if (!(await exists(join(target, "model.json")))) {
+  if (!(await exists(join(target, "model.json"))) && !(await isComposite(target))) {
     throw new DataError(
       `${join(dir, POINTER)} names ${pointer.current}, but ${target}/model.json is missing`,
     );

@@ -15,11 +15,18 @@ import {
   type PerformanceStats,
   runBacktest,
   runComparison,
+  type SessionGaps,
 } from "../eval/backtest.ts";
 import { backtestReport, formatBacktest } from "../eval/summary.ts";
 import type { ReportInput } from "../eval/report.ts";
 import type { SignalPlugin } from "../signal/types.ts";
 import { DataError } from "../util/errors.ts";
+import {
+  barsPerYear as barsPerYearOf,
+  isIntraday,
+  observedBarsPerSession,
+  SESSIONS_PER_YEAR,
+} from "../data/interval.ts";
 import type { EvaluationModel } from "./score.ts";
 import { loadModelSeries, scopeFor, type SeriesRequest } from "./series.ts";
 
@@ -82,6 +89,10 @@ export interface ModelBacktest {
   buyAndHold: PerformanceStats;
   /** Round trips. */
   trades: BacktestResult["trades"];
+  /** The bars' interval and the bars per year the statistics are annualised with. */
+  interval: { name: string; barsPerYear: number };
+  /** Session gaps crossed (intraday bars): fills and positions across them. */
+  sessions: SessionGaps;
   /** The A/B test, with `--compare`. */
   comparison?: { rule: string; ruleAlone: PerformanceStats; ruleWithModel: PerformanceStats };
 }
@@ -135,7 +146,22 @@ export async function backtestModel(
         : ""
     }`;
   options.log?.(`backtest: ${ticker}, ${bars.length} bars; ${scopeText}`);
-  const common = { symbol: ticker, threshold, hysteresis, costBps, startIndex };
+  const interval = series.interval;
+  // Intraday: 252 sessions of the bars a session of this feed holds (7 hourly bars in regular
+  // hours; more for a feed with extended hours).
+  const perSession = observedBarsPerSession(bars.map((b) => b.time), interval);
+  const barsPerYear = isIntraday(interval)
+    ? SESSIONS_PER_YEAR * perSession
+    : barsPerYearOf(interval);
+  const common = {
+    symbol: ticker,
+    threshold,
+    hysteresis,
+    costBps,
+    startIndex,
+    interval,
+    barsPerYear,
+  };
   let result: BacktestResult;
   try {
     result = await runBacktest(bars, plugin, { ...common, allowShort });
@@ -166,6 +192,8 @@ export async function backtestModel(
     strategy: result.stats,
     buyAndHold: result.buyAndHold.stats,
     trades: result.trades,
+    interval: { name: interval, barsPerYear: result.barsPerYear },
+    sessions: result.sessions,
     ...(comparison
       ? {
         comparison: {
@@ -189,12 +217,16 @@ export async function backtestModel(
   const headline =
     `${ticker}: ${json.rows} bars, ${json.first} to ${json.last}; threshold ${threshold}, hysteresis ${hysteresis}, ${
       allowShort ? "long/short" : "long/flat"
-    }, cost ${costBps} bps`;
+    }, cost ${costBps} bps; ${interval} bars, annualised with ${result.barsPerYear} bars a year${
+      isIntraday(interval) ? ` (${SESSIONS_PER_YEAR} sessions of ${perSession})` : ""
+    }`;
+  const gapText = sessionGapText(result.sessions, interval);
   const report = backtestReport(result, {
     title: `Backtest of ${info.dir} on ${ticker}`,
     summary: [
       `${headline}.`,
       `Scope: ${scopeText}.`,
+      ...(gapText ? [`${gapText[0].toUpperCase()}${gapText.slice(1)}.`] : []),
       ...(comparison
         ? [
           `A/B test (${rule}, long/flat): total return ${
@@ -211,10 +243,32 @@ export async function backtestModel(
   const text = [
     headline,
     `scope: ${scopeText}`,
+    ...(gapText ? [gapText] : []),
     formatBacktest(arms),
     ...(comparison
       ? [`A/B test: "rule" is the ${rule}; "rule + model" is long only when the model also says up`]
       : []),
   ].join("\n");
   return { json, text, report };
+}
+
+/**
+ * The session gaps of an intraday backtest in words, or `""` for daily bars:
+ * how many overnight/weekend gaps the replay crossed, how many fills came at
+ * a session's first open on a decision from before the gap, and over how
+ * many gaps a position was held.
+ *
+ * @example
+ * ```ts
+ * sessionGapText({ gaps: 250, fillsAcrossGap: 12, heldAcrossGap: 140 }, "1h");
+ * // "sessions: 250 overnight/weekend gaps crossed; 12 fills at a session's first open on a decision made before the gap; a position held over 140 gaps (it bore the overnight move)"
+ * ```
+ */
+export function sessionGapText(sessions: SessionGaps, interval: string): string {
+  if (interval === "1d" || interval === "1wk") return "";
+  return `sessions: ${sessions.gaps} overnight/weekend gaps crossed; ${sessions.fillsAcrossGap} fill${
+    sessions.fillsAcrossGap === 1 ? "" : "s"
+  } at a session's first open on a decision made before the gap; a position held over ${sessions.heldAcrossGap} gap${
+    sessions.heldAcrossGap === 1 ? "" : "s"
+  } (it bore the overnight move)`;
 }

@@ -11,6 +11,7 @@ import type { Bar } from "../data/types.ts";
 import { type EvaluationRows, formatEvaluation, formatWalkForward } from "../eval/summary.ts";
 import { formatTable } from "../util/table.ts";
 import { type EvaluationModel, type ModelEvaluation, scoreModel } from "./score.ts";
+import { UsageError } from "../util/errors.ts";
 import { loadModelSeries, type SeriesRequest, trainingBarsOf } from "./series.ts";
 import {
   walkForward,
@@ -59,6 +60,11 @@ export async function evaluateTicker(
   const common = { ticker: series.symbol, start: options.start, end: options.end };
   const seed = options.seed;
   if (options.walkForward) {
+    if (loaded.composite) {
+      throw new UsageError(
+        `Expected a trained model for --walk-forward (it retrains on each fold), found the ${loaded.composite.description}; walk-forward its members`,
+      );
+    }
     return await walkForward(loaded, bars, { ...common, seed, ...options.walkForward });
   }
   const trainingBars = own ? undefined : await trainingBarsOf(loaded.info.card, options.request);
@@ -66,6 +72,29 @@ export async function evaluateTicker(
 }
 
 const fixed4 = (v: number): string => (Number.isNaN(v) ? "–" : v.toFixed(4));
+
+/** The composite's members beside it, on the same rows. */
+function compositeText(c: NonNullable<ModelEvaluation["composite"]>, e: ModelEvaluation): string {
+  const rows = [
+    ["model", "accuracy", "brier", "log loss"],
+    [
+      `${e.model.dir} (the ${c.description.split(" ")[0]})`,
+      fixed4(e.metrics.accuracy),
+      fixed4(e.metrics.brier),
+      fixed4(e.metrics.logLoss),
+    ],
+    ...c.members.map((m) => [
+      `member ${m.name} ${m.version}${m.regime ? ` (${m.regime})` : ""}`,
+      fixed4(m.accuracy),
+      fixed4(m.brier),
+      fixed4(m.logLoss),
+    ]),
+  ];
+  const regimes = c.regimes
+    ? `\nrows per regime: ${Object.entries(c.regimes).map(([r, n]) => `${r} ${n}`).join(", ")}`
+    : "";
+  return `${c.description}; members on the same ${e.rows} rows:\n${formatTable(rows)}${regimes}`;
+}
 
 /**
  * The human text of one or several evaluations: a comparison line per ticker
@@ -91,6 +120,7 @@ export function evaluationText(evaluations: ModelEvaluation[]): string {
       ...folds,
       formatEvaluation(e),
       `logistic baseline fitted on ${e.baselines.logistic?.fittedOn ?? "nothing"}`,
+      ...(e.composite ? [compositeText(e.composite, e)] : []),
     ].join("\n");
   });
   if (evaluations.length < 2) return parts.join("");

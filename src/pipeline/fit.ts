@@ -21,7 +21,7 @@
 import { join } from "node:path";
 import type { LayersModel } from "../model/mod.ts";
 import { loadSeries } from "../data/mod.ts";
-import type { Series, SourceName } from "../data/types.ts";
+import type { Interval, Series, SourceName } from "../data/types.ts";
 import { buildDataset, type Dataset, type DatasetOptions, minimumBars } from "../dataset/mod.ts";
 import { checkTrainingWindows } from "../dataset/capacity.ts";
 import { computeFeatures } from "../features/mod.ts";
@@ -98,6 +98,8 @@ export interface FitSettings {
   shuffleLabels?: number;
   /** Let tfjs warnings through to stderr (default false). */
   verbose?: boolean;
+  /** The features module that registered custom features (recorded on the card). */
+  featuresModule?: { path: string; sha256: string };
 }
 
 /**
@@ -258,7 +260,11 @@ export function settingsForCard(
     calibration: overrides.calibration ?? cardCalibration(card).method,
     verbose: overrides.verbose,
   });
-  return { ...settings, datasetOptions: { ...settings.datasetOptions, features: card.features } };
+  return {
+    ...settings,
+    datasetOptions: { ...settings.datasetOptions, features: card.features },
+    ...(card.featuresModule ? { featuresModule: card.featuresModule } : {}),
+  };
 }
 
 function withoutUndefined<T extends object>(o: T): Partial<T> {
@@ -286,6 +292,8 @@ export interface TrainingData {
   start?: string;
   /** Last bar used. */
   end?: string;
+  /** Bar interval (default `1d`); the card records it and every later command keeps to it. */
+  interval?: Interval;
 }
 
 /**
@@ -315,7 +323,16 @@ export function resolveTrainingData(data: TrainingData): TrainingData & { ticker
  */
 export async function loadTrainingSeries(data: TrainingData, seed: number): Promise<Series> {
   const { ticker, source, csv, dataDir, start, end } = resolveTrainingData(data);
-  return await loadSeries({ ticker, source, csv, dataDir, start, end, seed });
+  return await loadSeries({
+    ticker,
+    source,
+    csv,
+    dataDir,
+    start,
+    end,
+    seed,
+    interval: data.interval,
+  });
 }
 
 /**
@@ -478,6 +495,7 @@ export async function fitModel(
     interrupted: result.interrupted,
     bestEpoch: result.bestEpoch,
     epochsRun: result.epochsRun,
+    ...(settings.featuresModule ? { featuresModule: settings.featuresModule } : {}),
   };
   return {
     model,

@@ -40,6 +40,7 @@ export {
   barsNeeded,
   evaluateModel,
   type EvaluateModelOptions,
+  type CompositeScores,
   type EvaluationModel,
   evaluationModelOf,
   loadEvaluationModel,

@@ -394,13 +394,16 @@ function testScores(card: ModelCard): TestScores {
   };
 }
 
-/** Index of every bar by its time, and by its date for daily logs written with full times. */
+/**
+ * Index of every bar by its time, and of daily bars by their date for daily logs written with
+ * full times (an intraday bar is found by its own time only: a day holds many of them).
+ */
 function barIndex(bars: readonly Bar[]): (time: string) => number | undefined {
   const byTime = new Map<string, number>();
   const byDate = new Map<string, number>();
   bars.forEach((bar, i) => {
     byTime.set(bar.time, i);
-    byDate.set(bar.time.slice(0, 10), i);
+    if (bar.time.length <= 10) byDate.set(bar.time, i);
   });
   return (time) => byTime.get(time) ?? byDate.get(time.slice(0, 10));
 }
@@ -625,7 +628,10 @@ export function joinSignals(
 } {
   const closes = adjustedCloses(bars);
   const indexOf = barIndex(bars);
-  const lastDate = bars.length ? bars[bars.length - 1].time.slice(0, 10) : "";
+  const last = bars.length ? bars[bars.length - 1].time : "";
+  // Daily bars are dated, intraday bars timed: a signal after the last one is pending.
+  const after = (time: string): boolean =>
+    last.length <= 10 ? time.slice(0, 10) > last : time > last;
   const probabilities: number[] = [];
   const labels: number[] = [];
   const times: string[] = [];
@@ -634,7 +640,7 @@ export function joinSignals(
   for (const s of signals) {
     const i = indexOf(s.time);
     if (i === undefined) {
-      if (s.time.slice(0, 10) > lastDate) pending++;
+      if (after(s.time)) pending++;
       else unmatched++;
       continue;
     }

@@ -57,7 +57,7 @@ import {
   modelInfo,
   scoreModel,
 } from "./score.ts";
-import { isOwnSeries, requestedTickers } from "./series.ts";
+import { isOwnSeries, requestedTickers, seriesInterval } from "./series.ts";
 
 /**
  * The metrics a retrain compares, by name: the score's key, its label and its direction.
@@ -322,6 +322,8 @@ export interface RetrainResult {
   ticker: string;
   /** Where the bars came from. */
   source: string;
+  /** The bars' interval (`1d`, `1h`, …). */
+  interval: string;
   /** The series after the update: range, size and bars added by this run. */
   data: { first: string; last: string; bars: number; added: number };
   /** The windows both versions were scored on. */
@@ -396,21 +398,22 @@ async function updatedSeries(
   current: EvaluationModel | null,
 ): Promise<{ series: Series; added: number }> {
   const { ticker, csv, start, end } = data;
+  const interval = data.interval ?? "1d";
   const dataDir = data.dataDir ?? "data";
   let source: SourceName | undefined = data.source;
   let added = 0;
   if (source === undefined) {
-    const cached = await readCache(ticker, { dataDir, interval: "1d" });
+    const cached = await readCache(ticker, { dataDir, interval });
     source = cached ? cached.meta.source as SourceName : undefined;
     if (!cached && current?.info.card.data.source === "synthetic") source = "synthetic";
   }
   if (source !== undefined && source !== "synthetic" && source !== "csv") {
-    const cached = await readCache(ticker, { dataDir, interval: "1d" });
+    const cached = await readCache(ticker, { dataDir, interval });
     const from = cached && cached.meta.source === source
       ? cached.meta.first.slice(0, 10)
       : undefined;
     log(`retrain: fetching new ${ticker} bars from ${source}`);
-    const prepared = await prepareTicker(ticker, { source, dataDir, start: from });
+    const prepared = await prepareTicker(ticker, { source, dataDir, start: from, interval });
     added = prepared.added;
     log(
       `retrain: ${ticker} cache ${prepared.first} to ${prepared.last} (${prepared.rows} bars, ${added} new)`,
@@ -425,6 +428,7 @@ async function updatedSeries(
     start,
     end,
     seed,
+    interval,
   });
   return { series, added };
 }
@@ -499,7 +503,9 @@ export async function retrainModel(options: RetrainOptions): Promise<RetrainResu
     const named = data.ticker ??
       (data.csv !== undefined ? requestedTickers(null, { csv: data.csv })[0] : undefined) ??
       current?.info.card.data.ticker;
-    const resolved = resolveTrainingData({ ...data, ticker: named });
+    // The interval: the current version's (another is refused), else the request's, else daily.
+    const interval = seriesInterval(current?.info.card ?? null, data.interval);
+    const resolved = resolveTrainingData({ ...data, ticker: named, interval });
     if (current && current.info.card.horizon !== fit.horizon) {
       throw new UsageError(
         `Expected --horizon ${current.info.card.horizon} like the current version ${current.info.version} (labels of another horizon cannot be compared), found ${fit.horizon}`,
@@ -564,6 +570,7 @@ export async function retrainModel(options: RetrainOptions): Promise<RetrainResu
       model: root,
       ticker: series.symbol,
       source: series.source,
+      interval: series.interval,
       data: { first: bars[0].time, last: bars[bars.length - 1].time, bars: bars.length, added },
       holdout,
       metric: { name: metricName, key: metric.key, lowerIsBetter: metric.lowerIsBetter, tolerance },

@@ -13,7 +13,9 @@ import type { Bar } from "../data/types.ts";
 import { adjustedCloses, buildWindows } from "../dataset/mod.ts";
 import type { WindowSet } from "../dataset/types.ts";
 import { type Scaler, warmupBars } from "../features/mod.ts";
-import { loadModel } from "../model/store.ts";
+import { checkModelFolder, loadModel } from "../model/store.ts";
+import { type Composite, readComposite, REGIMES, regimesOf } from "../model/composite.ts";
+import { accuracy, brierScore, logLoss } from "../eval/scores.ts";
 import type { CardDraft } from "../model/card.ts";
 import { calibrateAll, type Calibration, cardCalibration } from "../model/calibration.ts";
 import type { Kernel } from "../model/fast/layers.ts";
@@ -80,6 +82,28 @@ export interface EvaluationModel {
   history?: EpochRecord[];
   /** Releases the model's memory. */
   dispose(): void;
+  /**
+   * For an ensemble or regime model (`src/model/composite.ts`): what it is,
+   * in words, and its probabilities on windows of `bars` (each member scores
+   * windows built with its own scaler and features, at the same reference
+   * times), with every member's beside them.
+   */
+  composite?: {
+    description: string;
+    predict(bars: readonly Bar[], windows: WindowSet): Promise<CompositeScores>;
+  };
+}
+
+/** A composite's probabilities on some windows, with its members' on the same windows. */
+export interface CompositeScores {
+  /** The members' raw probabilities combined (weighted, or the active regime's member's). */
+  raw: Float32Array;
+  /** The probabilities handed out. */
+  probabilities: Float64Array;
+  /** Each member's probabilities on the same rows (`regime`: the regime it serves). */
+  members: { name: string; version: string; regime?: string; probabilities: Float64Array }[];
+  /** The active regime of each row (regime models). */
+  regimes?: string[];
 }
 
 /**
@@ -138,6 +162,8 @@ export async function loadEvaluationModel(
       `Expected a model in ${dir} (model.json or current.json), found none; run \`deno task train\` first`,
     );
   }
+  const composite = await readComposite(where.dir, checkModelFolder);
+  if (composite) return await loadCompositeModel(composite, where.version, options);
   const { model, card, scaler } = await loadModel(where.dir, options);
   try {
     const info = modelInfo(where.dir, where.version, card);
@@ -152,6 +178,101 @@ export async function loadEvaluationModel(
     model.dispose();
     throw error;
   }
+}
+
+/** Loads an ensemble or regime model's members and scores them together on the same rows. */
+async function loadCompositeModel(
+  composite: Composite,
+  version: string,
+  options: { kernel?: Kernel },
+): Promise<EvaluationModel> {
+  const members: EvaluationModel[] = [];
+  try {
+    for (const m of composite.members) members.push(await loadEvaluationModel(m.dir, options));
+  } catch (error) {
+    for (const m of members) m.dispose();
+    throw error;
+  }
+  const base = members[composite.members.indexOf(composite.base)];
+  const { spec } = composite;
+  const predict = async (bars: readonly Bar[], windows: WindowSet): Promise<CompositeScores> => {
+    const scored: { raw: Float32Array; probabilities: Float64Array }[] = [];
+    for (const [i, member] of members.entries()) {
+      const all = windowsOf(member, bars);
+      const at = new Map(all.refTimes.map((t, j) => [t, j]));
+      const picks = windows.refTimes.map((t) => at.get(t));
+      const missing = picks.findIndex((j) => j === undefined);
+      if (missing >= 0) {
+        throw new DataError(
+          `Expected member ${
+            composite.members[i].name
+          } of ${composite.dir} to score the window at ${windows.refTimes[missing]}, found none`,
+        );
+      }
+      const out = await member.predictWithRaw(all);
+      scored.push({
+        raw: Float32Array.from(picks, (j) => out.raw[j!]),
+        probabilities: Float64Array.from(picks, (j) => out.probabilities[j!]),
+      });
+    }
+    const n = windows.n;
+    const raw = new Float32Array(n);
+    const probabilities = new Float64Array(n);
+    let regimes: string[] | undefined;
+    if (spec.kind === "ensemble") {
+      const total = composite.members.reduce((a, m) => a + m.weight, 0);
+      for (let r = 0; r < n; r++) {
+        let p = 0, q = 0;
+        composite.members.forEach((m, i) => {
+          p += m.weight * scored[i].probabilities[r];
+          q += m.weight * scored[i].raw[r];
+        });
+        probabilities[r] = p / total;
+        raw[r] = q / total;
+      }
+    } else {
+      const byTime = new Map(bars.map((b, i) => [b.time, i]));
+      const all = regimesOf(bars, spec.rule!);
+      regimes = windows.refTimes.map((t) => all[byTime.get(t)!]);
+      const general = composite.members.findIndex((m) => m.regime === "general");
+      for (let r = 0; r < n; r++) {
+        const own = composite.members.findIndex((m) => m.regime === regimes![r]);
+        const i = own >= 0 ? own : general;
+        probabilities[r] = scored[i].probabilities[r];
+        raw[r] = scored[i].raw[r];
+      }
+    }
+    return {
+      raw,
+      probabilities,
+      members: composite.members.map((m, i) => ({
+        name: m.name,
+        version: m.version,
+        ...(m.regime ? { regime: m.regime } : {}),
+        probabilities: scored[i].probabilities,
+      })),
+      ...(regimes ? { regimes } : {}),
+    };
+  };
+  return {
+    info: modelInfo(composite.dir, version, composite.card),
+    scaler: base.scaler,
+    calibration: base.calibration,
+    predict: (): Promise<Float64Array> => {
+      throw new DataError(
+        `Expected bars to score the ${spec.kind} ${composite.dir} (its members build their own windows), found windows only`,
+      );
+    },
+    predictWithRaw: (): Promise<{ raw: Float32Array; probabilities: Float64Array }> => {
+      throw new DataError(
+        `Expected bars to score the ${spec.kind} ${composite.dir} (its members build their own windows), found windows only`,
+      );
+    },
+    composite: { description: composite.description, predict },
+    dispose: (): void => {
+      for (const m of members) m.dispose();
+    },
+  };
 }
 
 /**
@@ -227,6 +348,23 @@ export interface ModelEvaluation extends EvaluationSummary {
   /** Baselines on the same rows; the logistic one says what it was fitted on. */
   baselines: EvaluationSummary["baselines"] & {
     logistic?: BaselineSummary & { fittedOn: string };
+  };
+  /**
+   * For an ensemble or regime model: what it is, and each member's scores on
+   * exactly the rows the composite was scored on (and, for a regime model,
+   * how many rows fell in each regime).
+   */
+  composite?: {
+    description: string;
+    members: {
+      name: string;
+      version: string;
+      regime?: string;
+      accuracy: number;
+      brier: number;
+      logLoss: number;
+    }[];
+    regimes?: Record<string, number>;
   };
 }
 
@@ -354,7 +492,9 @@ export async function scoreModel(
   const index = new Map(bars.map((b, i) => [b.time, i]));
   const closes = adjustedCloses(bars);
   const previousUp = yesterdayUp(closes, windows.refTimes.map((t) => index.get(t)!));
-  const { raw: rawProbabilities, probabilities } = await loaded.predictWithRaw(windows);
+  const composed = loaded.composite ? await loaded.composite.predict(bars, windows) : null;
+  const { raw: rawProbabilities, probabilities } = composed ??
+    await loaded.predictWithRaw(windows);
 
   const train = trainingWindows(loaded, scope.own ? bars : options.trainingBars);
   let fittedOn: string;
@@ -408,6 +548,28 @@ export async function scoreModel(
       ...summary.baselines,
       logistic: summary.baselines.logistic && { ...summary.baselines.logistic, fittedOn },
     },
+    ...(composed && loaded.composite
+      ? {
+        composite: {
+          description: loaded.composite.description,
+          members: composed.members.map((m) => ({
+            name: m.name,
+            version: m.version,
+            ...(m.regime ? { regime: m.regime } : {}),
+            accuracy: accuracy(m.probabilities, windows.y),
+            brier: brierScore(m.probabilities, windows.y),
+            logLoss: logLoss(m.probabilities, windows.y),
+          })),
+          ...(composed.regimes
+            ? {
+              regimes: Object.fromEntries(
+                REGIMES.map((r) => [r, composed.regimes!.filter((x) => x === r).length]),
+              ),
+            }
+            : {}),
+        },
+      }
+      : {}),
   };
   return { evaluation, rows };
 }

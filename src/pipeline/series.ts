@@ -19,7 +19,8 @@
 import { loadSeries, validateTicker } from "../data/mod.ts";
 import type { Interval, Series, SourceName } from "../data/types.ts";
 import type { CardDraft } from "../model/card.ts";
-import { UsageError } from "../util/errors.ts";
+import { DataError, UsageError } from "../util/errors.ts";
+import { parseInterval } from "../data/interval.ts";
 
 /** What a command asks for: its data flags, all optional. */
 export interface SeriesRequest {
@@ -35,7 +36,7 @@ export interface SeriesRequest {
   seed?: number;
   /** Last bar loaded (inclusive). */
   end?: string;
-  /** Bar interval (default `1d`). */
+  /** Bar interval (default: the model's own, else `1d`); another than the model's is refused. */
   interval?: Interval;
 }
 
@@ -129,6 +130,7 @@ export async function loadModelSeries(
   const modelSource = own ? card!.data.source as SourceName : undefined;
   const source = request.csv !== undefined ? "csv" : request.source ?? modelSource;
   const seed = request.seed ?? (own ? card!.seed : DEFAULT_SEED);
+  const interval = seriesInterval(card, request.interval);
   const series = await loadSeries({
     ticker,
     // A CSV import the model learned from is read back from the cache.
@@ -136,10 +138,42 @@ export async function loadModelSeries(
     csv: request.csv,
     dataDir: request.dataDir,
     end: request.end,
-    interval: request.interval,
+    interval,
     seed,
   });
+  if (series.interval !== interval) {
+    throw new DataError(
+      `Expected ${interval} bars of ${series.symbol} for a model trained on ${interval} bars, found ${series.interval} bars`,
+    );
+  }
   return { series, ticker: series.symbol, own, seed };
+}
+
+/**
+ * The interval of the bars a model reads: its own (the card's
+ * `data.interval`), or `requested` when there is no model. A request for
+ * another interval than the model's is refused with one line: a model
+ * trained on hourly bars knows nothing of daily ones (its indicator periods
+ * are in bars).
+ *
+ * @example
+ * ```ts
+ * seriesInterval(card, undefined); // "1h" for a model trained on hourly bars
+ * seriesInterval(card, "1d"); // throws: Expected --interval 1h (the model's own), found 1d
+ * ```
+ */
+export function seriesInterval(
+  card: Pick<CardDraft, "data"> | null,
+  requested: Interval | undefined,
+): Interval {
+  if (card === null) return requested ?? "1d";
+  const own = parseInterval(card.data.interval);
+  if (requested !== undefined && requested !== own) {
+    throw new UsageError(
+      `Expected --interval ${own} (the model was trained on ${own} bars of ${card.data.ticker}), found ${requested}`,
+    );
+  }
+  return own;
 }
 
 /**
@@ -240,8 +274,8 @@ export async function trainingBarsOf(
 ): Promise<Series["bars"] | string> {
   try {
     const ticker = validateTicker(card.data.ticker);
-    const { dataDir, interval } = request; // the model's own source and seed, never the request's
-    return (await loadModelSeries(card, ticker, { dataDir, interval })).series.bars;
+    const { dataDir } = request; // the model's own source, seed and interval, never the request's
+    return (await loadModelSeries(card, ticker, { dataDir })).series.bars;
   } catch (error) {
     return `${card.data.ticker} training data not available (${
       error instanceof Error ? error.message : error

@@ -84,6 +84,12 @@ export interface Signal {
    * set `direction`, `probabilityUp` or `status`. Absent when no shadow runs.
    */
   shadows?: ShadowSignal[];
+  /**
+   * The regime a regime model judged this bar to be in (`bull`, `bear` or
+   * `general`), from this bar and the bars before it only; absent for other
+   * models.
+   */
+  regime?: string;
 }
 
 /**
