@@ -302,6 +302,7 @@ export {
   type PerformanceStats,
   runBacktest,
   runComparison,
+  type SessionGaps,
   type Trade,
 } from "./src/eval/backtest.ts";
 export {
@@ -318,7 +319,7 @@ export {
   type SummaryOptions,
   type WalkForwardSummary,
 } from "./src/eval/summary.ts";
-export type { ReportInput } from "./src/eval/report.ts";
+export type { EquityArm, FoldScore, ReportInput, TradeMark } from "./src/eval/report.ts";
 export {
   type BinnedDistribution,
   populationStability,

@@ -168,10 +168,10 @@ Deno.test("synthetic volume rises with the size of the move", () => {
   assert.ok(avg(moves.slice(-q)) > 1.3 * avg(moves.slice(0, q)));
 });
 
-Deno.test("synthetic rejects intraday intervals with a usage error", async () => {
+Deno.test("synthetic rejects weekly bars with a usage error (intraday bars: tests/intraday_pipeline_test.ts)", async () => {
   await assert.rejects(
-    () => synthetic.fetchBars("SPY", { ...RANGE, interval: "1h" }),
-    /Expected --interval 1d for synthetic data, found "1h"/,
+    () => synthetic.fetchBars("SPY", { ...RANGE, interval: "1wk" }),
+    /Expected --interval 1d or an intraday interval \(1m to 1h\) for synthetic data, found "1wk"/,
   );
 });
 

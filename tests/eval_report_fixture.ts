@@ -2,6 +2,20 @@
 import { calibrationTable, rocCurve } from "../src/eval/metrics.ts";
 import type { ReportInput } from "../src/eval/report.ts";
 import { createRng } from "../src/util/random.ts";
+import {
+  type BacktestResult,
+  type ComparisonResult,
+  maCrossoverRule,
+  runBacktest,
+  runComparison,
+} from "../src/eval/backtest.ts";
+import {
+  backtestReport,
+  type EvaluationRows,
+  summarizeWalkForward,
+  walkForwardReport,
+} from "../src/eval/summary.ts";
+import { generateSyntheticBars } from "../src/data/providers/synthetic.ts";
 
 /** The input and the point count each chart's series must show. */
 export function sampleReport(): { input: ReportInput; expected: Record<string, number> } {
@@ -58,6 +72,7 @@ export function sampleReport(): { input: ReportInput; expected: Record<string, n
       "equity/strategy": 250,
       "equity/buy-and-hold": 250,
       "drawdown/drawdown": 250,
+      "drawdown/buy-and-hold": 250,
     },
   };
 }
@@ -72,4 +87,64 @@ export function pointCounts(html: string): Record<string, number> {
     }
   }
   return found;
+}
+
+/**
+ * A backtest report of the A/B test on seeded synthetic bars: a 5/15 crossover as the
+ * "model" strategy, and the 10/30 crossover alone and filtered by the 5/15 one as the arms.
+ * No training: the plugins are rules, so the page is cheap and deterministic.
+ */
+export async function compareReport(): Promise<
+  { input: ReportInput; result: BacktestResult; comparison: ComparisonResult }
+> {
+  const bars = generateSyntheticBars("SPY", { start: "2023-01-01", end: "2024-06-30", seed: 7 });
+  const options = { symbol: "SPY", startIndex: 40 };
+  const result = await runBacktest(bars, maCrossoverRule({ fast: 5, slow: 15 }), options);
+  const comparison = await runComparison(bars, maCrossoverRule({ fast: 5, slow: 15 }), {
+    ...options,
+    fast: 10,
+    slow: 30,
+  });
+  return {
+    input: backtestReport(result, { title: "A/B test", comparison }),
+    result,
+    comparison,
+  };
+}
+
+/** Walk-forward folds (seeded rows, four folds with three-epoch histories) and their report input. */
+export function walkForwardSample(): { input: ReportInput; folds: number } {
+  const rng = createRng(5);
+  const parts: EvaluationRows[] = [0, 1, 2, 3].map((f) => {
+    const n = 120;
+    const labels = Array.from({ length: n }, () => (rng.next() < 0.53 ? 1 : 0));
+    return {
+      probabilities: labels.map((y) => 0.5 + (y ? 0.02 : -0.02) + 0.05 * rng.normal()),
+      labels,
+      refTimes: Array.from({ length: n }, (_, i) => `202${f}-${String(1 + i).padStart(4, "0")}`),
+      previousUp: labels.map(() => (rng.next() < 0.5 ? 1 : 0)),
+    };
+  });
+  const wf = summarizeWalkForward(parts, { seed: 1 });
+  const folds = wf.folds.map((s, f) => ({
+    ...s,
+    bestEpoch: 2,
+    history: [1, 2, 3].map((epoch) => ({
+      epoch,
+      loss: 0.7 - 0.01 * epoch - 0.001 * f,
+      accuracy: 0.5 + 0.01 * epoch,
+      val_loss: 0.695 - 0.002 * epoch,
+      val_accuracy: 0.51,
+    })),
+  }));
+  const rows = {
+    probabilities: parts.flatMap((p) => Array.from(p.probabilities)),
+    labels: parts.flatMap((p) => Array.from(p.labels)),
+    refTimes: parts.flatMap((p) => p.refTimes),
+    previousUp: parts.flatMap((p) => Array.from(p.previousUp)),
+  };
+  return {
+    input: walkForwardReport(rows, { folds, pooled: wf.pooled }, { title: "Walk-forward" }),
+    folds: folds.length,
+  };
 }

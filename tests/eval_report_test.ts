@@ -1,7 +1,12 @@
 import assert from "node:assert/strict";
 import { escapeHtml, renderReport } from "../src/eval/report.ts";
 import { calibrationTable, reliabilityBins } from "../src/eval/metrics.ts";
-import { pointCounts, sampleReport } from "./eval_report_fixture.ts";
+import {
+  compareReport,
+  pointCounts,
+  sampleReport,
+  walkForwardSample,
+} from "./eval_report_fixture.ts";
 
 Deno.test("the report draws every chart with the expected number of points", () => {
   const { input, expected } = sampleReport();
@@ -124,4 +129,95 @@ Deno.test("the reliability diagram labels every point with its row count and zoo
   // Spread-out probabilities keep the full [0, 1] square.
   const wide = renderReport({ title: "wide", calibration: calibrationTable([0.1, 0.9], [0, 1]) });
   assert.doesNotMatch(chartOf(wide, "calibration"), /zoomed/);
+});
+
+/** The `data-series` → `data-points` pairs of one chart. */
+function seriesOf(svg: string): Record<string, number> {
+  return Object.fromEntries(
+    [...svg.matchAll(/data-series="([^"]+)" data-points="(\d+)"/g)].map((
+      m,
+    ) => [m[1], Number(m[2])]),
+  );
+}
+
+Deno.test("the A/B backtest report shows the arms as columns, curves, drawdowns and position lanes, with a line at 1.0, shading and trade marks", async () => {
+  const { input, result, comparison } = await compareReport();
+  const html = renderReport(input);
+  const n = result.times.length;
+  assert.ok(n > 300, `${n} bars`);
+  assert.match(
+    html,
+    /<th><\/th><th>model<\/th><th>buy-and-hold<\/th><th>rule alone<\/th><th>rule \+ model<\/th>/,
+  );
+  assert.ok(
+    html.includes(`<td>total return</td><td>${result.stats.totalReturn.toFixed(4)}</td>`),
+  );
+  assert.ok(html.includes(`<td>${comparison.filtered.stats.totalReturn.toFixed(4)}</td>`));
+  // The arms share the strategy's bars here, so every curve has a point per bar.
+  const equity = chartOf(html, "equity");
+  assert.deepEqual(seriesOf(equity), {
+    "buy-and-hold": n,
+    "rule alone": n,
+    "rule + model": n,
+    strategy: n,
+  });
+  // The reference line at 1.0 sits inside the plot, at the height of equity 1.
+  const plot = /<rect x="[\d.]+" y="([\d.]+)" width="[\d.]+" height="([\d.]+)" class="plot"/.exec(
+    equity,
+  )!;
+  const ref = /<line x1="[\d.]+" y1="([\d.]+)"[^>]*data-reference="1"/.exec(equity);
+  assert.ok(ref, "a line at 1.0");
+  const top = Number(plot[1]), bottom = top + Number(plot[2]);
+  assert.ok(Number(ref[1]) > top && Number(ref[1]) < bottom, `1.0 at y ${ref[1]}`);
+  assert.match(equity, /1\.0 \(start\)/);
+  // One shaded span per run of longs, counted independently of the renderer.
+  const runs =
+    result.positions.filter((p, i) => p !== 0 && (i === 0 || result.positions[i - 1] !== p))
+      .length;
+  assert.ok(runs > 2);
+  assert.match(equity, new RegExp(`data-shading="strategy" data-spans="${runs}"`));
+  const closed = result.trades.filter((t) => !t.open).length;
+  assert.match(
+    equity,
+    new RegExp(
+      `data-trades="strategy" data-entries="${result.trades.length}" data-exits="${closed}"`,
+    ),
+  );
+  assert.equal(equity.match(/<path d="M/g)?.length, result.trades.length + closed);
+  // Drawdowns of the strategy, each arm and buy-and-hold, in percent.
+  const drawdown = chartOf(html, "drawdown");
+  assert.deepEqual(seriesOf(drawdown), {
+    "buy-and-hold": n,
+    "rule alone": n,
+    "rule + model": n,
+    drawdown: n,
+  });
+  assert.match(drawdown, />-?\d+%<\/text>/);
+  const deepest = (100 * result.buyAndHold.stats.maxDrawdown).toFixed(1);
+  assert.match(drawdown, new RegExp(`buy-and-hold ${deepest.replace(".", "\\.")}%`));
+  // One lane per strategy.
+  const lanes = [...chartOf(html, "positions").matchAll(/data-lane="([^"]+)"/g)].map((m) => m[1]);
+  assert.deepEqual(lanes, ["model", "rule alone", "rule + model"]);
+});
+
+Deno.test("the walk-forward report has the per-fold table, each fold's scores against always-up and the base rate, and each fold's training curves", () => {
+  const { input, folds } = walkForwardSample();
+  const html = renderReport(input);
+  const section = html.slice(html.indexOf("<h2>Walk-forward folds</h2>"));
+  const body = section.slice(section.indexOf("<tbody>"), section.indexOf("</tbody>"));
+  assert.equal(body.match(/<tr>/g)?.length, folds + 1, "a row per fold and a pooled row");
+  assert.match(body, /<tr><td>pooled<\/td>/);
+  assert.deepEqual(seriesOf(chartOf(html, "fold-accuracy")), { "always-up": 4, model: 4 });
+  assert.match(chartOf(html, "fold-accuracy"), /data-ticks="4"/);
+  const skill = chartOf(html, "fold-skill");
+  assert.deepEqual(seriesOf(skill), { "brier skill": 4 });
+  assert.match(skill, /data-intervals="4"/);
+  assert.match(skill, /data-reference="0"/);
+  assert.match(skill, /0 = the base rate \(climatology\)/);
+  assert.match(skill, /data-pooled="/);
+  const loss = seriesOf(chartOf(html, "fold-loss"));
+  assert.equal(Object.keys(loss).length, 2 * folds, "training and validation curves per fold");
+  assert.equal(loss["fold 3 val_loss"], 3);
+  assert.equal(chartOf(html, "fold-loss").match(/data-best="/g)?.length, folds);
+  assert.ok(!html.includes(`data-chart="loss"`), "no saved model's training curves");
 });

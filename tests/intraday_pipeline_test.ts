@@ -158,6 +158,37 @@ Deno.test("a recorded hourly Yahoo reply is replayed into the 1h cache, its open
   );
 });
 
+Deno.test("an hourly update leaves out the bar still trading, then fetches the rest of that session", async () => {
+  const dataDir = join(TMP, "yahoo_update");
+  const options = {
+    source: "yahoo" as const,
+    interval: "1h" as const,
+    start: "2024-01-02",
+    end: "2024-01-03",
+    dataDir,
+  };
+  // At 17:00 UTC on the second day the 16:30 bar is still trading: left out, never cached.
+  const first = await prepareTicker("SPY", {
+    ...options,
+    fetch: replay("yahoo_spy_1h_chart.json").fetch,
+    now: new Date("2024-01-03T17:00:00Z"),
+  });
+  assert.equal(first.rows, 9);
+  assert.equal(first.last, "2024-01-03T15:30:00Z");
+  // The next update asks again from that session's date, so its later bars arrive.
+  const { fetch, urls } = replay("yahoo_spy_1h_chart.json");
+  const second = await prepareTicker("SPY", {
+    ...options,
+    fetch,
+    now: new Date("2024-01-04T00:00:00Z"),
+  });
+  assert.match(urls[0], new RegExp(`period1=${Date.parse("2024-01-03T00:00:00Z") / 1000}&`));
+  assert.equal(second.rows, 13);
+  assert.equal(second.added, 4);
+  assert.equal(second.unchanged, 2);
+  assert.equal(second.conflicting, 0);
+});
+
 Deno.test("a recorded hourly Alpaca reply keeps its extended-hours bars, and a session counts them", async () => {
   const dataDir = join(TMP, "alpaca");
   const { fetch, urls } = replay("alpaca_spy_1h.json");

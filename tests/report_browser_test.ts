@@ -6,7 +6,12 @@
  */
 import assert from "node:assert/strict";
 import { renderReport } from "../src/eval/report.ts";
-import { pointCounts, sampleReport } from "./eval_report_fixture.ts";
+import {
+  compareReport,
+  pointCounts,
+  sampleReport,
+  walkForwardSample,
+} from "./eval_report_fixture.ts";
 
 const CHROMIUM = "/usr/bin/chromium";
 
@@ -63,6 +68,28 @@ Deno.test("the report renders in headless Chromium without console errors and wi
   assert.deepEqual(console, []);
   assert.match(dom, /<body data-charts="7">/, "the inline script ran and counted 7 charts");
   assert.deepEqual(pointCounts(dom), expected);
+});
+
+Deno.test("the A/B backtest and walk-forward pages render in headless Chromium with their arms and folds", async () => {
+  const { input, result } = await compareReport();
+  const n = result.times.length;
+  const ab = await loadInChromium(renderReport(input));
+  assert.deepEqual(ab.console, []);
+  assert.match(ab.dom, /<body data-charts="3">/, "equity, drawdown and positions");
+  const counts = pointCounts(ab.dom);
+  for (const arm of ["strategy", "buy-and-hold", "rule alone", "rule + model"]) {
+    assert.equal(counts[`equity/${arm}`], n, arm);
+  }
+  assert.equal(counts["drawdown/buy-and-hold"], n);
+  assert.match(ab.dom, /data-reference="1"/);
+  assert.equal(ab.dom.match(/data-lane="/g)?.length, 3);
+
+  const wf = await loadInChromium(renderReport(walkForwardSample().input));
+  assert.deepEqual(wf.console, []);
+  // Folds: accuracy, Brier skill, and each fold's loss and accuracy; then ROC, reliability, histogram.
+  assert.match(wf.dom, /<body data-charts="7">/);
+  assert.equal(pointCounts(wf.dom)["fold-accuracy/model"], 4);
+  assert.match(wf.dom, /<tr><td>pooled<\/td>/);
 });
 
 Deno.test("the headless check does catch a page with a script error", async () => {

@@ -153,7 +153,15 @@ Deno.test("a candidate worse than the tolerance allows is rejected; the current 
   assert.match(run.stdout, /v2 stays on disk, marked rejected/);
   assert.deepEqual(await Deno.readFile(join(root, "current.json")), pointer);
   const after = await snapshot(root);
-  assert.deepEqual(after.filter((line) => !line.startsWith(join(root, "v2"))), before);
+  // The rejected v2 and the decision appended to the retrain log are all that changed.
+  const log = join(root, "retrain_log.jsonl");
+  const kept = (lines: string[]): string[] =>
+    lines.filter((line) => !line.startsWith(join(root, "v2")) && !line.startsWith(log));
+  assert.deepEqual(kept(after), kept(before));
+  const decisions = (await Deno.readTextFile(log)).trim().split("\n").map((l) =>
+    JSON.parse(l).decision
+  );
+  assert.deepEqual(decisions, ["first-version", "rejected"]);
   const record = await readJson(join(root, "v2", "retrain.json")) as Record<string, unknown>;
   assert.equal(record.decision, "rejected");
   // models list still reads every version and still names v1 current.

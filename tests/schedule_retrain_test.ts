@@ -135,8 +135,9 @@ Deno.test("two scheduled cycles retrain and log both decisions; a concurrent ret
     lines[1],
     /: (promoted|rejected) v2 \(log-loss 0\.\d{4} vs 0\.\d{4} for v1; holdout /,
   );
-  // The lock is released: a retrain may run now.
-  (await acquireRetrainLock(modelRoot)).release();
+  // The lock is released and its file gone: a retrain may run now.
+  await assert.rejects(() => Deno.stat(join(modelRoot, RETRAIN_LOCK_FILE)), Deno.errors.NotFound);
+  await (await acquireRetrainLock(modelRoot)).release();
 });
 
 Deno.test("the retrain lock dies with its holder, even by kill -9", async () => {
@@ -166,7 +167,7 @@ Deno.test("the retrain lock dies with its holder, even by kill -9", async () => 
   await holder.stdout.cancel();
   const lock = await acquireRetrainLock(modelRoot);
   assert.equal((await Deno.readTextFile(lock.path)).trim(), String(Deno.pid));
-  lock.release();
+  await lock.release();
 });
 
 Deno.test("a failed run is logged and the schedule goes on; a stop request ends it between runs", async () => {
@@ -197,6 +198,52 @@ Deno.test("a failed run is logged and the schedule goes on; a stop request ends 
   assert.match(retrainLogLine(log[0]), /: failed: Expected a reply from Yahoo, found a timeout$/);
   // Waits are cut into polls of at most an hour, so a stop request is seen.
   assert.ok(clock.sleeps >= 24, `${clock.sleeps} sleeps`);
+});
+
+Deno.test("Ctrl-C stops a waiting scheduler cleanly: exit 0, lock released, nothing left behind", async () => {
+  const modelDir = join(TMP, "interrupted");
+  await Deno.mkdir(modelDir);
+  const child = new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "--allow-read",
+      `--allow-write=${TMP}`,
+      "cli.ts",
+      "retrain",
+      ...tinyTrainArgs("SPY"),
+      "--model-dir",
+      modelDir,
+      "--name",
+      "m",
+      "--schedule",
+      "0 6 * * 1",
+      "--timezone",
+      "UTC",
+    ],
+    cwd: ROOT,
+    env: { NO_COLOR: "1" },
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  const reader = child.stderr.pipeThrough(new TextDecoderStream()).getReader();
+  let stderr = "";
+  while (!/next run of .* at \d{4}-/.test(stderr)) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    stderr += value;
+  }
+  assert.match(stderr, /retrain: next run of .*m at \d{4}-\d\d-\d\dT06:00:00\.000Z/);
+  // Held while it waits.
+  await assert.rejects(() => acquireRetrainLock(join(modelDir, "m")), /overlapping runs/);
+  child.kill("SIGINT");
+  for (let r = await reader.read(); !r.done; r = await reader.read()) stderr += r.value;
+  const { code } = await child.status;
+  const stdout = await new Response(child.stdout).text();
+  assert.equal(code, 0, stderr);
+  assert.equal(stdout, "");
+  assert.match(stderr, /retrain: interrupted; stopping/);
+  assert.match(stderr, /retrain: scheduler stopped \(interrupt\) after 0 runs\n$/);
+  assert.deepEqual(await Array.fromAsync(Deno.readDir(modelDir)), [], "no lock file, no folder");
 });
 
 Deno.test("a bad --schedule, or --runs without one, is a one-line usage error", async () => {

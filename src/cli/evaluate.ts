@@ -29,7 +29,7 @@ import { BACKENDS, quietly, selectBackend } from "../model/backend.ts";
 import { evaluateTicker, evaluationText } from "../pipeline/evaluate.ts";
 import { loadEvaluationModel, type ModelEvaluation } from "../pipeline/score.ts";
 import { requestedTickers } from "../pipeline/series.ts";
-import { evaluationReport } from "../eval/summary.ts";
+import { evaluationReport, walkForwardReport } from "../eval/summary.ts";
 import { renderReport } from "../eval/report.ts";
 import { atomicWriteFile } from "../util/fs.ts";
 import { UsageError } from "../util/errors.ts";
@@ -193,12 +193,13 @@ export const evaluate: Command = async (args: string[]): Promise<number> => {
       evaluations.push(evaluation);
       if (report) {
         const path = reportPathFor(report, ticker, tickers.length > 1);
-        const input = evaluationReport(rows, evaluation, {
-          title: `${
-            walkForward ? "Walk-forward evaluation" : "Evaluation"
-          } of ${loaded.info.dir} on ${ticker}`,
-          history: loaded.history,
-        });
+        const title = `${
+          walkForward ? "Walk-forward evaluation" : "Evaluation"
+        } of ${loaded.info.dir} on ${ticker}`;
+        // Walk-forward: the folds' own training curves, not the saved model's.
+        const input = "folds" in evaluation
+          ? walkForwardReport(rows, { folds: evaluation.folds, pooled: evaluation }, { title })
+          : evaluationReport(rows, evaluation, { title, history: loaded.history });
         input.summary = [
           ...(input.summary ?? []),
           `Scope: ${evaluation.scope}.`,

@@ -210,23 +210,19 @@ export const retrain: Command = async (args: string[]): Promise<number> => {
   // One shot: the lock refuses an overlapping run (a scheduler, or cron starting this twice).
   const lock = dryRun ? null : await acquireRetrainLock(modelRoot);
   const startedAt = new Date().toISOString();
-  const logged = async (outcome: RetrainResult | Error): Promise<void> => {
-    if (dryRun) return;
-    const context = { startedAt, endedAt: new Date().toISOString(), schedule: null };
-    await appendRetrainLog(modelRoot, retrainLogEntry(outcome, { ...context, model: modelRoot }));
-  };
   let result: RetrainResult;
   try {
     // Ctrl-C stops the candidate's training after the current batch; it is then not promoted.
     result = await untilInterrupted((shouldStop) =>
       retrainModel({ ...retrainOptions, shouldStop })
     );
-    await logged(result);
-  } catch (error) {
-    if (error instanceof Error) await logged(error).catch(() => {});
-    throw error;
+    // The decision is logged; a failed one-shot run says so in its exit code and one line.
+    if (!dryRun) {
+      const context = { startedAt, endedAt: new Date().toISOString(), schedule: null };
+      await appendRetrainLog(modelRoot, retrainLogEntry(result, { ...context, model: modelRoot }));
+    }
   } finally {
-    lock?.release();
+    await lock?.release();
   }
   printResult(flags, result, () => retrainText(result));
   return 0;

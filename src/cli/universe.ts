@@ -395,10 +395,6 @@ export async function scoreUniverse(
       loaded.dispose();
     }
   }
-  if (context.report) {
-    await atomicWriteFile(context.report, renderReport(universeReport(result, title)));
-    context.log?.(`report written to ${context.report}`);
-  }
   const e = result.evaluation;
   printResult(flags, e, () =>
     command === "evaluate" ? universeEvaluationText(e) : [
@@ -412,6 +408,11 @@ export async function scoreUniverse(
       "",
       portfolioText(e),
     ].join("\n"));
+  // The report after the results: a long study's figures are printed even if the page fails.
+  if (context.report) {
+    await atomicWriteFile(context.report, renderReport(universeReport(result, title)));
+    context.log?.(`report written to ${context.report}`);
+  }
   return 0;
 }
 

@@ -148,3 +148,25 @@ export function observedBarsPerSession(times: readonly string[], interval: Inter
   const sorted = [...whole].sort((a, b) => a - b);
   return sorted[Math.floor(sorted.length / 2)]; // the upper median: a cut session counts less
 }
+
+/**
+ * The bars that had closed by `now`: an intraday bar whose interval has not
+ * ended yet (the one a provider serves while it is still trading, with a
+ * close that will change) is left out, so a cache never keeps a half-formed
+ * bar. Daily and weekly bars are all kept (a provider's bar for today is
+ * validated as any other).
+ *
+ * @example
+ * ```ts
+ * closedBars(bars, "1h", new Date("2024-01-03T17:00:00Z")); // up to the 15:30Z bar of that day
+ * ```
+ */
+export function closedBars<T extends { time: string }>(
+  bars: readonly T[],
+  interval: Interval,
+  now: Date,
+): T[] {
+  if (!isIntraday(interval)) return [...bars];
+  const cut = now.getTime() - intervalMs(interval);
+  return bars.filter((b) => !(Date.parse(b.time) > cut));
+}

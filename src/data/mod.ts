@@ -28,6 +28,7 @@ import { alpaca } from "./providers/alpaca.ts";
 import { stooq } from "./providers/stooq.ts";
 import { createCsvProvider, readCsvBars } from "./providers/csv.ts";
 import { synthetic, SYNTHETIC_END, SYNTHETIC_SEED } from "./providers/synthetic.ts";
+import { isIntraday } from "./interval.ts";
 
 export type {
   Bar,
@@ -280,10 +281,13 @@ export async function prepareTicker(
 
   let fetchStart = start;
   // A live source that filled this cache: fetch only the days after its last bar.
-  if (live && cached && !replace && cached.meta.source === source && cached.meta.first <= start) {
-    fetchStart = cached.meta.last.slice(0, 10) >= end
-      ? ""
-      : addDays(cached.meta.last.slice(0, 10), 1);
+  if (
+    live && cached && !replace && cached.meta.source === source &&
+    cached.meta.first.slice(0, 10) <= start // an intraday cache's first bar is a timestamp
+  ) {
+    const lastDate = cached.meta.last.slice(0, 10);
+    // Intraday: the rest of the last cached session too (bars fetched again merge as unchanged).
+    fetchStart = isIntraday(interval) ? lastDate : lastDate >= end ? "" : addDays(lastDate, 1);
   }
 
   let raw: RawBar[] = [];

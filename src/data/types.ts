@@ -87,6 +87,8 @@ export interface FetchOptions {
   seed?: number;
   /** Sleep used between retries (tests inject a no-op). */
   sleep?: (ms: number) => Promise<void>;
+  /** The current time (default: the clock); intraday bars still open at this time are left out. */
+  now?: Date;
 }
 
 /**

@@ -50,10 +50,78 @@ export interface ReportInput {
   };
   /** Predicted probabilities, shown as a 20-bin histogram (zoomed in like the reliability diagram). */
   probabilities?: ArrayLike<number>;
-  /** Equity of the strategy and of buy-and-hold at each date. */
-  equity?: { strategy: number[]; buyAndHold: number[]; dates: string[] };
-  /** Drawdown of the strategy at each date (positive fractions). */
+  /**
+   * Equity of the strategy and of buy-and-hold at each date, drawn with a reference line at
+   * 1.0 (the starting equity); optionally the strategy's positions (shaded behind the curves),
+   * its trades (marked on its curve) and further arms on the same dates (e.g. the A/B test's).
+   */
+  equity?: {
+    strategy: number[];
+    buyAndHold: number[];
+    dates: string[];
+    /** The strategy's name in legends (default `strategy`). */
+    strategyName?: string;
+    /** The strategy's position during each date: 1 long, −1 short, 0 flat. */
+    positions?: number[];
+    /** The strategy's round trips: entries and exits marked on its curve. */
+    trades?: TradeMark[];
+    /** More strategies on the same dates, drawn beside the strategy, with their drawdowns. */
+    arms?: EquityArm[];
+  };
+  /**
+   * Drawdown of the strategy at each date (positive fractions); drawn beside buy-and-hold's
+   * and every arm's, computed from their equity.
+   */
   drawdown?: number[];
+  /**
+   * A walk-forward evaluation's folds: the per-fold table, a chart of each fold's accuracy
+   * against always-up and its Brier skill against the base rate, and each fold's own training
+   * curves.
+   */
+  folds?: {
+    /** One row per fold (and a pooled row). */
+    table: { headers: string[]; rows: (string | number | null)[][] };
+    /** Each fold's scores, in time order. */
+    scores: FoldScore[];
+    /** The pooled Brier skill, drawn as a line across the folds. */
+    pooledBrierSkill?: number;
+    /** Each fold's training history, in fold order. */
+    histories?: { name: string; history: EpochRecord[]; bestEpoch?: number }[];
+  };
+}
+
+/** A round trip to mark on an equity curve (the shape of a backtest's `Trade`). */
+export interface TradeMark {
+  /** Long or short. */
+  side: "long" | "short";
+  /** The date of the entry fill (one of the chart's dates). */
+  entryTime: string;
+  /** The date of the exit fill (the last date for a trade still open). */
+  exitTime: string;
+  /** Still open at the end: no exit is marked. */
+  open?: boolean;
+}
+
+/** A further strategy on an equity chart's dates. */
+export interface EquityArm {
+  /** Its name in legends. */
+  name: string;
+  /** Equity at each date (NaN where it has none). */
+  equity: number[];
+  /** Position during each date: 1 long, −1 short, 0 flat (shown in the positions chart). */
+  positions?: number[];
+}
+
+/** One walk-forward fold's scores for the per-fold chart. */
+export interface FoldScore {
+  /** The fold's label, e.g. `1`. */
+  name: string;
+  /** The model's accuracy on the fold. */
+  accuracy: number;
+  /** Always-up's accuracy on the fold (its share of up). */
+  alwaysUp: number;
+  /** Brier skill against the base rate (climatology), with its 95% interval. */
+  brierSkill: ConfidenceInterval;
 }
 
 const WIDTH = 640;
@@ -61,6 +129,20 @@ const HEIGHT = 320;
 const PAD = { left: 60, right: 18, bottom: 40 };
 const LINE = 15;
 const COLORS = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e"];
+/** Ten distinguishable colours for many series (one per fold). */
+const PALETTE = [
+  "#1f77b4",
+  "#ff7f0e",
+  "#2ca02c",
+  "#d62728",
+  "#9467bd",
+  "#8c564b",
+  "#e377c2",
+  "#7f7f7f",
+  "#bcbd22",
+  "#17becf",
+];
+const BUY_AND_HOLD = "#555";
 
 /**
  * Escapes text for HTML element content and attribute values.
@@ -97,7 +179,7 @@ interface LegendItem {
 
 /** How an axis is ticked: numbers (nice steps) or labels at chosen positions. */
 type Ticks =
-  | { kind: "numbers"; integer?: boolean }
+  | { kind: "numbers"; integer?: boolean; percent?: boolean }
   | { kind: "labels"; at: number[]; label: (v: number) => string };
 
 interface Frame {
@@ -141,7 +223,7 @@ function niceTicks(lo: number, hi: number, target = 5, integer = false): number[
 /** A tick label with as many decimals as the tick step needs. */
 function tickLabel(v: number, ticks: number[]): string {
   if (ticks.length < 2) return fmt(v);
-  const step = Math.abs(ticks[1] - ticks[0]);
+  const step = Number(Math.abs(ticks[1] - ticks[0]).toPrecision(12));
   if (Math.abs(v) >= 1000) return v.toFixed(0);
   const decimals = Math.max(
     0,
@@ -168,9 +250,28 @@ function legendRow(items: LegendItem[], x: number, y: number): string {
           : ""
       }/>`;
     const text = `<text x="${at + 20}" y="${y}" fill="#333">${escapeHtml(item.name)}</text>`;
-    at += 20 + 6.2 * item.name.length + 16;
+    at += legendWidth(item);
     return swatch + text;
   }).join("");
+}
+
+/** The legend's width of one item, as {@linkcode legendRow} lays it out. */
+const legendWidth = (item: LegendItem): number => 20 + 6.2 * item.name.length + 16;
+
+/** Splits legend items into lines no wider than `width`. */
+function wrapLegend(items: LegendItem[], width: number): LegendItem[][] {
+  const lines: LegendItem[][] = [];
+  let used = Infinity;
+  for (const item of items) {
+    const w = legendWidth(item);
+    if (used + w > width) {
+      lines.push([]);
+      used = 0;
+    }
+    lines[lines.length - 1].push(item);
+    used += w;
+  }
+  return lines;
 }
 
 /**
@@ -196,8 +297,9 @@ function frame(
   const width = size.width ?? WIDTH, height = size.height ?? HEIGHT;
   const subtitle = labels.subtitle ?? [];
   const legend = labels.legend ?? [];
-  const top = 24 + LINE * subtitle.length + (legend.length ? LINE : 0) + 8;
   const left = PAD.left, right = width - PAD.right, bottom = height - PAD.bottom;
+  const legendLines = wrapLegend(legend, right - left);
+  const top = 24 + LINE * (subtitle.length + legendLines.length) + 8;
   const x = (v: number): number => left + ((v - xr[0]) / (xr[1] - xr[0])) * (right - left);
   const y = (v: number): number => bottom - ((v - yr[0]) / (yr[1] - yr[0])) * (bottom - top);
   const svg = [
@@ -210,7 +312,7 @@ function frame(
         escapeHtml(line)
       }</text>`
     ),
-    legend.length ? legendRow(legend, left, 18 + LINE * (subtitle.length + 1)) : "",
+    ...legendLines.map((items, i) => legendRow(items, left, 18 + LINE * (subtitle.length + 1 + i))),
     `<rect x="${left}" y="${top}" width="${right - left}" height="${bottom - top}" class="plot"/>`,
   ];
   const axis = (ticks: Ticks | undefined, range: [number, number]): [number, string][] => {
@@ -218,6 +320,10 @@ function frame(
       return ticks.at.filter((v) => v >= range[0] && v <= range[1]).map((v) => [v, ticks.label(v)]);
     }
     const values = niceTicks(range[0], range[1], 5, ticks?.integer ?? false);
+    if (ticks?.kind === "numbers" && ticks.percent) {
+      const scaled = values.map((v) => v * 100);
+      return values.map((v, i) => [v, `${tickLabel(scaled[i], scaled)}%`]);
+    }
     return values.map((v) => [v, tickLabel(v, values)]);
   };
   const xt = axis(labels.xTicks, xr);
@@ -327,7 +433,9 @@ function rocChart(points: RocPoint[]): string {
 function zoomRange(values: number[]): { range: [number, number]; zoomed: boolean } {
   const finite = values.filter(Number.isFinite);
   if (finite.length === 0) return { range: [0, 1], zoomed: false };
-  const lo = Math.min(...finite), hi = Math.max(...finite);
+  // A loop, not Math.min(...finite): a universe's 250 000 probabilities overflow the call stack.
+  const lo = finite.reduce((m, v) => Math.min(m, v), Infinity);
+  const hi = finite.reduce((m, v) => Math.max(m, v), -Infinity);
   const pad = Math.max(0.02, 0.1 * (hi - lo));
   const a = Math.max(0, Math.floor((lo - pad) * 20) / 20);
   const b = Math.min(1, Math.ceil((hi + pad) * 20) / 20);
@@ -454,6 +562,395 @@ function indexTicks(n: number, names: (i: number) => string): Ticks {
   return { kind: "labels", at, label: (v) => names(v) };
 }
 
+const ARM_COLORS = ["#ff7f0e", "#9467bd", "#2ca02c", "#8c564b"];
+const LONG_FILL = "#2ca02c";
+const SHORT_FILL = "#d62728";
+/** More trades than this are counted in the legend but not marked (the marks would hide the curve). */
+const MAX_TRADE_MARKS = 150;
+
+/** Drawdown (positive fractions of the running peak) of an equity curve that starts at 1. */
+function drawdownOf(equity: readonly number[]): number[] {
+  let peak = 1;
+  return equity.map((e) => {
+    if (!Number.isFinite(e)) return NaN;
+    peak = Math.max(peak, e);
+    return 1 - e / peak;
+  });
+}
+
+/** The runs of equal non-zero positions: [first index, last index, sign]. */
+function positionRuns(positions: readonly number[]): [number, number, number][] {
+  const runs: [number, number, number][] = [];
+  for (let i = 0; i < positions.length; i++) {
+    const p = Math.sign(positions[i] || 0);
+    if (p === 0) continue;
+    const last = runs[runs.length - 1];
+    if (last && last[1] === i - 1 && last[2] === p) last[1] = i;
+    else runs.push([i, i, p]);
+  }
+  return runs;
+}
+
+/** Shaded spans behind a chart's plot, one per run of long (green) or short (red) positions. */
+function shading(f: Frame, positions: readonly number[], xr: [number, number], name: string) {
+  const runs = positionRuns(positions);
+  const rects = runs.map(([a, b, p]) => {
+    const x0 = f.x(Math.max(xr[0], a - 0.5)), x1 = f.x(Math.min(xr[1], b + 0.5));
+    return `<rect x="${x0.toFixed(2)}" y="${f.top}" width="${(x1 - x0).toFixed(2)}" height="${
+      f.bottom - f.top
+    }" fill="${p > 0 ? LONG_FILL : SHORT_FILL}" fill-opacity="0.1"/>`;
+  });
+  return `<g data-shading="${escapeHtml(name)}" data-spans="${runs.length}">${rects.join("")}</g>`;
+}
+
+/** The line at 1.0 (the starting equity) across a chart. */
+function referenceAt(f: Frame, value: number): string {
+  const py = f.y(value).toFixed(2);
+  return `<line x1="${f.left}" y1="${py}" x2="${f.right}" y2="${py}" class="reference" data-reference="${value}"/>`;
+}
+
+function equityChart(eq: NonNullable<ReportInput["equity"]>): string {
+  const { dates, strategy, buyAndHold } = eq;
+  const n = dates.length;
+  const xs = dates.map((_, i) => i);
+  const arms = eq.arms ?? [];
+  for (const arm of arms) {
+    if (arm.equity.length !== n) {
+      throw new RangeError(
+        `Expected one equity value per date, found ${arm.equity.length} for ${arm.name} and ${n} dates`,
+      );
+    }
+  }
+  const xr: [number, number] = n > 1 ? [0, n - 1] : [-0.5, 0.5];
+  const [lo, hi] = extent([...strategy, ...buyAndHold, ...arms.flatMap((a) => a.equity), 1], [
+    0.5,
+    1.5,
+  ]);
+  const pad = 0.04 * (hi - lo);
+  const yr: [number, number] = [lo - pad, hi + pad];
+  const positions = eq.positions?.length === n ? eq.positions : undefined;
+  const index = new Map(dates.map((d, i) => [d, i]));
+  const trades = (eq.trades ?? []).filter((t) => index.has(t.entryTime));
+  const marked = trades.length <= MAX_TRADE_MARKS;
+  const name = eq.strategyName ?? "strategy";
+  const legend: LegendItem[] = [
+    { name, color: COLORS[0] },
+    ...arms.map((a, i) => ({ name: a.name, color: ARM_COLORS[i % ARM_COLORS.length] })),
+    { name: "buy-and-hold", color: BUY_AND_HOLD },
+    { name: "1.0 (start)", color: "#999", style: "dashed" },
+  ];
+  if (positions?.some((p) => p > 0)) {
+    legend.push({ name: `${name} long`, color: LONG_FILL + "55", style: "box" });
+  }
+  if (positions?.some((p) => p < 0)) {
+    legend.push({ name: `${name} short`, color: SHORT_FILL + "55", style: "box" });
+  }
+  const subtitle = trades.length
+    ? [
+      marked
+        ? `${trades.length} ${name} trades: ▲ entry, ▼ exit on its curve`
+        : `${trades.length} ${name} trades (too many to mark)`,
+    ]
+    : [];
+  const f = frame("equity", "Equity against buy-and-hold", xr, yr, {
+    x: "date",
+    y: "equity (starts at 1)",
+    xTicks: indexTicks(n, (i) => dates[i] ?? ""),
+    subtitle,
+    legend,
+  }, { height: 400 });
+  if (positions) f.svg.push(shading(f, positions, xr, "strategy"));
+  f.svg.push(referenceAt(f, 1));
+  f.svg.push(polyline(f, { name: "buy-and-hold", xs, ys: buyAndHold }, BUY_AND_HOLD));
+  arms.forEach((a, i) =>
+    f.svg.push(polyline(f, { name: a.name, xs, ys: a.equity }, ARM_COLORS[i % ARM_COLORS.length]))
+  );
+  f.svg.push(polyline(f, { name: "strategy", xs, ys: strategy }, COLORS[0]));
+  if (trades.length && marked) {
+    const mark = (time: string, up: boolean): string => {
+      const i = index.get(time);
+      if (i === undefined || !Number.isFinite(strategy[i])) return "";
+      const cx = f.x(i), cy = f.y(strategy[i]);
+      const d = up
+        ? `M${cx.toFixed(1)},${(cy - 2).toFixed(1)}l-4,7h8z`
+        : `M${cx.toFixed(1)},${(cy + 2).toFixed(1)}l-4,-7h8z`;
+      return `<path d="${d}" fill="${up ? "#1a7f1a" : "#b22222"}"><title>${up ? "entry" : "exit"} ${
+        escapeHtml(time)
+      }</title></path>`;
+    };
+    const entries = trades.map((t) => mark(t.entryTime, true)).filter(Boolean);
+    const exits = trades.filter((t) => !t.open).map((t) => mark(t.exitTime, false)).filter(
+      Boolean,
+    );
+    f.svg.push(
+      `<g data-trades="strategy" data-entries="${entries.length}" data-exits="${exits.length}">${
+        entries.join("")
+      }${exits.join("")}</g>`,
+    );
+  }
+  f.svg.push("</svg>");
+  return f.svg.join("\n");
+}
+
+function drawdownChart(
+  dd: number[],
+  eq: ReportInput["equity"] | undefined,
+): string {
+  const matched = eq?.dates.length === dd.length ? eq : undefined;
+  const xs = dd.map((_, i) => i);
+  const series: { name: string; label: string; ys: number[]; color: string }[] = [
+    { name: "drawdown", label: matched?.strategyName ?? "strategy", ys: dd, color: COLORS[0] },
+  ];
+  if (matched) {
+    (matched.arms ?? []).forEach((a, i) =>
+      series.push({
+        name: a.name,
+        label: a.name,
+        ys: drawdownOf(a.equity),
+        color: ARM_COLORS[i % ARM_COLORS.length],
+      })
+    );
+    series.push({
+      name: "buy-and-hold",
+      label: "buy-and-hold",
+      ys: drawdownOf(matched.buyAndHold),
+      color: BUY_AND_HOLD,
+    });
+  }
+  const worst = series.map((s) =>
+    s.ys.reduce((m, v) => (Number.isFinite(v) ? Math.max(m, v) : m), 0)
+  );
+  const deepest = Math.max(...worst, 0.01);
+  const xr: [number, number] = dd.length > 1 ? [0, dd.length - 1] : [-0.5, 0.5];
+  const f = frame("drawdown", "Drawdown from the running peak", xr, [-deepest * 1.05, 0], {
+    x: matched ? "date" : "bar",
+    y: "drawdown",
+    xTicks: matched
+      ? indexTicks(dd.length, (i) => matched.dates[i])
+      : { kind: "numbers", integer: true },
+    yTicks: { kind: "numbers", percent: true },
+    subtitle: [
+      `deepest: ${series.map((s, i) => `${s.label} ${(100 * worst[i]).toFixed(1)}%`).join(", ")}`,
+    ],
+    legend: series.length > 1 ? series.map((s) => ({ name: s.label, color: s.color })) : [],
+  });
+  // Buy-and-hold first, the strategy last (on top).
+  for (const s of [...series].reverse()) {
+    f.svg.push(polyline(f, { name: s.name, xs, ys: s.ys.map((d) => -d) }, s.color));
+  }
+  f.svg.push("</svg>");
+  return f.svg.join("\n");
+}
+
+/** One lane per strategy with positions: long spans green, short spans red. */
+function positionsChart(eq: NonNullable<ReportInput["equity"]>): string {
+  const n = eq.dates.length;
+  const lanes = [
+    ...(eq.positions?.length === n
+      ? [{ name: eq.strategyName ?? "strategy", positions: eq.positions }]
+      : []),
+    ...(eq.arms ?? []).filter((a) => a.positions?.length === n).map((a) => ({
+      name: a.name,
+      positions: a.positions!,
+    })),
+  ];
+  const xr: [number, number] = n > 1 ? [0, n - 1] : [-0.5, 0.5];
+  const f = frame("positions", "Positions held", xr, [0, lanes.length], {
+    x: "date",
+    y: "",
+    xTicks: indexTicks(n, (i) => eq.dates[i] ?? ""),
+    yTicks: { kind: "labels", at: [], label: String },
+    legend: [
+      { name: "long", color: LONG_FILL, style: "box" },
+      { name: "short", color: SHORT_FILL, style: "box" },
+      { name: "flat (blank)", color: "#fafafa", style: "box" },
+    ],
+  }, { height: 70 + 40 * lanes.length + 30 });
+  lanes.forEach((lane, k) => {
+    const y0 = f.y(lanes.length - k), y1 = f.y(lanes.length - k - 1);
+    const runs = positionRuns(lane.positions);
+    const exposure = lane.positions.filter((p) => p !== 0).length / Math.max(1, n);
+    const rects = runs.map(([a, b, p]) => {
+      const x0 = f.x(Math.max(xr[0], a - 0.5)), x1 = f.x(Math.min(xr[1], b + 0.5));
+      return `<rect x="${x0.toFixed(2)}" y="${(y0 + 15).toFixed(2)}" width="${
+        Math.max(0.5, x1 - x0).toFixed(2)
+      }" height="${(y1 - y0 - 18).toFixed(2)}" fill="${
+        p > 0 ? LONG_FILL : SHORT_FILL
+      }" fill-opacity="0.6"/>`;
+    });
+    f.svg.push(
+      `<g data-lane="${escapeHtml(lane.name)}" data-spans="${runs.length}">${rects.join("")}` +
+        `<text x="${f.left + 4}" y="${(y0 + 12).toFixed(2)}" class="lane">${
+          escapeHtml(`${lane.name}: in the market ${(100 * exposure).toFixed(0)}% of bars`)
+        }</text></g>`,
+    );
+  });
+  f.svg.push("</svg>");
+  return f.svg.join("\n");
+}
+
+/** Labels the folds' x axis: one tick per fold (about ten at most). */
+function foldTicks(names: string[]): Ticks {
+  const step = Math.max(1, Math.ceil(names.length / 10));
+  const at = names.map((_, i) => i).filter((i) => i % step === 0);
+  return { kind: "labels", at, label: (v) => `fold ${names[v]}` };
+}
+
+/** Points joined by a line, grouped with their count (`data-series`, `data-points`). */
+function pointSeries(f: Frame, name: string, xs: number[], ys: number[], color: string, dash = "") {
+  const dots = xs.map((x, i) =>
+    Number.isFinite(ys[i])
+      ? `<circle cx="${f.x(x).toFixed(2)}" cy="${
+        f.y(ys[i]).toFixed(2)
+      }" r="3.5" fill="${color}"><title>${
+        escapeHtml(`${name}: ${ys[i].toFixed(4)}`)
+      }</title></circle>`
+      : ""
+  );
+  return polyline(f, { name, xs, ys }, color, dash) + `<g>${dots.join("")}</g>`;
+}
+
+function foldScoreCharts(folds: NonNullable<ReportInput["folds"]>): string {
+  const scores = folds.scores;
+  const names = scores.map((s) => s.name);
+  const xs = scores.map((_, i) => i);
+  const xr: [number, number] = [-0.5, Math.max(0.5, scores.length - 0.5)];
+  const acc = scores.map((s) => s.accuracy), up = scores.map((s) => s.alwaysUp);
+  const [alo, ahi] = extent([...acc, ...up, 0.5], [0, 1]);
+  const apad = Math.max(0.01, 0.1 * (ahi - alo));
+  const a = frame("fold-accuracy", "Accuracy per fold against always-up", xr, [
+    alo - apad,
+    ahi + apad,
+  ], {
+    x: "test fold (in time order)",
+    y: "accuracy",
+    xTicks: foldTicks(names),
+    subtitle: [
+      `the model beats always-up in ${
+        scores.filter((s) => s.accuracy > s.alwaysUp).length
+      } of ${scores.length} folds; always-up's accuracy is the fold's share of up bars`,
+    ],
+    legend: [
+      { name: "model", color: COLORS[0] },
+      { name: "always-up", color: BUY_AND_HOLD, style: "dashed" },
+      { name: "0.5 (coin flip)", color: "#999", style: "dashed" },
+    ],
+  });
+  a.svg.push(
+    referenceAt(a, 0.5),
+    pointSeries(a, "always-up", xs, up, BUY_AND_HOLD, "5 3"),
+    pointSeries(a, "model", xs, acc, COLORS[0]),
+    "</svg>",
+  );
+  const skill = scores.map((s) => s.brierSkill);
+  const values = skill.flatMap((c) => [c.estimate, c.lower, c.upper]);
+  const [slo, shi] = extent([
+    ...values,
+    0,
+    ...(folds.pooledBrierSkill === undefined ? [] : [folds.pooledBrierSkill]),
+  ], [-0.1, 0.1]);
+  const spad = Math.max(0.002, 0.08 * (shi - slo));
+  const legend: LegendItem[] = [
+    { name: "model, with 95% interval", color: COLORS[0] },
+    { name: "0 = the base rate (climatology)", color: "#999", style: "dashed" },
+  ];
+  if (folds.pooledBrierSkill !== undefined) {
+    legend.push({
+      name: `pooled ${folds.pooledBrierSkill.toFixed(4)}`,
+      color: COLORS[3],
+      style: "dotted",
+    });
+  }
+  const b = frame("fold-skill", "Brier skill per fold against the base rate", xr, [
+    slo - spad,
+    shi + spad,
+  ], {
+    x: "test fold (in time order)",
+    y: "Brier skill",
+    xTicks: foldTicks(names),
+    subtitle: [
+      `above 0: better probabilities than the fold's training base rate; ${
+        skill.filter((c) => c.lower > 0).length
+      } of ${scores.length} folds' intervals lie wholly above 0`,
+    ],
+    legend,
+  });
+  b.svg.push(referenceAt(b, 0));
+  if (folds.pooledBrierSkill !== undefined) {
+    const py = b.y(folds.pooledBrierSkill).toFixed(2);
+    b.svg.push(
+      `<line x1="${b.left}" y1="${py}" x2="${b.right}" y2="${py}" stroke="${
+        COLORS[3]
+      }" stroke-width="1.5" stroke-dasharray="2 2" data-pooled="${folds.pooledBrierSkill}"/>`,
+    );
+  }
+  const whiskers = skill.map((c, i) =>
+    Number.isFinite(c.lower) && Number.isFinite(c.upper)
+      ? `<line x1="${b.x(i).toFixed(2)}" y1="${b.y(c.lower).toFixed(2)}" x2="${
+        b.x(i).toFixed(2)
+      }" y2="${b.y(c.upper).toFixed(2)}" stroke="${COLORS[0]}" stroke-width="1.5"/>`
+      : ""
+  );
+  b.svg.push(
+    `<g data-intervals="${whiskers.filter(Boolean).length}">${whiskers.join("")}</g>`,
+    pointSeries(b, "brier skill", xs, skill.map((c) => c.estimate), COLORS[0]),
+    "</svg>",
+  );
+  return a.svg.join("\n") + "\n" + b.svg.join("\n");
+}
+
+function foldHistoryCharts(histories: NonNullable<NonNullable<ReportInput["folds"]>["histories"]>) {
+  const longest = histories.reduce((m, h) => Math.max(m, h.history.length), 1);
+  const xr: [number, number] = longest > 1 ? [1, longest] : [0.5, 1.5];
+  const chart = (id: string, title: string, train: Curve, val: Curve, y: string): string => {
+    const all = histories.flatMap((h) => h.history.flatMap((e) => [e[train], e[val]]));
+    const f = frame(id, title, xr, extent(all, [0, 1]), {
+      x: "epoch",
+      y,
+      xTicks: { kind: "numbers", integer: true },
+      subtitle: [
+        "solid: validation rows; dashed: training rows; dot: the epoch whose weights scored the fold",
+      ],
+      legend: histories.map((h, i) => ({ name: h.name, color: PALETTE[i % PALETTE.length] })),
+    }, { height: 360 });
+    histories.forEach((h, i) => {
+      const color = PALETTE[i % PALETTE.length];
+      const xs = h.history.map((e, k) => e.epoch ?? k + 1);
+      f.svg.push(
+        polyline(
+          f,
+          { name: `${h.name} ${train}`, xs, ys: h.history.map((e) => e[train] ?? NaN) },
+          color,
+          "4 3",
+        ),
+        polyline(
+          f,
+          { name: `${h.name} ${val}`, xs, ys: h.history.map((e) => e[val] ?? NaN) },
+          color,
+        ),
+      );
+      const best = h.history.find((e) => e.epoch === h.bestEpoch);
+      if (best && Number.isFinite(best[val])) {
+        f.svg.push(
+          `<circle cx="${f.x(best.epoch).toFixed(2)}" cy="${
+            f.y(best[val]).toFixed(2)
+          }" r="4" fill="${color}" data-best="${escapeHtml(h.name)}"/>`,
+        );
+      }
+    });
+    f.svg.push("</svg>");
+    return f.svg.join("\n");
+  };
+  return chart("fold-loss", "Each fold's loss per epoch", "loss", "val_loss", "loss") + "\n" +
+    chart(
+      "fold-training-accuracy",
+      "Each fold's accuracy per epoch",
+      "accuracy",
+      "val_accuracy",
+      "accuracy",
+    );
+}
+
 function table(t: NonNullable<ReportInput["metricsTable"]>): string {
   const cell = (v: string | number | null): string =>
     v === null ? "–" : typeof v === "number" ? (Number.isInteger(v) ? String(v) : v.toFixed(4)) : v;
@@ -461,20 +958,24 @@ function table(t: NonNullable<ReportInput["metricsTable"]>): string {
   const body = t.rows.map((r) =>
     `<tr>${r.map((v) => `<td>${escapeHtml(cell(v))}</td>`).join("")}</tr>`
   );
-  return `<table><thead><tr>${head}</tr></thead><tbody>${body.join("")}</tbody></table>`;
+  return `<div class="table"><table><thead><tr>${head}</tr></thead><tbody>${
+    body.join("")
+  }</tbody></table></div>`;
 }
 
 function section(title: string, body: string): string {
   return `<section><h2>${escapeHtml(title)}</h2>\n${body}\n</section>`;
 }
 
-const STYLE = `body{font-family:system-ui,sans-serif;margin:2em auto;max-width:720px;color:#222}
+const STYLE =
+  `body{font-family:system-ui,sans-serif;margin:2em auto;max-width:1040px;padding:0 1em;color:#222}
 svg{display:block;margin:0 0 1.5em}
 svg text{font-size:11px;font-family:inherit;fill:#333}svg .title{font-size:13px;font-weight:600}
 svg .subtitle{fill:#555}svg .count{font-size:10px;fill:#1f4e79}
 svg .plot{fill:#fafafa;stroke:#ccc}svg .grid{stroke:#e4e4e4;stroke-width:1}
-svg .reference{stroke:#999;stroke-dasharray:5 3;stroke-width:1.5}
-table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:3px 8px;text-align:right}
+svg .reference{stroke:#999;stroke-dasharray:5 3;stroke-width:1.5}svg .lane{font-size:11px;fill:#222}
+.table{overflow-x:auto;margin:1em 0}table{border-collapse:collapse;font-size:13px}
+td,th{border:1px solid #ccc;padding:3px 8px;text-align:right;white-space:nowrap}
 th:first-child,td:first-child{text-align:left}`;
 
 // Counts the charts once the page has loaded, so a headless check can see the script ran.
@@ -495,6 +996,16 @@ export function renderReport(input: ReportInput): string {
   const parts: string[] = [];
   for (const p of input.summary ?? []) parts.push(`<p>${escapeHtml(p)}</p>`);
   if (input.metricsTable) parts.push(section("Metrics", table(input.metricsTable)));
+  if (input.folds) {
+    const f = input.folds;
+    parts.push(section(
+      "Walk-forward folds",
+      table(f.table) + "\n" + (f.scores.length ? foldScoreCharts(f) : ""),
+    ));
+    if (f.histories?.some((h) => h.history.length > 0)) {
+      parts.push(section("Training of each fold", foldHistoryCharts(f.histories)));
+    }
+  }
   if (input.history && input.history.length > 0) {
     const h = input.history;
     const epochs = h.map((_, i) => i + 1);
@@ -532,24 +1043,15 @@ export function renderReport(input: ReportInput): string {
         `Expected one equity value per date, found ${strategy.length} strategy and ${buyAndHold.length} buy-and-hold values for ${dates.length} dates`,
       );
     }
-    const xs = dates.map((_, i) => i);
-    trading.push(lineChart("equity", "Equity against buy-and-hold", [
-      { name: "strategy", xs, ys: strategy },
-      { name: "buy-and-hold", xs, ys: buyAndHold },
-    ], { x: "date", y: "equity", xTicks: indexTicks(dates.length, (i) => dates[i] ?? "") }));
+    trading.push(equityChart(input.equity));
   }
-  if (input.drawdown) {
-    const dd = input.drawdown;
-    const dates = input.equity?.dates.length === dd.length ? input.equity.dates : undefined;
-    trading.push(lineChart("drawdown", "Drawdown", [{
-      name: "drawdown",
-      xs: dd.map((_, i) => i),
-      ys: dd.map((d) => -d),
-    }], {
-      x: dates ? "date" : "bar",
-      y: "drawdown",
-      xTicks: dates ? indexTicks(dd.length, (i) => dates[i]) : { kind: "numbers", integer: true },
-    }));
+  if (input.drawdown) trading.push(drawdownChart(input.drawdown, input.equity));
+  const eq = input.equity;
+  if (
+    eq && (eq.arms ?? []).some((a) => a.positions?.length === eq.dates.length) &&
+    eq.positions?.length === eq.dates.length
+  ) {
+    trading.push(positionsChart(eq));
   }
   if (trading.length) parts.push(section("Backtest", trading.join("\n")));
   return `<!DOCTYPE html>

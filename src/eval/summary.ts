@@ -530,7 +530,10 @@ export function formatBacktest(arms: [string, PerformanceStats][]): string {
 
 /**
  * The report input of a backtest: statistics beside buy-and-hold, the equity
- * curve against buy-and-hold and the drawdown.
+ * curve against buy-and-hold (with the strategy's positions shaded and its
+ * trades marked), and the drawdowns of both. With `comparison` (the A/B
+ * test's two arms on the same bars) the arms are columns of the table, curves
+ * beside the strategy's, drawdowns, and lanes of the positions chart.
  *
  * @example
  * ```ts
@@ -539,8 +542,22 @@ export function formatBacktest(arms: [string, PerformanceStats][]): string {
  */
 export function backtestReport(
   result: BacktestResult,
-  options: { title: string; summary?: string[] },
+  options: {
+    title: string;
+    summary?: string[];
+    comparison?: { rule: BacktestResult; filtered: BacktestResult };
+  },
 ): ReportInput {
+  const ab = options.comparison;
+  const name = ab ? "model" : "strategy";
+  // An arm's curve on the strategy's dates (NaN where it has no bar).
+  const onDates = (arm: BacktestResult, values: number[]): number[] => {
+    const at = new Map(arm.times.map((t, i) => [t, values[i]]));
+    return result.times.map((t) => at.get(t) ?? NaN);
+  };
+  const arms: [string, BacktestResult][] = ab
+    ? [["rule alone", ab.rule], ["rule + model", ab.filtered]]
+    : [];
   return {
     title: options.title,
     summary: options.summary ??
@@ -548,11 +565,121 @@ export function backtestReport(
         result.times[result.times.length - 1]
       }.`],
     metricsTable: {
-      headers: ["", "strategy", "buy-and-hold"],
-      rows: backtestTable([["strategy", result.stats], ["buy-and-hold", result.buyAndHold.stats]]),
+      headers: ["", name, "buy-and-hold", ...arms.map(([n]) => n)],
+      rows: backtestTable([
+        [name, result.stats],
+        ["buy-and-hold", result.buyAndHold.stats],
+        ...arms.map(([n, r]): [string, PerformanceStats] => [n, r.stats]),
+      ]),
     },
-    equity: { strategy: result.equity, buyAndHold: result.buyAndHold.equity, dates: result.times },
+    equity: {
+      strategy: result.equity,
+      buyAndHold: result.buyAndHold.equity,
+      dates: result.times,
+      strategyName: name,
+      positions: result.positions,
+      trades: result.trades,
+      arms: arms.map(([n, r]) => ({
+        name: n,
+        equity: onDates(r, r.equity),
+        positions: onDates(r, r.positions).map((p) => (Number.isFinite(p) ? p : 0)),
+      })),
+    },
     drawdown: result.drawdown,
+  };
+}
+
+/**
+ * The per-fold table of a walk-forward evaluation (the columns of
+ * {@linkcode formatWalkForward}): one row per fold and a pooled row.
+ *
+ * @example
+ * ```ts
+ * const { headers, rows } = walkForwardTable(summarizeWalkForward(folds, { seed: 42 }));
+ * ```
+ */
+export function walkForwardTable(
+  summary: WalkForwardSummary,
+): { headers: string[]; rows: string[][] } {
+  const line = (name: string, s: EvaluationSummary): string[] => [
+    name,
+    String(s.rows),
+    s.first,
+    s.last,
+    num(s.metrics.accuracy),
+    num(s.baselines.alwaysUp.accuracy),
+    num(s.metrics.auc),
+    s.calibration ? num(s.calibration.shrinkage, 2) : "–",
+    num(s.metrics.brier),
+    num(s.baselines.climatology.brier),
+    `${num(s.metrics.brierSkill)} ${skillInterval(s, "brierSkill")}`,
+    `${num(s.metrics.logLossSkill)} ${skillInterval(s, "logLossSkill")}`,
+    num(s.pValueVsAlwaysUp, 3),
+  ];
+  return {
+    headers: [
+      "fold",
+      "rows",
+      "first",
+      "last",
+      "accuracy",
+      "always-up",
+      "auc",
+      "shrink",
+      "brier",
+      "climatology",
+      "brier skill [95%]",
+      "log-loss skill [95%]",
+      "p",
+    ],
+    rows: [
+      ...summary.folds.map((s, i) => line(String(i + 1), s)),
+      line("pooled", summary.pooled),
+    ],
+  };
+}
+
+/**
+ * The report input of a walk-forward evaluation: the pooled evaluation's
+ * page ({@linkcode evaluationReport}, without the saved model's training
+ * curves), the per-fold table, each fold's accuracy against always-up and
+ * Brier skill against the base rate, and each fold's own training curves
+ * (when the folds carry their `history`).
+ *
+ * @example
+ * ```ts
+ * const html = renderReport(walkForwardReport(rows, { folds, pooled }, { title: "SPY" }));
+ * ```
+ */
+export function walkForwardReport(
+  rows: EvaluationRows,
+  summary: {
+    folds: readonly (EvaluationSummary & { history?: EpochRecord[]; bestEpoch?: number })[];
+    pooled: EvaluationSummary;
+  },
+  options: { title: string },
+): ReportInput {
+  const input = evaluationReport(rows, summary.pooled, { title: options.title });
+  const folds = [...summary.folds];
+  return {
+    ...input,
+    folds: {
+      table: walkForwardTable({ folds, pooled: summary.pooled }),
+      scores: folds.map((s, i) => ({
+        name: String(i + 1),
+        accuracy: s.metrics.accuracy,
+        alwaysUp: s.baselines.alwaysUp.accuracy,
+        brierSkill: s.intervals.brierSkill,
+      })),
+      pooledBrierSkill: summary.pooled.metrics.brierSkill,
+      histories: folds.every((s) => s.history)
+        ? folds.map((s, i) => ({
+          name: `fold ${i + 1}`,
+          history: s.history!,
+          bestEpoch: s.bestEpoch,
+        }))
+        : undefined,
+    },
   };
 }
 
@@ -640,41 +767,6 @@ export function summarizeWalkForward(
  * ```
  */
 export function formatWalkForward(summary: WalkForwardSummary): string {
-  const line = (name: string, s: EvaluationSummary): string[] => [
-    name,
-    String(s.rows),
-    s.first,
-    s.last,
-    num(s.metrics.accuracy),
-    num(s.baselines.alwaysUp.accuracy),
-    num(s.metrics.auc),
-    s.calibration ? num(s.calibration.shrinkage, 2) : "–",
-    num(s.metrics.brier),
-    num(s.baselines.climatology.brier),
-    `${num(s.metrics.brierSkill)} ${skillInterval(s, "brierSkill")}`,
-    `${num(s.metrics.logLossSkill)} ${skillInterval(s, "logLossSkill")}`,
-    num(s.pValueVsAlwaysUp, 3),
-  ];
-  return [
-    formatTable([
-      [
-        "fold",
-        "rows",
-        "first",
-        "last",
-        "accuracy",
-        "always-up",
-        "auc",
-        "shrink",
-        "brier",
-        "climatology",
-        "brier skill [95%]",
-        "log-loss skill [95%]",
-        "p",
-      ],
-      ...summary.folds.map((s, i) => line(String(i + 1), s)),
-      line("pooled", summary.pooled),
-    ]),
-    `pooled: ${summary.pooled.verdict}`,
-  ].join("\n");
+  const { headers, rows } = walkForwardTable(summary);
+  return [formatTable([headers, ...rows]), `pooled: ${summary.pooled.verdict}`].join("\n");
 }

@@ -223,6 +223,7 @@ export async function backtestModel(
   const gapText = sessionGapText(result.sessions, interval);
   const report = backtestReport(result, {
     title: `Backtest of ${info.dir} on ${ticker}`,
+    comparison,
     summary: [
       `${headline}.`,
       `Scope: ${scopeText}.`,

@@ -38,9 +38,9 @@ export {
 // Scoring a saved model, and walk-forward evaluation.
 export {
   barsNeeded,
+  type CompositeScores,
   evaluateModel,
   type EvaluateModelOptions,
-  type CompositeScores,
   type EvaluationModel,
   evaluationModelOf,
   loadEvaluationModel,

@@ -114,22 +114,25 @@ export function nextRunAfter(cron: Cron, afterMs: number): number | null {
  * @example
  * ```ts
  * const lock: RetrainLock = await acquireRetrainLock("models/lstm");
- * lock.release();
+ * await lock.release();
  * ```
  */
 export interface RetrainLock {
   /** The lock file. */
   path: string;
-  /** Releases the lock (closing the file); the file stays. */
-  release(): void;
+  /** Releases the lock and removes its file. */
+  release(): Promise<void>;
 }
 
 /**
  * Takes the exclusive lock of a model folder's retrains
- * (`<modelRoot>/retrain.lock`), creating the folder and the file when
+ * (`<modelRoot>/retrain.lock`), creating the file (and the folder) when
  * missing, and writes this process's pid into it. A data error, in one line
  * naming the holder's pid, when another process holds it: overlapping
- * retrains of one model are refused. The lock dies with the process.
+ * retrains of one model are refused. The lock dies with the process, however
+ * it dies (the file then stays, naming a dead pid, and the next run takes it
+ * over); a release removes the file (and a folder it had to create, when
+ * still empty), so a run that fails leaves nothing behind.
  *
  * @example
  * ```ts
@@ -137,41 +140,57 @@ export interface RetrainLock {
  * try {
  *   // retrain
  * } finally {
- *   lock.release();
+ *   await lock.release();
  * }
  * ```
  */
 export async function acquireRetrainLock(modelRoot: string): Promise<RetrainLock> {
-  await Deno.mkdir(modelRoot, { recursive: true });
   const path = join(modelRoot, RETRAIN_LOCK_FILE);
-  const file = await Deno.open(path, { read: true, write: true, create: true });
-  let held: boolean;
-  try {
-    held = await file.tryLock(true);
-  } catch (error) {
-    file.close();
-    throw new DataError(`Expected to lock ${path}, found ${messageOf(error)}`);
+  const createdRoot = !(await Deno.stat(modelRoot).then(() => true, () => false));
+  if (createdRoot) await Deno.mkdir(modelRoot, { recursive: true });
+  for (let attempt = 0;; attempt++) {
+    const file = await Deno.open(path, { read: true, write: true, create: true });
+    let held: boolean;
+    try {
+      held = await file.tryLock(true);
+    } catch (error) {
+      file.close();
+      throw new DataError(`Expected to lock ${path}, found ${messageOf(error)}`);
+    }
+    if (!held) {
+      file.close();
+      const holder = (await Deno.readTextFile(path).catch(() => "")).trim();
+      throw new DataError(
+        `Expected no other retrain of ${modelRoot} running, found one holding ${path}${
+          /^\d+$/.test(holder) ? ` (pid ${holder})` : ""
+        }; overlapping runs are refused`,
+      );
+    }
+    // A holder that released (and removed) the file between our open and our lock leaves us
+    // holding a file no longer at the path: open the path again.
+    const onDisk = await Deno.stat(path).catch(() => null);
+    if (onDisk === null || onDisk.ino !== (await file.stat()).ino) {
+      file.close();
+      if (attempt < 5) continue;
+      throw new DataError(
+        `Expected ${path} to stay in place while it is locked, found it replaced`,
+      );
+    }
+    await file.truncate(0);
+    await file.write(new TextEncoder().encode(`${Deno.pid}\n`));
+    let released = false;
+    return {
+      path,
+      async release(): Promise<void> {
+        if (released) return;
+        released = true;
+        // Removed while still held, so nobody can lock the file on its way out.
+        await Deno.remove(path).catch(() => {});
+        file.close(); // closing the file releases the lock
+        if (createdRoot) await Deno.remove(modelRoot).catch(() => {}); // only when empty
+      },
+    };
   }
-  if (!held) {
-    file.close();
-    const holder = (await Deno.readTextFile(path).catch(() => "")).trim();
-    throw new DataError(
-      `Expected no other retrain of ${modelRoot} running, found one holding ${path}${
-        /^\d+$/.test(holder) ? ` (pid ${holder})` : ""
-      }; overlapping runs are refused`,
-    );
-  }
-  await file.truncate(0);
-  await file.write(new TextEncoder().encode(`${Deno.pid}\n`));
-  let released = false;
-  return {
-    path,
-    release(): void {
-      if (released) return;
-      released = true;
-      file.close(); // closing the file releases the lock
-    },
-  };
 }
 
 /**
@@ -414,6 +433,6 @@ export async function scheduleRetrain(
       await options.onRun?.(entry, outcome instanceof Error ? null : outcome);
     }
   } finally {
-    lock?.release();
+    await lock?.release();
   }
 }

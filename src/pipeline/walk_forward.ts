@@ -12,6 +12,7 @@ import type { Bar, Interval, SourceName } from "../data/types.ts";
 import { adjustedCloses, walkForwardFolds } from "../dataset/mod.ts";
 import { warmupBars } from "../features/mod.ts";
 import { ensureBackend } from "../model/backend.ts";
+import type { EpochRecord } from "../model/train.ts";
 import type { CalibrationMethod } from "../model/calibration.ts";
 import { fitLogistic, lastBarFeatures, predictLogistic, yesterdayUp } from "../eval/baselines.ts";
 import {
@@ -77,6 +78,8 @@ export interface FoldEvaluation extends EvaluationSummary {
   train: { first: string; last: string; rows: number };
   /** The epoch whose weights scored the fold (early stopping on the fold's validation rows). */
   bestEpoch: number;
+  /** The fold model's training history, one entry per epoch run. */
+  history: EpochRecord[];
 }
 
 /**
@@ -183,7 +186,11 @@ export async function walkForward(
           `the fold's ${dataset.train.n} training rows (${dataset.ranges.train.first} to ${dataset.ranges.train.last})`,
         ),
       });
-      trained.push({ train: dataset.ranges.train, bestEpoch: fitted.result.bestEpoch });
+      trained.push({
+        train: dataset.ranges.train,
+        bestEpoch: fitted.result.bestEpoch,
+        history: fitted.result.history,
+      });
       options.log?.(
         `fold ${
           f + 1

@@ -8,6 +8,7 @@
  */
 
 import type { Bar, FetchOptions, FetchRange, Interval, Provider } from "../types.ts";
+import { closedBars } from "../interval.ts";
 import { fetchWithRetry } from "../http.ts";
 import { DataError } from "../../util/errors.ts";
 
@@ -107,6 +108,7 @@ export const alpaca: Provider = {
       bars.push(...page.bars);
       token = page.next;
     } while (token);
-    return bars;
+    // An intraday bar still trading (its close will change) is not a bar yet.
+    return closedBars(bars, range.interval, options.now ?? new Date());
   },
 };

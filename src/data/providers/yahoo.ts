@@ -5,6 +5,7 @@
  */
 
 import type { Bar, FetchOptions, FetchRange, Interval, Provider } from "../types.ts";
+import { closedBars } from "../interval.ts";
 import { fetchWithRetry } from "../http.ts";
 import { DataError, UsageError } from "../../util/errors.ts";
 
@@ -114,7 +115,9 @@ export const yahoo: Provider = {
           : `Expected JSON from Yahoo for ${symbol}, found something else`,
       );
     }
-    return parseYahooChart(payload, symbol, range.interval)
+    const bars = parseYahooChart(payload, symbol, range.interval)
       .filter((b) => b.time.slice(0, 10) >= range.start && b.time.slice(0, 10) <= range.end);
+    // An intraday bar still trading (its close will change) is not a bar yet.
+    return closedBars(bars, range.interval, options.now ?? new Date());
   },
 };
