@@ -569,33 +569,7 @@ export function skillWithIntervals(
   reference: ArrayLike<number>,
   options: BootstrapOptions = {},
 ): Record<SkillMetric, ConfidenceInterval> {
-  validate(probs, labels);
-  validate(reference, labels);
-  const n = probs.length;
-  const blockLength = resolveBlockLength(n, options.blockLength);
-  const resamples = resolveResamples(options.resamples);
-  const rng = createRng(options.seed ?? 42);
-  const model = emptySample(n);
-  const ref = emptySample(n);
-  const all = identity(n);
-  const point = skillsOf(gather(probs, labels, all, model), gather(reference, labels, all, ref));
-  const draws = Object.fromEntries(SKILL_METRICS.map((m) => [m, [] as number[]]));
-  const idx = new Int32Array(n);
-  for (let r = 0; r < resamples; r++) {
-    resampleBlocks(n, blockLength, rng, idx);
-    const s = skillsOf(gather(probs, labels, idx, model), gather(reference, labels, idx, ref));
-    for (const m of SKILL_METRICS) if (Number.isFinite(s[m])) draws[m].push(s[m]);
-  }
-  const result = {} as Record<SkillMetric, ConfidenceInterval>;
-  for (const m of SKILL_METRICS) {
-    const sorted = draws[m].sort((a, b) => a - b);
-    result[m] = {
-      estimate: point[m],
-      lower: quantile(sorted, 0.025, { sorted: true }),
-      upper: quantile(sorted, 0.975, { sorted: true }),
-    };
-  }
-  return result;
+  return pairedBootstrap(probs, reference, labels, SKILL_METRICS, skillsOf, options);
 }
 
 /**
@@ -628,33 +602,49 @@ export function pairedDifferences(
   labels: ArrayLike<number>,
   options: BootstrapOptions = {},
 ): Record<PairedMetric, ConfidenceInterval> {
-  validate(a, labels);
-  validate(b, labels);
-  const n = labels.length;
   const threshold = options.threshold ?? 0.5;
-  const blockLength = resolveBlockLength(n, options.blockLength);
-  const resamples = resolveResamples(options.resamples);
-  const rng = createRng(options.seed ?? 42);
-  const sa = emptySample(n);
-  const sb = emptySample(n);
   const diff = (x: Sample, y: Sample): Record<PairedMetric, number> => ({
     accuracy: accuracy(x.probs, x.labels, threshold) - accuracy(y.probs, y.labels, threshold),
     brier: brierScore(x.probs, x.labels) - brierScore(y.probs, y.labels),
     logLoss: logLoss(x.probs, x.labels) - logLoss(y.probs, y.labels),
   });
-  const metrics: PairedMetric[] = ["accuracy", "brier", "logLoss"];
+  return pairedBootstrap(a, b, labels, ["accuracy", "brier", "logLoss"], diff, options);
+}
+
+/**
+ * A statistic of two forecasts of the same rows with a 95% interval from the
+ * circular block bootstrap of {@linkcode withIntervals}: on each resample both
+ * forecasts are gathered on the same resampled rows (a paired interval).
+ * Resamples where a metric is undefined are left out.
+ */
+function pairedBootstrap<M extends string>(
+  a: ArrayLike<number>,
+  b: ArrayLike<number>,
+  labels: ArrayLike<number>,
+  metrics: readonly M[],
+  statistic: (a: Sample, b: Sample) => Record<M, number>,
+  options: BootstrapOptions,
+): Record<M, ConfidenceInterval> {
+  validate(a, labels);
+  validate(b, labels);
+  const n = labels.length;
+  const blockLength = resolveBlockLength(n, options.blockLength);
+  const resamples = resolveResamples(options.resamples);
+  const rng = createRng(options.seed ?? 42);
+  const sa = emptySample(n);
+  const sb = emptySample(n);
   const all = identity(n);
-  const point = diff(gather(a, labels, all, sa), gather(b, labels, all, sb));
-  const draws = Object.fromEntries(metrics.map((m) => [m, [] as number[]]));
+  const point = statistic(gather(a, labels, all, sa), gather(b, labels, all, sb));
+  const draws = new Map<M, number[]>(metrics.map((m) => [m, []]));
   const idx = new Int32Array(n);
   for (let r = 0; r < resamples; r++) {
     resampleBlocks(n, blockLength, rng, idx);
-    const d = diff(gather(a, labels, idx, sa), gather(b, labels, idx, sb));
-    for (const m of metrics) if (Number.isFinite(d[m])) draws[m].push(d[m]);
+    const d = statistic(gather(a, labels, idx, sa), gather(b, labels, idx, sb));
+    for (const m of metrics) if (Number.isFinite(d[m])) draws.get(m)!.push(d[m]);
   }
-  const result = {} as Record<PairedMetric, ConfidenceInterval>;
+  const result = {} as Record<M, ConfidenceInterval>;
   for (const m of metrics) {
-    const sorted = draws[m].sort((x, y) => x - y);
+    const sorted = draws.get(m)!.sort((x, y) => x - y);
     result[m] = {
       estimate: point[m],
       lower: quantile(sorted, 0.025, { sorted: true }),
