@@ -10,6 +10,7 @@
 import {
   choiceFlag,
   type Command,
+  kernelFlag,
   numberFlag,
   parseFlags,
   printResult,
@@ -25,7 +26,6 @@ import { renderReport } from "../eval/report.ts";
 import { createLstmSignal } from "../../plugins/lstm_signal.ts";
 import { atomicWriteFile } from "../util/fs.ts";
 import { UsageError } from "../util/errors.ts";
-import { kernelFlag } from "./common.ts";
 import {
   bareUniverse,
   isUniverseModel,
