@@ -262,6 +262,21 @@ static void gemm_panel(int M, int N, int K, const float *A, int ars, int acs, co
     const float *a0 = A + (size_t)m * ars;
     float *c0 = C + (size_t)m * ldc;
     int n = 0;
+    /* A single row (a one-sequence prediction's recurrence): 8 independent accumulators hide
+     * the multiply-add latency that 4 would wait on. Each C[m, n] sums over k in the same order
+     * as below, so the bits do not depend on which pass computes it. */
+    for (; n + 32 <= N; n += 32) {
+      v128_t s[8];
+      for (int i = 0; i < 8; i++) {
+        s[i] = accumulate ? wasm_v128_load(c0 + n + 4 * i) : wasm_f32x4_splat(0.0f);
+      }
+      const float *b = B + n;
+      for (int k = 0; k < K; k++, b += ldb) {
+        v128_t x0 = wasm_f32x4_splat(a0[(size_t)k * acs]);
+        for (int i = 0; i < 8; i++) s[i] = MADD(x0, wasm_v128_load(b + 4 * i), s[i]);
+      }
+      for (int i = 0; i < 8; i++) wasm_v128_store(c0 + n + 4 * i, s[i]);
+    }
     for (; n + 16 <= N; n += 16) {
       v128_t s0, s1, s2, s3;
       if (accumulate) {

@@ -102,3 +102,14 @@ Deno.test("FastPredictor rejects layers it does not implement", () => {
   });
   assert.throws(() => FastPredictor.fromModel(model), /found SimpleRNN/);
 });
+
+Deno.test("FastPredictor keeps its scratch memory across batches of one size and not others", () => {
+  const model = tf.sequential({ layers: MODELS.deep() });
+  const predictor = FastPredictor.fromModel(model);
+  const inputs = [1, 3, 1, 12, 1].map((b, i) => ({ b, x: randoms(b * STEPS * FEATURES, 40 + i) }));
+  const fresh = inputs.map(({ b, x }) => FastPredictor.fromModel(model).predict(x, b));
+  // The same predictor, called with changing batches, twice over: the same bits each time.
+  for (let round = 0; round < 2; round++) {
+    inputs.forEach(({ b, x }, i) => assert.deepEqual(predictor.predict(x, b), fresh[i]));
+  }
+});

@@ -134,3 +134,27 @@ export function ensurePayload(data: SharedArrayBuffer, floats: number): void {
 export function payload(data: SharedArrayBuffer, at: number, n: number): Float32Array {
   return new Float32Array(data, HEADER_INTS * 4 + at * 4, n);
 }
+
+/**
+ * How long a thread spins on a control word before it blocks in `Atomics.wait`: a blocked
+ * thread takes tens to hundreds of microseconds to wake (a futex wake, on a VM an interrupt to an
+ * idle virtual CPU), a spinning one a fraction of a microsecond. Short, so that a spinning thread
+ * never takes long from another that needs the core.
+ */
+export const SPIN_MS = 1;
+
+/**
+ * Spins while `words[index]` holds `value`, until `until` (a `performance.now()` time); returns
+ * whether the word changed. The clock is read every few dozen loads only.
+ *
+ * @example
+ * ```ts
+ * if (!spinWhile(c, C.state, 1, performance.now() + SPIN_MS)) Atomics.wait(c, C.state, 1);
+ * ```
+ */
+export function spinWhile(words: Int32Array, index: number, value: number, until: number): boolean {
+  for (;;) {
+    for (let i = 0; i < 64; i++) if (Atomics.load(words, index) !== value) return true;
+    if (performance.now() >= until) return Atomics.load(words, index) !== value;
+  }
+}

@@ -35,8 +35,11 @@ import {
   MAX_PLANS,
   OP,
   payload,
+  SPIN_MS,
+  spinWhile,
 } from "./channel.ts";
 import type { RemoteFill, RemoteHalf, TrainPlan } from "./step.ts";
+import { StepChooser } from "./chooser.ts";
 
 /** Smallest batch worth splitting (smaller batches are computed whole, with or without worker). */
 export const MIN_SPLIT = 8;
@@ -218,6 +221,7 @@ function collect(started: number | null): void {
   const localDone = performance.now();
   const c = new Int32Array(channel!.control);
   const deadline = localDone + TIMEOUT_MS;
+  spinWhile(c, C.state, 1, localDone + SPIN_MS);
   while (Atomics.load(c, C.state) === 1) {
     if (performance.now() > deadline) {
       throw new Error("Expected the kernel worker to answer, found a timeout");
@@ -386,31 +390,6 @@ export function splitBackward(cache: RnnCache | SplitCache, dOutput: Float32Arra
   return { dx, dKernel, dRecurrent, dBias };
 }
 
-/**
- * Whether the fused training step splits its batches with the worker, decided by measurement:
- * the moving average of the time per sequence of whole steps run split and run on this thread
- * alone (the same bits either way), the faster mode chosen, the other retried now and then. The
- * split judge above assumes that this thread's half takes as long either way; on a shared
- * machine it does not (with another process on the second core, our two threads and it share
- * two cores, so this thread's own half slows down when the worker runs), and only measuring
- * whole steps sees that.
- */
-const steps = {
-  split: Number.NaN,
-  alone: Number.NaN,
-  calls: 0,
-  /** Steps left to run in the mode under trial. */
-  trial: 0,
-  trialSplit: true,
-  /** Samples of the current trial still to skip (the first steps after a switch run cold). */
-  skip: 0,
-};
-/** Steps between trials of the slower mode: often while the two are close, rarely otherwise. */
-const TRIAL_EVERY_CLOSE = 30;
-const TRIAL_EVERY_FAR = 120;
-/** Steps of a trial, the first of which is not counted. */
-const TRIAL_STEPS = 3;
-
 /** How the fused step uses the worker: measured (`auto`), or forced, for diagnosis. */
 export type SplitPolicy = "auto" | "always" | "never";
 let policy: SplitPolicy = "auto";
@@ -429,45 +408,24 @@ export function setSplitPolicy(next: SplitPolicy): void {
   policy = next;
 }
 
-function resetStepChooser(): void {
-  Object.assign(steps, { split: Number.NaN, alone: Number.NaN, calls: 0, trial: 0, skip: 0 });
-}
+/** Split or not, step by step, under the `auto` policy (see `chooser.ts`). */
+const chooser = new StepChooser();
 
-function startTrial(split: boolean, length: number, skip: number): boolean {
-  steps.trialSplit = split;
-  steps.trial = length - 1;
-  steps.skip = skip;
-  return split;
+function resetStepChooser(): void {
+  chooser.reset();
 }
 
 /** Whether the next fused step runs split (the worker is running). */
 function chooseSplitStep(): boolean {
   if (policy !== "auto") return policy === "always";
-  steps.calls++;
-  if (steps.trial > 0) {
-    steps.trial--;
-    return steps.trialSplit;
-  }
-  // Learn both modes first: split (the first steps warm the worker up), then alone.
-  if (Number.isNaN(steps.split)) return startTrial(true, 5, 2);
-  if (Number.isNaN(steps.alone)) return startTrial(false, TRIAL_STEPS, 1);
-  const splitFaster = steps.split <= steps.alone;
-  const ratio = Math.max(steps.split, steps.alone) / Math.min(steps.split, steps.alone);
-  const every = ratio < 1.25 ? TRIAL_EVERY_CLOSE : TRIAL_EVERY_FAR;
-  if (steps.calls % every === 0) return startTrial(!splitFaster, TRIAL_STEPS, 1);
-  if (!splitFaster) pausedTotal++;
-  return splitFaster;
+  const split = chooser.choose();
+  if (!split && !chooser.trying) pausedTotal++;
+  return split;
 }
 
 /** Records a fused step's time per sequence in the mode it ran. */
 function recordStep(split: boolean, msPerSequence: number): void {
-  if (policy !== "auto") return;
-  if (steps.skip > 0) {
-    steps.skip--;
-    return;
-  }
-  const key = split ? "split" : "alone";
-  steps[key] = Number.isNaN(steps[key]) ? msPerSequence : 0.7 * steps[key] + 0.3 * msPerSequence;
+  if (policy === "auto") chooser.record(split, msPerSequence);
 }
 
 /**

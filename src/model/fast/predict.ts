@@ -40,6 +40,8 @@ export type LayerSpec =
   };
 
 const DENSE_CODES = { linear: 0, relu: 1, sigmoid: 2, tanh: 3 } as const;
+/** Largest batch whose scratch memory a predictor keeps between calls. */
+const KEEP_SCRATCH_BATCH = 8;
 
 interface Buffer {
   ptr: number;
@@ -76,8 +78,12 @@ export class FastPredictor {
   readonly #layers: Resident[];
   readonly #steps: number;
   readonly #features: number;
-  /** Scratch blocks of the current `predict` call. */
+  /** Scratch blocks of the current `predict` call, in the order it allocated them. */
   #scratch: number[] = [];
+  /** Blocks of `#scratch` handed out in this call (a call of the last call's batch reuses them). */
+  #used = 0;
+  /** The batch `#scratch` was allocated for (0: none kept). */
+  #scratchBatch = 0;
 
   /** Copies the weights of `layers` into a new kernel instance; input is `[steps, features]`. */
   constructor(layers: LayerSpec[], inputShape: [number, number]) {
@@ -140,18 +146,33 @@ export class FastPredictor {
         `Expected ${batch} x ${this.#steps} x ${this.#features} = ${n} input values, found ${x.length}`,
       );
     }
-    const k = this.#k;
+    // A call of the previous call's (small) batch allocates the same blocks in the same order:
+    // keep them between calls, so that a prediction per bar allocates nothing.
+    if (batch !== this.#scratchBatch) this.#release();
+    this.#scratchBatch = batch;
+    this.#used = 0;
+    let ok = false;
     try {
-      return this.#run(x, batch);
+      const out = this.#run(x, batch);
+      ok = true;
+      return out;
     } finally {
-      for (const p of this.#scratch) k.free(p);
-      this.#scratch = [];
+      if (!ok || batch > KEEP_SCRATCH_BATCH) this.#release();
     }
   }
 
+  /** Frees the scratch blocks kept. */
+  #release(): void {
+    for (const p of this.#scratch) this.#k.free(p);
+    this.#scratch = [];
+    this.#scratchBatch = 0;
+  }
+
   #alloc(n: number): number {
+    if (this.#used < this.#scratch.length) return this.#scratch[this.#used++];
     const p = this.#k.alloc(n);
     this.#scratch.push(p);
+    this.#used++;
     return p;
   }
 

@@ -19,7 +19,7 @@ import {
   type RnnWeights,
   setKernelBuild,
 } from "./mod.ts";
-import { C, H, HEADER_INTS, MAX_PLANS, OP, payload } from "./channel.ts";
+import { C, H, HEADER_INTS, MAX_PLANS, OP, payload, SPIN_MS, spinWhile } from "./channel.ts";
 import { drawMask, HalfStep, type TrainPlan } from "./step.ts";
 
 /** The start message: the channel and the kernel build to run. */
@@ -192,6 +192,7 @@ function handle(data: SharedArrayBuffer, control: SharedArrayBuffer): boolean {
     for (const l of plan.layers) if (l.kind === "dropout") rates.set(l.mask, l.rate);
     const beforeMask = (index: number, ptr: number, n: number): void => {
       const deadline = performance.now() + 60_000;
+      spinWhile(c, C.masks, 0, performance.now() + SPIN_MS);
       while (Atomics.load(c, C.masks) === 0) {
         if (performance.now() > deadline) throw new Error("Expected dropout states, found none");
         Atomics.wait(c, C.masks, 0, 1000);
@@ -225,7 +226,9 @@ function serve(start: WorkerStart): void {
   // Requests are numbered from 1; one may already be waiting (posted right after the start).
   let seen = 0;
   for (;;) {
-    Atomics.wait(c, C.seq, seen);
+    // Spin a moment first: the next request of a training loop comes within a millisecond or
+    // so, and a blocked worker wakes late.
+    if (!spinWhile(c, C.seq, seen, performance.now() + SPIN_MS)) Atomics.wait(c, C.seq, seen);
     seen = Atomics.load(c, C.seq);
     const started = performance.timeOrigin + performance.now();
     let more = true;
