@@ -164,3 +164,28 @@ Deno.test("validateTicker rejects path-like and empty tickers with a usage error
     assert.throws(() => validateTicker(bad), UsageError, bad);
   }
 });
+
+Deno.test("readCache refuses a meta file that names another ticker, row count or range than its CSV holds", async () => {
+  const edits: Array<[string, (meta: Record<string, unknown>) => void, RegExp]> = [
+    ["ticker", (m) => (m.ticker = "QQQ"), /ticker SPY\), found ticker QQQ/],
+    ["rows", (m) => (m.rows = 5), /rows 2\), found rows 5/],
+    ["range", (m) => (m.first = "2023-12-29"), /range 2024-01-02\.\.2024-01-03\), found range/],
+  ];
+  for (const [what, edit, message] of edits) {
+    const dataDir = await Deno.makeTempDir();
+    await updateCache(
+      { symbol: "SPY", interval: "1d", source: "csv", bars: BARS },
+      { dataDir, fetchedAt: null },
+    );
+    const metaPath = `${dataDir}/SPY_1d.meta.json`;
+    const meta = JSON.parse(await Deno.readTextFile(metaPath));
+    edit(meta);
+    await Deno.writeTextFile(metaPath, JSON.stringify(meta));
+    await assert.rejects(
+      () => readCache("SPY", { dataDir, interval: "1d" }),
+      (error: unknown) => error instanceof DataError && message.test(error.message),
+      what,
+    );
+    await Deno.remove(dataDir, { recursive: true });
+  }
+});

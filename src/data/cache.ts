@@ -187,10 +187,39 @@ export async function readCache(
     badPrints: "ignore",
     calendar: false,
   });
+  checkMeta(pair.meta, paths, ticker, options.interval, bars);
   return {
     series: { symbol: ticker, interval: options.interval, source: pair.meta.source, bars },
     meta: pair.meta,
   };
+}
+
+/**
+ * Refuses a cache whose metadata describes other bars than its CSV holds (an
+ * edited or copied meta file): the ticker, interval, row count and range must
+ * agree, or the cache is not trusted.
+ */
+function checkMeta(
+  meta: CacheMeta,
+  paths: { csv: string; meta: string },
+  ticker: string,
+  interval: Interval,
+  bars: readonly Bar[],
+): void {
+  const wrong = (what: string, expected: string, found: string): never => {
+    throw new DataError(
+      `Expected ${paths.meta} to describe ${paths.csv} (${what} ${expected}), found ${what} ${found}; run prepare again with --replace`,
+    );
+  };
+  if (meta.ticker.toUpperCase() !== ticker.toUpperCase()) wrong("ticker", ticker, meta.ticker);
+  if (meta.interval !== interval) wrong("interval", interval, meta.interval);
+  if (meta.rows !== bars.length) wrong("rows", String(bars.length), String(meta.rows));
+  if (bars.length > 0) {
+    const range = `${bars[0].time}..${bars[bars.length - 1].time}`;
+    if (meta.first !== bars[0].time || meta.last !== bars[bars.length - 1].time) {
+      wrong("range", range, `${meta.first}..${meta.last}`);
+    }
+  }
 }
 
 /** One bar whose cached values differ from the new ones. */
