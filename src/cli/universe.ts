@@ -43,7 +43,13 @@ import {
   type UniverseResult,
   type UniverseWalkForward,
 } from "../pipeline/universe.ts";
-import { isLongCsv, readTickersFile, resolveUniverse, symbolColumnOf } from "../universe/data.ts";
+import {
+  isLongCsv,
+  listCsvFiles,
+  readTickersFile,
+  resolveUniverse,
+  symbolColumnOf,
+} from "../universe/data.ts";
 import { LABELS, SCALINGS } from "../universe/dataset.ts";
 import { renderReport } from "../eval/report.ts";
 import type { Kernel } from "../model/fast/layers.ts";
@@ -565,23 +571,10 @@ export async function prepareUniverse(flags: Flags): Promise<number> {
   try {
     if (csvDir !== undefined) {
       name = basename(csvDir.replace(/\/+$/, "")) || "universe";
-      const files: string[] = [];
-      try {
-        for await (const e of Deno.readDir(csvDir)) {
-          if (e.isFile && /\.csv$/i.test(e.name)) files.push(e.name);
-        }
-      } catch (error) {
-        if (error instanceof Deno.errors.NotFound) {
-          throw new DataError(`Expected a folder of CSV files at ${csvDir}, found nothing there`);
-        }
-        throw error;
-      }
-      if (files.length === 0) {
-        throw new DataError(`Expected CSV files (<SYMBOL>.csv) in ${csvDir}, found none`);
-      }
+      const files = await listCsvFiles(csvDir);
       const bySymbol = new Map<string, string>();
       jobs = [];
-      for (const file of files.sort()) {
+      for (const file of files) {
         const stem = basename(file, extname(file));
         try {
           bySymbol.set(validateTicker(stem), join(csvDir, file));

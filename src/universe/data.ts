@@ -293,14 +293,15 @@ function messageOf(error: unknown): string {
 }
 
 /**
- * Reads every `*.csv` of a folder as one symbol each (the file name without
- * extension, upper-cased, is the symbol), through `readCsvBars` and
- * `validateBars`.
+ * The `*.csv` file names in `dir`, sorted; a missing folder or one without
+ * CSV files is a {@linkcode DataError}.
+ *
+ * @example
+ * ```ts
+ * const files = await listCsvFiles("../shared/data/universe"); // ["A.csv", "AAL.csv", …]
+ * ```
  */
-async function readCsvDir(
-  dir: string,
-  options: LoadUniverseOptions,
-): Promise<{ members: Series[]; reports: MemberReport[] }> {
+export async function listCsvFiles(dir: string): Promise<string[]> {
   const files: string[] = [];
   try {
     for await (const entry of Deno.readDir(dir)) {
@@ -312,10 +313,22 @@ async function readCsvDir(
     }
     throw error;
   }
-  files.sort();
   if (files.length === 0) {
     throw new DataError(`Expected CSV files (<SYMBOL>.csv) in ${dir}, found none`);
   }
+  return files.sort();
+}
+
+/**
+ * Reads every `*.csv` of a folder as one symbol each (the file name without
+ * extension, upper-cased, is the symbol), through `readCsvBars` and
+ * `validateBars`.
+ */
+async function readCsvDir(
+  dir: string,
+  options: LoadUniverseOptions,
+): Promise<{ members: Series[]; reports: MemberReport[] }> {
+  const files = await listCsvFiles(dir);
   const only = options.only ? new Set(options.only) : undefined;
   const members: Series[] = [];
   const reports: MemberReport[] = [];
