@@ -19,7 +19,7 @@ import {
   scalerFor,
   type UniverseDataset,
   type UniverseWindows,
-} from "../src/universe/dataset.ts";
+} from "../src/dataset/universe.ts";
 import { createRng } from "../src/util/random.ts";
 
 const SYMBOLS = ["AAA", "BBB", "CCC", "DDD", "EEE"];

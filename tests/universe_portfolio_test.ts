@@ -4,8 +4,8 @@
  */
 
 import assert from "node:assert/strict";
-import { portfolioStats, type PriceTable, runPortfolio } from "../src/universe/portfolio.ts";
-import { crossSectionalPercentile, logisticLags } from "../src/universe/baselines.ts";
+import { portfolioStats, type PriceTable, runPortfolio } from "../src/eval/portfolio.ts";
+import { crossSectionalPercentile, logisticLags } from "../src/eval/universe_baselines.ts";
 
 const CALENDAR = ["d0", "d1", "d2", "d3", "d4"];
 const table = (opens: number[], closes = opens): PriceTable => ({

@@ -19,7 +19,7 @@ import type { Series } from "../data/types.ts";
 import { buildModel } from "../model/architectures.ts";
 import { quietly, selectBackend } from "../model/backend.ts";
 import { trainModel } from "../model/train.ts";
-import { buildUniverseDataset } from "../universe/dataset.ts";
+import { buildUniverseDataset } from "../dataset/universe.ts";
 import { childFailure, runChild } from "./child.ts";
 
 /**

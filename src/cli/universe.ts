@@ -50,7 +50,7 @@ import {
   resolveUniverse,
   symbolColumnOf,
 } from "../universe/data.ts";
-import { LABELS, SCALINGS } from "../universe/dataset.ts";
+import { LABELS, SCALINGS } from "../dataset/universe.ts";
 import { renderReport } from "../eval/report.ts";
 import type { Kernel } from "../model/fast/layers.ts";
 import { atomicWriteFile, sweepStaleTemps } from "../util/fs.ts";

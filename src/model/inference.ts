@@ -23,8 +23,8 @@ import {
   type SkillPair,
 } from "./calibration.ts";
 import { FastPredictor } from "./fast/predict.ts";
-import { readUniverseScalers } from "../universe/store.ts";
-import { scalerFor } from "../universe/dataset.ts";
+import { readUniverseScalers } from "../model/scalers.ts";
+import { scalerFor } from "../dataset/universe.ts";
 import { DataError } from "../util/errors.ts";
 
 /** A loaded model that scores windows of raw (unscaled) feature rows. */

@@ -77,7 +77,7 @@ import {
   predictUniverseLogistic,
   previousDirections,
   reversal,
-} from "../universe/baselines.ts";
+} from "../eval/universe_baselines.ts";
 import { type LoadedUniverse, loadUniverse, type UniverseSpec } from "../universe/data.ts";
 import {
   buildUniverseTables,
@@ -96,18 +96,18 @@ import {
   type UniverseWindows,
   universeWindows,
   windowsInfo,
-} from "../universe/dataset.ts";
+} from "../dataset/universe.ts";
 import {
   type PortfolioResult,
   type PortfolioStats,
   type PriceTable,
   runPortfolio,
-} from "../universe/portfolio.ts";
+} from "../eval/portfolio.ts";
 import {
   readUniverseScalers,
   scalersFileContent,
   UNIVERSE_SCALERS_FILE,
-} from "../universe/store.ts";
+} from "../model/scalers.ts";
 import type { FitHooks, FitSettings } from "./fit.ts";
 
 /**

@@ -59,7 +59,7 @@ export {
   universeWindows,
   type WindowRange,
   windowsInfo,
-} from "./dataset.ts";
+} from "../dataset/universe.ts";
 export {
   crossSectionalPercentile,
   fitUniverseLogistic,
@@ -70,7 +70,7 @@ export {
   predictUniverseLogistic,
   previousDirections,
   reversal,
-} from "./baselines.ts";
+} from "../eval/universe_baselines.ts";
 export {
   type PortfolioDay,
   type PortfolioOptions,
@@ -80,5 +80,5 @@ export {
   type PriceTable,
   runPortfolio,
   type Scores as PortfolioScores,
-} from "./portfolio.ts";
-export { readUniverseScalers, scalersFileContent, UNIVERSE_SCALERS_FILE } from "./store.ts";
+} from "../eval/portfolio.ts";
+export { readUniverseScalers, scalersFileContent, UNIVERSE_SCALERS_FILE } from "../model/scalers.ts";

@@ -56,8 +56,8 @@ import {
   type Scaler,
   warmupBars,
 } from "../features/mod.ts";
-import { upLabel } from "../dataset/window.ts";
-import type { WindowSource } from "../dataset/types.ts";
+import { upLabel } from "./window.ts";
+import type { WindowSource } from "./types.ts";
 import { DataError, UsageError } from "../util/errors.ts";
 
 /**

@@ -9,10 +9,10 @@
 import { join } from "node:path";
 import { z } from "zod";
 import type { Scaler } from "../features/mod.ts";
-import type { ModelCard } from "../model/card.ts";
+import type { ModelCard } from "./card.ts";
 import { DataError } from "../util/errors.ts";
 import { readJsonObject } from "../util/fs.ts";
-import type { UniverseScalers } from "./dataset.ts";
+import type { UniverseScalers } from "../dataset/universe.ts";
 
 /** The file of the per-symbol scalers inside a model folder. */
 export const UNIVERSE_SCALERS_FILE = "universe_scalers.json";

@@ -16,9 +16,9 @@
  * @module
  */
 
-import { fitLogistic, type LogisticModel, predictLogistic } from "../eval/baselines.ts";
+import { fitLogistic, type LogisticModel, predictLogistic } from "./baselines.ts";
 import { createRng } from "../util/random.ts";
-import type { UniverseWindows } from "./dataset.ts";
+import type { UniverseWindows } from "../dataset/universe.ts";
 
 /**
  * The last bar's return of each window (`close[t] / close[t - 1] - 1`, adjusted
