@@ -13,17 +13,10 @@ import type { RecurrentActivation } from "./mod.ts";
 import { remoteTrainHalf, splitBackward, splitForward } from "./parallel.ts";
 import { type BoundPlan, fusedPlan, FusedTrainer } from "./step.ts";
 import { timed } from "./profile.ts";
-import { webgpuRnn } from "./webgpu.ts";
+import { type FastRnnOptions, webgpuRnn } from "./webgpu.ts";
 
-/** Options of `fastRnn`. */
-export interface FastRnnOptions {
-  /** Which cell. */
-  cell: "lstm" | "gru";
-  /** Return every step (`[batch, steps, units]`) or the last step (`[batch, units]`). */
-  returnSequences: boolean;
-  /** Gate activation (tfjs default `"hardSigmoid"`). */
-  recurrentActivation?: RecurrentActivation;
-}
+// The options live with the WebGPU twin, which layers.ts imports (one way, no circle).
+export type { FastRnnOptions } from "./webgpu.ts";
 
 /**
  * A whole LSTM/GRU layer as one differentiable tfjs op: the forward pass and the backward pass

@@ -13,7 +13,17 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import type { WebGPUBackend, WebGPUProgram } from "@tensorflow/tfjs-backend-webgpu";
-import type { FastRnnOptions } from "./layers.ts";
+import type { RecurrentActivation } from "./mod.ts";
+
+/** Options of `fastRnn` (in `layers.ts`) and of {@linkcode webgpuRnn}. */
+export interface FastRnnOptions {
+  /** Which cell. */
+  cell: "lstm" | "gru";
+  /** Return every step (`[batch, steps, units]`) or the last step (`[batch, units]`). */
+  returnSequences: boolean;
+  /** Gate activation (tfjs default `"hardSigmoid"`). */
+  recurrentActivation?: RecurrentActivation;
+}
 
 /** Threads per workgroup: each loops over the gates (or units) it owns. */
 const WORKGROUP = 64;
