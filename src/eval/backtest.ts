@@ -29,6 +29,7 @@
 import type { Bar, Interval } from "../data/types.ts";
 import { barsPerYear as barsPerYearOf, crossesGap } from "../data/interval.ts";
 import type { Signal, SignalPlugin, SignalStatus } from "../signal/types.ts";
+import { mean, sharpeRatio, standardDeviation } from "./stats.ts";
 
 /**
  * Options for {@linkcode runBacktest}.
@@ -214,9 +215,7 @@ function equityResult(
 ): EquityResult {
   const r = returnsOf(equity);
   const n = r.length;
-  const mean = r.reduce((a, b) => a + b, 0) / n;
-  const variance = n > 1 ? r.reduce((a, b) => a + (b - mean) ** 2, 0) / (n - 1) : 0;
-  const sd = Math.sqrt(variance);
+  const sd = standardDeviation(r);
   const downside = Math.sqrt(r.reduce((a, b) => a + Math.min(b, 0) ** 2, 0) / n);
   const drawdown = drawdownSeries(equity);
   const totalReturn = equity[n - 1] - 1;
@@ -227,8 +226,8 @@ function equityResult(
       totalReturn,
       annualReturn: (1 + totalReturn) ** (barsPerYear / n) - 1,
       volatility: sd * Math.sqrt(barsPerYear),
-      sharpe: sd > 0 ? (mean / sd) * Math.sqrt(barsPerYear) : 0,
-      sortino: downside > 0 ? (mean / downside) * Math.sqrt(barsPerYear) : 0,
+      sharpe: sharpeRatio(r, barsPerYear),
+      sortino: downside > 0 ? (mean(r) / downside) * Math.sqrt(barsPerYear) : 0,
       maxDrawdown: Math.max(0, ...drawdown),
       hitRate: trades.length ? trades.filter((t) => t.return > 0).length / trades.length : 0,
       exposure: positions.filter((p) => p !== 0).length / n,
@@ -480,7 +479,6 @@ export function maCrossoverRule(options: CrossoverOptions = {}): SignalPlugin {
   const decide = (closes: readonly number[]): boolean | undefined => {
     if (closes.length < slow) return undefined;
     const tail = closes.slice(-slow);
-    const mean = (xs: number[]): number => xs.reduce((a, b) => a + b, 0) / xs.length;
     return mean(tail.slice(-fast)) > mean(tail);
   };
   return {

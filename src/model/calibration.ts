@@ -54,6 +54,7 @@
 import { z } from "zod";
 import { brierScore, logLoss } from "../eval/scores.ts";
 import { skillScore } from "../eval/metrics.ts";
+import { aucEvidence, mean, standardDeviation } from "../eval/stats.ts";
 
 /**
  * The calibration methods, as `--calibration` takes them.
@@ -314,13 +315,9 @@ function fitPlatt(raw: ArrayLike<number>, labels: ArrayLike<number>): Calibratio
   const hi = (ups + 1) / (ups + 2), lo = 1 / (n - ups + 2);
   const t = Float64Array.from({ length: n }, (_, i) => (labels[i] === 1 ? hi : lo));
   const x = Float64Array.from({ length: n }, (_, i) => logit(raw[i]));
-  let mean = 0;
-  for (let i = 0; i < n; i++) mean += x[i] / n;
-  let sd = 0;
-  for (let i = 0; i < n; i++) sd += (x[i] - mean) ** 2 / n;
-  sd = Math.sqrt(sd);
-  let meanT = 0;
-  for (let i = 0; i < n; i++) meanT += t[i] / n;
+  const meanX = mean(x);
+  const sd = standardDeviation(x, { population: true });
+  const meanT = mean(t);
   const constant = { slope: 0, intercept: logit(meanT) };
   if (!(sd > 1e-12)) return constant;
   // Newton on (a, b) for σ(a·z + b), z standardised; a tiny ridge keeps the Hessian invertible.
@@ -328,7 +325,7 @@ function fitPlatt(raw: ArrayLike<number>, labels: ArrayLike<number>): Calibratio
   for (let iter = 0; iter < 100; iter++) {
     let ga = 0, gb = 0, haa = 1e-9, hab = 0, hbb = 1e-9;
     for (let i = 0; i < n; i++) {
-      const z = (x[i] - mean) / sd;
+      const z = (x[i] - meanX) / sd;
       const p = sigmoid(a * z + b);
       const r = p - t[i];
       const v = p * (1 - p);
@@ -346,7 +343,7 @@ function fitPlatt(raw: ArrayLike<number>, labels: ArrayLike<number>): Calibratio
     if (Math.abs(da) + Math.abs(db) < 1e-12) break;
   }
   if (!(a > 0) || !Number.isFinite(a) || !Number.isFinite(b)) return constant;
-  return { slope: a / sd, intercept: b - (a * mean) / sd };
+  return { slope: a / sd, intercept: b - (a * meanX) / sd };
 }
 
 /**
@@ -576,13 +573,14 @@ export function fitCalibration(
     );
   }
   for (let i = 0; i < n; i++) shrunk[i] = w * baseRate + (1 - w) * oof[i];
-  const evidence = rankEvidence(raw, labels);
+  const evidence = aucEvidence(raw, labels);
   const oofSkill = skillAgainstBaseRate(shrunk, labels, baseRate);
-  const figure = `validation AUC ${evidence.auc.toFixed(3)} (z ${
-    evidence.z.toFixed(2)
-  }), cross-fitted log-loss skill ${(oofSkill.logLossSkill ?? NaN).toFixed(4)} at weight ${
-    w.toFixed(2)
-  }`;
+  const ranking = Number.isNaN(evidence.auc)
+    ? "validation rows of one class, no AUC"
+    : `validation AUC ${evidence.auc.toFixed(3)} (z ${evidence.z.toFixed(2)})`;
+  const figure = `${ranking}, cross-fitted log-loss skill ${
+    (oofSkill.logLossSkill ?? NaN).toFixed(4)
+  } at weight ${w.toFixed(2)}`;
   if (!(evidence.z > EVIDENCE_Z)) {
     return result(
       1,
@@ -595,36 +593,4 @@ export function fitCalibration(
     `validation skill (${figure}): weight ${w.toFixed(2)} on the base rate`,
     oofSkill,
   );
-}
-
-/**
- * The network's AUC on the validation rows and its one-sided Mann–Whitney z
- * against chance (tied probabilities share their average rank; the variance
- * is the untied one, slightly larger, so the test errs toward no evidence).
- * `z` is 0 when only one class is present.
- */
-function rankEvidence(
-  raw: ArrayLike<number>,
-  labels: ArrayLike<number>,
-): { auc: number; z: number } {
-  const n = raw.length;
-  const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => raw[a] - raw[b]);
-  let positives = 0, rankSum = 0;
-  for (let i = 0; i < n;) {
-    let j = i;
-    while (j + 1 < n && raw[order[j + 1]] === raw[order[i]]) j++;
-    const rank = (i + j) / 2 + 1;
-    for (let k = i; k <= j; k++) {
-      if (labels[order[k]] === 1) {
-        positives++;
-        rankSum += rank;
-      }
-    }
-    i = j + 1;
-  }
-  const negatives = n - positives;
-  if (positives === 0 || negatives === 0) return { auc: 0.5, z: 0 };
-  const auc = (rankSum - (positives * (positives + 1)) / 2) / (positives * negatives);
-  const se = Math.sqrt((n + 1) / (12 * positives * negatives));
-  return { auc, z: (auc - 0.5) / se };
 }

@@ -33,6 +33,7 @@ import { adjustBar, warmupBars } from "../features/mod.ts";
 import { DataError, UsageError } from "../util/errors.ts";
 import { atomicWriteDir, atomicWriteFile, exists, readJsonObject } from "../util/fs.ts";
 import type { ModelCard } from "./card.ts";
+import { median, standardDeviation } from "../eval/stats.ts";
 
 /** The composite's file name inside its version folder. */
 export const COMPOSITE_FILE = "composite.json";
@@ -315,10 +316,7 @@ export class RegimeStream {
     }
     let vol: number | null = null;
     if (this.#returns.length === volatilityPeriod) {
-      const mean = this.#returns.reduce((a, b) => a + b, 0) / volatilityPeriod;
-      vol = Math.sqrt(
-        this.#returns.reduce((a, r) => a + (r - mean) ** 2, 0) / (volatilityPeriod - 1),
-      );
+      vol = standardDeviation(this.#returns);
       // Insert into the sorted history (an expanding median of the past and this bar).
       let lo = 0, hi = this.#vols.length;
       while (lo < hi) {
@@ -329,13 +327,10 @@ export class RegimeStream {
       this.#vols.splice(lo, 0, vol);
     }
     if (vol === null || this.#closes.length < trendPeriod) return "general";
-    const n = this.#vols.length;
-    const median = n % 2
-      ? this.#vols[(n - 1) / 2]
-      : (this.#vols[n / 2 - 1] + this.#vols[n / 2]) / 2;
+    const middle = median(this.#vols, { sorted: true });
     const average = this.#sum / trendPeriod;
-    if (close > average && vol <= median) return "bull";
-    if (close < average && vol > median) return "bear";
+    if (close > average && vol <= middle) return "bull";
+    if (close < average && vol > middle) return "bear";
     return "general";
   }
 }
