@@ -319,7 +319,6 @@ export {
   type SummaryOptions,
   type WalkForwardSummary,
 } from "./src/eval/summary.ts";
-export type { EquityArm, FoldScore, ReportInput, TradeMark } from "./src/eval/report.ts";
 export {
   type BinnedDistribution,
   populationStability,

@@ -1,6 +1,6 @@
 /** A report input with known point counts, shared by the report tests. */
 import { calibrationTable, rocCurve } from "../src/eval/metrics.ts";
-import type { ReportInput } from "../src/eval/report.ts";
+import { backtestReport, type ReportInput, walkForwardReport } from "../src/views/mod.ts";
 import { createRng } from "../src/util/random.ts";
 import {
   type BacktestResult,
@@ -9,12 +9,7 @@ import {
   runBacktest,
   runComparison,
 } from "../src/eval/backtest.ts";
-import {
-  backtestReport,
-  type EvaluationRows,
-  summarizeWalkForward,
-  walkForwardReport,
-} from "../src/eval/summary.ts";
+import { type EvaluationRows, summarizeWalkForward } from "../src/eval/summary.ts";
 import { generateSyntheticBars } from "../src/data/providers/synthetic.ts";
 
 /** The input and the point count each chart's series must show. */

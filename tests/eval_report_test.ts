@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { escapeHtml, renderReport } from "../src/eval/report.ts";
+import { escapeHtml, renderReport } from "../src/views/html.ts";
 import { calibrationTable, reliabilityBins } from "../src/eval/metrics.ts";
 import {
   compareReport,

@@ -11,13 +11,11 @@ import assert from "node:assert/strict";
 import {
   climatologyForecast,
   earliestHalfClimatology,
-  evaluationReport,
   type EvaluationRows,
-  formatEvaluation,
-  formatWalkForward,
   summarizeEvaluation,
   summarizeWalkForward,
 } from "../src/eval/summary.ts";
+import { evaluationReport, formatEvaluation, formatWalkForward } from "../src/views/mod.ts";
 import {
   skillScore,
   skillVerdict,

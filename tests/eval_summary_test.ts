@@ -1,14 +1,13 @@
 import assert from "node:assert/strict";
+import { summarizeEvaluation, summarizeWalkForward } from "../src/eval/summary.ts";
 import {
   backtestReport,
   evaluationReport,
   formatBacktest,
   formatEvaluation,
   formatWalkForward,
-  summarizeEvaluation,
-  summarizeWalkForward,
-} from "../src/eval/summary.ts";
-import { renderReport } from "../src/eval/report.ts";
+  renderReport,
+} from "../src/views/mod.ts";
 import { reliabilityBins } from "../src/eval/metrics.ts";
 import { runBacktest } from "../src/eval/backtest.ts";
 import type { Bar } from "../src/data/types.ts";

@@ -5,7 +5,7 @@
  * (`apt-get install -y chromium`; `.ci/run` installs it).
  */
 import assert from "node:assert/strict";
-import { renderReport } from "../src/eval/report.ts";
+import { renderReport } from "../src/views/html.ts";
 import {
   compareReport,
   pointCounts,

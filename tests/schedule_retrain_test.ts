@@ -17,9 +17,9 @@ import {
   readRetrainLog,
   RETRAIN_LOCK_FILE,
   type RetrainLogEntry,
-  retrainLogLine,
   scheduleRetrain,
 } from "../src/pipeline/schedule.ts";
+import { retrainLogLine } from "../src/views/retrain.ts";
 import { readPointer } from "../src/model/versions.ts";
 import { DataError, UsageError } from "../src/util/errors.ts";
 import { cli, ROOT, type Run, tinyTrainArgs } from "./tiny_model_fixture.ts";

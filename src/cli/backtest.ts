@@ -22,7 +22,7 @@ import { BACKENDS, selectBackend } from "../model/backend.ts";
 import { backtestModel } from "../pipeline/backtest.ts";
 import { loadEvaluationModel } from "../pipeline/score.ts";
 import { requestedTickers } from "../pipeline/series.ts";
-import { renderReport } from "../eval/report.ts";
+import { backtestPage, backtestText, renderReport } from "../views/mod.ts";
 import { createLstmSignal } from "../../plugins/lstm_signal.ts";
 import { atomicWriteFile } from "../util/fs.ts";
 import { UsageError } from "../util/errors.ts";
@@ -176,7 +176,7 @@ export const backtest: Command = async (args: string[]): Promise<number> => {
   if (tickers.length > 1) {
     throw new UsageError(`Expected one --ticker, found ${tickers.length}`);
   }
-  const { json, text, report: page } = await backtestModel(
+  const run = await backtestModel(
     loaded,
     tickers[0],
     () => createLstmSignal({ modelDir, warn: progress }),
@@ -192,9 +192,9 @@ export const backtest: Command = async (args: string[]): Promise<number> => {
     },
   );
   if (report) {
-    await atomicWriteFile(report, renderReport(page));
+    await atomicWriteFile(report, renderReport(backtestPage(run)));
     if (verbose) progress(`report written to ${report}`);
   }
-  printResult(flags, json, () => text);
+  printResult(flags, run.json, () => backtestText(run));
   return 0;
 };

@@ -26,11 +26,10 @@ import {
   reportPathFor,
 } from "./flags.ts";
 import { BACKENDS, quietly, selectBackend } from "../model/backend.ts";
-import { evaluateTicker, evaluationText } from "../pipeline/evaluate.ts";
+import { evaluateTicker } from "../pipeline/evaluate.ts";
 import { loadEvaluationModel, type ModelEvaluation } from "../pipeline/score.ts";
 import { requestedTickers } from "../pipeline/series.ts";
-import { evaluationReport, walkForwardReport } from "../eval/summary.ts";
-import { renderReport } from "../eval/report.ts";
+import { evaluationPage, evaluationText, renderReport } from "../views/mod.ts";
 import { atomicWriteFile } from "../util/fs.ts";
 import { UsageError } from "../util/errors.ts";
 import { CALIBRATION_METHODS } from "../model/calibration.ts";
@@ -193,18 +192,10 @@ export const evaluate: Command = async (args: string[]): Promise<number> => {
       evaluations.push(evaluation);
       if (report) {
         const path = reportPathFor(report, ticker, tickers.length > 1);
-        const title = `${
-          walkForward ? "Walk-forward evaluation" : "Evaluation"
-        } of ${loaded.info.dir} on ${ticker}`;
-        // Walk-forward: the folds' own training curves, not the saved model's.
-        const input = "folds" in evaluation
-          ? walkForwardReport(rows, { folds: evaluation.folds, pooled: evaluation }, { title })
-          : evaluationReport(rows, evaluation, { title, history: loaded.history });
-        input.summary = [
-          ...(input.summary ?? []),
-          `Scope: ${evaluation.scope}.`,
-          `Logistic baseline fitted on ${evaluation.baselines.logistic?.fittedOn ?? "nothing"}.`,
-        ];
+        const input = evaluationPage(evaluation, rows, {
+          model: loaded.info.dir,
+          history: loaded.history,
+        });
         await atomicWriteFile(path, renderReport(input));
         if (verbose) progress(`report written to ${path}`);
       }

@@ -43,7 +43,8 @@ import {
   type VersionHealth,
   writeShadow,
 } from "../model/versions.ts";
-import { SHADOW_METRICS, shadowComparisonText } from "../pipeline/monitor.ts";
+import { SHADOW_METRICS } from "../pipeline/monitor.ts";
+import { shadowComparisonText } from "../views/monitor.ts";
 import {
   DEFAULT_MIN_LIVE_BARS,
   promoteFromShadow,

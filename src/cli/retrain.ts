@@ -30,7 +30,6 @@ import {
   type RetrainMetric,
   retrainModel,
   type RetrainResult,
-  retrainText,
 } from "../pipeline/retrain.ts";
 import {
   acquireRetrainLock,
@@ -39,9 +38,9 @@ import {
   RETRAIN_LOCK_FILE,
   RETRAIN_LOG_FILE,
   retrainLogEntry,
-  retrainLogLine,
   scheduleRetrain,
 } from "../pipeline/schedule.ts";
+import { retrainLogLine, retrainText } from "../views/retrain.ts";
 import { INTERVALS } from "../data/types.ts";
 import { UsageError } from "../util/errors.ts";
 

@@ -51,7 +51,7 @@ import {
   symbolColumnOf,
 } from "../universe/data.ts";
 import { LABELS, SCALINGS } from "../dataset/universe.ts";
-import { renderReport } from "../eval/report.ts";
+import { renderReport } from "../views/html.ts";
 import type { Kernel } from "../model/fast/layers.ts";
 import { atomicWriteFile, sweepStaleTemps } from "../util/fs.ts";
 import { checkFolder } from "../util/paths.ts";

@@ -3,7 +3,8 @@
  * shares (log loss, Brier, accuracy, quantile), classification metrics with
  * block-bootstrap intervals, a paired test against always-up, the baselines
  * every score stands next to, a bar-by-bar backtest host driving a
- * `SignalPlugin`, and a self-contained HTML report.
+ * `SignalPlugin`, and the summary of an evaluation (its `--json` shape). The
+ * text and HTML drawn from them are in `src/views/`.
  *
  * @example
  * ```ts
@@ -20,5 +21,4 @@ export * from "./scores.ts";
 export * from "./metrics.ts";
 export * from "./baselines.ts";
 export * from "./backtest.ts";
-export * from "./report.ts";
 export * from "./summary.ts";

@@ -1,37 +1,27 @@
 /**
- * What the evaluate and backtest commands print and draw: one summary object
- * of a model's scores next to its baselines on the same rows (the `--json`
- * shape), its plain-text table, and the report inputs for
- * {@linkcode renderReport}.
+ * One summary object of a model's scores next to its baselines on the same
+ * rows (the `--json` shape of the evaluate command), for one set of rows and
+ * for walk-forward folds. The text and pages drawn from it are in
+ * `src/views/` (evaluation.ts, walk_forward.ts).
  *
  * @module
  */
 
 import { alwaysUp, baseRate, previousDirection } from "./baselines.ts";
-import type { BacktestResult, PerformanceStats } from "./backtest.ts";
 import {
   type BootstrapOptions,
   type ConfidenceInterval,
   edgeVerdict,
-  HEADLINE_METRICS,
   type HeadlineMetric,
   pValueVsAlwaysUp,
-  reliabilityBins,
-  rocCurve,
   scoreProbabilities,
   type Scores,
-  SKILL_METRICS,
   type SkillMetric,
-  skillScore,
   skillVerdict,
   skillWithIntervals,
   withIntervals,
 } from "./metrics.ts";
 import { brierScore, logLoss } from "./scores.ts";
-import type { EpochRecord } from "../model/train.ts";
-import type { Calibration } from "../model/calibration.ts";
-import { formatTable } from "../util/table.ts";
-import type { ReportInput } from "./report.ts";
 
 /**
  * The scored rows of an evaluation, one per window whose label is known, in
@@ -68,8 +58,31 @@ export interface EvaluationRows {
 }
 
 /**
+ * Skill against the base rate on one split, before and after calibration
+ * (`null`: not measured). The shape of the model card's
+ * `calibration.validation`.
+ *
+ * @example
+ * ```ts
+ * const s: CalibrationSkill = {
+ *   rows: 250,
+ *   raw: { brierSkill: -0.01, logLossSkill: -0.02 },
+ *   calibrated: { brierSkill: 0.002, logLossSkill: 0.001 },
+ * };
+ * ```
+ */
+export interface CalibrationSkill {
+  /** Rows scored. */
+  rows: number;
+  /** Skill of the raw network probabilities. */
+  raw: { brierSkill: number | null; logLossSkill: number | null };
+  /** Skill of the calibrated probabilities. */
+  calibrated: { brierSkill: number | null; logLossSkill: number | null };
+}
+
+/**
  * What an evaluation says about the calibration that made its probabilities:
- * the saved calibration without its fitted parameters.
+ * a saved calibration (the model card's) without its fitted parameters.
  *
  * @example
  * ```ts
@@ -77,20 +90,28 @@ export interface EvaluationRows {
  * note.shrinkage; // the base rate's weight
  * ```
  */
-export type CalibrationNote = Pick<
-  Calibration,
-  "method" | "shrinkage" | "baseRate" | "reason" | "validation"
->;
+export interface CalibrationNote {
+  /** The calibrator: `platt`, `isotonic` or `none` (the raw network probability). */
+  method: string;
+  /** The weight of the base rate: `p = w·baseRate + (1 − w)·cal(raw)`. */
+  shrinkage: number;
+  /** The base rate shrunk toward: the training split's share of up labels. */
+  baseRate: number;
+  /** Why the shrinkage weight is what it is, in plain words. */
+  reason: string;
+  /** Skill on the validation rows, before and after calibration; `null` when not measured. */
+  validation: CalibrationSkill | null;
+}
 
 /**
- * The {@linkcode CalibrationNote} of a calibration.
+ * The {@linkcode CalibrationNote} of a calibration: its note's fields and no others.
  *
  * @example
  * ```ts
  * calibrationNote(IDENTITY_CALIBRATION).method; // "none"
  * ```
  */
-export function calibrationNote(cal: Calibration): CalibrationNote {
+export function calibrationNote(cal: CalibrationNote): CalibrationNote {
   const { method, shrinkage, baseRate, reason, validation } = cal;
   return { method, shrinkage, baseRate, reason, validation };
 }
@@ -344,345 +365,6 @@ export function summarizeEvaluation(
   };
 }
 
-const num = (v: number | undefined, digits = 4): string =>
-  v === undefined || Number.isNaN(v) ? "–" : v.toFixed(digits);
-
-const skillInterval = (s: EvaluationSummary, m: SkillMetric): string =>
-  `[${num(s.intervals[m].lower)}, ${num(s.intervals[m].upper)}]`;
-
-function evaluationTable(summary: EvaluationSummary): (string | number | null)[][] {
-  const { metrics, intervals, baselines } = summary;
-  const baseline = (b: BaselineSummary | undefined, m: HeadlineMetric): number | null => {
-    const v = b?.[m as keyof BaselineSummary];
-    return v === undefined || Number.isNaN(v) ? null : v;
-  };
-  const climatology = (m: HeadlineMetric): number | null =>
-    m === "brier"
-      ? baselines.climatology.brier
-      : m === "logLoss"
-      ? baselines.climatology.logLoss
-      : null;
-  const interval = (m: HeadlineMetric | SkillMetric): string =>
-    `[${num(intervals[m].lower)}, ${num(intervals[m].upper)}]`;
-  // A probability baseline's skill against the same climatology, as a point figure.
-  const skillOf = (b: BaselineSummary | undefined, m: SkillMetric): number | null => {
-    const v = m === "brierSkill"
-      ? skillScore(b?.brier ?? NaN, baselines.climatology.brier)
-      : skillScore(b?.logLoss ?? NaN, baselines.climatology.logLoss);
-    return Number.isNaN(v) ? null : v;
-  };
-  // The raw network's column, only when the rows carried its probabilities.
-  const raw = baselines.rawNetwork;
-  const rawCell = (v: number | null): (number | null)[] => (raw ? [v] : []);
-  return [
-    ...HEADLINE_METRICS.map((m) => [
-      m,
-      metrics[m],
-      interval(m),
-      ...rawCell(baseline(raw, m)),
-      baseline(baselines.logistic, m),
-      climatology(m),
-      baseline(baselines.alwaysUp, m),
-      baseline(baselines.previousDirection, m),
-    ]),
-    // Skill against climatology: 0 for climatology itself; always-up and yesterday are not probabilities.
-    ...SKILL_METRICS.map((m) => [
-      m,
-      metrics[m],
-      interval(m),
-      ...rawCell(skillOf(raw, m)),
-      skillOf(baselines.logistic, m),
-      0,
-      null,
-      null,
-    ]),
-  ];
-}
-
-/** The headers of {@linkcode evaluationTable}: a raw-network column when the summary has one. */
-function evaluationHeaders(summary: EvaluationSummary): string[] {
-  return [
-    "metric",
-    "model",
-    "95% interval",
-    ...(summary.baselines.rawNetwork ? ["raw network"] : []),
-    "logistic",
-    "climatology",
-    "always-up",
-    "yesterday",
-  ];
-}
-
-/** One line on the calibration behind the model's probabilities, or none. */
-function calibrationLine(summary: EvaluationSummary): string[] {
-  const c = summary.calibration;
-  if (!c) return [];
-  const how = c.method === "none"
-    ? "none (the raw network probability)"
-    : `${c.method}, then weight ${num(c.shrinkage, 2)} on the base rate ${num(c.baseRate, 3)}`;
-  return [`calibration: ${how}; ${c.reason}`];
-}
-
-/**
- * The human-readable evaluation: a line on the rows, a table of the model's
- * metrics with intervals beside the baselines, and the verdict.
- *
- * @example
- * ```ts
- * console.log(formatEvaluation(summarizeEvaluation(rows, { seed: 42 })));
- * ```
- */
-export function formatEvaluation(summary: EvaluationSummary): string {
-  const rows = evaluationTable(summary).map((r) =>
-    r.map((v) => (typeof v === "number" ? num(v) : v === null ? "–" : v))
-  );
-  const c = summary.metrics.confusion;
-  return [
-    `${summary.rows} rows, ${summary.first} to ${summary.last}; base rate (share up) ${
-      num(summary.baselines.baseRate, 3)
-    }`,
-    `climatology: the training base rate ${
-      num(summary.baselines.climatology.baseRate, 3)
-    } as a constant probability, from ${summary.baselines.climatology.fittedOn}`,
-    ...calibrationLine(summary),
-    formatTable([evaluationHeaders(summary), ...rows]),
-    `confusion: tp ${c.tp}, fp ${c.fp}, tn ${c.tn}, fn ${c.fn}`,
-    summary.verdict,
-  ].join("\n");
-}
-
-/**
- * The report input of an evaluation: the metrics table, ROC curve (with its
- * AUC), the reliability diagram (about ten equal-count bins, see
- * `reliabilityBins`, with the skill scores and the base rate), the probability
- * histogram and, when given, training curves.
- *
- * @example
- * ```ts
- * const html = renderReport(evaluationReport(rows, summary, { title: "lstm on AAPL", history }));
- * ```
- */
-export function evaluationReport(
-  rows: EvaluationRows,
-  summary: EvaluationSummary,
-  options: { title: string; history?: EpochRecord[] },
-): ReportInput {
-  const hasBoth = summary.metrics.baseRate > 0 && summary.metrics.baseRate < 1;
-  return {
-    title: options.title,
-    summary: [
-      `${summary.rows} rows, ${summary.first} to ${summary.last}.`,
-      `Against always-up, then against the base rate: ${summary.verdict}.`,
-      ...calibrationLine(summary).map((line) => `${line[0].toUpperCase()}${line.slice(1)}.`),
-      `Skill against climatology (the training base rate ${
-        num(summary.baselines.climatology.baseRate, 3)
-      } as a constant probability, from ${summary.baselines.climatology.fittedOn}): Brier skill ${
-        num(summary.metrics.brierSkill)
-      } ${skillInterval(summary, "brierSkill")}, log-loss skill ${
-        num(summary.metrics.logLossSkill)
-      } ${skillInterval(summary, "logLossSkill")}.`,
-    ],
-    metricsTable: { headers: evaluationHeaders(summary), rows: evaluationTable(summary) },
-    history: options.history,
-    roc: hasBoth ? rocCurve(rows.probabilities, rows.labels) : undefined,
-    calibration: reliabilityBins(rows.probabilities, rows.labels),
-    reliability: {
-      baseRate: summary.baselines.climatology.baseRate,
-      brierSkill: summary.intervals.brierSkill,
-      logLossSkill: summary.intervals.logLossSkill,
-    },
-    probabilities: rows.probabilities,
-  };
-}
-
-const STAT_ROWS: [keyof PerformanceStats, string][] = [
-  ["totalReturn", "total return"],
-  ["annualReturn", "annual return"],
-  ["volatility", "volatility"],
-  ["sharpe", "Sharpe"],
-  ["sortino", "Sortino"],
-  ["maxDrawdown", "max drawdown"],
-  ["hitRate", "hit rate"],
-  ["exposure", "exposure"],
-  ["turnover", "turnover"],
-  ["trades", "trades"],
-];
-
-function backtestTable(arms: [string, PerformanceStats][]): (string | number)[][] {
-  return STAT_ROWS.map(([key, label]) => [label, ...arms.map(([, s]) => s[key])]);
-}
-
-/**
- * The human-readable backtest: the strategy's statistics beside buy-and-hold
- * on the same period (and beside other arms, e.g. the A/B test's).
- *
- * @example
- * ```ts
- * console.log(formatBacktest([["model", result.stats], ["buy-and-hold", result.buyAndHold.stats]]));
- * ```
- */
-export function formatBacktest(arms: [string, PerformanceStats][]): string {
-  const rows = backtestTable(arms).map((r) =>
-    r.map((v) => (typeof v === "number" ? (Number.isInteger(v) ? String(v) : num(v)) : v))
-  );
-  return formatTable([["", ...arms.map(([name]) => name)], ...rows]);
-}
-
-/**
- * The report input of a backtest: statistics beside buy-and-hold, the equity
- * curve against buy-and-hold (with the strategy's positions shaded and its
- * trades marked), and the drawdowns of both. With `comparison` (the A/B
- * test's two arms on the same bars) the arms are columns of the table, curves
- * beside the strategy's, drawdowns, and lanes of the positions chart.
- *
- * @example
- * ```ts
- * await atomicWriteFile("reports/spy.html", renderReport(backtestReport(result, { title: "SPY" })));
- * ```
- */
-export function backtestReport(
-  result: BacktestResult,
-  options: {
-    title: string;
-    summary?: string[];
-    comparison?: { rule: BacktestResult; filtered: BacktestResult };
-  },
-): ReportInput {
-  const ab = options.comparison;
-  const name = ab ? "model" : "strategy";
-  // An arm's curve on the strategy's dates (NaN where it has no bar).
-  const onDates = (arm: BacktestResult, values: number[]): number[] => {
-    const at = new Map(arm.times.map((t, i) => [t, values[i]]));
-    return result.times.map((t) => at.get(t) ?? NaN);
-  };
-  const arms: [string, BacktestResult][] = ab
-    ? [["rule alone", ab.rule], ["rule + model", ab.filtered]]
-    : [];
-  return {
-    title: options.title,
-    summary: options.summary ??
-      [`${result.times.length} bars, ${result.times[0]} to ${
-        result.times[result.times.length - 1]
-      }.`],
-    metricsTable: {
-      headers: ["", name, "buy-and-hold", ...arms.map(([n]) => n)],
-      rows: backtestTable([
-        [name, result.stats],
-        ["buy-and-hold", result.buyAndHold.stats],
-        ...arms.map(([n, r]): [string, PerformanceStats] => [n, r.stats]),
-      ]),
-    },
-    equity: {
-      strategy: result.equity,
-      buyAndHold: result.buyAndHold.equity,
-      dates: result.times,
-      strategyName: name,
-      positions: result.positions,
-      trades: result.trades,
-      arms: arms.map(([n, r]) => ({
-        name: n,
-        equity: onDates(r, r.equity),
-        positions: onDates(r, r.positions).map((p) => (Number.isFinite(p) ? p : 0)),
-      })),
-    },
-    drawdown: result.drawdown,
-  };
-}
-
-/**
- * The per-fold table of a walk-forward evaluation (the columns of
- * {@linkcode formatWalkForward}): one row per fold and a pooled row.
- *
- * @example
- * ```ts
- * const { headers, rows } = walkForwardTable(summarizeWalkForward(folds, { seed: 42 }));
- * ```
- */
-export function walkForwardTable(
-  summary: WalkForwardSummary,
-): { headers: string[]; rows: string[][] } {
-  const line = (name: string, s: EvaluationSummary): string[] => [
-    name,
-    String(s.rows),
-    s.first,
-    s.last,
-    num(s.metrics.accuracy),
-    num(s.baselines.alwaysUp.accuracy),
-    num(s.metrics.auc),
-    s.calibration ? num(s.calibration.shrinkage, 2) : "–",
-    num(s.metrics.brier),
-    num(s.baselines.climatology.brier),
-    `${num(s.metrics.brierSkill)} ${skillInterval(s, "brierSkill")}`,
-    `${num(s.metrics.logLossSkill)} ${skillInterval(s, "logLossSkill")}`,
-    num(s.pValueVsAlwaysUp, 3),
-  ];
-  return {
-    headers: [
-      "fold",
-      "rows",
-      "first",
-      "last",
-      "accuracy",
-      "always-up",
-      "auc",
-      "shrink",
-      "brier",
-      "climatology",
-      "brier skill [95%]",
-      "log-loss skill [95%]",
-      "p",
-    ],
-    rows: [
-      ...summary.folds.map((s, i) => line(String(i + 1), s)),
-      line("pooled", summary.pooled),
-    ],
-  };
-}
-
-/**
- * The report input of a walk-forward evaluation: the pooled evaluation's
- * page ({@linkcode evaluationReport}, without the saved model's training
- * curves), the per-fold table, each fold's accuracy against always-up and
- * Brier skill against the base rate, and each fold's own training curves
- * (when the folds carry their `history`).
- *
- * @example
- * ```ts
- * const html = renderReport(walkForwardReport(rows, { folds, pooled }, { title: "SPY" }));
- * ```
- */
-export function walkForwardReport(
-  rows: EvaluationRows,
-  summary: {
-    folds: readonly (EvaluationSummary & { history?: EpochRecord[]; bestEpoch?: number })[];
-    pooled: EvaluationSummary;
-  },
-  options: { title: string },
-): ReportInput {
-  const input = evaluationReport(rows, summary.pooled, { title: options.title });
-  const folds = [...summary.folds];
-  return {
-    ...input,
-    folds: {
-      table: walkForwardTable({ folds, pooled: summary.pooled }),
-      scores: folds.map((s, i) => ({
-        name: String(i + 1),
-        accuracy: s.metrics.accuracy,
-        alwaysUp: s.baselines.alwaysUp.accuracy,
-        brierSkill: s.intervals.brierSkill,
-      })),
-      pooledBrierSkill: summary.pooled.metrics.brierSkill,
-      histories: folds.every((s) => s.history)
-        ? folds.map((s, i) => ({
-          name: `fold ${i + 1}`,
-          history: s.history!,
-          bestEpoch: s.bestEpoch,
-        }))
-        : undefined,
-    },
-  };
-}
-
 /**
  * Walk-forward results: each fold's summary and the pooled summary of all
  * test rows together (the figure a user should trust).
@@ -730,7 +412,7 @@ function concatRows(parts: readonly EvaluationRows[]): EvaluationRows {
  * @example
  * ```ts
  * const wf = summarizeWalkForward([fold1Rows, fold2Rows], { seed: 42 });
- * console.log(formatWalkForward(wf));
+ * console.log(wf.pooled.verdict, wf.folds.length);
  * ```
  */
 export function summarizeWalkForward(
@@ -754,19 +436,6 @@ export function summarizeWalkForward(
   };
 }
 
-/**
- * A table with one line per fold and a pooled line: rows, dates, accuracy
- * beside always-up, AUC, the calibration's weight on the base rate (`shrink`,
- * per fold), Brier beside climatology's, the Brier and log-loss
- * skill scores with their intervals and the p-value against always-up; then
- * the pooled verdict.
- *
- * @example
- * ```ts
- * console.log(formatWalkForward(summarizeWalkForward(folds, { seed: 42 })));
- * ```
- */
-export function formatWalkForward(summary: WalkForwardSummary): string {
-  const { headers, rows } = walkForwardTable(summary);
-  return [formatTable([headers, ...rows]), `pooled: ${summary.pooled.verdict}`].join("\n");
-}
+// TEMPORARY: src/pipeline/universe.ts imports formatEvaluation from here; it lives in
+// src/views/evaluation.ts now. Remove this line once universe.ts imports it from there.
+export { formatEvaluation } from "../views/evaluation.ts";

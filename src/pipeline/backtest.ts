@@ -17,8 +17,6 @@ import {
   runComparison,
   type SessionGaps,
 } from "../eval/backtest.ts";
-import { backtestReport, formatBacktest } from "../eval/summary.ts";
-import type { ReportInput } from "../eval/report.ts";
 import type { SignalPlugin } from "../signal/types.ts";
 import { DataError } from "../util/errors.ts";
 import {
@@ -98,6 +96,28 @@ export interface ModelBacktest {
 }
 
 /**
+ * What {@linkcode backtestModel} returns: the `--json` shape, the strategy's
+ * bar-by-bar result (equity, positions, trades) and, with `compare`, the A/B
+ * test's two arms with the rule's name; the views draw and print them.
+ *
+ * @example
+ * ```ts
+ * const run: ModelBacktestRun = await backtestModel(loaded, "SPY", makePlugin, { request: {} });
+ * run.result.equity.at(-1);
+ * ```
+ */
+export interface ModelBacktestRun {
+  /** The summary in the `--json` shape. */
+  json: ModelBacktest;
+  /** The strategy's replay, bar by bar. */
+  result: BacktestResult;
+  /** The A/B test's arms on the same bars, and the rule's name (e.g. `SMA 10/30 crossover`). */
+  comparison?: ComparisonResult & { name: string };
+  /** Bars in one session of the feed (intraday; annualising uses 252 sessions of them). */
+  barsPerSession: number;
+}
+
+/**
  * Replays `ticker`'s bars through plugins made by `makePlugin` (a fresh one per
  * arm, each the plugin a bot would run) and trades on their probabilities.
  *
@@ -105,7 +125,7 @@ export interface ModelBacktest {
  * ```ts
  * const loaded = await loadEvaluationModel("models/lstm");
  * const make = () => createLstmSignal({ modelDir: "models/lstm" });
- * const { json, text } = await backtestModel(loaded, "SPY", make, { request: {} });
+ * const { json, result } = await backtestModel(loaded, "SPY", make, { request: {} });
  * ```
  */
 export async function backtestModel(
@@ -113,7 +133,7 @@ export async function backtestModel(
   ticker: string,
   makePlugin: () => SignalPlugin,
   options: BacktestModelOptions,
-): Promise<{ json: ModelBacktest; text: string; report: ReportInput }> {
+): Promise<ModelBacktestRun> {
   const { info } = loaded;
   const { threshold = 0.5, hysteresis = 0, allowShort = false, costBps = 0 } = options;
   const { series, own } = await loadModelSeries(info.card, ticker, options.request);
@@ -139,7 +159,7 @@ export async function backtestModel(
     );
   }
   const scopeText = scope.outOfSample
-    ? `out of sample: ${ticker} is the model's training series, so decisions start after its validation range (${seenUpTo}); --start/--end override`
+    ? `out of sample: ${ticker} is the model's training series, so decisions start after its validation range (${seenUpTo}); start/end override`
     : `decisions from ${bars[startIndex].time} (earlier bars warm the model up)${
       own && bars[startIndex].time <= seenUpTo
         ? `; bars up to ${seenUpTo} were seen in training or early stopping`
@@ -204,72 +224,10 @@ export async function backtestModel(
       }
       : {}),
   };
-  const arms: [string, PerformanceStats][] = [
-    ["model", result.stats],
-    ["buy-and-hold", result.buyAndHold.stats],
-    ...(comparison
-      ? [["rule alone", comparison.rule.stats], ["rule + model", comparison.filtered.stats]] as [
-        string,
-        PerformanceStats,
-      ][]
-      : []),
-  ];
-  const headline =
-    `${ticker}: ${json.rows} bars, ${json.first} to ${json.last}; threshold ${threshold}, hysteresis ${hysteresis}, ${
-      allowShort ? "long/short" : "long/flat"
-    }, cost ${costBps} bps; ${interval} bars, annualised with ${result.barsPerYear} bars a year${
-      isIntraday(interval) ? ` (${SESSIONS_PER_YEAR} sessions of ${perSession})` : ""
-    }`;
-  const gapText = sessionGapText(result.sessions, interval);
-  const report = backtestReport(result, {
-    title: `Backtest of ${info.dir} on ${ticker}`,
-    comparison,
-    summary: [
-      `${headline}.`,
-      `Scope: ${scopeText}.`,
-      ...(gapText ? [`${gapText[0].toUpperCase()}${gapText.slice(1)}.`] : []),
-      ...(comparison
-        ? [
-          `A/B test (${rule}, long/flat): total return ${
-            comparison.rule.stats.totalReturn.toFixed(4)
-          } alone, ${
-            comparison.filtered.stats.totalReturn.toFixed(4)
-          } filtered by the model; Sharpe ${comparison.rule.stats.sharpe.toFixed(2)} and ${
-            comparison.filtered.stats.sharpe.toFixed(2)
-          }.`,
-        ]
-        : []),
-    ],
-  });
-  const text = [
-    headline,
-    `scope: ${scopeText}`,
-    ...(gapText ? [gapText] : []),
-    formatBacktest(arms),
-    ...(comparison
-      ? [`A/B test: "rule" is the ${rule}; "rule + model" is long only when the model also says up`]
-      : []),
-  ].join("\n");
-  return { json, text, report };
-}
-
-/**
- * The session gaps of an intraday backtest in words, or `""` for daily bars:
- * how many overnight/weekend gaps the replay crossed, how many fills came at
- * a session's first open on a decision from before the gap, and over how
- * many gaps a position was held.
- *
- * @example
- * ```ts
- * sessionGapText({ gaps: 250, fillsAcrossGap: 12, heldAcrossGap: 140 }, "1h");
- * // "sessions: 250 overnight/weekend gaps crossed; 12 fills at a session's first open on a decision made before the gap; a position held over 140 gaps (it bore the overnight move)"
- * ```
- */
-export function sessionGapText(sessions: SessionGaps, interval: string): string {
-  if (interval === "1d" || interval === "1wk") return "";
-  return `sessions: ${sessions.gaps} overnight/weekend gaps crossed; ${sessions.fillsAcrossGap} fill${
-    sessions.fillsAcrossGap === 1 ? "" : "s"
-  } at a session's first open on a decision made before the gap; a position held over ${sessions.heldAcrossGap} gap${
-    sessions.heldAcrossGap === 1 ? "" : "s"
-  } (it bore the overnight move)`;
+  return {
+    json,
+    result,
+    ...(comparison ? { comparison: { ...comparison, name: rule } } : {}),
+    barsPerSession: perSession,
+  };
 }

@@ -38,7 +38,6 @@ import {
   type VersionPointer,
 } from "../model/versions.ts";
 import { DataError, UsageError } from "../util/errors.ts";
-import { formatTable } from "../util/table.ts";
 import {
   type FitHooks,
   fitModel,
@@ -618,54 +617,4 @@ export async function retrainModel(options: RetrainOptions): Promise<RetrainResu
     current?.dispose();
     candidate?.dispose();
   }
-}
-
-function table(result: RetrainResult): string {
-  const row = (label: string, s: VersionScores | null): string[] =>
-    s === null ? [label, "none", "–", "–", "–", "–", "–"] : [
-      label,
-      s.version,
-      fixed(s.metrics.accuracy),
-      fixed(s.metrics.auc),
-      fixed(s.metrics.logLoss),
-      fixed(s.metrics.brier),
-      String(result.holdout.rows),
-    ];
-  const { candidate } = result;
-  return formatTable([
-    ["", "version", "accuracy", "auc", "log loss", "brier", "rows"],
-    row("current", result.current),
-    row("candidate", {
-      ...candidate,
-      version: candidate.saved ? candidate.version : `(${candidate.version})`,
-    }),
-  ], { indent: "  " });
-}
-
-/**
- * The human text of a retrain: the data, the holdout, the metric, both
- * versions' scores side by side and the decision with its reason.
- *
- * @example
- * ```ts
- * console.log(retrainText(await retrainModel(options)));
- * ```
- */
-export function retrainText(r: RetrainResult): string {
-  const m = RETRAIN_METRICS[r.metric.name];
-  const trained = r.candidate.trained;
-  return [
-    `retrain ${r.model} on ${r.ticker} (${r.source}, ${r.data.bars} bars to ${r.data.last}${
-      r.data.added ? `, ${r.data.added} new` : ""
-    })`,
-    `holdout: ${r.holdout.first} to ${r.holdout.last} (${r.holdout.rows} rows, ${
-      fixed(r.holdout.baseRate)
-    } up); the candidate learned from ${trained.train.first} to ${trained.validation.last} (its own test split to ${trained.test.last})`,
-    `metric: ${m.label} (${
-      m.lowerIsBetter ? "lower" : "higher"
-    } is better), tolerance ${r.metric.tolerance}`,
-    table(r),
-    `decision: ${r.decision}: ${r.reason}`,
-    ...r.notes.map((n) => `note: ${n}`),
-  ].join("\n");
 }

@@ -310,29 +310,6 @@ export async function readRetrainLog(modelRoot: string): Promise<RetrainLogEntry
 }
 
 /**
- * One run's decision in one human line.
- *
- * @example
- * ```ts
- * retrainLogLine(entry);
- * // "2024-01-08T06:00:00.000Z models/lstm: promoted v3 (log-loss 0.6921 vs 0.6930 for v2)"
- * ```
- */
-export function retrainLogLine(entry: RetrainLogEntry): string {
-  const head = `${entry.startedAt} ${entry.model}:`;
-  if (entry.decision === "failed") return `${head} failed: ${entry.reason}`;
-  const m = entry.metric;
-  const num = (x: number | null | undefined): string =>
-    x === null || x === undefined ? "n/a" : x.toFixed(4);
-  const against = entry.current
-    ? ` vs ${num(m?.current)} for ${entry.current}`
-    : ", no current version";
-  return `${head} ${entry.decision} ${entry.candidate} (${m?.name} ${
-    num(m?.candidate)
-  }${against}; holdout ${entry.holdout?.first} to ${entry.holdout?.last})`;
-}
-
-/**
  * Options of {@linkcode scheduleRetrain}: a retrain's, plus the scheduler's.
  *
  * @example
@@ -387,7 +364,7 @@ export interface ScheduleSummary {
  *   modelRoot: "models/lstm",
  *   fit: fitSettings({ epochs: 20 }),
  *   data: { ticker: "SPY" },
- *   onRun: (entry) => console.log(retrainLogLine(entry)),
+ *   onRun: (entry) => console.log(entry.decision, entry.reason),
  * });
  * ```
  */

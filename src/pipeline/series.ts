@@ -222,7 +222,7 @@ export function scopeFor(
   const outOfSample = own && range.start === undefined && range.end === undefined;
   const seenUpTo = card.data.ranges.validation.last;
   const text = outOfSample
-    ? `out of sample: ${ticker} is the model's training series, so only rows after its validation range (${seenUpTo}) are used; --start/--end override`
+    ? `out of sample: ${ticker} is the model's training series, so only rows after its validation range (${seenUpTo}) are used; start/end override`
     : own
     ? `the requested range of the model's training series; rows up to ${seenUpTo} were seen in training or early stopping`
     : `every labelled window of ${ticker} in range`;
