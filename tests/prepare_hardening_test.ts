@@ -175,3 +175,141 @@ Deno.test("prepare removes the temporary files killed runs left in the data fold
   ]);
   await Deno.remove(dir, { recursive: true });
 });
+
+/** Every file under `dir`, relative, sorted (what a failing command must not change). */
+function filesUnder(dir: string): string[] {
+  const out: string[] = [];
+  const walk = (at: string, prefix: string): void => {
+    for (const e of Deno.readDirSync(at)) {
+      const name = `${prefix}${e.name}`;
+      if (e.isDirectory) walk(join(at, e.name), `${name}/`);
+      else out.push(name);
+    }
+  };
+  walk(dir, "");
+  return out.sort();
+}
+
+const bars = (n: number, base: number): string[] =>
+  Array.from({ length: n }, (_, i) => {
+    const day = new Date(Date.UTC(2022, 0, 3) + i * 86_400_000).toISOString().slice(0, 10);
+    const p = base + i / 10;
+    return `${day},${p},${p + 1},${p - 1},${p + 0.5},${p + 0.5},100`;
+  });
+
+Deno.test("issue 23 #2: two files naming one symbol are refused in one line, nothing written", async () => {
+  for (const second of ["aapl.csv", "AAPL.CSV"]) {
+    const dir = await Deno.makeTempDir();
+    const u = join(dir, "u");
+    await Deno.mkdir(u);
+    await Deno.writeTextFile(join(u, "AAPL.csv"), [HEADER, ...bars(30, 100)].join("\n") + "\n");
+    await Deno.writeTextFile(join(u, second), [HEADER, ...bars(30, 20)].join("\n") + "\n");
+    const run = await prepare(["--csv-dir", u, "--data-dir", join(dir, "d")], dir);
+    assert.equal(run.code, 1, run.stderr);
+    assert.equal(run.stderr.trimEnd().split("\n").length, 1, run.stderr);
+    assert.match(run.stderr, /^error: Expected one source per symbol in .*u, found /);
+    assert.match(run.stderr, / both naming AAPL: rename or remove one\n$/);
+    for (const name of ["AAPL.csv", second]) {
+      assert.ok(run.stderr.includes(` ${name} `), run.stderr);
+    }
+    assert.deepEqual(filesUnder(dir), ["u/AAPL.csv", `u/${second}`].sort());
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("issue 23 #2: a long CSV with AAA and aaa is refused; the tickers file never lists a symbol twice", async () => {
+  const dir = await Deno.makeTempDir();
+  const long = join(dir, "long.csv");
+  const rows = (symbol: string, n: number, base: number): string[] =>
+    bars(n, base).map((r) => `${symbol},${r}`);
+  await Deno.writeTextFile(
+    long,
+    [
+      "symbol,Date,Open,High,Low,Close,Adj Close,Volume",
+      ...rows("AAA", 100, 50),
+      ...rows("aaa", 50, 10),
+    ]
+      .join("\n") + "\n",
+  );
+  const run = await prepare(["--csv", long, "--data-dir", join(dir, "d")], dir);
+  assert.equal(run.code, 1, run.stderr);
+  assert.match(
+    run.stderr,
+    /^error: Expected one source per symbol in .*long\.csv, found symbol "AAA" and symbol "aaa" both naming AAA: rename or remove one\n$/,
+  );
+  assert.deepEqual(filesUnder(dir), ["long.csv"]);
+  await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("issue 23 #3: a long-CSV import needs write access to the data folder alone", async () => {
+  const dir = await Deno.makeTempDir();
+  const data = join(dir, "data");
+  const long = join(dir, "long.csv");
+  await Deno.writeTextFile(
+    long,
+    [
+      "symbol,Date,Open,High,Low,Close,Adj Close,Volume",
+      ...bars(20, 50).map((r) => `AAA,${r}`),
+      ...bars(20, 80).map((r) => `BBB,${r}`),
+    ].join("\n") + "\n",
+  );
+  const command = new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "--allow-read",
+      `--allow-write=${data}`,
+      "cli.ts",
+      "prepare",
+      "--csv",
+      long,
+      "--data-dir",
+      data,
+    ],
+    cwd: ROOT,
+    env: { NO_COLOR: "1" },
+  });
+  const { code, stderr } = await command.output();
+  assert.equal(code, 0, new TextDecoder().decode(stderr));
+  assert.deepEqual(filesUnder(data), [
+    "AAA_1d.csv",
+    "AAA_1d.meta.json",
+    "BBB_1d.csv",
+    "BBB_1d.meta.json",
+    "long.tickers.txt",
+  ]);
+  assert.equal(await Deno.readTextFile(join(data, "long.tickers.txt")), "AAA\nBBB\n");
+  await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("issue 23 #12: a binary tickers file is one line, no raw bytes", async () => {
+  const dir = await Deno.makeTempDir();
+  const file = join(dir, "t.txt");
+  const bytes = new Uint8Array(3000);
+  for (let i = 0; i < bytes.length; i++) bytes[i] = (i * 7919 + 13) % 256;
+  await Deno.writeFile(file, bytes);
+  const run = await prepare(["--tickers-file", file, "--data-dir", join(dir, "d")], dir);
+  assert.equal(run.code, 2, run.stderr);
+  assert.match(
+    run.stderr,
+    /^error: Expected a text file of tickers \(one per line\) at .*t\.txt, found binary content\n$/,
+  );
+  await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("issue 23 #13: a tickers file that is a folder is named as itself, before any cache is written", async () => {
+  const dir = await Deno.makeTempDir();
+  const u = join(dir, "u5");
+  const data = join(dir, "data");
+  await Deno.mkdir(u);
+  await Deno.writeTextFile(join(u, "AAA.csv"), [HEADER, ...bars(20, 50)].join("\n") + "\n");
+  await Deno.mkdir(join(data, "u5.tickers.txt"), { recursive: true });
+  const run = await prepare(["--csv-dir", u, "--data-dir", data], dir);
+  assert.equal(run.code, 1, run.stderr);
+  assert.match(
+    run.stderr,
+    /^error: Expected .*data\/u5\.tickers\.txt to be a file, found a folder\n$/,
+  );
+  assert.doesNotMatch(run.stderr, /\.tmp-/);
+  assert.deepEqual(filesUnder(data), []);
+  await Deno.remove(dir, { recursive: true });
+});

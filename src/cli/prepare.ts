@@ -16,16 +16,18 @@ import {
   stringFlag,
 } from "./common.ts";
 import { INTERVALS, SOURCES } from "../data/types.ts";
-import { type PrepareResult, prepareTicker, summarizeReport, validateTicker } from "../data/mod.ts";
+import {
+  type PrepareOptions,
+  type PrepareResult,
+  prepareTicker,
+  summarizeReport,
+  validateTicker,
+} from "../data/mod.ts";
+import { isLongCsvImport, prepareJson, prepareUniverse } from "../pipeline/prepare.ts";
+import { prepareText, universeJson, universeText } from "../views/prepare.ts";
 import { UsageError } from "../util/errors.ts";
 import { sweepStaleTemps } from "../util/fs.ts";
 import { checkFolder } from "../util/paths.ts";
-import {
-  isUniversePrepare,
-  prepareUniverse,
-  UNIVERSE_PREPARE_FLAGS,
-  UNIVERSE_PREPARE_HELP,
-} from "./universe.ts";
 
 const HELP = `Usage: deno task prepare --ticker SPY[,QQQ...] [flags]
 
@@ -81,7 +83,16 @@ says how many rows were rejected for which reason and quotes the first.
 
 Temporary files that killed runs left in the data folder are removed first.
 
-${UNIVERSE_PREPARE_HELP}
+Universe (many symbols at once; one line per symbol with problems, then a total):
+  --csv-dir DIR       import every <SYMBOL>.csv of a folder (--ticker or
+                      --tickers-file: only those)
+  --tickers-file F    the tickers to prepare, one per line (any --source)
+  --csv LONG.csv      without --ticker: a long-format CSV with a symbol
+                      column (symbol, ticker or name), one cache per symbol
+  The imported symbols are listed in <data-dir>/<name>.tickers.txt, for
+  train --universe. Two sources of one symbol (AAPL.csv and aapl.csv) are
+  refused before anything is written. One prepare of a ticker runs at a
+  time: a second waits for the first (and says so), then merges.
 
 Alpaca needs APCA_API_KEY_ID and APCA_API_SECRET_KEY in the environment.
 
@@ -104,74 +115,9 @@ const FLAGS = {
   seed: { type: "string" },
   strict: { type: "boolean" },
   replace: { type: "boolean" },
-  ...UNIVERSE_PREPARE_FLAGS,
+  "csv-dir": { type: "string" },
+  "tickers-file": { type: "string" },
 } as const;
-
-const MAX_LISTED_PROBLEMS = 20;
-
-function toJson(result: PrepareResult): Record<string, unknown> {
-  const { report } = result;
-  return {
-    ticker: result.ticker,
-    source: result.source,
-    synthetic: result.meta.synthetic,
-    interval: result.meta.interval,
-    path: result.path,
-    rows: result.rows,
-    first: result.first,
-    last: result.last,
-    mode: result.mode,
-    added: result.added,
-    unchanged: result.unchanged,
-    conflicting: result.conflicting,
-    removed: result.removed,
-    conflicts: result.conflicts.slice(0, MAX_LISTED_PROBLEMS),
-    problems: {
-      total: report.problems.length,
-      dropped: report.dropped,
-      repaired: report.repaired,
-      counts: report.counts,
-      list: report.problems.slice(0, MAX_LISTED_PROBLEMS),
-      truncated: report.problems.length > MAX_LISTED_PROBLEMS,
-    },
-  };
-}
-
-function toText(result: PrepareResult): string {
-  const note = result.meta.synthetic
-    ? `synthetic data, seed ${result.meta.seed}, not real prices`
-    : `source ${result.source}`;
-  return [
-    `${result.ticker}: ${result.rows} rows ${result.first} .. ${result.last} (${note})`,
-    `  ${mergeText(result)}; problems: ${summarizeReport(result.report)}`,
-    ...(result.conflicts.length > 0 ? [`  first conflict: ${conflictText(result)}`] : []),
-    `  cache: ${result.path}`,
-  ].join("\n");
-}
-
-/** "added N, unchanged M, conflicting K", and what happened to the conflicts. */
-function mergeText(result: PrepareResult): string {
-  const parts = [
-    `added ${result.added}`,
-    `unchanged ${result.unchanged}`,
-    `conflicting ${result.conflicting}`,
-  ];
-  if (result.removed > 0) parts.push(`removed ${result.removed}`);
-  const text = parts.join(", ");
-  if (result.mode === "current") return `${text} (the cache is current)`;
-  if (result.conflicting === 0) return text;
-  return result.mode === "merged"
-    ? `${text} (kept the cached bars; --replace takes the new ones)`
-    : `${text} (replaced by the new bars)`;
-}
-
-function conflictText(result: PrepareResult): string {
-  const { time, cached, incoming } = result.conflicts[0];
-  const fields = (["open", "high", "low", "close", "adjClose", "volume"] as const)
-    .filter((f) => cached[f] !== incoming[f])
-    .map((f) => `${f === "adjClose" ? "adj close" : f} ${cached[f]} cached, ${incoming[f]} new`);
-  return `${time}: ${fields.join("; ")}`;
-}
 
 /**
  * The `prepare` command.
@@ -187,33 +133,38 @@ export const prepare: Command = async (args: string[]): Promise<number> => {
     console.log(HELP);
     return 0;
   }
-  if (await isUniversePrepare(flags)) return await prepareUniverse(flags);
+  const csv = stringFlag(flags, "csv");
+  const csvDir = stringFlag(flags, "csv-dir");
+  const tickersFile = stringFlag(flags, "tickers-file");
+  const longCsv = csv !== undefined && csvDir === undefined && await isLongCsvImport(csv);
+  const universe = csvDir !== undefined || tickersFile !== undefined || longCsv;
   const tickerList = stringFlag(flags, "ticker");
-  if (tickerList === undefined) {
+  if (tickerList === undefined && !universe) {
     throw new UsageError("Expected --ticker SYMBOL (for example --ticker SPY), found none");
   }
-  const tickers = tickerList.split(",").map((t) => validateTicker(t));
-  const csv = stringFlag(flags, "csv");
-  const source = choiceFlag(flags, "source", SOURCES, csv ? "csv" : "synthetic");
-  if (csv && source !== "csv") {
-    throw new UsageError(`Expected --source csv (or no --source) with --csv, found "${source}"`);
+  const tickers = tickerList?.split(",").map((t) => t.trim()).filter(Boolean).map(validateTicker);
+  if (csvDir !== undefined && csv !== undefined) {
+    throw new UsageError("Expected --csv-dir or --csv, found both");
   }
-  if (source === "csv" && !csv) {
+  const fromFiles = csv !== undefined || csvDir !== undefined;
+  const source = choiceFlag(flags, "source", SOURCES, fromFiles ? "csv" : "synthetic");
+  if (fromFiles && source !== "csv") {
+    const with_ = csvDir !== undefined ? "--csv-dir" : "--csv";
+    throw new UsageError(`Expected --source csv (or no --source) with ${with_}, found "${source}"`);
+  }
+  if (source === "csv" && !fromFiles) {
     throw new UsageError("Expected --csv FILE with --source csv, found none");
   }
-  if (csv && tickers.length > 1) {
-    throw new UsageError(`Expected one --ticker with --csv, found ${tickers.length}`);
+  if (csv && !universe && tickers!.length > 1) {
+    throw new UsageError(`Expected one --ticker with --csv, found ${tickers!.length}`);
   }
-  // A CSV import keeps the whole file unless --years, --start or --end narrows it.
-  const years = flags.years === undefined
-    ? undefined
-    : numberFlag(flags, "years", 5, { min: 1, max: 100, integer: true });
-  const seed = numberFlag(flags, "seed", 42, { min: 0, max: 4294967295, integer: true });
-  const options = {
+  const options: PrepareOptions & { dataDir: string } = {
     source,
-    csv,
-    years,
-    seed,
+    // A CSV import keeps the whole file unless --years, --start or --end narrows it.
+    years: flags.years === undefined
+      ? undefined
+      : numberFlag(flags, "years", 5, { min: 1, max: 100, integer: true }),
+    seed: numberFlag(flags, "seed", 42, { min: 0, max: 4294967295, integer: true }),
     start: dateFlag(flags, "start"),
     end: dateFlag(flags, "end"),
     interval: choiceFlag(flags, "interval", INTERVALS, "1d"),
@@ -221,6 +172,7 @@ export const prepare: Command = async (args: string[]): Promise<number> => {
     strict: Boolean(flags.strict),
     replace: Boolean(flags.replace),
     fetch: globalThis.fetch,
+    onWait: (message) => progress(`prepare: ${message}`),
   };
   checkFolder(options.dataDir, "the data cache"); // a file there: one line naming it
   const swept = await sweepStaleTemps(options.dataDir);
@@ -231,23 +183,32 @@ export const prepare: Command = async (args: string[]): Promise<number> => {
       } left in ${options.dataDir} by killed runs`,
     );
   }
+  if (universe) {
+    const result = await prepareUniverse(
+      { csvDir, longCsv: longCsv ? csv : undefined, tickersFile, tickers },
+      {
+        ...options,
+        onSymbol: (symbol, k, n) => flags.verbose && progress(`prepare: ${symbol} (${k + 1}/${n})`),
+      },
+    );
+    printResult(flags, universeJson(result), () => universeText(result));
+    return result.failures.length > 0 ? 1 : 0;
+  }
   const results: PrepareResult[] = [];
-  for (const ticker of tickers) {
+  for (const ticker of tickers!) {
     if (flags.verbose) progress(`prepare: ${ticker} from ${source}`);
-    const result = await prepareTicker(ticker, options);
+    const result = await prepareTicker(ticker, { ...options, csv });
     const { report } = result;
     if (report.dropped > 0 || report.repaired > 0) {
       const first = report.problems.find((p) =>
         p.kind !== "implausible_jump" && p.kind !== "missing_trading_day"
       );
+      const at = first &&
+        `; first at ${
+          [`row ${first.row ?? "?"}`, first.time].filter(Boolean).join(" ")
+        }: ${first.detail}`;
       progress(
-        `warning: ${ticker}: ${summarizeReport(report)}${
-          first
-            ? `; first at ${
-              [`row ${first.row ?? "?"}`, first.time].filter(Boolean).join(" ")
-            }: ${first.detail}`
-            : ""
-        } (--strict makes this an error)`,
+        `warning: ${ticker}: ${summarizeReport(report)}${at ?? ""} (--strict makes this an error)`,
       );
     }
     if (flags.verbose) {
@@ -258,7 +219,7 @@ export const prepare: Command = async (args: string[]): Promise<number> => {
     }
     results.push(result);
   }
-  const value = results.length === 1 ? toJson(results[0]) : results.map(toJson);
-  printResult(flags, value, () => results.map(toText).join("\n"));
+  const value = results.length === 1 ? prepareJson(results[0]) : results.map(prepareJson);
+  printResult(flags, value, () => results.map(prepareText).join("\n"));
   return 0;
 };

@@ -1,18 +1,14 @@
 /**
- * The universe side of the commands: `prepare --csv-dir | --tickers-file |
- * --csv LONG.csv`, `train --universe`, `evaluate --universe` and
- * `backtest --universe`. Each command file adds these flags to its own and
+ * The universe side of the commands: `train --universe`, `evaluate --universe`
+ * and `backtest --universe` (`prepare`'s universe imports are in
+ * `src/pipeline/prepare.ts`). Each command file adds these flags to its own and
  * hands over here; the work is in `src/pipeline/universe.ts`.
  *
  * @module
  */
 
-import { basename, extname, join } from "node:path";
-import { parse } from "csv-parse/sync";
-import { stringify } from "csv-stringify/sync";
 import {
   choiceFlag,
-  dateFlag,
   type Flags,
   type FlagSpec,
   numberFlag,
@@ -22,8 +18,7 @@ import {
   untilInterrupted,
 } from "./common.ts";
 import type { TrainFlagSettings } from "./flags.ts";
-import { type PrepareResult, prepareTicker, summarizeReport, validateTicker } from "../data/mod.ts";
-import { INTERVALS, SOURCES } from "../data/types.ts";
+import { validateTicker } from "../data/mod.ts";
 import type { SeriesRequest } from "../pipeline/series.ts";
 import { fitSettings } from "../pipeline/fit.ts";
 import {
@@ -43,21 +38,14 @@ import {
   type UniverseResult,
   type UniverseWalkForward,
 } from "../pipeline/universe.ts";
-import {
-  isLongCsv,
-  listCsvFiles,
-  readTickersFile,
-  resolveUniverse,
-  symbolColumnOf,
-} from "../universe/data.ts";
+import { resolveUniverse } from "../universe/data.ts";
 import { LABELS, SCALINGS } from "../dataset/universe.ts";
 import { renderReport } from "../views/html.ts";
 import type { Kernel } from "../model/fast/layers.ts";
-import { atomicWriteFile, sweepStaleTemps } from "../util/fs.ts";
-import { checkFolder } from "../util/paths.ts";
+import { atomicWriteFile } from "../util/fs.ts";
 import { readCard } from "../model/card.ts";
 import { resolveModelDir } from "../model/versions.ts";
-import { DataError, UsageError } from "../util/errors.ts";
+import { UsageError } from "../util/errors.ts";
 
 /** The value of a bare `--universe`: the model's own universe. */
 export const OWN_UNIVERSE = "own";
@@ -420,243 +408,4 @@ export async function scoreUniverse(
     context.log?.(`report written to ${context.report}`);
   }
   return 0;
-}
-
-/** The flags `prepare` takes for a universe. */
-export const UNIVERSE_PREPARE_FLAGS: Record<string, FlagSpec> = {
-  "csv-dir": { type: "string" },
-  "tickers-file": { type: "string" },
-};
-
-/** Help lines of the universe flags of `prepare`. */
-export const UNIVERSE_PREPARE_HELP =
-  `Universe (many symbols at once; one line per symbol with problems, then a total):
-  --csv-dir DIR       import every <SYMBOL>.csv of a folder (--ticker or
-                      --tickers-file: only those)
-  --tickers-file F    the tickers to prepare, one per line (any --source)
-  --csv LONG.csv      without --ticker: a long-format CSV with a symbol
-                      column (symbol, ticker or name), one cache per symbol
-  The imported symbols are listed in <data-dir>/<name>.tickers.txt, for
-  train --universe.`;
-
-/**
- * Whether a `prepare` invocation is a universe import: `--csv-dir`,
- * `--tickers-file`, or `--csv` of a long-format file.
- *
- * @example
- * ```ts
- * if (await isUniversePrepare(flags)) return await prepareUniverse(flags);
- * ```
- */
-export async function isUniversePrepare(flags: Flags): Promise<boolean> {
-  if (flags["csv-dir"] !== undefined || flags["tickers-file"] !== undefined) return true;
-  const csv = stringFlag(flags, "csv");
-  if (csv === undefined) return false;
-  try {
-    return await isLongCsv(csv);
-  } catch {
-    return false;
-  }
-}
-
-interface Job {
-  symbol: string;
-  csv?: string;
-  label?: string;
-}
-
-/** Splits a long-format CSV into one temporary CSV per symbol; returns the jobs. */
-async function splitLongCsvToFiles(path: string, dir: string): Promise<Job[]> {
-  let text: string;
-  try {
-    text = await Deno.readTextFile(path);
-  } catch (error) {
-    if (error instanceof Deno.errors.NotFound) {
-      throw new DataError(`Expected a CSV file at ${path}, found nothing there`);
-    }
-    throw error;
-  }
-  const records = parse(text, {
-    bom: true,
-    skip_empty_lines: true,
-    relax_column_count: true,
-  }) as string[][];
-  const header = records[0] ?? [];
-  const column = symbolColumnOf(header);
-  if (column < 0) {
-    throw new DataError(`Expected a symbol column in ${path}, found ${header.join(", ")}`);
-  }
-  const groups = new Map<string, string[][]>();
-  for (const record of records.slice(1)) {
-    const symbol = (record[column] ?? "").trim();
-    let group = groups.get(symbol);
-    if (!group) groups.set(symbol, group = []);
-    group.push(record);
-  }
-  const jobs: Job[] = [];
-  for (const [name, rows] of [...groups].sort(([a], [b]) => a < b ? -1 : a > b ? 1 : 0)) {
-    let symbol: string;
-    try {
-      symbol = validateTicker(name);
-    } catch {
-      jobs.push({ symbol: name || "(empty)", label: `${path} (symbol "${name}")` });
-      continue;
-    }
-    const file = join(dir, `${symbol}.csv`);
-    await Deno.writeTextFile(file, stringify([header, ...rows]));
-    jobs.push({ symbol, csv: file, label: `${path} (${symbol})` });
-  }
-  return jobs;
-}
-
-/**
- * `prepare --csv-dir DIR | --tickers-file FILE | --csv LONG.csv`: prepares
- * every symbol through `prepareTicker` (the one validator and cache), prints
- * one line per symbol with problems or a failure and a total, and writes the
- * imported tickers to `<data-dir>/<name>.tickers.txt`. Exit code 1 when any
- * symbol failed (the others are cached).
- *
- * @example
- * ```ts
- * const code = await prepareUniverse({ "csv-dir": "../shared/data/universe", "data-dir": "/tmp/d" });
- * ```
- */
-export async function prepareUniverse(flags: Flags): Promise<number> {
-  const csvDir = stringFlag(flags, "csv-dir");
-  const tickersFile = stringFlag(flags, "tickers-file");
-  const csv = stringFlag(flags, "csv");
-  if (csvDir !== undefined && csv !== undefined) {
-    throw new UsageError("Expected --csv-dir or --csv, found both");
-  }
-  const listed = tickersFile !== undefined
-    ? await readTickersFile(tickersFile)
-    : flags.ticker !== undefined
-    ? stringFlag(flags, "ticker")!.split(",").map((t) => t.trim()).filter(Boolean).map(
-      validateTicker,
-    )
-    : undefined;
-  const fromFiles = csvDir !== undefined || csv !== undefined;
-  const source = choiceFlag(flags, "source", SOURCES, fromFiles ? "csv" : "synthetic");
-  if (fromFiles && source !== "csv") {
-    throw new UsageError(
-      `Expected --source csv (or no --source) with --csv-dir or --csv, found "${source}"`,
-    );
-  }
-  if (!fromFiles && source === "csv") {
-    throw new UsageError("Expected --csv-dir or --csv with --source csv, found neither");
-  }
-  const dataDir = stringFlag(flags, "data-dir", "data");
-  const options = {
-    source,
-    years: flags.years === undefined
-      ? undefined
-      : numberFlag(flags, "years", 5, { min: 1, max: 100, integer: true }),
-    seed: numberFlag(flags, "seed", 42, { min: 0, max: 4294967295, integer: true }),
-    start: dateFlag(flags, "start"),
-    end: dateFlag(flags, "end"),
-    interval: choiceFlag(flags, "interval", INTERVALS, "1d"),
-    dataDir,
-    strict: Boolean(flags.strict),
-    replace: Boolean(flags.replace),
-    fetch: globalThis.fetch,
-  };
-  checkFolder(dataDir, "the data cache");
-  const swept = await sweepStaleTemps(dataDir);
-  if (swept.length > 0) {
-    progress(`prepare: removed ${swept.length} temporary files left in ${dataDir} by killed runs`);
-  }
-  let jobs: Job[];
-  let name: string;
-  let tmp: string | undefined;
-  try {
-    if (csvDir !== undefined) {
-      name = basename(csvDir.replace(/\/+$/, "")) || "universe";
-      const files = await listCsvFiles(csvDir);
-      const bySymbol = new Map<string, string>();
-      jobs = [];
-      for (const file of files) {
-        const stem = basename(file, extname(file));
-        try {
-          bySymbol.set(validateTicker(stem), join(csvDir, file));
-        } catch {
-          jobs.push({ symbol: stem, label: join(csvDir, file) });
-        }
-      }
-      const wanted = listed ?? [...bySymbol.keys()];
-      for (const symbol of wanted) jobs.push({ symbol, csv: bySymbol.get(symbol) });
-    } else if (csv !== undefined) {
-      name = basename(csv, extname(csv)) || "universe";
-      tmp = await Deno.makeTempDir({ prefix: "lstm-signal-universe-" });
-      jobs = await splitLongCsvToFiles(csv, tmp);
-      if (listed) {
-        const keep = new Set(listed);
-        jobs = jobs.filter((j) => keep.has(j.symbol));
-      }
-    } else {
-      name = basename(tickersFile!, extname(tickersFile!)) || "universe";
-      jobs = listed!.map((symbol) => ({ symbol }));
-    }
-    const results: PrepareResult[] = [];
-    const failures: { ticker: string; error: string }[] = [];
-    const lines: string[] = [];
-    for (const [k, job] of jobs.entries()) {
-      if (flags.verbose) progress(`prepare: ${job.symbol} (${k + 1}/${jobs.length})`);
-      if (fromFiles && job.csv === undefined) {
-        const why = job.label
-          ? `not a ticker: ${job.label}`
-          : `no ${job.symbol}.csv in ${csvDir ?? csv}`;
-        failures.push({ ticker: job.symbol, error: why });
-        lines.push(`${job.symbol}: failed: ${why}`);
-        continue;
-      }
-      try {
-        const result = await prepareTicker(job.symbol, { ...options, csv: job.csv });
-        results.push(result);
-        if (result.report.problems.length > 0) {
-          lines.push(`${job.symbol}: ${summarizeReport(result.report)}`);
-        }
-      } catch (error) {
-        let why = error instanceof Error ? error.message.split("\n")[0] : String(error);
-        if (tmp && job.csv && job.label) why = why.replaceAll(job.csv, job.label);
-        if (error instanceof UsageError) throw error;
-        failures.push({ ticker: job.symbol, error: why });
-        lines.push(`${job.symbol}: failed: ${why}`);
-      }
-    }
-    const rows = results.reduce((sum, r) => sum + r.rows, 0);
-    const first = results.map((r) => r.first).sort()[0] ?? "–";
-    const last = results.map((r) => r.last).sort().at(-1) ?? "–";
-    let listFile: string | undefined;
-    if (results.length > 0) {
-      listFile = join(dataDir, `${name}.tickers.txt`);
-      await atomicWriteFile(listFile, results.map((r) => r.ticker).join("\n") + "\n");
-    }
-    const withProblems = results.filter((r) => r.report.problems.length > 0).length;
-    const total =
-      `${name}: prepared ${results.length} of ${jobs.length} symbols into ${dataDir}/: ${rows} rows, ${first} .. ${last}; ${withProblems} with data problems, ${failures.length} failed${
-        listFile ? `; tickers in ${listFile}` : ""
-      }`;
-    printResult(flags, {
-      universe: name,
-      dataDir,
-      tickersFile: listFile ?? null,
-      symbols: results.length,
-      failed: failures,
-      rows,
-      first,
-      last,
-      withProblems,
-      results: results.map((r) => ({
-        ticker: r.ticker,
-        rows: r.rows,
-        first: r.first,
-        last: r.last,
-        problems: r.report.problems.length,
-        summary: summarizeReport(r.report),
-      })),
-    }, () => [...lines, total].join("\n"));
-    return failures.length > 0 ? 1 : 0;
-  } finally {
-    if (tmp) await Deno.remove(tmp, { recursive: true }).catch(() => {});
-  }
 }

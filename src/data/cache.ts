@@ -78,9 +78,9 @@ type DiskMeta = CacheMeta & { previous?: CacheMeta | null };
 export function cachePaths(
   ticker: string,
   options: { dataDir: string; interval: Interval },
-): { csv: string; meta: string } {
+): { csv: string; meta: string; lock: string } {
   const base = joinPath(options.dataDir, `${ticker}_${options.interval}`);
-  return { csv: `${base}.csv`, meta: `${base}.meta.json` };
+  return { csv: `${base}.csv`, meta: `${base}.meta.json`, lock: `${base}.lock` };
 }
 
 async function readOptional(path: string): Promise<string | undefined> {

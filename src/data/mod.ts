@@ -29,6 +29,7 @@ import { stooq } from "./providers/stooq.ts";
 import { createCsvProvider, readCsvBars } from "./providers/csv.ts";
 import { synthetic, SYNTHETIC_END, SYNTHETIC_SEED } from "./providers/synthetic.ts";
 import { isIntraday } from "./interval.ts";
+import { acquireFileLock } from "../util/fs.ts";
 
 export type {
   Bar,
@@ -147,6 +148,13 @@ export interface PrepareOptions extends FetchOptions {
   source?: SourceName;
   /** The CSV file for `source: "csv"`. */
   csv?: string;
+  /**
+   * The raw rows to import instead of reading `csv` (a long CSV's group of one
+   * symbol, split in memory): implies `source: "csv"`; `label` names them.
+   */
+  rows?: readonly RawBar[];
+  /** What error lines call `rows` (default: the `csv` path). */
+  label?: string;
   /** First date (default: `years` before `end`). */
   start?: string;
   /** Last date (default: today for live sources, 2024-12-31 for synthetic). */
@@ -170,6 +178,13 @@ export interface PrepareOptions extends FetchOptions {
   replace?: boolean;
   /** The current time, for the live sources' default end and fetch time (tests fix it). */
   now?: Date;
+  /**
+   * How long to wait for another prepare of the same ticker and interval, in
+   * milliseconds (default two minutes), before refusing.
+   */
+  lockWaitMs?: number;
+  /** Told once when another prepare of the ticker holds its lock and this one waits. */
+  onWait?: (message: string) => void;
 }
 
 /** What {@linkcode prepareTicker} did. */
@@ -257,7 +272,7 @@ export async function prepareTicker(
   options: PrepareOptions = {},
 ): Promise<PrepareResult> {
   const symbol = validateTicker(ticker);
-  const source = options.csv ? "csv" : options.source ?? "synthetic";
+  const source = options.csv || options.rows ? "csv" : options.source ?? "synthetic";
   const interval = options.interval ?? "1d";
   const dataDir = options.dataDir ?? "data";
   const now = options.now ?? new Date();
@@ -269,8 +284,48 @@ export async function prepareTicker(
   if (start > end) {
     throw new UsageError(`Expected --start on or before --end, found ${start} after ${end}`);
   }
-  const label = source === "csv" ? options.csv! : `the ${source} reply`;
-  const path = cachePaths(symbol, { dataDir, interval }).csv;
+  const label = source === "csv" ? options.label ?? options.csv! : `the ${source} reply`;
+  const paths = cachePaths(symbol, { dataDir, interval });
+  // One prepare of a ticker at a time: the next waits, so it merges into what the first wrote.
+  const lock = await acquireFileLock(paths.lock, {
+    what: `prepare of ${symbol} ${interval}`,
+    waitMs: options.lockWaitMs ?? 120_000,
+    onWait: options.onWait,
+  }).catch((error) => {
+    // No write access to the data folder: nothing can be written anyway (said when it is).
+    if (error instanceof Deno.errors.NotCapable || error instanceof Deno.errors.PermissionDenied) {
+      return undefined;
+    }
+    throw error;
+  });
+  try {
+    return await prepareLocked(symbol, options, {
+      ...{ source, interval, dataDir, now, start, end },
+      ...{ label, path: paths.csv, live, replace },
+    });
+  } finally {
+    await lock?.release();
+  }
+}
+
+/** The read-merge-write of {@linkcode prepareTicker}, under the ticker's lock. */
+async function prepareLocked(
+  symbol: string,
+  options: PrepareOptions,
+  resolved: {
+    source: SourceName;
+    interval: Interval;
+    dataDir: string;
+    now: Date;
+    start: string;
+    end: string;
+    label: string;
+    path: string;
+    live: boolean;
+    replace: boolean;
+  },
+): Promise<PrepareResult> {
+  const { source, interval, dataDir, now, start, end, label, path, live, replace } = resolved;
 
   // A cache that cannot be read is not overwritten unless asked to.
   const cached = await readCache(symbol, { dataDir, interval }).catch((error) => {
@@ -293,7 +348,9 @@ export async function prepareTicker(
   let raw: RawBar[] = [];
   if (fetchStart !== "") {
     const range = { start: fetchStart, end, interval };
-    raw = source === "csv"
+    raw = options.rows
+      ? [...options.rows]
+      : source === "csv"
       ? await readCsvBars(options.csv!)
       : await getProvider(source).fetchBars(symbol, range, {
         ...options,

@@ -66,16 +66,24 @@ const letters = (name: string): string => name.toLowerCase().replace(/[^a-z]/g, 
  * ```
  */
 export function parseTickers(text: string, name = "the tickers file"): string[] {
+  // A binary file (NUL or other control bytes, or bytes that are not UTF-8) is said in one line.
+  // deno-lint-ignore no-control-regex
+  if (/[\u0000-\u0008\u000e-\u001f\u007f\ufffd]/.test(text)) {
+    throw new UsageError(
+      `Expected a text file of tickers (one per line) at ${name}, found binary content`,
+    );
+  }
   const seen = new Set<string>();
   text.split(/\r?\n/).forEach((line, i) => {
     const value = line.replace(/#.*$/, "").trim();
     if (value === "") return;
     try {
       seen.add(validateTicker(value));
-    } catch (error) {
+    } catch {
+      const shown = JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value);
       throw new UsageError(
-        `Expected one ticker per line in ${name}, found "${value}" on line ${i + 1}${
-          error instanceof Error ? ` (${error.message})` : ""
+        `Expected one ticker per line in ${name} (like SPY, BRK.B or ^GSPC), found ${shown} on line ${
+          i + 1
         }`,
       );
     }
@@ -320,6 +328,125 @@ export async function listCsvFiles(dir: string): Promise<string[]> {
 }
 
 /**
+ * One symbol's source in a universe folder or long CSV: its path (a file of
+ * a folder) or its raw rows (a long CSV's group), or why its name is no
+ * ticker.
+ *
+ * @example
+ * ```ts
+ * const source: SymbolSource = { symbol: "AAPL", path: "u/AAPL.csv", label: "u/AAPL.csv" };
+ * ```
+ */
+export interface SymbolSource {
+  /** The symbol (upper case), or the name as found when it is no ticker. */
+  symbol: string;
+  /** What error lines call the source: the file, or `long.csv (AAPL)`. */
+  label: string;
+  /** The CSV file of a folder's symbol. */
+  path?: string;
+  /** A long CSV's rows of the symbol. */
+  raw?: RawBar[];
+  /** Why the name is not a ticker (then no path or rows). */
+  error?: string;
+}
+
+/** Refuses two sources that name one symbol: one line naming both. */
+function refuseDuplicate(where: string, first: string, second: string, symbol: string): never {
+  throw new DataError(
+    `Expected one source per symbol in ${where}, found ${first} and ${second} both naming ${symbol}: rename or remove one`,
+  );
+}
+
+/**
+ * The symbols of a folder of `<SYMBOL>.csv` files, sorted by file name: the
+ * file name without extension, upper-cased (`aapl.csv` is AAPL). Two files
+ * that name one symbol (`AAPL.csv` and `aapl.csv`, or `AAPL.CSV`) are a
+ * {@linkcode DataError} naming both, so one stock's bars never land under
+ * another's name.
+ *
+ * @example
+ * ```ts
+ * const sources = await csvDirSources("../shared/data/universe");
+ * sources[0]; // { symbol: "A", path: "../shared/data/universe/A.csv", label: … }
+ * ```
+ */
+export async function csvDirSources(dir: string): Promise<SymbolSource[]> {
+  const sources: SymbolSource[] = [];
+  const seen = new Map<string, string>();
+  for (const file of await listCsvFiles(dir)) {
+    const path = join(dir, file);
+    let symbol: string;
+    try {
+      symbol = validateTicker(basename(file, extname(file)));
+    } catch (error) {
+      sources.push({ symbol: file, label: path, error: messageOf(error) });
+      continue;
+    }
+    const other = seen.get(symbol);
+    if (other !== undefined) refuseDuplicate(dir, other, file, symbol);
+    seen.set(symbol, file);
+    sources.push({ symbol, label: path, path });
+  }
+  return sources;
+}
+
+/**
+ * The symbols of a long-format CSV's text (see {@linkcode splitLongCsv}),
+ * sorted: each symbol's raw rows, or why its name is no ticker. Two
+ * spellings of one symbol (`AAA` and `aaa`) are a {@linkcode DataError}
+ * naming both.
+ *
+ * @example
+ * ```ts
+ * const sources = longCsvSources(await Deno.readTextFile("all.csv"), "all.csv");
+ * ```
+ */
+export function longCsvSources(text: string, path: string): SymbolSource[] {
+  const groups = [...splitLongCsv(text, path)].sort(([a], [b]) => a < b ? -1 : a > b ? 1 : 0);
+  const sources: SymbolSource[] = [];
+  const seen = new Map<string, string>();
+  for (const [name, raw] of groups) {
+    let symbol: string;
+    try {
+      symbol = validateTicker(name);
+    } catch (error) {
+      sources.push({
+        symbol: name || "(empty)",
+        label: `${path} (symbol "${name}")`,
+        error: messageOf(error),
+      });
+      continue;
+    }
+    const other = seen.get(symbol);
+    if (other !== undefined) {
+      refuseDuplicate(path, `symbol "${other}"`, `symbol "${name}"`, symbol);
+    }
+    seen.set(symbol, name);
+    sources.push({ symbol, label: `${path} (${symbol})`, raw });
+  }
+  return sources;
+}
+
+/**
+ * Reads a long-format CSV file's text; a missing file is a {@linkcode DataError}.
+ *
+ * @example
+ * ```ts
+ * const sources = longCsvSources(await readLongCsvText("all.csv"), "all.csv");
+ * ```
+ */
+export async function readLongCsvText(path: string): Promise<string> {
+  try {
+    return await Deno.readTextFile(path);
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) {
+      throw new DataError(`Expected a CSV file at ${path}, found nothing there`);
+    }
+    throw error;
+  }
+}
+
+/**
  * Reads every `*.csv` of a folder as one symbol each (the file name without
  * extension, upper-cased, is the symbol), through `readCsvBars` and
  * `validateBars`.
@@ -328,20 +455,17 @@ async function readCsvDir(
   dir: string,
   options: LoadUniverseOptions,
 ): Promise<{ members: Series[]; reports: MemberReport[] }> {
-  const files = await listCsvFiles(dir);
   const only = options.only ? new Set(options.only) : undefined;
   const members: Series[] = [];
   const reports: MemberReport[] = [];
-  for (const file of files) {
-    let symbol: string;
-    try {
-      symbol = validateTicker(basename(file, extname(file)));
-    } catch (error) {
-      reports.push({ symbol: file, rows: 0, error: messageOf(error) });
+  for (const source of await csvDirSources(dir)) {
+    const symbol = source.symbol;
+    if (source.error !== undefined) {
+      reports.push({ symbol, rows: 0, error: source.error });
       continue;
     }
     if (only && !only.has(symbol)) continue;
-    const path = join(dir, file);
+    const path = source.path!;
     let raw: RawBar[];
     try {
       raw = await readCsvBars(path);
@@ -402,29 +526,17 @@ async function readLongCsv(
   path: string,
   options: LoadUniverseOptions,
 ): Promise<{ members: Series[]; reports: MemberReport[] }> {
-  let text: string;
-  try {
-    text = await Deno.readTextFile(path);
-  } catch (error) {
-    if (error instanceof Deno.errors.NotFound) {
-      throw new DataError(`Expected a CSV file at ${path}, found nothing there`);
-    }
-    throw error;
-  }
   const only = options.only ? new Set(options.only) : undefined;
   const members: Series[] = [];
   const reports: MemberReport[] = [];
-  const groups = [...splitLongCsv(text, path)].sort(([a], [b]) => a < b ? -1 : a > b ? 1 : 0);
-  for (const [name, raw] of groups) {
-    let symbol: string;
-    try {
-      symbol = validateTicker(name);
-    } catch (error) {
-      reports.push({ symbol: name || "(empty)", rows: 0, error: messageOf(error) });
+  for (const source of longCsvSources(await readLongCsvText(path), path)) {
+    const symbol = source.symbol;
+    if (source.error !== undefined) {
+      reports.push({ symbol, rows: 0, error: source.error });
       continue;
     }
     if (only && !only.has(symbol)) continue;
-    const m = member(symbol, raw, `${path} (${symbol})`, options);
+    const m = member(symbol, source.raw!, source.label, options);
     if (m.series) members.push(m.series);
     reports.push(m.report);
   }

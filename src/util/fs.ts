@@ -94,6 +94,7 @@ export async function atomicWriteFile(
   data: string | Uint8Array,
   options: AtomicWriteOptions = {},
 ): Promise<void> {
+  await checkFileTarget(path);
   await Deno.mkdir(dirname(path) || ".", { recursive: true });
   const tmp = tempName(path);
   const bytes = typeof data === "string" ? new TextEncoder().encode(data) : data;
@@ -111,8 +112,47 @@ export async function atomicWriteFile(
     }
   } catch (error) {
     await Deno.remove(tmp).catch(() => {});
+    throw namingReal(error, tmp, path);
+  }
+}
+
+/** The error with the temporary name in its message replaced by the real one. */
+function namingReal(error: unknown, tmp: string, path: string): unknown {
+  if (error instanceof Error && error.message.includes(tmp)) {
+    try {
+      error.message = error.message.replaceAll(`'${tmp}' -> '${path}'`, `'${path}'`)
+        .replaceAll(tmp, path);
+    } catch {
+      return new DataError(error.message.replaceAll(tmp, path), { cause: error });
+    }
+  }
+  return error;
+}
+
+/**
+ * Checks, before anything is written, that a file can be written at `path`:
+ * a folder there, or a file on the way to it, is a {@linkcode DataError}
+ * naming the path. A missing file (and missing folders) is fine.
+ *
+ * @example
+ * ```ts
+ * await checkFileTarget("data/u5.tickers.txt"); // throws when it is a folder
+ * ```
+ */
+export async function checkFileTarget(path: string): Promise<void> {
+  let info: Deno.FileInfo;
+  try {
+    info = await Deno.stat(path);
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return;
+    if (error instanceof Deno.errors.NotADirectory) {
+      throw new DataError(
+        `Expected every folder on the way to ${path} to be a folder, found a file`,
+      );
+    }
     throw error;
   }
+  if (info.isDirectory) throw new DataError(`Expected ${path} to be a file, found a folder`);
 }
 
 /**
@@ -341,5 +381,114 @@ export async function readJsonObject(path: string): Promise<Record<string, unkno
     return value;
   } catch {
     throw new DataError(`Expected ${path} to hold a JSON object, found corrupted content`);
+  }
+}
+
+/**
+ * A held lock file: release it (or let the process die) to let the next
+ * holder in.
+ *
+ * @example
+ * ```ts
+ * const lock: FileLock = await acquireFileLock("data/SPY_1d.lock", { what: "prepare of SPY" });
+ * await lock.release();
+ * ```
+ */
+export interface FileLock {
+  /** The lock file. */
+  path: string;
+  /** Releases the lock and removes its file (and a folder it had to create, when empty). */
+  release(): Promise<void>;
+}
+
+/** Options of {@linkcode acquireFileLock}. */
+export interface AcquireLockOptions {
+  /** What the lock guards, for messages ("prepare of SPY 1d"). */
+  what: string;
+  /** How long to wait for another holder, in milliseconds (default 0: refuse at once). */
+  waitMs?: number;
+  /** Called once when the lock is held by another process and this one waits. */
+  onWait?: (message: string) => void;
+}
+
+/**
+ * Takes an exclusive advisory lock on `path` (created, with its folder, when
+ * missing) and writes this process's pid into it. When another process holds
+ * it, waits up to `waitMs` (saying so once through `onWait`), then refuses in
+ * one line naming the holder's pid. The operating system drops the lock when
+ * the process dies, however it dies (the file then stays, naming a dead pid,
+ * and the next holder takes it over); a release removes the file.
+ *
+ * @example
+ * ```ts
+ * const lock = await acquireFileLock("data/SPY_1d.lock", { what: "prepare of SPY 1d", waitMs: 60_000 });
+ * try {
+ *   // read, merge and write the cache
+ * } finally {
+ *   await lock.release();
+ * }
+ * ```
+ */
+export async function acquireFileLock(
+  path: string,
+  options: AcquireLockOptions,
+): Promise<FileLock> {
+  const folder = dirname(path) || ".";
+  const createdFolder = !(await exists(folder));
+  if (createdFolder) await Deno.mkdir(folder, { recursive: true });
+  const deadline = Date.now() + (options.waitMs ?? 0);
+  let said = false;
+  let replaced = 0;
+  for (;;) {
+    const file = await Deno.open(path, { read: true, write: true, create: true });
+    let held: boolean;
+    try {
+      held = await file.tryLock(true);
+    } catch (error) {
+      file.close();
+      throw new DataError(`Expected to lock ${path}, found: ${(error as Error).message}`);
+    }
+    if (!held) {
+      file.close();
+      const holder = (await Deno.readTextFile(path).catch(() => "")).trim();
+      const pid = /^\d+$/.test(holder) ? ` (pid ${holder})` : "";
+      if (Date.now() >= deadline) {
+        throw new DataError(
+          `Expected no other ${options.what} running, found one holding ${path}${pid}${
+            options.waitMs ? ` after waiting ${Math.round(options.waitMs / 1000)} s` : ""
+          }; run it again when that one is done`,
+        );
+      }
+      if (!said) {
+        said = true;
+        options.onWait?.(`waiting for another ${options.what}${pid} holding ${path}`);
+      }
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      continue;
+    }
+    // A holder that released (and removed) the file between our open and our lock leaves us
+    // holding a file no longer at the path: open the path again.
+    const onDisk = await Deno.stat(path).catch(() => null);
+    if (onDisk === null || onDisk.ino !== (await file.stat()).ino) {
+      file.close();
+      if (++replaced < 100) continue;
+      throw new DataError(
+        `Expected ${path} to stay in place while it is locked, found it replaced`,
+      );
+    }
+    await file.truncate(0);
+    await file.write(new TextEncoder().encode(`${Deno.pid}\n`));
+    let released = false;
+    return {
+      path,
+      async release(): Promise<void> {
+        if (released) return;
+        released = true;
+        // Removed while still held, so nobody can lock the file on its way out.
+        await Deno.remove(path).catch(() => {});
+        file.close(); // closing the file releases the lock
+        if (createdFolder) await Deno.remove(folder).catch(() => {}); // only when empty
+      },
+    };
   }
 }
