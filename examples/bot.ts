@@ -1,6 +1,7 @@
 // A minimal trading bot: register the LSTM signal, stream bars, act on signals.
 // Run after `deno task train`:  deno run --allow-read=models/lstm examples/bot.ts
-import { createLstmSignal, loadSeries } from "../mod.ts";
+import { createLstmSignal } from "@lstm-signal/core";
+import { loadSeries } from "@lstm-signal/core/data";
 
 const signal = createLstmSignal({ modelDir: "models/lstm", upThreshold: 0.5, downThreshold: 0.5 });
 await signal.init();

@@ -5,7 +5,8 @@
  */
 import assert from "node:assert/strict";
 import { cli, tinyTrainArgs } from "./tiny_model_fixture.ts";
-import { createLstmSignal, loadSeries } from "../mod.ts";
+import { createLstmSignal } from "../mod.ts";
+import { loadSeries } from "../src/data/mod.ts";
 import type { Bar } from "../src/data/types.ts";
 import { regimesOf, RegimeStream, TREND_VOLATILITY } from "../src/model/composite.ts";
 import { evaluateModel } from "../src/pipeline/score.ts";

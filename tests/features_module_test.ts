@@ -6,7 +6,9 @@
  */
 import assert from "node:assert/strict";
 import { cli, ROOT, tinyTrainArgs } from "./tiny_model_fixture.ts";
-import { computeFeatures, createLstmSignal, loadSeries } from "../mod.ts";
+import { createLstmSignal } from "../mod.ts";
+import { loadSeries } from "../src/data/mod.ts";
+import { computeFeatures } from "../src/features/mod.ts";
 import { features as exampleFeatures } from "../examples/features.ts";
 
 const TMP = await Deno.makeTempDir();

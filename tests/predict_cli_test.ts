@@ -4,7 +4,8 @@
  */
 import assert from "node:assert/strict";
 import { cli, trainTinyModel } from "./tiny_model_fixture.ts";
-import { createLstmSignal, loadSeries } from "../mod.ts";
+import { createLstmSignal } from "../mod.ts";
+import { loadSeries } from "../src/data/mod.ts";
 
 const TMP = await Deno.makeTempDir();
 const MODEL = `${TMP}/model`;

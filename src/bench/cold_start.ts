@@ -1,6 +1,6 @@
 /**
  * The cold-start probe of `deno task bench`: a fresh process that does what a bot does on start,
- * through the public module (`mod.ts`): creates the LSTM signal plugin on a saved model, feeds it
+ * through the plugin `mod.ts` exports: creates the LSTM signal plugin on a saved model, feeds it
  * the synthetic provider's bars one at a time until the first `ok` signal, prints one JSON line
  * and exits. The parent times spawn → that line; the line also carries this process's own
  * `performance.now()` (ms since its time origin) at the first signal.
@@ -10,7 +10,8 @@
  * @module
  */
 
-import { createLstmSignal, getProvider } from "../../mod.ts";
+import { createLstmSignal } from "../../plugins/lstm_signal.ts";
+import { getProvider } from "../data/mod.ts";
 
 /** What the probe prints. */
 export interface ColdStartReport {

@@ -22,3 +22,4 @@ export * from "./metrics.ts";
 export * from "./baselines.ts";
 export * from "./backtest.ts";
 export * from "./summary.ts";
+export * from "./drift.ts";

@@ -10,6 +10,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { setWasmPaths } from "@tensorflow/tfjs-backend-wasm";
 import { DataError } from "../util/errors.ts";
+import { tfjsWasmPath } from "../util/assets.ts";
 
 /**
  * Backends `--backend` accepts; `auto` picks WebGPU only where a bench measurement says the fused
@@ -163,8 +164,6 @@ export function chooseAutoBackend(
   };
 }
 
-const WASM_FILE = "tfjs-backend-wasm-simd.wasm";
-
 /**
  * Runs `fn` with `console.warn`/`console.log`/`console.info` from tfjs
  * dropped, or routed to stderr when `verbose` is set.
@@ -234,12 +233,8 @@ export async function webgpuAdapterInfo(): Promise<WebGpuAdapterInfo | null> {
 
 async function activate(name: "wasm" | "webgpu" | "cpu", verbose: boolean): Promise<void> {
   if (name === "wasm") {
-    const file = new URL(
-      WASM_FILE,
-      import.meta.resolve(`@tensorflow/tfjs-backend-wasm/dist/${WASM_FILE}`),
-    );
     // Under Deno tfjs runs in its Node mode and reads the binary with fs: give a path.
-    const path = decodeURIComponent(file.pathname);
+    const path = tfjsWasmPath();
     setWasmPaths({
       "tfjs-backend-wasm.wasm": path,
       "tfjs-backend-wasm-simd.wasm": path,

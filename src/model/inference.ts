@@ -14,7 +14,8 @@
 import * as tf from "@tensorflow/tfjs";
 import { createFeatureStream, type FeatureSpec, type Scaler } from "../features/mod.ts";
 import { WindowBuffer } from "../dataset/window.ts";
-import { loadModel, selectBackend } from "./mod.ts";
+import { loadModel } from "./store.ts";
+import { selectBackend } from "./backend.ts";
 import { trainedThrough } from "./card.ts";
 import {
   applyCalibration,

@@ -28,6 +28,26 @@ export function assetPath(relative: string): string {
 }
 
 /**
+ * The path of TensorFlow.js's WASM backend binary (the SIMD build) in the installed package:
+ * the project's `node_modules`, Deno's npm cache, or a compiled binary's embedded copy. It is
+ * resolved from a full `npm:` specifier (the version of `deno.json`'s import map), so it needs
+ * no import map: it works from this project, from a bot that imports the module by path, and
+ * from JSR, where `deno publish` rewrites the bare names of imports but not the argument of
+ * `import.meta.resolve`.
+ *
+ * @example
+ * ```ts
+ * tfjsWasmPath(); // ".../@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm"
+ * ```
+ */
+export function tfjsWasmPath(): string {
+  const url = import.meta.resolve(
+    "npm:@tensorflow/tfjs-backend-wasm@4.22.0/dist/tfjs-backend-wasm-simd.wasm",
+  );
+  return decodeURIComponent(new URL(url).pathname);
+}
+
+/**
  * Resolves a user-given path: as given (relative to the working directory)
  * when it exists there, else relative to the module root, where a compiled
  * binary carries its embedded files (a model included with `--model`).
