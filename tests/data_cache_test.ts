@@ -189,3 +189,47 @@ Deno.test("readCache refuses a meta file that names another ticker, row count or
     await Deno.remove(dataDir, { recursive: true });
   }
 });
+
+Deno.test("issue 23 #5: a cache without its metadata is damaged: never read as bars, never overwritten unasked", async () => {
+  const dataDir = await Deno.makeTempDir();
+  const bars = Array.from({ length: 30 }, (_, i) => {
+    const time = new Date(Date.UTC(2024, 0, 1) + i * 86_400_000).toISOString().slice(0, 10);
+    return { time, open: 10, high: 11, low: 9, close: 10 + i / 100, volume: 100 };
+  });
+  await updateCache(
+    { symbol: "SPY", interval: "1d", source: "csv", bars },
+    { dataDir, fetchedAt: null },
+  );
+  await Deno.remove(`${dataDir}/SPY_1d.meta.json`);
+  const before = await Deno.readTextFile(`${dataDir}/SPY_1d.csv`);
+  const damaged = (error: unknown): boolean =>
+    error instanceof DataError &&
+    /^Expected .*SPY_1d\.meta\.json beside .*SPY_1d\.csv, found none: the cache is damaged; run prepare again with --replace$/
+      .test(error.message);
+  await assert.rejects(() => readCache("SPY", { dataDir, interval: "1d" }), damaged);
+  await assert.rejects(() => loadSeries({ ticker: "SPY", dataDir }), damaged);
+  const short = `${dataDir}/short.csv`;
+  await Deno.writeTextFile(short, "Date,Open,High,Low,Close,Volume\n2024-02-01,10,11,9,10,100\n");
+  await assert.rejects(() => prepareTicker("SPY", { csv: short, dataDir }), damaged);
+  assert.equal(await Deno.readTextFile(`${dataDir}/SPY_1d.csv`), before);
+  // --replace is the way out.
+  const replaced = await prepareTicker("SPY", { csv: short, dataDir, replace: true });
+  assert.equal(replaced.rows, 1);
+  await Deno.remove(dataDir, { recursive: true });
+});
+
+Deno.test("issue 23 #15: a CSV whose rows are all in the future gets the same line from prepare and loadSeries", async () => {
+  const dir = await Deno.makeTempDir();
+  const csv = `${dir}/future.csv`;
+  await Deno.writeTextFile(
+    csv,
+    "Date,Open,High,Low,Close,Volume\n2999-01-04,10,11,9,10,100\n2999-01-05,10,11,9,10,100\n",
+  );
+  const future = (error: unknown): boolean =>
+    error instanceof DataError &&
+    /^Expected usable bars in .*future\.csv, found none among its 2 rows \(rejected: 2 invalid time\); first at line 2: Expected a date not in the future/
+      .test(error.message);
+  await assert.rejects(() => prepareTicker("SPY", { csv, dataDir: `${dir}/data` }), future);
+  await assert.rejects(() => loadSeries({ ticker: "SPY", csv }), future);
+  await Deno.remove(dir, { recursive: true });
+});

@@ -292,3 +292,34 @@ Deno.test("prepare survives SIGKILL at 20 seeded moments, the rename phase inclu
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("issue 23: two prepares of one ticker take turns; the second says it waits, then writes", async () => {
+  const dir = await Deno.makeTempDir();
+  const csv = new URL("../../shared/data/SPY.csv", import.meta.url).pathname;
+  const short = join(dir, "short.csv");
+  const lines = (await Deno.readTextFile(csv)).trimEnd().split("\n");
+  await Deno.writeTextFile(short, [lines[0], ...lines.slice(-800)].join("\n") + "\n");
+  const data = join(dir, "data");
+  await Deno.mkdir(data);
+  const first = startPrepare(data, csv, { LSTM_SIGNAL_TEST_PAUSE: "cache-done" });
+  assert.ok(await first.waitFor("paused at cache-done"), first.stderr());
+  const second = startPrepare(data, short, {});
+  assert.ok(await second.waitFor("waiting for another prepare writing in"), second.stderr());
+  assert.match(
+    second.stderr(),
+    /^prepare: waiting for another prepare writing in .*data to finish$/m,
+  );
+  first.child.kill("SIGKILL");
+  await first.child.status;
+  await first.closed;
+  const status = await second.child.status;
+  await second.closed;
+  assert.equal(status.code, 0, second.stderr());
+  const cached = await readCache("SPY", { dataDir: data, interval: "1d" });
+  assert.equal(cached?.series.bars.length, 800, "the second (replace) import is the cache");
+  assert.deepEqual([...Deno.readDirSync(data)].map((e) => e.name).sort(), [
+    "SPY_1d.csv",
+    "SPY_1d.meta.json",
+  ]);
+  await Deno.remove(dir, { recursive: true });
+});

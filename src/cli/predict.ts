@@ -52,6 +52,22 @@ async function noModelMessage(dir: string): Promise<string> {
   return `Expected a model in ${dir} (model.json or current.json), found none; run \`deno task train\` first`;
 }
 
+/** The tickers asked for; a --csv file whose name is no ticker is said to be the cause. */
+function tickersOf(
+  card: Parameters<typeof requestedTickers>[0],
+  request: Parameters<typeof requestedTickers>[1],
+): string[] {
+  try {
+    return requestedTickers(card, request);
+  } catch (error) {
+    if (!(error instanceof UsageError) || request.ticker !== undefined || !request.csv) throw error;
+    const stem = request.csv.split("/").pop()!.replace(/\.[^.]*$/, "");
+    throw new UsageError(
+      `Expected --ticker SYMBOL, or a --csv file named after its ticker (like SPY.csv), found ${request.csv}: without --ticker the ticker is taken from the file name, and "${stem}" is not one`,
+    );
+  }
+}
+
 /** Runs `deno task predict`. */
 export const predict: Command = async (args: string[]): Promise<number> => {
   const { flags } = parseFlags(args, {
@@ -76,7 +92,7 @@ export const predict: Command = async (args: string[]): Promise<number> => {
   if (card.universe && request.ticker === undefined) {
     throw new UsageError("Expected --ticker SYMBOL for a universe model, found none");
   }
-  const tickers = requestedTickers(card, request);
+  const tickers = tickersOf(card, request);
   const plugin = createLstmSignal({
     modelDir,
     maxModelAgeDays,

@@ -82,6 +82,8 @@ closures excepted) are only reported. When no row is usable the error
 says how many rows were rejected for which reason and quotes the first.
 
 Temporary files that killed runs left in the data folder are removed first.
+Prepares writing in one data folder take turns: a second one waits (and
+says so), then merges into what the first wrote.
 
 Universe (many symbols at once; one line per symbol with problems, then a total):
   --csv-dir DIR       import every <SYMBOL>.csv of a folder (--ticker or
@@ -91,8 +93,7 @@ Universe (many symbols at once; one line per symbol with problems, then a total)
                       column (symbol, ticker or name), one cache per symbol
   The imported symbols are listed in <data-dir>/<name>.tickers.txt, for
   train --universe. Two sources of one symbol (AAPL.csv and aapl.csv) are
-  refused before anything is written. One prepare of a ticker runs at a
-  time: a second waits for the first (and says so), then merges.
+  refused before anything is written.
 
 Alpaca needs APCA_API_KEY_ID and APCA_API_SECRET_KEY in the environment.
 

@@ -78,9 +78,9 @@ type DiskMeta = CacheMeta & { previous?: CacheMeta | null };
 export function cachePaths(
   ticker: string,
   options: { dataDir: string; interval: Interval },
-): { csv: string; meta: string; lock: string } {
+): { csv: string; meta: string } {
   const base = joinPath(options.dataDir, `${ticker}_${options.interval}`);
-  return { csv: `${base}.csv`, meta: `${base}.meta.json`, lock: `${base}.lock` };
+  return { csv: `${base}.csv`, meta: `${base}.meta.json` };
 }
 
 async function readOptional(path: string): Promise<string | undefined> {
@@ -152,8 +152,11 @@ async function readPair(
   const later = matching(after, hash);
   if (later) return { text, meta: later };
   if (!after) {
-    // A CSV without metadata: a first write from before the pair was atomic, killed.
-    return undefined;
+    // A CSV without metadata cannot come from the write order (the metadata lands first): a
+    // damaged cache, which no import may overwrite unasked and no command may read as bars.
+    throw new DataError(
+      `Expected ${paths.meta} beside ${paths.csv}, found none: the cache is damaged; run prepare again with --replace`,
+    );
   }
   throw new DataError(
     `Expected ${paths.csv} to match the hash in ${paths.meta}, found a different file; run prepare again with --replace`,
@@ -163,7 +166,7 @@ async function readPair(
 /**
  * Reads a cached series and its metadata, or `undefined` when nothing is
  * cached. The pair an interrupted update left is read as the pair it
- * replaced; a CSV that matches no metadata is a {@linkcode DataError}.
+ * replaced; a CSV that matches no metadata, or has none, is a {@linkcode DataError}.
  *
  * @example
  * ```ts

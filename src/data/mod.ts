@@ -22,14 +22,20 @@ import {
   readCache,
   updateCache,
 } from "./cache.ts";
-import { PROBLEM_KINDS, type RawBar, validateBars, type ValidationReport } from "./validate.ts";
+import {
+  PROBLEM_KINDS,
+  type RawBar,
+  validateBars,
+  type ValidateOptions,
+  type ValidationReport,
+} from "./validate.ts";
 import { yahoo } from "./providers/yahoo.ts";
 import { alpaca } from "./providers/alpaca.ts";
 import { stooq } from "./providers/stooq.ts";
 import { createCsvProvider, readCsvBars } from "./providers/csv.ts";
 import { synthetic, SYNTHETIC_END, SYNTHETIC_SEED } from "./providers/synthetic.ts";
 import { isIntraday } from "./interval.ts";
-import { acquireFileLock } from "../util/fs.ts";
+import { lockFolder } from "../util/fs.ts";
 
 export type {
   Bar,
@@ -179,11 +185,11 @@ export interface PrepareOptions extends FetchOptions {
   /** The current time, for the live sources' default end and fetch time (tests fix it). */
   now?: Date;
   /**
-   * How long to wait for another prepare of the same ticker and interval, in
+   * How long to wait for another prepare writing in the same data folder, in
    * milliseconds (default two minutes), before refusing.
    */
   lockWaitMs?: number;
-  /** Told once when another prepare of the ticker holds its lock and this one waits. */
+  /** Told once when another prepare holds the data folder's lock and this one waits. */
   onWait?: (message: string) => void;
 }
 
@@ -253,6 +259,23 @@ function rejectionMessage(report: ValidationReport, label: string): string {
 }
 
 /**
+ * Validates the rows of an imported CSV, the same way in every command: a
+ * file without rows, or whose every row is rejected (all dated in the future,
+ * say), is one {@linkcode DataError} naming the reason and the first row.
+ */
+function validateCsvRows(
+  raw: readonly RawBar[],
+  options: ValidateOptions & { label: string },
+): { bars: Bar[]; report: ValidationReport } {
+  if (raw.length === 0) {
+    throw new DataError(`Expected rows of bars in ${options.label} after its header, found none`);
+  }
+  const result = validateBars(raw, options);
+  if (result.bars.length === 0) throw new DataError(rejectionMessage(result.report, options.label));
+  return result;
+}
+
+/**
  * Fetches or imports bars for one ticker, validates them and writes the
  * cache. New bars are merged into a cache of real bars like a provider
  * update: bars at new times are added, bars at cached times are compared,
@@ -286,9 +309,10 @@ export async function prepareTicker(
   }
   const label = source === "csv" ? options.label ?? options.csv! : `the ${source} reply`;
   const paths = cachePaths(symbol, { dataDir, interval });
-  // One prepare of a ticker at a time: the next waits, so it merges into what the first wrote.
-  const lock = await acquireFileLock(paths.lock, {
-    what: `prepare of ${symbol} ${interval}`,
+  // One prepare writing in a data folder at a time: the next waits, then merges into what the
+  // first wrote (two prepares of one ticker would otherwise both write, the last one winning).
+  const lock = await lockFolder(dataDir, {
+    what: `prepare writing in ${dataDir}`,
     waitMs: options.lockWaitMs ?? 120_000,
     onWait: options.onWait,
   }).catch((error) => {
@@ -357,10 +381,9 @@ async function prepareLocked(
         seed: options.seed ?? SYNTHETIC_SEED,
       });
   }
-  if (source === "csv" && raw.length === 0) {
-    throw new DataError(`Expected rows of bars in ${label} after its header, found none`);
-  }
-  const { bars, report } = validateBars(raw, { strict: options.strict, interval, label, now });
+  const { bars, report } = source === "csv"
+    ? validateCsvRows(raw, { strict: options.strict, interval, label, now })
+    : validateBars(raw, { strict: options.strict, interval, label, now });
   if (raw.length > 0 && bars.length === 0) throw new DataError(rejectionMessage(report, label));
   const userRange = options.start !== undefined || options.end !== undefined ||
     options.years !== undefined;
@@ -498,7 +521,7 @@ export async function loadSeries(options: LoadSeriesOptions): Promise<Series> {
   let series: Series;
   if (options.csv || options.source === "csv") {
     if (!options.csv) throw new UsageError("Expected a CSV file for source csv, found none");
-    const { bars } = validateBars(await readCsvBars(options.csv), {
+    const { bars } = validateCsvRows(await readCsvBars(options.csv), {
       strict: options.strict,
       interval,
       label: options.csv,

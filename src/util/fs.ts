@@ -385,43 +385,44 @@ export async function readJsonObject(path: string): Promise<Record<string, unkno
 }
 
 /**
- * A held lock file: release it (or let the process die) to let the next
+ * A held folder lock: release it (or let the process die) to let the next
  * holder in.
  *
  * @example
  * ```ts
- * const lock: FileLock = await acquireFileLock("data/SPY_1d.lock", { what: "prepare of SPY" });
+ * const lock: FolderLock = await lockFolder("data", { what: "prepare writing in data" });
  * await lock.release();
  * ```
  */
-export interface FileLock {
-  /** The lock file. */
+export interface FolderLock {
+  /** The folder locked. */
   path: string;
-  /** Releases the lock and removes its file (and a folder it had to create, when empty). */
+  /** Releases the lock (and removes the folder when this lock created it and it is still empty). */
   release(): Promise<void>;
 }
 
-/** Options of {@linkcode acquireFileLock}. */
-export interface AcquireLockOptions {
-  /** What the lock guards, for messages ("prepare of SPY 1d"). */
+/** Options of {@linkcode lockFolder}. */
+export interface LockFolderOptions {
+  /** What the lock guards, for messages ("prepare writing in data"). */
   what: string;
   /** How long to wait for another holder, in milliseconds (default 0: refuse at once). */
   waitMs?: number;
-  /** Called once when the lock is held by another process and this one waits. */
+  /** Called once when another process holds the lock and this one waits. */
   onWait?: (message: string) => void;
 }
 
 /**
- * Takes an exclusive advisory lock on `path` (created, with its folder, when
- * missing) and writes this process's pid into it. When another process holds
- * it, waits up to `waitMs` (saying so once through `onWait`), then refuses in
- * one line naming the holder's pid. The operating system drops the lock when
- * the process dies, however it dies (the file then stays, naming a dead pid,
- * and the next holder takes it over); a release removes the file.
+ * Takes an exclusive advisory lock on the folder `dir` itself (created when
+ * missing), so writers of one folder take turns. No lock file is written:
+ * the operating system drops the lock when the process dies, however it
+ * dies, and a killed holder leaves nothing behind. When another process
+ * holds it, waits up to `waitMs` (saying so once through `onWait`), then
+ * refuses in one line. Where a folder cannot be locked (a platform without
+ * folder locks) the lock is a no-op.
  *
  * @example
  * ```ts
- * const lock = await acquireFileLock("data/SPY_1d.lock", { what: "prepare of SPY 1d", waitMs: 60_000 });
+ * const lock = await lockFolder("data", { what: "prepare writing in data", waitMs: 60_000 });
  * try {
  *   // read, merge and write the cache
  * } finally {
@@ -429,66 +430,52 @@ export interface AcquireLockOptions {
  * }
  * ```
  */
-export async function acquireFileLock(
-  path: string,
-  options: AcquireLockOptions,
-): Promise<FileLock> {
-  const folder = dirname(path) || ".";
-  const createdFolder = !(await exists(folder));
-  if (createdFolder) await Deno.mkdir(folder, { recursive: true });
+export async function lockFolder(dir: string, options: LockFolderOptions): Promise<FolderLock> {
+  const created = !(await exists(dir));
+  if (created) await Deno.mkdir(dir, { recursive: true });
+  const undo = async (): Promise<void> => {
+    if (created) await Deno.remove(dir).catch(() => {}); // only when still empty
+  };
+  let file: Deno.FsFile;
+  try {
+    file = await Deno.open(dir, { read: true });
+  } catch {
+    return { path: dir, release: undo }; // cannot open a folder here: no lock
+  }
   const deadline = Date.now() + (options.waitMs ?? 0);
   let said = false;
-  let replaced = 0;
   for (;;) {
-    const file = await Deno.open(path, { read: true, write: true, create: true });
     let held: boolean;
     try {
       held = await file.tryLock(true);
-    } catch (error) {
+    } catch {
       file.close();
-      throw new DataError(`Expected to lock ${path}, found: ${(error as Error).message}`);
+      return { path: dir, release: undo }; // no folder locks here
     }
-    if (!held) {
+    if (held) break;
+    if (Date.now() >= deadline) {
       file.close();
-      const holder = (await Deno.readTextFile(path).catch(() => "")).trim();
-      const pid = /^\d+$/.test(holder) ? ` (pid ${holder})` : "";
-      if (Date.now() >= deadline) {
-        throw new DataError(
-          `Expected no other ${options.what} running, found one holding ${path}${pid}${
-            options.waitMs ? ` after waiting ${Math.round(options.waitMs / 1000)} s` : ""
-          }; run it again when that one is done`,
-        );
-      }
-      if (!said) {
-        said = true;
-        options.onWait?.(`waiting for another ${options.what}${pid} holding ${path}`);
-      }
-      await new Promise((resolve) => setTimeout(resolve, 50));
-      continue;
-    }
-    // A holder that released (and removed) the file between our open and our lock leaves us
-    // holding a file no longer at the path: open the path again.
-    const onDisk = await Deno.stat(path).catch(() => null);
-    if (onDisk === null || onDisk.ino !== (await file.stat()).ino) {
-      file.close();
-      if (++replaced < 100) continue;
+      await undo();
       throw new DataError(
-        `Expected ${path} to stay in place while it is locked, found it replaced`,
+        `Expected no other ${options.what} running, found one holding ${dir}${
+          options.waitMs ? ` after waiting ${Math.round(options.waitMs / 1000)} s` : ""
+        }; run it again when that one is done`,
       );
     }
-    await file.truncate(0);
-    await file.write(new TextEncoder().encode(`${Deno.pid}\n`));
-    let released = false;
-    return {
-      path,
-      async release(): Promise<void> {
-        if (released) return;
-        released = true;
-        // Removed while still held, so nobody can lock the file on its way out.
-        await Deno.remove(path).catch(() => {});
-        file.close(); // closing the file releases the lock
-        if (createdFolder) await Deno.remove(folder).catch(() => {}); // only when empty
-      },
-    };
+    if (!said) {
+      said = true;
+      options.onWait?.(`waiting for another ${options.what} to finish`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50));
   }
+  let released = false;
+  return {
+    path: dir,
+    async release(): Promise<void> {
+      if (released) return;
+      released = true;
+      file.close(); // closing the folder releases the lock
+      await undo();
+    },
+  };
 }
