@@ -131,3 +131,12 @@ Deno.test("without either, importing the module by path fails on its first bare 
     await Deno.remove(work, { recursive: true });
   }
 });
+
+Deno.test("the WASM asset resolves without an import map, pinned to deno.json's version", async () => {
+  const source = await Deno.readTextFile(join(ROOT, "src/util/assets.ts"));
+  const pinned = denoJson.imports["@tensorflow/tfjs-backend-wasm"];
+  assert.ok(source.includes(`"${pinned}/dist/`), `expected assets.ts to resolve ${pinned}`);
+  const { tfjsWasmPath } = await import("../src/util/assets.ts");
+  const bytes = await Deno.readFile(tfjsWasmPath());
+  assert.deepEqual([...bytes.subarray(0, 4)], [0, 0x61, 0x73, 0x6d], "a WebAssembly module");
+});
