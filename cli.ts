@@ -85,6 +85,18 @@ export function usage(): string {
 }
 
 /**
+ * An error's one line: the commands' printer (library options shown as their flags), loaded
+ * like the commands; the bare message when even that cannot load.
+ */
+async function errorText(error: unknown): Promise<string> {
+  try {
+    return (await import("./src/cli/common.ts")).errorLine(error);
+  } catch {
+    return messageOf(error);
+  }
+}
+
+/**
  * Runs the command line on `args` and returns the exit code.
  *
  * @example
@@ -112,7 +124,7 @@ export async function main(args: string[]): Promise<number> {
     const run = await command.load();
     return await run(rest);
   } catch (error) {
-    console.error(`error: ${messageOf(error)}`);
+    console.error(`error: ${await errorText(error)}`);
     if (verbose && error instanceof Error && error.stack) console.error(error.stack);
     return exitCodeOf(error);
   }

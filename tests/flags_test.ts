@@ -9,7 +9,9 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { numberFlag, parseFlags } from "../src/cli/common.ts";
+import { errorLine, numberFlag, parseFlags } from "../src/cli/common.ts";
+import { trainSettings } from "../src/cli/flags.ts";
+import { checkFitFlag, fitOptionsOfFlags, fitSettings } from "../src/pipeline/settings.ts";
 import { checkWritableFile } from "../src/util/paths.ts";
 import { checkTrainingWindows, trainingWindows } from "../src/dataset/capacity.ts";
 import { checkVersionWritable } from "../src/model/versions.ts";
@@ -189,4 +191,81 @@ Deno.test("evaluate and backtest check the --report path before scoring", async 
       /--report .* to be a file name, found a folder/,
     );
   }
+});
+
+Deno.test("train refuses out-of-range fit flags as usage errors before loading data (issue 23 item 9)", async () => {
+  const dir = join(TMP, "too_big");
+  await Deno.mkdir(dir);
+  const cases: [string, string, RegExp][] = [
+    ["--epochs", "99999999999999999999", /--epochs to be an integer from 1 to 100000/],
+    ["--batch-size", "99999999999999999999", /--batch-size to be an integer from 1 to 1000000/],
+    ["--patience", "99999999999999999999", /--patience to be an integer from 1 to 100000/],
+    ["--lstm-units", "99999999999999999999", /--lstm-units to be an integer from 1 to 4096/],
+    [
+      "--lstm-units",
+      "100000",
+      /^error: Expected --lstm-units to be an integer from 1 to 4096, found "100000"$/,
+    ],
+  ];
+  for (const [flag, value, pattern] of cases) {
+    // A missing CSV: had the flags passed, loading it would fail with exit 1.
+    const run = await cli(
+      ["train", "--csv", join(TMP, "missing.csv"), "--model-dir", dir, flag, value],
+      dir,
+    );
+    assertOneLine(run, 2, pattern);
+    assert.match(run.stderr, new RegExp(`found "${value}"`));
+  }
+  assert.deepEqual(tree(dir), [], "nothing written");
+});
+
+Deno.test("fit options speak of options; the command line shows them as flags", () => {
+  const refused = (f: () => unknown): UsageError => {
+    try {
+      f();
+    } catch (error) {
+      assert.ok(error instanceof UsageError, String(error));
+      return error;
+    }
+    throw new Error("Expected a usage error");
+  };
+  const big = refused(() => fitSettings({ epochs: 1e20 }));
+  assert.equal(
+    big.message,
+    "Expected epochs to be an integer from 1 to 100000, found 100000000000000000000",
+  );
+  assert.deepEqual(big.options, ["epochs"]);
+  assert.equal(
+    errorLine(big),
+    "Expected --epochs to be an integer from 1 to 100000, found 100000000000000000000",
+  );
+  const units = refused(() => fitSettings({ lstmUnits: 100000 }));
+  assert.equal(
+    errorLine(units),
+    "Expected --lstm-units to be an integer from 1 to 4096, found 100000",
+  );
+  const split = refused(() => fitSettings({ validationFraction: 0.5, testFraction: 0.5 }));
+  assert.equal(split.message, "Expected validationFraction + testFraction below 0.95, found 1");
+  assert.equal(errorLine(split), "Expected --validation-split + --test-split below 0.95, found 1");
+  assert.match(
+    refused(() => fitSettings({ lstm_units: 4 } as never)).message,
+    /^Expected only arch, backendName, .* in fit options, found "lstm_units"$/,
+  );
+  // A found value that happens to be an option's name is shown as given.
+  assert.equal(
+    errorLine(refused(() => fitOptionsOfFlags({ arch: "arch" }))),
+    'Expected --arch to be one of lstm, deep, bidirectional, attention, gru, found "arch"',
+  );
+  // The flags, the library object and a sweep's values go through the one schema.
+  assert.equal(
+    trainSettings({ "lstm-units": "16", source: "synthetic" }).fit.hyperparameters.lstmUnits,
+    16,
+  );
+  assert.deepEqual(fitOptionsOfFlags({ "batch-size": "64", ticker: "SPY" }), { batchSize: 64 });
+  assert.equal(checkFitFlag("lstm-units", "4097"), "an integer from 1 to 4096");
+  assert.equal(checkFitFlag("kernel", "fast"), undefined);
+  assert.equal(
+    fitSettings({ testStart: "2023-01-02T14:30:00Z" }).datasetOptions.testStart,
+    "2023-01-02T14:30:00Z",
+  );
 });

@@ -359,3 +359,121 @@ Deno.test("sweep with a bad spec exits 2 with one line, before any job runs", as
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("flag values of fixed, grid and random are checked by the fit options' schema (issue 23 item 11)", () => {
+  assert.equal(
+    specError('{"fixed": {"epochs": "five"}}'),
+    'Expected fixed.epochs of s.json to be an integer from 1 to 100000, found "five"',
+  );
+  assert.equal(
+    specError('{"grid": {"lstm-units": [4, 0]}}'),
+    'Expected grid["lstm-units"][1] of s.json to be an integer of at least 1, found 0',
+  );
+  assert.equal(
+    specError('{"grid": {"arch": ["lstm", "transformer"]}}'),
+    'Expected grid.arch[1] of s.json to be one of lstm, deep, bidirectional, attention, gru, found "transformer"',
+  );
+  assert.equal(
+    specError('{"random": {"trials": 2, "space": {"dropout": {"uniform": [0, 2]}}}}'),
+    "Expected random.space.dropout.uniform[1] of s.json to be a number from 0 to 0.95, found 2",
+  );
+  assert.match(
+    specError('{"random": {"trials": 2, "space": {"lstm-units": {"uniform": [4, 16]}}}}'),
+    /^Expected the draws of random\.space\["lstm-units"\] of s\.json to be an integer from 1 to 4096, found \d+\.\d+ \(use \{"int": \[low, high\]\} for whole numbers\)$/,
+  );
+  assert.match(
+    specError('{"fixed": {"interval": "1h"}}'),
+    /^Expected a training flag other than "interval" in fixed of s\.json/,
+  );
+  // A number written as text is what the job's flag would be: accepted, as on the command line.
+  assert.equal(parseSpec('{"fixed": {"epochs": "5"}}', "s.json").fixed.epochs, "5");
+});
+
+Deno.test("an inverted or impossible data range is refused before any job (issue 23 item 11)", () => {
+  assert.equal(
+    specError('{"data": {"source": "synthetic", "start": "2024-06-01", "end": "2023-01-01"}}'),
+    "Expected data.start of s.json before data.end, found 2024-06-01 and 2023-01-01",
+  );
+  assert.equal(
+    specError('{"data": [{"source": "synthetic"}, {"start": "2024-06-01", "end": "2023-01-01"}]}'),
+    "Expected data[1].start of s.json before data[1].end, found 2024-06-01 and 2023-01-01",
+  );
+  assert.equal(
+    specError('{"data": {"start": "2024-13-01"}}'),
+    'Expected data.start of s.json to be a date like 2020-01-31, found "2024-13-01"',
+  );
+});
+
+Deno.test("a huge grid is refused by its size, before anything is expanded (issue 23 item 8)", () => {
+  const range = (from: number, n: number) => Array.from({ length: n }, (_, i) => from + i);
+  const huge = JSON.stringify({
+    grid: {
+      "lstm-units": range(1, 100),
+      "sequence-length": range(5, 100),
+      "batch-size": range(1, 100),
+      patience: range(1, 100),
+    },
+  });
+  const started = performance.now();
+  assert.equal(
+    specError(huge, "huge1e8.json"),
+    "Expected at most 100000 jobs in huge1e8.json (data × grid × random trials × seeds), found 100000000 (1 × 100 × 100 × 100 × 100 × 1 × 1)",
+  );
+  assert.ok(performance.now() - started < 2000, "refused without expanding");
+  assert.match(
+    specError(JSON.stringify({
+      grid: { "lstm-units": range(1, 10) },
+      random: { trials: 100000, space: { dropout: { uniform: [0, 0.5] } } },
+    })),
+    /found 1000000 \(1 × 10 × 100000 × 1\)$/,
+  );
+  parseSpec(
+    JSON.stringify({ grid: { "lstm-units": range(1, 100), patience: range(1, 100) } }),
+    "ok.json",
+  );
+});
+
+Deno.test("a YAML spec with a tag is refused in one line, a JSON spec with a BOM is read (issue 23 item 11)", () => {
+  assert.equal(
+    specError("seeds: !python/object [1]\n", "s.yml"),
+    "Expected plain YAML in s.yml (no tags), found Unresolved tag: !python/object at line 1, column 8",
+  );
+  const spec = parseSpec('\uFEFF{"grid": {"lstm-units": [8, 16]}}', "bom.json");
+  assert.deepEqual(spec.grid, { "lstm-units": [8, 16] });
+  assert.equal(parseSpec("\uFEFFseeds: [1, 2]\n", "bom.yaml").seeds.length, 2);
+});
+
+Deno.test("sweep refuses a YAML tag and a bad flag value with exit 2, one line, no warning block", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "sweep_bad_" });
+  try {
+    const cases: [string, string, RegExp][] = [
+      ["tag.yml", "seeds: !python/object [1]\n", /^error: Expected plain YAML in .*tag\.yml/],
+      [
+        "five.json",
+        JSON.stringify({ fixed: { epochs: "five" } }),
+        /^error: Expected fixed\.epochs of .*five\.json to be an integer from 1 to 100000, found "five"$/,
+      ],
+      [
+        "dates.json",
+        JSON.stringify({ data: { source: "synthetic", start: "2024-06-01", end: "2023-01-01" } }),
+        /^error: Expected data\.start of .*dates\.json before data\.end/,
+      ],
+    ];
+    for (const [name, text, pattern] of cases) {
+      await Deno.writeTextFile(`${dir}/${name}`, text);
+      const run = await sweepCli(["sweep", "--spec", `${dir}/${name}`, "--out", dir], dir);
+      assert.equal(run.code, 2, run.stderr);
+      const lines = run.stderr.trim().split("\n");
+      assert.equal(lines.length, 1, run.stderr);
+      assert.match(lines[0], pattern);
+      assert.doesNotMatch(run.stderr, /YAMLWarning/);
+    }
+    assert.deepEqual(
+      [...Deno.readDirSync(dir)].map((e) => e.name).sort(),
+      cases.map(([name]) => name).sort(),
+      "nothing written",
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

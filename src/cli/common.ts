@@ -8,8 +8,9 @@
  */
 
 import { parseArgs } from "node:util";
-import { UsageError } from "../util/errors.ts";
+import { messageOf, UsageError } from "../util/errors.ts";
 import { type Kernel, KERNELS, resolveKernel } from "../model/fast/layers.ts";
+import { FIT_OPTION_FLAGS } from "../pipeline/settings.ts";
 
 /** One flag of a command, as `node:util` `parseArgs` describes it. */
 export interface FlagSpec {
@@ -295,6 +296,47 @@ export async function untilInterrupted<T>(
   } finally {
     Deno.removeSignalListener("SIGINT", onInterrupt);
   }
+}
+
+/**
+ * The flag that sets a library option: the train flag of a fit option
+ * (`backendName` → `--backend`), else the option in kebab case
+ * (`dataDir` → `--data-dir`).
+ *
+ * @example
+ * ```ts
+ * flagOf("validationFraction"); // "--validation-split"
+ * ```
+ */
+export function flagOf(option: string): string {
+  const flag = (FIT_OPTION_FLAGS as Record<string, string>)[option] ??
+    option.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+  return `--${flag}`;
+}
+
+/**
+ * The one line the command line prints for an error (without `error: `):
+ * its one-line message, where a usage error's options (library names) are
+ * shown as the flags that set them: "Expected epochs to be …" becomes
+ * "Expected --epochs to be …". Only the words before ", found" are
+ * rewritten, so a found value is quoted as given.
+ *
+ * @example
+ * ```ts
+ * errorLine(new UsageError("Expected batchSize to be an integer of at least 1, found 0", {
+ *   options: ["batchSize"],
+ * })); // "Expected --batch-size to be an integer of at least 1, found 0"
+ * ```
+ */
+export function errorLine(error: unknown): string {
+  const message = messageOf(error);
+  if (!(error instanceof UsageError) || error.options.length === 0) return message;
+  const at = message.indexOf(", found ");
+  let head = at < 0 ? message : message.slice(0, at);
+  for (const option of error.options) {
+    head = head.replace(new RegExp(`(?<![\\w-])${option}(?![\\w-])`, "g"), flagOf(option));
+  }
+  return head + (at < 0 ? "" : message.slice(at));
 }
 
 /** A command's entry point: receives its arguments, returns an exit code. */

@@ -10,11 +10,14 @@
 import { dirname, join } from "node:path";
 import { validateTicker } from "../data/mod.ts";
 import { INTERVALS, type SourceName, SOURCES } from "../data/types.ts";
-import { ARCHITECTURES } from "../model/architectures.ts";
-import { BACKENDS } from "../model/backend.ts";
-import { KERNELS, resolveKernel } from "../model/fast/layers.ts";
-import { CALIBRATION_METHODS } from "../model/calibration.ts";
-import { FIT_DEFAULTS, type FitSettings, fitSettings, type TrainingData } from "../pipeline/fit.ts";
+import { resolveKernel } from "../model/fast/layers.ts";
+import {
+  FIT_OPTION_FLAGS,
+  fitOptionsOfFlags,
+  type FitSettings,
+  fitSettings,
+  type TrainingData,
+} from "../pipeline/settings.ts";
 import type { SeriesRequest } from "../pipeline/series.ts";
 import { DataError, UsageError } from "../util/errors.ts";
 import { checkFolder, checkWritableFile } from "../util/paths.ts";
@@ -135,6 +138,12 @@ export function reportPathFor(path: string, ticker: string, several: boolean): s
     : `${path}.${ticker}.html`;
 }
 
+/** The fit options' flags (`--verbose` is one of every command's flags). */
+const FIT_FLAGS: Record<string, FlagSpec> = Object.fromEntries(
+  Object.values(FIT_OPTION_FLAGS).filter((flag) => flag !== "verbose")
+    .map((flag) => [flag, { type: "string" }]),
+);
+
 /** The flags of `deno task train` that `deno task retrain` takes too (all but `--no-promote`). */
 export const TRAIN_FLAGS: Record<string, FlagSpec> = {
   ticker: { type: "string" },
@@ -143,23 +152,7 @@ export const TRAIN_FLAGS: Record<string, FlagSpec> = {
   source: { type: "string" },
   start: { type: "string" },
   end: { type: "string" },
-  "test-start": { type: "string" },
-  "validation-split": { type: "string" },
-  "test-split": { type: "string" },
-  horizon: { type: "string" },
-  "sequence-length": { type: "string" },
-  arch: { type: "string" },
-  epochs: { type: "string" },
-  "batch-size": { type: "string" },
-  "lstm-units": { type: "string" },
-  dropout: { type: "string" },
-  "learning-rate": { type: "string" },
-  l2: { type: "string" },
-  patience: { type: "string" },
-  seed: { type: "string" },
-  backend: { type: "string" },
-  kernel: { type: "string" },
-  calibration: { type: "string" },
+  ...FIT_FLAGS,
   "model-dir": { type: "string" },
   name: { type: "string" },
   interval: { type: "string" },
@@ -185,8 +178,11 @@ export interface TrainFlagSettings {
 }
 
 /**
- * Reads and checks the train flags ({@linkcode TRAIN_FLAGS} and `--verbose`);
- * a usage error, naming the flag, for anything malformed, before any file is read.
+ * Reads and checks the train flags ({@linkcode TRAIN_FLAGS} and `--verbose`):
+ * the fit options by the one schema of src/pipeline/settings.ts, the data
+ * and output flags here; a usage error for anything malformed, before any
+ * file is read (an option's error names the option; the CLI's error printer,
+ * `errorLine` in src/cli/common.ts, shows it as the flag).
  *
  * @example
  * ```ts
@@ -217,41 +213,8 @@ export function trainSettings(flags: Flags): TrainFlagSettings {
   if (!ticker && source !== undefined && source !== "synthetic" && !csv) {
     throw new UsageError(`Expected --ticker for --source ${source}, found none`);
   }
-  const d = FIT_DEFAULTS;
-  const int = (name: string, fallback: number): number =>
-    numberFlag(flags, name, fallback, { integer: true, min: 1 });
-  const validationFraction = numberFlag(flags, "validation-split", d.validationFraction, {
-    min: 0.01,
-    max: 0.9,
-  });
-  const testFraction = numberFlag(flags, "test-split", d.testFraction, { min: 0.01, max: 0.9 });
-  if (validationFraction + testFraction >= 0.95) {
-    throw new UsageError(
-      `Expected --validation-split + --test-split below 0.95, found ${
-        validationFraction + testFraction
-      }`,
-    );
-  }
-  const fit = fitSettings({
-    arch: choiceFlag(flags, "arch", ARCHITECTURES, d.arch),
-    backendName: choiceFlag(flags, "backend", BACKENDS, d.backendName),
-    kernel: flags.kernel === undefined ? undefined : choiceFlag(flags, "kernel", KERNELS, "fast"),
-    seed: numberFlag(flags, "seed", d.seed, { integer: true, min: 0, max: 4294967295 }),
-    epochs: int("epochs", d.epochs),
-    batchSize: int("batch-size", d.batchSize),
-    patience: int("patience", d.patience),
-    sequenceLength: int("sequence-length", d.sequenceLength),
-    horizon: int("horizon", d.horizon),
-    lstmUnits: int("lstm-units", d.lstmUnits),
-    dropout: numberFlag(flags, "dropout", d.dropout, { min: 0, max: 0.95 }),
-    l2: numberFlag(flags, "l2", d.l2, { min: 0 }),
-    learningRate: numberFlag(flags, "learning-rate", d.learningRate, { min: 1e-9, max: 10 }),
-    validationFraction,
-    testFraction,
-    testStart: dateFlag(flags, "test-start"),
-    calibration: choiceFlag(flags, "calibration", CALIBRATION_METHODS, d.calibration),
-    verbose: flags.verbose === true,
-  });
+  // One schema checks the fit options (src/pipeline/settings.ts); the error printer names the flags.
+  const fit = fitSettings(fitOptionsOfFlags(flags));
   // The kernel rule (resolveKernel) is checked here, before any data is read.
   if (fit.backendName !== "auto") resolveKernel(fit.kernel, fit.backendName);
   const { start, end } = dateRange(flags);

@@ -13,18 +13,26 @@
  * @module
  */
 
+import { z } from "zod";
 import { loadSeries } from "../data/mod.ts";
 import type { Interval, Series, SourceName } from "../data/types.ts";
 import type { DatasetOptions } from "../dataset/mod.ts";
-import { type Architecture, type Hyperparameters, withDefaults } from "../model/architectures.ts";
-import type { BackendName } from "../model/backend.ts";
+import {
+  type Architecture,
+  ARCHITECTURES,
+  type Hyperparameters,
+  withDefaults,
+} from "../model/architectures.ts";
+import { type BackendName, BACKENDS } from "../model/backend.ts";
 import type { CardDraft } from "../model/card.ts";
 import {
+  CALIBRATION_METHODS,
   type CalibrationMethod,
   cardCalibration,
   DEFAULT_CALIBRATION,
 } from "../model/calibration.ts";
-import type { Kernel } from "../model/fast/layers.ts";
+import { type Kernel, KERNELS } from "../model/fast/layers.ts";
+import { UsageError } from "../util/errors.ts";
 
 /**
  * How a model is fitted: plain data, every default filled in (build it with
@@ -145,24 +153,269 @@ export const FIT_DEFAULTS = {
   calibration: DEFAULT_CALIBRATION,
 } as const satisfies FitOptions;
 
+/** The name of one of {@linkcode FitOptions}. */
+export type FitOptionName = keyof FitOptions;
+
 /**
- * Fills in the defaults of `options` and derives the hyperparameters and the
- * dataset options. Checks nothing: callers validate their inputs (the train
- * flags do, with usage errors naming the flag).
+ * The train flag that sets each of {@linkcode FitOptions}: the one table the
+ * command line and sweep specs (whose keys are flag names) read options by.
+ *
+ * @example
+ * ```ts
+ * FIT_OPTION_FLAGS.batchSize; // "batch-size"
+ * ```
+ */
+export const FIT_OPTION_FLAGS: { readonly [K in FitOptionName]-?: string } = {
+  arch: "arch",
+  backendName: "backend",
+  kernel: "kernel",
+  seed: "seed",
+  epochs: "epochs",
+  batchSize: "batch-size",
+  patience: "patience",
+  sequenceLength: "sequence-length",
+  horizon: "horizon",
+  lstmUnits: "lstm-units",
+  dropout: "dropout",
+  l2: "l2",
+  learningRate: "learning-rate",
+  validationFraction: "validation-split",
+  testFraction: "test-split",
+  testStart: "test-start",
+  calibration: "calibration",
+  verbose: "verbose",
+};
+
+/** Most that `validationFraction + testFraction` may be (the rest trains). */
+const MAX_HELD_OUT = 0.95;
+
+function integer(min: number, max: number): z.ZodNumber {
+  const range = `an integer from ${min} to ${max}`;
+  return z.number({ error: range }).int({ error: range })
+    .min(min, { error: `an integer of at least ${min}` }).max(max, { error: range });
+}
+
+function decimal(min: number, max: number): z.ZodNumber {
+  const range = `a number from ${min} to ${max}`;
+  return z.number({ error: range }).min(min, { error: `a number of at least ${min}` })
+    .max(max, { error: range });
+}
+
+function oneOf<const T extends readonly [string, ...string[]]>(choices: T): z.ZodEnum<
+  {
+    [K in T[number]]: K;
+  }
+> {
+  return z.enum(choices, { error: `one of ${choices.join(", ")}` });
+}
+
+/** A real calendar date `YYYY-MM-DD`, optionally with an ISO time (a bar time). */
+function isIsoDate(value: string): boolean {
+  const match = /^(\d{4}-\d{2}-\d{2})(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})?)?$/.exec(
+    value,
+  );
+  if (!match) return false;
+  const time = Date.parse(`${match[1]}T00:00:00Z`); // NaN for 2024-13-01
+  return Number.isFinite(time) && new Date(time).toISOString().slice(0, 10) === match[1];
+}
+
+const DATE = "a date like 2020-01-31";
+
+/**
+ * Each option's schema, with its bounds. Each message is what the option
+ * expects; the error names the option (the CLI, the flag).
+ */
+const OPTION_SCHEMAS = {
+  arch: oneOf(ARCHITECTURES),
+  backendName: oneOf(BACKENDS),
+  kernel: oneOf(KERNELS as readonly Kernel[] as [Kernel, ...Kernel[]]),
+  seed: integer(0, 4294967295),
+  epochs: integer(1, 100000),
+  batchSize: integer(1, 1000000),
+  patience: integer(1, 100000),
+  sequenceLength: integer(1, 10000),
+  horizon: integer(1, 10000),
+  lstmUnits: integer(1, 4096),
+  dropout: decimal(0, 0.95),
+  l2: decimal(0, 10),
+  learningRate: decimal(1e-9, 10),
+  validationFraction: decimal(0.01, 0.9),
+  testFraction: decimal(0.01, 0.9),
+  testStart: z.string({ error: DATE }).refine(isIsoDate, { error: DATE }),
+  calibration: oneOf(CALIBRATION_METHODS),
+  verbose: z.boolean({ error: "true or false" }),
+} satisfies { [K in FitOptionName]-?: z.ZodType<Required<FitOptions>[K]> };
+
+/**
+ * The schema of {@linkcode FitOptions}: every option optional, each within
+ * its bounds, no unknown option. {@linkcode fitSettings} checks its input
+ * with it, and adds the one rule across options (validation and test shares
+ * below 0.95 together).
+ *
+ * @example
+ * ```ts
+ * fitOptionsSchema.safeParse({ epochs: 0 }).success; // false
+ * ```
+ */
+export const fitOptionsSchema: z.ZodType<FitOptions> = z.strictObject(
+  Object.fromEntries(
+    Object.entries(OPTION_SCHEMAS).map(([name, schema]) => [name, schema.optional()]),
+  ) as { [K in FitOptionName]-?: z.ZodOptional<(typeof OPTION_SCHEMAS)[K]> },
+  { error: "an object of fit options" },
+);
+
+/** A found value as an error line shows it: numbers as JavaScript writes them, strings quoted. */
+function describe(value: unknown): string {
+  if (value === undefined) return "nothing";
+  if (typeof value === "number" || typeof value === "bigint") return String(value);
+  const text = JSON.stringify(value) ?? String(value);
+  return text.length > 60 ? `${text.slice(0, 57)}...` : text;
+}
+
+/**
+ * What `option` expects when `value` is not a valid value of it, else `undefined`.
+ *
+ * @example
+ * ```ts
+ * checkFitOption("epochs", 1e20); // "an integer from 1 to 100000"
+ * checkFitOption("arch", "gru"); // undefined
+ * ```
+ */
+export function checkFitOption(option: FitOptionName, value: unknown): string | undefined {
+  const result = OPTION_SCHEMAS[option].safeParse(value);
+  return result.success ? undefined : result.error.issues[0].message;
+}
+
+/**
+ * The option a train flag sets (`"batch-size"` → `batchSize`), or `undefined`
+ * for a flag that sets none of {@linkcode FitOptions}.
+ *
+ * @example
+ * ```ts
+ * fitOptionOfFlag("lstm-units"); // "lstmUnits"
+ * fitOptionOfFlag("ticker"); // undefined
+ * ```
+ */
+export function fitOptionOfFlag(flag: string): FitOptionName | undefined {
+  return (Object.keys(FIT_OPTION_FLAGS) as FitOptionName[]).find((o) =>
+    FIT_OPTION_FLAGS[o] === flag
+  );
+}
+
+/** The value a flag's text gives `option`: numbers by `Number` (`""` and `"ten"` give NaN). */
+function fromText(option: FitOptionName, text: string): unknown {
+  const schema: z.ZodType = OPTION_SCHEMAS[option];
+  if (schema instanceof z.ZodNumber) return text.trim() === "" ? NaN : Number(text);
+  if (option === "verbose") return text === "true" ? true : text === "false" ? false : text;
+  return text;
+}
+
+/**
+ * What a train flag expects when `text` is not a valid value of it (the
+ * command line's and a sweep spec's check of one value), else `undefined`;
+ * also `undefined` for a flag that sets no fit option.
+ *
+ * @example
+ * ```ts
+ * checkFitFlag("lstm-units", "0"); // "an integer of at least 1"
+ * checkFitFlag("lstm-units", "16"); // undefined
+ * ```
+ */
+export function checkFitFlag(flag: string, text: string): string | undefined {
+  const option = fitOptionOfFlag(flag);
+  return option === undefined ? undefined : checkFitOption(option, fromText(option, text));
+}
+
+/**
+ * The fit options that train flags set (flag names as keys, values as the
+ * command line gives them: text, `true` for a boolean flag); flags that set
+ * none are ignored. A {@linkcode UsageError} naming the option (its
+ * `options` say which) for a malformed value.
+ *
+ * @example
+ * ```ts
+ * fitOptionsOfFlags({ "lstm-units": "16", ticker: "SPY" }); // { lstmUnits: 16 }
+ * ```
+ */
+export function fitOptionsOfFlags(
+  flags: Readonly<Record<string, string | boolean | undefined>>,
+): FitOptions {
+  const options: Record<string, unknown> = {};
+  for (const option of Object.keys(FIT_OPTION_FLAGS) as FitOptionName[]) {
+    const raw = flags[FIT_OPTION_FLAGS[option]];
+    if (raw === undefined) continue;
+    const value = typeof raw === "string" ? fromText(option, raw) : raw;
+    const expected = checkFitOption(option, value);
+    if (expected !== undefined) {
+      throw new UsageError(`Expected ${option} to be ${expected}, found ${describe(raw)}`, {
+        options: [option],
+      });
+    }
+    options[option] = value;
+  }
+  return checkFitOptions(options);
+}
+
+/**
+ * `options` checked by {@linkcode fitOptionsSchema} and the rule across
+ * options; a one-line {@linkcode UsageError} naming the option otherwise.
+ */
+function checkFitOptions(options: unknown): FitOptions {
+  const result = fitOptionsSchema.safeParse(options);
+  if (!result.success) {
+    const issue = result.error.issues[0];
+    if (issue.code === "unrecognized_keys") {
+      throw new UsageError(
+        `Expected only ${Object.keys(FIT_OPTION_FLAGS).join(", ")} in fit options, found "${
+          issue.keys[0]
+        }"`,
+      );
+    }
+    const option = issue.path[0];
+    if (option === undefined) {
+      throw new UsageError(`Expected ${issue.message}, found ${describe(options)}`);
+    }
+    const found = (options as Record<string, unknown>)[String(option)];
+    throw new UsageError(
+      `Expected ${String(option)} to be ${issue.message}, found ${describe(found)}`,
+      {
+        options: [String(option)],
+      },
+    );
+  }
+  const held = (result.data.validationFraction ?? FIT_DEFAULTS.validationFraction) +
+    (result.data.testFraction ?? FIT_DEFAULTS.testFraction);
+  if (!(held < MAX_HELD_OUT)) {
+    throw new UsageError(
+      `Expected validationFraction + testFraction below ${MAX_HELD_OUT}, found ${held}`,
+      { options: ["validationFraction", "testFraction"] },
+    );
+  }
+  return result.data;
+}
+
+/**
+ * Checks `options` ({@linkcode fitOptionsSchema}: each option within its
+ * bounds, no unknown option, validation and test shares below 0.95
+ * together), fills in the defaults and derives the hyperparameters and the
+ * dataset options. A one-line {@linkcode UsageError} naming the option for
+ * anything malformed (the command line names the flag instead).
  *
  * @example
  * ```ts
  * const settings = fitSettings({ epochs: 2, sequenceLength: 10 });
  * settings.datasetOptions.trainFraction; // 0.7
+ * fitSettings({ epochs: 1e20 }); // throws: Expected epochs to be an integer from 1 to 100000, found 1e+20
  * ```
  */
 export function fitSettings(options: FitOptions = {}): FitSettings {
-  const o = { ...FIT_DEFAULTS, ...withoutUndefined(options) };
+  const checked = checkFitOptions(options);
+  const o = { ...FIT_DEFAULTS, ...withoutUndefined(checked) };
   const { sequenceLength, horizon, seed, validationFraction, testFraction } = o;
   return {
     arch: o.arch,
     backendName: o.backendName,
-    kernel: options.kernel,
+    kernel: checked.kernel,
     seed,
     epochs: o.epochs,
     batchSize: o.batchSize,
@@ -182,10 +435,10 @@ export function fitSettings(options: FitOptions = {}): FitSettings {
       horizon,
       trainFraction: 1 - validationFraction - testFraction,
       validationFraction,
-      testStart: options.testStart,
+      testStart: checked.testStart,
     },
     calibration: o.calibration,
-    verbose: options.verbose ?? false,
+    verbose: checked.verbose ?? false,
   };
 }
 

@@ -1,7 +1,7 @@
 /**
  * One sweep job, run where it lands (a local pool process or a queue
- * worker's process): the configuration's train flags checked by the same
- * code as `deno task train`, its bars loaded by train's rule, the bars cut
+ * worker's process): the configuration's train flags checked by the fit
+ * settings' one schema (as `deno task train`'s are), its bars loaded by train's rule, the bars cut
  * so that every job of the sweep scores the same reference bars, then the
  * pipeline's walk-forward evaluation: on the selection period's folds, or
  * (a `confirm` job) retrained on everything before the holdout and scored on
@@ -36,7 +36,7 @@ import {
   walkForward,
   type WalkForwardEvaluation,
 } from "../pipeline/mod.ts";
-import { trainSettings } from "../cli/flags.ts";
+import { fitOptionsOfFlags, fitSettings } from "../pipeline/settings.ts";
 import { DataError, messageOf, UsageError } from "../util/errors.ts";
 import { sha256Hex } from "../util/fs.ts";
 import type { DataEntry, JobProtocol, SweepJob } from "./spec.ts";
@@ -265,7 +265,7 @@ async function evaluateJob(
   job: SweepJob,
   log?: (line: string) => void,
 ): Promise<Pick<JobResult, "series" | "holdout" | "evaluation" | "rows">> {
-  const { fit } = trainSettings(job.flags);
+  const fit = fitSettings(fitOptionsOfFlags(job.flags));
   const firstOwn = warmupBars() + fit.sequenceLength - 1;
   const { protocol } = job;
   if (firstOwn > protocol.firstReference || fit.horizon > protocol.horizon) {

@@ -17,12 +17,11 @@
  * @module
  */
 
-import { parse as parseYaml } from "yaml";
+import { parseDocument } from "yaml";
 import { z } from "zod";
 import { SOURCES } from "../data/types.ts";
 import { warmupBars } from "../features/mod.ts";
-import { FIT_DEFAULTS } from "../pipeline/mod.ts";
-import { TRAIN_FLAGS } from "../cli/flags.ts";
+import { checkFitFlag, FIT_DEFAULTS, FIT_OPTION_FLAGS } from "../pipeline/settings.ts";
 import { UsageError } from "../util/errors.ts";
 import { sha256Hex } from "../util/fs.ts";
 import { createRng } from "../util/random.ts";
@@ -41,15 +40,34 @@ const NOT_SWEPT: Record<string, string> = {
   "validation-split": "walk-forward splits each fold itself",
   "model-dir": "a sweep saves no model",
   name: "a sweep saves no model",
+  interval: "a sweep reads its data's daily bars",
+  verbose: "a job's output is its result",
 };
 
-/** The train flags a sweep may vary or fix: `deno task train`'s, less data, output and split flags. */
-export const SWEEP_FLAGS: readonly string[] = Object.keys(TRAIN_FLAGS)
+/**
+ * The train flags a sweep may vary or fix: those of the fit options
+ * (src/pipeline/settings.ts), less the split and output ones; their values
+ * are checked by the fit options' schema.
+ */
+export const SWEEP_FLAGS: readonly string[] = Object.values(FIT_OPTION_FLAGS)
   .filter((name) => !(name in NOT_SWEPT))
   .sort();
 
+/**
+ * Most jobs a spec may expand to (data × grid points × random trials ×
+ * seeds), counted before anything is expanded: random.trials' own cap.
+ */
+export const MAX_JOBS = 100000;
+
 const FOLDER = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
+
+/** A real calendar date `YYYY-MM-DD` (not 2024-13-01). */
+function isDate(value: string): boolean {
+  const time = Date.parse(`${value}T00:00:00Z`);
+  return DATE.test(value) && Number.isFinite(time) &&
+    new Date(time).toISOString().slice(0, 10) === value;
+}
 
 const flagValue = z.union([z.string(), z.number(), z.boolean()], {
   error: "a flag value (a string, number or boolean)",
@@ -60,7 +78,7 @@ const int = (min: number, max = Number.MAX_SAFE_INTEGER): z.ZodNumber =>
   }).min(min, { error: `a whole number from ${min} to ${max}` }).max(max, {
     error: `a whole number from ${min} to ${max}`,
   });
-const date = z.string({ error: "a date like 2020-01-31" }).regex(DATE, {
+const date = z.string({ error: "a date like 2020-01-31" }).refine(isDate, {
   error: "a date like 2020-01-31",
 });
 const range = z.tuple([z.number(), z.number()], { error: "a pair [low, high] of numbers" })
@@ -286,9 +304,11 @@ function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
 export function parseSpec(text: string, file: string): SweepSpec {
   let raw: unknown;
   const yaml = /\.ya?ml$/i.test(file);
+  const body = text.replace(/^\uFEFF/, ""); // a byte-order mark, as editors on Windows write
   try {
-    raw = yaml ? parseYaml(text) : JSON.parse(text);
+    raw = yaml ? yamlValue(body, file) : JSON.parse(body);
   } catch (error) {
+    if (error instanceof UsageError) throw error;
     const why = error instanceof Error ? error.message.split("\n")[0] : String(error);
     throw new UsageError(
       `Expected ${yaml ? "YAML" : "JSON"} in ${file}, found a syntax error (${why})`,
@@ -350,6 +370,10 @@ export function parseSpec(text: string, file: string): SweepSpec {
       `Expected random.space of ${file} to name at least one flag, found an empty space`,
     );
   }
+  const data = s.data === undefined ? [{ source: "synthetic" as const }] : [s.data].flat();
+  checkDates(s.data, file);
+  checkJobCount(data.length, grid, s.random?.trials ?? 1, s.seeds?.length ?? 1, file);
+  checkValues(fixed, grid, space, file);
   const name = s.name ?? file.split("/").pop()!.replace(/\.[^.]*$/, "");
   if (!FOLDER.test(name)) {
     throw new UsageError(
@@ -358,11 +382,7 @@ export function parseSpec(text: string, file: string): SweepSpec {
   }
   return {
     name,
-    data: s.data === undefined
-      ? [{ source: "synthetic" }]
-      : Array.isArray(s.data)
-      ? s.data
-      : [s.data],
+    data,
     fixed,
     grid,
     random: s.random && { trials: s.random.trials, seed: s.random.seed ?? 1, space },
@@ -374,6 +394,102 @@ export function parseSpec(text: string, file: string): SweepSpec {
       seed: s.evaluation?.seed ?? 42,
     },
   };
+}
+
+/** A YAML spec's value: refused on any error or warning (an unknown tag like `!python/object`). */
+function yamlValue(text: string, file: string): unknown {
+  // Parsed as a document, so that its warnings are returned rather than printed on stderr.
+  const doc = parseDocument(text, { logLevel: "silent" });
+  const [error] = doc.errors;
+  if (error) throw error;
+  const [warning] = doc.warnings;
+  if (warning) {
+    const why = warning.message.split("\n")[0].replace(/:$/, "");
+    throw new UsageError(`Expected plain YAML in ${file} (no tags), found ${why}`);
+  }
+  return doc.toJS({ maxAliasCount: 100 });
+}
+
+/** Each data entry's range, in order (as `--start`/`--end` are in every command). */
+function checkDates(data: DataEntry | DataEntry[] | undefined, file: string): void {
+  const entries = data === undefined ? [] : Array.isArray(data) ? data : [data];
+  for (const [i, entry] of entries.entries()) {
+    if (entry.start !== undefined && entry.end !== undefined && entry.start > entry.end) {
+      const at = Array.isArray(data) ? `data[${i}]` : "data";
+      throw new UsageError(
+        `Expected ${at}.start of ${file} before ${at}.end, found ${entry.start} and ${entry.end}`,
+      );
+    }
+  }
+}
+
+/**
+ * The number of jobs, by multiplication (nothing is expanded): more than
+ * {@linkcode MAX_JOBS} is refused, as a grid of a hundred million points
+ * would exhaust the memory long before its first job.
+ */
+function checkJobCount(
+  data: number,
+  grid: Record<string, FlagValue[]>,
+  trials: number,
+  seeds: number,
+  file: string,
+): void {
+  const sizes = Object.values(grid).map((values) => values.length);
+  const points = sizes.reduce((a, b) => a * b, 1);
+  const jobs = data * points * trials * seeds;
+  if (jobs > MAX_JOBS) {
+    throw new UsageError(
+      `Expected at most ${MAX_JOBS} jobs in ${file} (data × grid × random trials × seeds), found ${jobs} (${data} × ${
+        sizes.join(" × ") || 1
+      } × ${trials} × ${seeds})`,
+    );
+  }
+}
+
+/**
+ * Every value of `fixed`, `grid` and `random.space` (its choices, its
+ * bounds, then its draws) checked by the fit options' schema, as a job's
+ * flags will be: a wrong type or an out-of-range value is refused before
+ * any job runs.
+ */
+function checkValues(
+  fixed: Record<string, FlagValue>,
+  grid: Record<string, FlagValue[]>,
+  space: Record<string, Distribution>,
+  file: string,
+): void {
+  const check = (path: PropertyKey[], flag: string, value: FlagValue): void => {
+    const expected = checkFitFlag(flag, String(value));
+    if (expected !== undefined) {
+      throw new UsageError(
+        `Expected ${fieldName(path)} of ${file} to be ${expected}, found ${describe(value)}`,
+      );
+    }
+  };
+  for (const [flag, value] of Object.entries(fixed)) check(["fixed", flag], flag, value);
+  for (const [flag, values] of Object.entries(grid)) {
+    values.forEach((value, i) => check(["grid", flag, i], flag, value));
+  }
+  for (const [flag, d] of Object.entries(space)) {
+    const [kind, values] = Object.entries(d)[0] as [string, FlagValue[]];
+    values.forEach((value, i) => check(["random", "space", flag, kind, i], flag, value));
+  }
+  for (const [flag, d] of Object.entries(space)) {
+    // Draws between valid bounds are valid, but for a whole-number flag a uniform draw is not.
+    for (const draw of sampleTrials({ trials: 20, seed: 1, space: { [flag]: d } })) {
+      const expected = checkFitFlag(flag, String(draw[flag]));
+      if (expected !== undefined) {
+        throw new UsageError(
+          `Expected the draws of ${
+            fieldName(["random", "space", flag])
+          } of ${file} to be ${expected}, found ${
+            describe(draw[flag])
+          } (use {"int": [low, high]} for whole numbers)`,
+        );
+      }
+    }
+  }
 }
 
 /** Minimal view of a zod issue: its path, and for a union each branch's issues. */

@@ -16,16 +16,24 @@ import { osErrorMessage } from "./os_errors.ts";
  *
  * @example
  * ```ts
- * throw new UsageError("Expected --epochs to be a positive integer, found \"ten\"");
+ * throw new UsageError("Expected epochs to be an integer of at least 1, found 0", {
+ *   options: ["epochs"],
+ * });
  * ```
  */
 export class UsageError extends Error {
   /** The process exit code for this error. */
   readonly exitCode = 2;
-  /** Creates a usage error with a sentence-case message. */
-  constructor(message: string) {
+  /**
+   * The options (library names, like `batchSize`) the message speaks of, in
+   * its words: the command line shows them as its flags (`--batch-size`).
+   */
+  readonly options: readonly string[];
+  /** Creates a usage error with a sentence-case message, naming the `options` it is about. */
+  constructor(message: string, details: { options?: readonly string[] } = {}) {
     super(message);
     this.name = "UsageError";
+    this.options = details.options ?? [];
   }
 }
 
