@@ -202,15 +202,14 @@ Deno.test("on every scored bar the plugin's calibrated and raw probabilities equ
 // (symbol, date), and `unknown-symbol` for a symbol outside the universe.
 
 import type { Bar } from "../src/data/types.ts";
-import { fitSettings } from "../src/pipeline/fit.ts";
+import { fitAndSave, fitSettings } from "../src/pipeline/fit.ts";
 import {
-  evaluateUniverse,
-  fitAndSaveUniverse,
   loadUniverseData,
-  loadUniverseModel,
   modelUniverse,
   universeFitSettings,
+  universeSet,
 } from "../src/pipeline/universe.ts";
+import { evaluateUniverse } from "../src/pipeline/study.ts";
 
 const UNIVERSE = ["AAA", "BBB", "CCC", "DDD"];
 
@@ -236,7 +235,7 @@ async function tinyUniverseModel(scaling: "pooled" | "per-symbol"): Promise<stri
     start: "2023-01-01",
     context: "SPY",
   });
-  await fitAndSaveUniverse(data, settings, { modelRoot: root });
+  await fitAndSave(universeSet(data, settings), settings.fit, { modelRoot: root });
   return root;
 }
 
@@ -244,7 +243,9 @@ const universeRoot = await tinyUniverseModel("per-symbol");
 
 /** Every symbol's bars by date, the context first, as a host would feed them. */
 async function universeFeed(): Promise<[string, Bar][]> {
-  const spec = modelUniverse((await loadUniverseModel(universeRoot)).card)!.spec;
+  const loaded = await loadEvaluationModel(universeRoot);
+  loaded.dispose();
+  const spec = modelUniverse(loaded.info.card)!.spec;
   const data = await loadUniverseData(spec, {
     source: "synthetic",
     seed: 42,
@@ -261,10 +262,10 @@ async function universeFeed(): Promise<[string, Bar][]> {
 }
 
 Deno.test("a universe model: the plugin's probability equals evaluate's for every symbol and scored bar", async () => {
-  const loaded = await loadUniverseModel(universeRoot);
+  const loaded = await loadEvaluationModel(universeRoot);
   let result;
   try {
-    const spec = modelUniverse(loaded.card)!.spec;
+    const spec = modelUniverse(loaded.info.card)!.spec;
     const data = await loadUniverseData(spec, {
       source: "synthetic",
       seed: 42,

@@ -12,7 +12,8 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { readCard } from "../src/model/card.ts";
 import { fitSettings } from "../src/pipeline/fit.ts";
-import { FISCHER_KRAUSS, universeFitSettings, universeFolds } from "../src/pipeline/universe.ts";
+import { FISCHER_KRAUSS, universeFitSettings } from "../src/pipeline/universe.ts";
+import { universeFolds } from "../src/pipeline/study.ts";
 
 const ROOT = new URL("..", import.meta.url).pathname;
 const UNIVERSE = "AAA,BBB,CCC,DDD,EEE,FFF";

@@ -21,23 +21,24 @@ import type { TrainFlagSettings } from "./flags.ts";
 import { validateTicker } from "../data/mod.ts";
 import type { SeriesRequest } from "../pipeline/series.ts";
 import { fitSettings } from "../pipeline/fit.ts";
+import { fitAndSave } from "../pipeline/fit.ts";
 import {
-  evaluateUniverse,
-  fitAndSaveUniverse,
   loadUniverseData,
-  loadUniverseModel,
   modelUniverse,
-  portfolioText,
-  runUniverseStudy,
   STUDIES,
   type Study,
-  type UniverseEvaluateOptions,
-  universeEvaluationText,
   universeFitSettings,
-  universeReport,
+  universeSet,
+} from "../pipeline/universe.ts";
+import {
+  evaluateUniverse,
+  runUniverseStudy,
+  type UniverseEvaluateOptions,
   type UniverseResult,
   type UniverseWalkForward,
-} from "../pipeline/universe.ts";
+} from "../pipeline/study.ts";
+import { loadEvaluationModel } from "../pipeline/score.ts";
+import { portfolioText, universeEvaluationText, universeReport } from "../views/universe.ts";
 import { resolveUniverse } from "../universe/data.ts";
 import { LABELS, SCALINGS } from "../dataset/universe.ts";
 import { renderReport } from "../views/html.ts";
@@ -200,7 +201,7 @@ export async function trainUniverse(
   });
   progress(loaded.universe.text);
   const summary = await untilInterrupted((shouldStop) =>
-    fitAndSaveUniverse(loaded, universe, {
+    fitAndSave(universeSet(loaded, universe), universe.fit, {
       modelRoot,
       promote: options.promote,
       log: progress,
@@ -210,7 +211,7 @@ export async function trainUniverse(
   const m = summary.metrics;
   const line = (label: string, x: { loss: number; accuracy: number }): string =>
     `  ${label.padEnd(11)} loss ${x.loss.toFixed(4)}  accuracy ${x.accuracy.toFixed(4)}`;
-  const u = summary.universe;
+  const u = summary.universe!;
   printResult(flags, summary, () =>
     [
       `Saved ${summary.modelDir} (${fit.arch}, ${summary.backend}${
@@ -363,12 +364,13 @@ export async function scoreUniverse(
         "Expected --context only with --study (a saved model has its own), found it",
       );
     }
-    const loaded = await loadUniverseModel(context.modelDir, { kernel: context.kernel });
+    const loaded = await loadEvaluationModel(context.modelDir, { kernel: context.kernel });
     try {
-      const own = modelUniverse(loaded.card);
+      const { card, dir } = loaded.info;
+      const own = modelUniverse(card);
       if ((value === undefined || value === OWN_UNIVERSE) && !own) {
         throw new UsageError(
-          `Expected --universe U for ${loaded.dir}, a single-ticker model of ${loaded.card.data.ticker}, found none`,
+          `Expected --universe U for ${dir}, a single-ticker model of ${card.data.ticker}, found none`,
         );
       }
       const spec = value === undefined || value === OWN_UNIVERSE
@@ -377,14 +379,14 @@ export async function scoreUniverse(
       const data = await loadUniverseData(spec, {
         dataDir: request.dataDir,
         source: request.source ?? (spec === own?.spec ? own.source : undefined),
-        seed: request.seed ?? loaded.card.seed,
-        context: loaded.card.universe?.context,
+        seed: request.seed ?? card.seed,
+        context: card.universe?.context,
       });
       context.log?.(data.universe.text);
       result = await evaluateUniverse(loaded, data, options);
       title = `${
         context.walkForward ? "Walk-forward evaluation" : "Evaluation"
-      } of ${loaded.dir} on universe ${data.universe.name}`;
+      } of ${dir} on universe ${data.universe.name}`;
     } finally {
       loaded.dispose();
     }

@@ -59,30 +59,17 @@ import {
 import { upLabel } from "./window.ts";
 import type { WindowSource } from "./types.ts";
 import { DataError, UsageError } from "../util/errors.ts";
+import {
+  type CardDataSection,
+  type LabelKind,
+  LABELS,
+  type Scalers,
+  type Scaling,
+  SCALINGS,
+  type TrainingSet,
+} from "./training_set.ts";
 
-/**
- * The label kinds a universe model can learn, as `--label` takes them.
- *
- * @example
- * ```ts
- * LABELS.includes("beats-median"); // true
- * ```
- */
-export const LABELS = ["up", "beats-median"] as const;
-/** A label kind (see {@linkcode LABELS}). */
-export type LabelKind = typeof LABELS[number];
-
-/**
- * How a universe's features are standardised, as `--scaling` takes them.
- *
- * @example
- * ```ts
- * SCALINGS.includes("per-symbol"); // true
- * ```
- */
-export const SCALINGS = ["pooled", "per-symbol"] as const;
-/** A scaling (see {@linkcode SCALINGS}). */
-export type Scaling = typeof SCALINGS[number];
+export { type LabelKind, LABELS, type Scalers, type Scaling, SCALINGS };
 
 /** Fewest training windows a symbol needs for a scaler of its own under `per-symbol` scaling. */
 export const MIN_SYMBOL_TRAINING_WINDOWS = 20;
@@ -550,27 +537,6 @@ export function dateRange(tables: UniverseTables, start?: string, end?: string):
   return { from, to, labelCut: UNKNOWN - 1 };
 }
 
-/**
- * The scalers of a universe model: always the pooled one (every symbol's
- * training rows; saved as `scaler.json`, for drift monitoring and for
- * symbols outside the universe), and under `per-symbol` scaling one per
- * symbol.
- *
- * @example
- * ```ts
- * const scalers: UniverseScalers = fitUniverseScalers(tables, split, "per-symbol");
- * scalers.perSymbol.get("AAPL");
- * ```
- */
-export interface UniverseScalers {
-  /** How windows are scaled. */
-  scaling: Scaling;
-  /** The scaler of every symbol's training rows together. */
-  pooled: Scaler;
-  /** One scaler per symbol (`per-symbol` scaling only; a symbol without one is not scored). */
-  perSymbol: Map<string, Scaler>;
-}
-
 function rowView(t: SymbolTable, width: number, i: number): Float64Array {
   return t.raw.subarray(i * width, (i + 1) * width);
 }
@@ -602,7 +568,7 @@ export function fitUniverseScalers(
   tables: UniverseTables,
   range: WindowRange,
   scaling: Scaling,
-): UniverseScalers {
+): Scalers {
   if (!SCALINGS.includes(scaling)) {
     throw new UsageError(`Expected scaling ${SCALINGS.join(" or ")}, found "${scaling}"`);
   }
@@ -640,7 +606,7 @@ export function fitUniverseScalers(
  * scalerFor(scalers, "AAPL");
  * ```
  */
-export function scalerFor(scalers: UniverseScalers, symbol: string): Scaler | undefined {
+export function scalerFor(scalers: Scalers, symbol: string): Scaler | undefined {
   return scalers.scaling === "pooled" ? scalers.pooled : scalers.perSymbol.get(symbol);
 }
 
@@ -655,7 +621,7 @@ export function scalerFor(scalers: UniverseScalers, symbol: string): Scaler | un
  */
 export function scaleTables(
   tables: UniverseTables,
-  scalers: UniverseScalers,
+  scalers: Scalers,
 ): (Float32Array | null)[] {
   const width = tables.names.length;
   return tables.tables.map((t) => {
@@ -884,7 +850,27 @@ export interface UniverseDatasetOptions extends UniverseTableOptions, DateSplitO
 }
 
 /**
- * A universe's train, validation and test windows with their scalers.
+ * Where a universe's bars came from, as its model card records it.
+ *
+ * @example
+ * ```ts
+ * const about: UniverseAbout = { name: "u5", source: "csv-dir", path: "../u5" };
+ * ```
+ */
+export interface UniverseAbout {
+  /** The universe's name (its folder or tickers file). */
+  name: string;
+  /** `cache`, `synthetic`, `csv-dir` or `long-csv`. */
+  source: string;
+  /** The folder or file of a `csv-dir` or `long-csv` universe. */
+  path?: string;
+  /** The study preset the model was trained by, if any. */
+  study?: string;
+}
+
+/**
+ * A universe's train, validation and test windows with their scalers: the
+ * universe implementation of the one {@linkcode TrainingSet} contract.
  *
  * @example
  * ```ts
@@ -892,31 +878,25 @@ export interface UniverseDatasetOptions extends UniverseTableOptions, DateSplitO
  * ds.train.n; // training windows of every symbol
  * ```
  */
-export interface UniverseDataset {
+export interface UniverseDataset extends TrainingSet {
   /** The tables. */
-  tables: UniverseTables;
+  readonly tables: UniverseTables;
   /** The cut dates. */
-  split: DateSplit;
-  /** Scalers fitted on the training rows. */
-  scalers: UniverseScalers;
+  readonly split: DateSplit;
   /** Training windows. */
-  train: UniverseWindows;
-  /** Validation windows (early stopping only). */
-  validation: UniverseWindows;
+  readonly train: UniverseWindows;
+  /** Validation windows (early stopping and calibration). */
+  readonly validation: UniverseWindows;
   /** Test windows. */
-  test: UniverseWindows;
-  /** Reference-date ranges and sizes of the splits. */
-  ranges: {
-    train: { first: string; last: string; rows: number };
-    validation: { first: string; last: string; rows: number };
-    test: { first: string; last: string; rows: number };
-  };
+  readonly test: UniverseWindows;
   /** Symbols left out of the splits (no scaler of their own under per-symbol scaling). */
-  excluded: string[];
+  readonly excluded: string[];
 }
 
 /**
- * Splits and scales prepared tables (see {@linkcode buildUniverseDataset}).
+ * Splits and scales prepared tables (see {@linkcode buildUniverseDataset}):
+ * by `options.split`'s cut dates when given (a walk-forward fold), else by
+ * the fractions or day counts of {@linkcode dateSplit}.
  *
  * @example
  * ```ts
@@ -925,14 +905,11 @@ export interface UniverseDataset {
  */
 export function universeDataset(
   tables: UniverseTables,
-  options: DateSplitOptions & { scaling?: Scaling } = {},
+  options: DateSplitOptions & { scaling?: Scaling; split?: DateSplit; about?: UniverseAbout } = {},
 ): UniverseDataset {
-  const split = dateSplit(tables, options);
-  const scalers = fitUniverseScalers(
-    tables,
-    splitRange(tables, split, "train"),
-    options.scaling ?? "pooled",
-  );
+  const split = options.split ?? dateSplit(tables, options);
+  const scaling = options.scaling ?? "pooled";
+  const scalers = fitUniverseScalers(tables, splitRange(tables, split, "train"), scaling);
   const scaled = scaleTables(tables, scalers);
   const make = (which: "train" | "validation" | "test"): UniverseWindows =>
     universeWindows(tables, scaled, splitRange(tables, split, which));
@@ -941,22 +918,61 @@ export function universeDataset(
   const test = make("test");
   for (const [name, w] of [["train", train], ["validation", validation], ["test", test]] as const) {
     if (w.n === 0) {
-      throw new DataError(`Expected ${name} windows in the universe split, found none`);
+      throw new DataError(
+        `Expected ${name} windows between ${split.trainStart} and ${split.testEnd}, found none`,
+      );
     }
   }
+  const ranges = {
+    train: windowsInfo(train),
+    validation: windowsInfo(validation),
+    test: windowsInfo(test),
+  };
+  const excluded = tables.tables.filter((_, s) => scaled[s] === null).map((t) => t.symbol);
+  const about = options.about ?? { name: "universe", source: "memory" };
+  const width = tables.names.length;
+  const symbols = tables.tables.map((t) => t.symbol).filter((s) => !excluded.includes(s));
   return {
+    description: `universe ${about.name} (${tables.tables.length} symbols${
+      tables.dropped.length ? `, ${tables.dropped.length} dropped` : ""
+    }${
+      excluded.length ? `, ${excluded.length} without a scaler` : ""
+    }), label ${tables.label}, ${scaling} scaling${
+      tables.context ? `, context ${tables.context}` : ""
+    }`,
+    dropped: tables.dropped,
     tables,
     split,
     scalers,
     train,
     validation,
     test,
-    ranges: {
-      train: windowsInfo(train),
-      validation: windowsInfo(validation),
-      test: windowsInfo(test),
+    ranges,
+    excluded,
+    features: tables.features,
+    names: tables.names,
+    sequenceLength: tables.sequenceLength,
+    horizon: tables.horizon,
+    label: tables.label,
+    card: {
+      data: { source: about.source, ticker: `universe:${about.name}`, interval: "1d", ranges },
+      label: tables.label,
+      universe: {
+        name: about.name,
+        source: about.source,
+        ...(about.path !== undefined ? { path: about.path } : {}),
+        symbols,
+        scaling,
+        ...(tables.context ? { context: tables.context } : {}),
+        ...(about.study ? { study: about.study } : {}),
+        split,
+      },
     },
-    excluded: tables.tables.filter((_, s) => scaled[s] === null).map((t) => t.symbol),
+    referenceRow: (i: number): Float64Array => {
+      const t = tables.tables[train.symbols[i]];
+      const r = train.rows[i];
+      return t.raw.subarray(r * width, (r + 1) * width);
+    },
   };
 }
 

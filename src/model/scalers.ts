@@ -12,7 +12,7 @@ import type { Scaler } from "../features/mod.ts";
 import type { ModelCard } from "./card.ts";
 import { DataError } from "../util/errors.ts";
 import { readJsonObject } from "../util/fs.ts";
-import type { UniverseScalers } from "../dataset/universe.ts";
+import type { Scalers } from "../dataset/universe.ts";
 
 /** The file of the per-symbol scalers inside a model folder. */
 export const UNIVERSE_SCALERS_FILE = "universe_scalers.json";
@@ -31,7 +31,7 @@ const fileSchema = z.object({
  * const extra = scalersFileContent(dataset.scalers); // { names, scalers: { AAPL: { mean, std } } }
  * ```
  */
-export function scalersFileContent(scalers: UniverseScalers): Record<string, unknown> | undefined {
+export function scalersFileContent(scalers: Scalers): Record<string, unknown> | undefined {
   if (scalers.scaling === "pooled") return undefined;
   const entries = [...scalers.perSymbol].sort(([a], [b]) => a < b ? -1 : a > b ? 1 : 0);
   return {
@@ -58,7 +58,7 @@ export async function readUniverseScalers(
   dir: string,
   card: Pick<ModelCard, "universe">,
   pooled: Scaler,
-): Promise<UniverseScalers> {
+): Promise<Scalers> {
   if (card.universe?.scaling !== "per-symbol") {
     return { scaling: "pooled", pooled, perSymbol: new Map() };
   }

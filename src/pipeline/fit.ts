@@ -21,9 +21,15 @@
 import { join } from "node:path";
 import type { LayersModel } from "../model/mod.ts";
 import type { Series } from "../data/types.ts";
-import { buildDataset, type Dataset, minimumBars } from "../dataset/mod.ts";
+import { type Dataset, minimumBars } from "../dataset/mod.ts";
+import {
+  sampleIndices,
+  type SeriesTrainingSet,
+  seriesTrainingSet,
+  subset,
+  type TrainingSet,
+} from "../dataset/training_set.ts";
 import { checkTrainingWindows } from "../dataset/capacity.ts";
-import { computeFeatures } from "../features/mod.ts";
 import { REFERENCE_FILE, type ReferenceProfile, referenceProfile } from "../eval/drift.ts";
 import { buildModel } from "../model/architectures.ts";
 import { quietly, selectBackend } from "../model/backend.ts";
@@ -43,10 +49,9 @@ import {
   type TrainResult,
 } from "../model/train.ts";
 import { accuracy, logLoss } from "../eval/scores.ts";
-import type { WindowSet } from "../dataset/types.ts";
 import { nextVersion, promote } from "../model/versions.ts";
 import { DataError } from "../util/errors.ts";
-import { createRng } from "../util/random.ts";
+import { scalersFileContent, UNIVERSE_SCALERS_FILE } from "../model/scalers.ts";
 
 export {
   FIT_DEFAULTS,
@@ -87,17 +92,17 @@ export interface FitHooks {
 export interface FittedModel {
   /** The model with its best weights. */
   model: LayersModel;
-  /** The windows it was trained, validated and tested on. */
-  dataset: Dataset;
+  /** The training set it was trained, validated and tested on. */
+  set: TrainingSet;
   /** What training did. */
   result: TrainResult;
   /** The backend that trained it. */
   backend: string;
   /** Who ran the recurrent layers. */
   kernel: Kernel;
-  /** Metrics of each split. */
+  /** Metrics of each split (the training split's on a sample of {@linkcode TRAIN_SAMPLE} windows at most). */
   metrics: { train: Metrics; validation: Metrics; test: Metrics };
-  /** Share of up labels in the test split. */
+  /** Share of 1 labels in the test split. */
   testBaseRate: number;
   /** The calibration fitted on the validation windows (also in the card). */
   calibration: Calibration;
@@ -107,10 +112,39 @@ export interface FittedModel {
   reference: ReferenceProfile;
 }
 
+/** Most training windows the card's training metrics and the drift reference are computed on. */
+export const TRAIN_SAMPLE = 50_000;
+
 /**
- * Builds the dataset of `series` and trains a model as `settings` say;
- * `hooks.shouldStop` stops it after the current batch with the best weights
- * so far (the card then says interrupted). Saves nothing.
+ * The training set of one series as `settings` build it, checked before any
+ * work: too few bars for the window, the warm-up and three splits, or too few
+ * training windows, are refused with one line.
+ *
+ * @example
+ * ```ts
+ * const set = seriesSet(series, fitSettings({ sequenceLength: 20 }));
+ * ```
+ */
+export function seriesSet(series: Series, settings: FitSettings): SeriesTrainingSet {
+  const needed = minimumBars(settings.datasetOptions);
+  if (series.bars.length < needed) {
+    throw new DataError(
+      `Expected at least ${needed} bars for --sequence-length ${settings.sequenceLength}, indicator warm-up and three splits, found ${series.bars.length}`,
+    );
+  }
+  checkTrainingWindows(series.bars.length, settings.datasetOptions);
+  return seriesTrainingSet(series, {
+    ...settings.datasetOptions,
+    shuffleLabels: settings.shuffleLabels,
+  });
+}
+
+/**
+ * Trains a model on a training set (one series, built by
+ * {@linkcode seriesSet}, or a universe) as `settings` say, calibrates it on
+ * the validation windows and drafts its card; `hooks.shouldStop` stops it
+ * after the current batch with the best weights so far (the card then says
+ * interrupted). Saves nothing.
  *
  * @example
  * ```ts
@@ -121,146 +155,130 @@ export interface FittedModel {
 export async function fitModel(
   series: Series,
   settings: FitSettings,
+  hooks?: FitHooks,
+): Promise<FittedModel & { set: SeriesTrainingSet; dataset: Dataset }>;
+export async function fitModel<S extends TrainingSet>(
+  set: S,
+  settings: FitSettings,
+  hooks?: FitHooks,
+): Promise<FittedModel & { set: S }>;
+export async function fitModel(
+  data: Series | TrainingSet,
+  settings: FitSettings,
   hooks: FitHooks = {},
-): Promise<FittedModel> {
+): Promise<FittedModel & { dataset?: Dataset }> {
+  const set = "bars" in data ? seriesSet(data, settings) : data;
   const { arch, seed, epochs, batchSize, patience, sequenceLength, horizon } = settings;
   const hp = settings.hyperparameters;
   const verbose = settings.verbose ?? false;
   const log = hooks.log ?? ((): void => {});
-  const needed = minimumBars(settings.datasetOptions);
-  if (series.bars.length < needed) {
-    throw new DataError(
-      `Expected at least ${needed} bars for --sequence-length ${sequenceLength}, indicator warm-up and three splits, found ${series.bars.length}`,
-    );
-  }
-  // Before any work: a window longer than the data, or too few training windows, is refused.
-  checkTrainingWindows(series.bars.length, settings.datasetOptions);
-  const built = buildDataset(series.bars, settings.datasetOptions);
-  const dataset = settings.shuffleLabels === undefined
-    ? built
-    : shuffledLabels(built, settings.shuffleLabels);
   const workload = { batchSize, lstmUnits: hp.lstmUnits }; // what `--backend auto` decides for
   const backend = await selectBackend(settings.backendName, { verbose, log, workload });
   const kernel = resolveKernel(settings.kernel, backend);
+  const { train, validation, test, ranges } = set;
   log(
-    `train: ${series.symbol} (${series.source}) ${arch} on ${backend} (${kernel} kernel): ${dataset.train.n} train, ` +
-      `${dataset.validation.n} validation, ${dataset.test.n} test windows of ` +
-      `${sequenceLength}×${dataset.train.nFeatures}`,
+    `train: ${set.description} ${arch} on ${backend} (${kernel} kernel): ${train.n} train (${ranges.train.first} to ${ranges.train.last}), ` +
+      `${validation.n} validation (to ${ranges.validation.last}), ${test.n} test windows (to ${ranges.test.last}) of ` +
+      `${sequenceLength}×${train.nFeatures}`,
   );
+  for (const d of set.dropped) log(`  dropped ${d.symbol}: ${d.reason}`);
   const model = await quietly(
-    () =>
-      buildModel(arch, { ...hp, inputShape: [sequenceLength, dataset.train.nFeatures], kernel }),
+    () => buildModel(arch, { ...hp, inputShape: [sequenceLength, train.nFeatures], kernel }),
     verbose,
   );
-  const result = await quietly(
-    () =>
-      trainModel(model, dataset, {
-        epochs,
-        batchSize,
-        patience,
-        seed,
-        log,
-        shouldStop: hooks.shouldStop,
-      }),
-    verbose,
-  );
-  // The raw network probabilities of each split, read once: the card's metrics (those of the
-  // saved weights) and the calibration's inputs.
-  const raw = {
-    train: await predictProbabilitiesAsync(model, dataset.train),
-    validation: await predictProbabilitiesAsync(model, dataset.validation),
-    test: await predictProbabilitiesAsync(model, dataset.test),
-  };
-  const metrics = {
-    train: metricsOf(raw.train, dataset.train),
-    validation: metricsOf(raw.validation, dataset.validation),
-    test: metricsOf(raw.test, dataset.test),
-  };
-  const testBaseRate = dataset.test.y.reduce((sum, y) => sum + y, 0) / Math.max(1, dataset.test.n);
-  // Calibration on the validation windows only, shrinking toward the training base rate (the
-  // climatology evaluation compares with); its skill on the test windows is recorded beside.
-  const trainBaseRate = dataset.train.y.reduce((sum, y) => sum + y, 0) / dataset.train.n;
-  const fittedCalibration = fitCalibration(raw.validation, dataset.validation.y, {
-    method: settings.calibration,
-    baseRate: trainBaseRate,
-  });
-  const calibration: Calibration = {
-    ...fittedCalibration,
-    test: splitSkill(fittedCalibration, raw.test, dataset.test.y),
-  };
-  log(`calibration: ${calibration.method}; ${calibration.reason}`);
-  // The drift reference: raw features of each training window's last bar and the probabilities
-  // the model hands out (calibrated) on the training windows, for `deno task monitor`.
-  const table = computeFeatures(series.bars, dataset.features);
-  const rowAt = new Map(table.times.map((time, i) => [time, table.rows[i]]));
-  const reference = referenceProfile(
-    dataset.train.refTimes.map((time) => rowAt.get(time)!),
-    table.names,
-    calibrateAll(calibration, raw.train),
-  );
-  const card: CardDraft = {
-    arch,
-    hyperparameters: { ...hp, epochs, batchSize, patience },
-    features: dataset.features,
-    sequenceLength,
-    nFeatures: dataset.train.nFeatures,
-    horizon,
-    data: {
-      source: series.source,
-      ticker: series.symbol,
-      interval: series.interval,
-      ranges: dataset.ranges,
-    },
-    seed,
-    backend,
-    kernel,
-    metrics,
-    testBaseRate,
-    calibration,
-    interrupted: result.interrupted,
-    bestEpoch: result.bestEpoch,
-    epochsRun: result.epochsRun,
-    ...(settings.featuresModule ? { featuresModule: settings.featuresModule } : {}),
-  };
-  return {
-    model,
-    dataset,
-    result,
-    backend,
-    kernel,
-    metrics,
-    testBaseRate,
-    calibration,
-    card,
-    reference,
-  };
+  try {
+    const result = await quietly(
+      () =>
+        trainModel(model, set, {
+          epochs,
+          batchSize,
+          patience,
+          seed,
+          log,
+          shouldStop: hooks.shouldStop,
+        }),
+      verbose,
+    );
+    // The raw network probabilities of each split, read once: the card's metrics (those of the
+    // saved weights) and the calibration's inputs. A large training split is sampled.
+    const sample = sampleIndices(train.n, TRAIN_SAMPLE, seed);
+    const trainSample = sample.length === train.n ? train : subset(train, sample);
+    const raw = {
+      train: await predictProbabilitiesAsync(model, trainSample),
+      validation: await predictProbabilitiesAsync(model, validation),
+      test: await predictProbabilitiesAsync(model, test),
+    };
+    const metrics = {
+      train: metricsOf(raw.train, trainSample.y),
+      validation: metricsOf(raw.validation, validation.y),
+      test: metricsOf(raw.test, test.y),
+    };
+    const testBaseRate = mean(test.y);
+    // Calibration on the validation windows only, shrinking toward the training base rate (the
+    // climatology evaluation compares with); its skill on the test windows is recorded beside.
+    const fittedCalibration = fitCalibration(raw.validation, validation.y, {
+      method: settings.calibration,
+      baseRate: mean(train.y),
+    });
+    const calibration: Calibration = {
+      ...fittedCalibration,
+      test: splitSkill(fittedCalibration, raw.test, test.y),
+    };
+    log(`calibration: ${calibration.method}; ${calibration.reason}`);
+    // The drift reference: raw features of each (sampled) training window's last bar and the
+    // probabilities the model hands out (calibrated) on them, for `deno task monitor`.
+    const reference = referenceProfile(
+      Array.from(sample, (i) => set.referenceRow(i)),
+      set.names,
+      calibrateAll(calibration, raw.train),
+    );
+    const card: CardDraft = {
+      arch,
+      hyperparameters: { ...hp, epochs, batchSize, patience },
+      features: set.features,
+      sequenceLength,
+      nFeatures: train.nFeatures,
+      horizon,
+      ...set.card,
+      seed,
+      backend,
+      kernel,
+      metrics,
+      testBaseRate,
+      calibration,
+      interrupted: result.interrupted,
+      bestEpoch: result.bestEpoch,
+      epochsRun: result.epochsRun,
+      ...(settings.featuresModule ? { featuresModule: settings.featuresModule } : {}),
+    };
+    return {
+      model,
+      set,
+      ...("dataset" in set ? { dataset: (set as SeriesTrainingSet).dataset } : {}),
+      result,
+      backend,
+      kernel,
+      metrics,
+      testBaseRate,
+      calibration,
+      card,
+      reference,
+    };
+  } catch (error) {
+    model.dispose();
+    throw error;
+  }
 }
 
-/** The dataset with each split's labels permuted within the split (seeded Fisher-Yates). */
-function shuffledLabels(dataset: Dataset, seed: number): Dataset {
-  const rng = createRng(seed);
-  const shuffle = (set: WindowSet): WindowSet => {
-    const y = Uint8Array.from(set.y);
-    for (let i = y.length - 1; i > 0; i--) {
-      const j = rng.int(i + 1);
-      [y[i], y[j]] = [y[j], y[i]];
-    }
-    return { ...set, y };
-  };
-  return {
-    ...dataset,
-    train: shuffle(dataset.train),
-    validation: shuffle(dataset.validation),
-    test: shuffle(dataset.test),
-  };
+function mean(y: ArrayLike<number>): number {
+  let sum = 0;
+  for (let i = 0; i < y.length; i++) sum += y[i];
+  return y.length ? sum / y.length : NaN;
 }
 
-/** Loss and accuracy of probabilities on a window set: what `measureModel` computes. */
-function metricsOf(probabilities: Float32Array, windows: WindowSet): Metrics {
-  return {
-    loss: logLoss(probabilities, windows.y),
-    accuracy: accuracy(probabilities, windows.y),
-  };
+/** Loss and accuracy of probabilities on labels: what `measureModel` computes. */
+function metricsOf(probabilities: ArrayLike<number>, labels: ArrayLike<number>): Metrics {
+  return { loss: logLoss(probabilities, labels), accuracy: accuracy(probabilities, labels) };
 }
 
 /**
@@ -282,7 +300,9 @@ export interface SavedVersion {
 
 /**
  * Saves a fitted model as the next version `<modelRoot>/vN` (never
- * overwriting one), with `extraFiles` beside it, and promotes it if asked.
+ * overwriting one), with its drift reference, its per-symbol scalers (a
+ * universe under per-symbol scaling) and `extraFiles` beside it, and promotes
+ * it if asked.
  *
  * @example
  * ```ts
@@ -296,12 +316,17 @@ export async function saveVersion(
 ): Promise<SavedVersion> {
   const version = await nextVersion(modelRoot);
   const modelDir = join(modelRoot, version);
+  const scalers = scalersFileContent(fitted.set.scalers);
   const weightsSha256 = await saveModel(modelDir, fitted.model, {
     card: fitted.card,
-    scaler: fitted.dataset.scaler,
+    scaler: fitted.set.scalers.pooled,
     history: fitted.result.history,
     overwrite: false,
-    extraFiles: { [REFERENCE_FILE]: fitted.reference, ...options.extraFiles },
+    extraFiles: {
+      [REFERENCE_FILE]: fitted.reference,
+      ...(scalers ? { [UNIVERSE_SCALERS_FILE]: scalers } : {}),
+      ...options.extraFiles,
+    },
   });
   if (options.promote) await promote(modelRoot, version);
   return { version, modelDir, weightsSha256 };
@@ -348,14 +373,18 @@ export interface FitSummary extends SavedVersion {
   kernel: Kernel;
   /** Metrics of each split. */
   metrics: { train: Metrics; validation: Metrics; test: Metrics };
-  /** Share of up labels in the test split (the always-up baseline's accuracy). */
+  /** Share of 1 labels in the test split (the always-up baseline's accuracy, for `up`). */
   testBaseRate: number;
   /** The calibration fitted on the validation windows. */
   calibration: Calibration;
+  /** A universe model's label, scaling, context, split and symbol count. */
+  universe?: NonNullable<CardDraft["universe"]> & { label: string; symbolCount: number };
+  /** Symbols left out of a universe, and why. */
+  dropped?: { symbol: string; reason: string }[];
 }
 
 /**
- * Fits a model on `series` and saves it as the next version of
+ * Fits a model on a series or a training set and saves it as the next version of
  * `options.modelRoot` (promoted unless `promote: false`), in one call;
  * releases the model's memory.
  *
@@ -368,11 +397,13 @@ export interface FitSummary extends SavedVersion {
  * ```
  */
 export async function fitAndSave(
-  series: Series,
+  data: Series | TrainingSet,
   settings: FitSettings,
   options: FitAndSaveOptions,
 ): Promise<FitSummary> {
-  const fitted = await fitModel(series, settings, options);
+  const fitted = "bars" in data
+    ? await fitModel(data, settings, options)
+    : await fitModel(data, settings, options);
   try {
     const promoted = options.promote ?? true;
     const { version, modelDir, weightsSha256 } = await saveVersion(fitted, options.modelRoot, {
@@ -393,6 +424,16 @@ export async function fitAndSave(
       testBaseRate,
       calibration,
       weightsSha256,
+      ...(fitted.card.universe
+        ? {
+          universe: {
+            ...fitted.card.universe,
+            label: fitted.set.label,
+            symbolCount: fitted.card.universe.symbols.length,
+          },
+          dropped: fitted.set.dropped,
+        }
+        : {}),
     };
   } finally {
     fitted.model.dispose();

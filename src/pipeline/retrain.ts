@@ -334,7 +334,7 @@ export interface RetrainResult {
   /** The candidate's scores and what it was trained on. */
   candidate: VersionScores & {
     saved: boolean;
-    trained: FittedModel["dataset"]["ranges"];
+    trained: FittedModel["set"]["ranges"];
     bestEpoch: number;
     epochsRun: number;
     interrupted: boolean;
@@ -436,7 +436,7 @@ async function updatedSeries(
 function inMemoryModel(fitted: FittedModel, dir: string, version: string): EvaluationModel {
   return evaluationModelOf(fitted.model, {
     info: modelInfo(dir, version, fitted.card),
-    scaler: fitted.dataset.scaler,
+    scalers: fitted.set.scalers,
     calibration: fitted.calibration,
     history: fitted.result.history,
   });
@@ -507,7 +507,8 @@ export async function retrainModel(options: RetrainOptions): Promise<RetrainResu
     const resolved = resolveTrainingData({ ...data, ticker: named, interval });
     if (current && current.info.card.horizon !== fit.horizon) {
       throw new UsageError(
-        `Expected --horizon ${current.info.card.horizon} like the current version ${current.info.version} (labels of another horizon cannot be compared), found ${fit.horizon}`,
+        `Expected horizon ${current.info.card.horizon} like the current version ${current.info.version} (labels over other bars cannot be compared), found ${fit.horizon}`,
+        { options: ["horizon"] },
       );
     }
     const { series, added } = await updatedSeries(resolved, fit.seed, log, current);

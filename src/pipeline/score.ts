@@ -11,7 +11,8 @@
 import { join } from "node:path";
 import type { Bar } from "../data/types.ts";
 import { adjustedCloses, buildWindows } from "../dataset/mod.ts";
-import type { WindowSet } from "../dataset/types.ts";
+import type { WindowSet, WindowSource } from "../dataset/types.ts";
+import type { Scalers } from "../dataset/training_set.ts";
 import { type Scaler, warmupBars } from "../features/mod.ts";
 import { checkModelFolder, loadModel } from "../model/store.ts";
 import { type Composite, readComposite, REGIMES, regimesOf } from "../model/composite.ts";
@@ -20,7 +21,8 @@ import type { CardDraft } from "../model/card.ts";
 import { calibrateAll, type Calibration, cardCalibration } from "../model/calibration.ts";
 import type { Kernel } from "../model/fast/layers.ts";
 import type { LayersModel } from "../model/architectures.ts";
-import { predictProbabilities } from "../model/train.ts";
+import { predictProbabilitiesAsync } from "../model/train.ts";
+import { readUniverseScalers } from "../model/scalers.ts";
 import { resolveModelDir } from "../model/versions.ts";
 import { DataError } from "../util/errors.ts";
 import { fitLogistic, lastBarFeatures, predictLogistic, yesterdayUp } from "../eval/baselines.ts";
@@ -70,14 +72,18 @@ export interface ModelInfo {
 export interface EvaluationModel {
   /** What the model was trained on. */
   info: ModelInfo;
-  /** The saved scaler, never refitted. */
+  /** The saved scaler, never refitted (a universe model's pooled one). */
   scaler: Scaler;
+  /** The saved scalers: the pooled one and, under per-symbol scaling, one per symbol. */
+  scalers: Scalers;
   /** The calibration saved with the model (the identity for a card without one). */
   calibration: Calibration;
-  /** The up-probabilities handed out for windows built with `info` and `scaler`: the calibrated ones. */
-  predict(windows: WindowSet): Promise<Float64Array>;
-  /** The network's raw up-probabilities of the windows and the calibrated ones from them. */
-  predictWithRaw(windows: WindowSet): Promise<{ raw: Float32Array; probabilities: Float64Array }>;
+  /** The probabilities handed out for windows built with `info` and `scalers`: the calibrated ones. */
+  predict(windows: WindowSet | WindowSource): Promise<Float64Array>;
+  /** The network's raw probabilities of the windows and the calibrated ones from them. */
+  predictWithRaw(
+    windows: WindowSet | WindowSource,
+  ): Promise<{ raw: Float32Array; probabilities: Float64Array }>;
   /** The training history (one entry per epoch), or `undefined` when the folder has none. */
   history?: EpochRecord[];
   /** Releases the model's memory. */
@@ -115,24 +121,25 @@ export interface CompositeScores {
  *
  * @example
  * ```ts
- * const scored = evaluationModelOf(model, { info, scaler: dataset.scaler, calibration });
+ * const scored = evaluationModelOf(model, { info, scalers: set.scalers, calibration });
  * const p = await scored.predict(dataset.test);
  * ```
  */
 export function evaluationModelOf(
   model: LayersModel,
-  parts: { info: ModelInfo; scaler: Scaler; calibration: Calibration; history?: EpochRecord[] },
+  parts: { info: ModelInfo; scalers: Scalers; calibration: Calibration; history?: EpochRecord[] },
 ): EvaluationModel {
-  const predictWithRaw = (
-    windows: WindowSet,
+  const predictWithRaw = async (
+    windows: WindowSet | WindowSource,
   ): Promise<{ raw: Float32Array; probabilities: Float64Array }> => {
-    const raw = predictProbabilities(model, windows, { batchSize: 512 });
-    return Promise.resolve({ raw, probabilities: calibrateAll(parts.calibration, raw) });
+    const raw = await predictProbabilitiesAsync(model, windows, { batchSize: 512 });
+    return { raw, probabilities: calibrateAll(parts.calibration, raw) };
   };
   return {
     ...parts,
+    scaler: parts.scalers.pooled,
     predictWithRaw,
-    predict: async (windows: WindowSet): Promise<Float64Array> =>
+    predict: async (windows: WindowSet | WindowSource): Promise<Float64Array> =>
       (await predictWithRaw(windows)).probabilities,
     dispose: (): void => {
       model.dispose();
@@ -170,7 +177,7 @@ export async function loadEvaluationModel(
     const history = await readHistory(where.dir);
     return evaluationModelOf(model, {
       info,
-      scaler,
+      scalers: await readUniverseScalers(where.dir, card, scaler),
       calibration: cardCalibration(card),
       history,
     });
@@ -257,6 +264,7 @@ async function loadCompositeModel(
   return {
     info: modelInfo(composite.dir, version, composite.card),
     scaler: base.scaler,
+    scalers: base.scalers,
     calibration: base.calibration,
     predict: (): Promise<Float64Array> => {
       throw new DataError(

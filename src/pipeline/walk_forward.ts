@@ -165,7 +165,7 @@ export async function walkForward(
     const { dataset } = fitted;
     const scorer = evaluationModelOf(fitted.model, {
       info: modelInfo(info.dir, `fold ${f + 1}`, fitted.card),
-      scaler: dataset.scaler,
+      scalers: fitted.set.scalers,
       calibration: fitted.calibration,
     });
     try {

@@ -44,6 +44,7 @@ export {
   MIN_SYMBOL_TRAINING_WINDOWS,
   referenceDates,
   scalerFor,
+  type Scalers,
   scaleTables,
   type Scaling,
   SCALINGS,
@@ -52,7 +53,6 @@ export {
   type UniverseDataset,
   universeDataset,
   type UniverseDatasetOptions,
-  type UniverseScalers,
   type UniverseTableOptions,
   type UniverseTables,
   UniverseWindows,
@@ -81,4 +81,8 @@ export {
   runPortfolio,
   type Scores as PortfolioScores,
 } from "../eval/portfolio.ts";
-export { readUniverseScalers, scalersFileContent, UNIVERSE_SCALERS_FILE } from "../model/scalers.ts";
+export {
+  readUniverseScalers,
+  scalersFileContent,
+  UNIVERSE_SCALERS_FILE,
+} from "../model/scalers.ts";

@@ -1,0 +1,794 @@
+/**
+ * Scoring across a universe, walk-forward by date folds and the study
+ * presets: a model (any kind the one loader opens) scored pooled and per
+ * symbol beside the reversal rule, a logistic model and the base rate on the
+ * same rows, and traded as a daily long-short portfolio. Each walk-forward
+ * fold is fitted by `fitModel` on a fold's `UniverseDataset`, so it is
+ * calibrated exactly as `deno task train` calibrates.
+ *
+ * @example
+ * ```ts
+ * import { evaluateUniverse } from "./study.ts";
+ * import { loadEvaluationModel } from "./score.ts";
+ * const loaded = await loadEvaluationModel("models/universe");
+ * const { evaluation } = await evaluateUniverse(loaded, data, { topK: 10, costBps: 5 });
+ * ```
+ *
+ * @module
+ */
+
+import type { Series } from "../data/types.ts";
+import { type Fold, walkForwardFolds } from "../dataset/splits.ts";
+import {
+  dateRange,
+  type DateSplit,
+  type LabelKind,
+  referenceDates,
+  scaleTables,
+  type Scaling,
+  splitRange,
+  universeDataset,
+  type UniverseTables,
+  type UniverseWindows,
+  universeWindows,
+  windowsInfo,
+} from "../dataset/universe.ts";
+import { scoreProbabilities } from "../eval/metrics.ts";
+import { mean } from "../eval/stats.ts";
+import {
+  calibrationNote,
+  type EvaluationRows,
+  type EvaluationSummary,
+  summarizeEvaluation,
+} from "../eval/summary.ts";
+import { resolveFeatureSpecs } from "../features/mod.ts";
+import type { Calibration } from "../model/calibration.ts";
+import type { CardDraft } from "../model/card.ts";
+import type { Kernel } from "../model/fast/layers.ts";
+import { type BackendName, ensureBackend } from "../model/backend.ts";
+import { DataError } from "../util/errors.ts";
+import {
+  fitUniverseLogistic,
+  predictUniverseLogistic,
+  previousDirections,
+  reversal,
+} from "../eval/universe_baselines.ts";
+import {
+  type PortfolioResult,
+  type PortfolioStats,
+  type PriceTable,
+  runPortfolio,
+} from "../eval/portfolio.ts";
+import { fitModel } from "./fit.ts";
+import { type EvaluationModel, evaluationModelOf, modelInfo } from "./score.ts";
+import { settingsForCard } from "./settings.ts";
+import {
+  FISCHER_KRAUSS,
+  type Study,
+  tablesOf,
+  type UniverseData,
+  type UniverseFitSettings,
+} from "./universe.ts";
+
+/**
+ * One symbol's scores in a universe evaluation.
+ *
+ * @example
+ * ```ts
+ * const worst: SymbolScore = evaluation.perSymbol[0];
+ * ```
+ */
+export interface SymbolScore {
+  /** The symbol. */
+  symbol: string;
+  /** Scored windows. */
+  rows: number;
+  /** Share of 1 labels. */
+  baseRate: number;
+  /** Share called right. */
+  accuracy: number;
+  /** ROC AUC of the network's raw probabilities (calibration does not change a ranking; `null` with one class). */
+  auc: number | null;
+  /** Brier score. */
+  brier: number;
+  /** Log loss. */
+  logLoss: number;
+  /** `1 - Brier / Brier(climatology)`, climatology being the pooled training base rate. */
+  brierSkill: number;
+  /** The reversal rule's AUC on the same rows. */
+  reversalAuc: number | null;
+}
+
+/**
+ * The portfolio arms of a universe evaluation, before and after costs.
+ *
+ * @example
+ * ```ts
+ * const arm: PortfolioArm = evaluation.portfolio.arms[0]; // the model, next-open fills
+ * ```
+ */
+export interface PortfolioArm {
+  /** `model`, `reversal`, `logistic`, `equal-weight`, `market (SPY)`, `model (at close)`. */
+  name: string;
+  /** `next-open` or `close`. */
+  fill: "next-open" | "close";
+  /** Statistics before costs. */
+  before: PortfolioStats;
+  /** Statistics after costs. */
+  after: PortfolioStats;
+  /** Returns per calendar year. */
+  periods: { period: string; days: number; before: number; after: number }[];
+  /** Days without positions (fewer candidates than the arm needs). */
+  flatDays: number;
+}
+
+/**
+ * A universe evaluation in the `--json` shape.
+ *
+ * @example
+ * ```ts
+ * const { evaluation } = await evaluateUniverse(loaded, data, {});
+ * console.log(evaluation.pooled.metrics.auc, evaluation.reversal.auc);
+ * ```
+ */
+export interface UniverseEvaluation {
+  /** The universe scored. */
+  universe: {
+    name: string;
+    symbols: number;
+    scored: number;
+    dropped: { symbol: string; reason: string }[];
+    unknown: string[];
+  };
+  /** The model scored (its folder and version), or the study run. */
+  model: { dir: string; version: string } | { study: string };
+  /** The label. */
+  label: LabelKind;
+  /** The scaling. */
+  scaling: Scaling;
+  /** The context symbol, or `null`. */
+  context: string | null;
+  /** Which rows were scored and why. */
+  scope: string;
+  /** Pooled scores of every scored window beside the baselines (`logistic` says what it was fitted on). */
+  pooled: EvaluationSummary & { logisticFittedOn: string };
+  /** The reversal rule on the same rows (it ranks; its probabilities are cross-sectional percentiles). */
+  reversal: { accuracy: number; auc: number; mcc: number };
+  /** Every symbol's scores, sorted by AUC, worst first. */
+  perSymbol: SymbolScore[];
+  /** Walk-forward folds, when retrained by date folds. */
+  folds?: {
+    train: { first: string; last: string; rows: number };
+    test: { first: string; last: string; rows: number };
+    bestEpoch: number;
+    auc: number;
+    accuracy: number;
+    brierSkill: number;
+    reversalAuc: number;
+  }[];
+  /** The daily long-short portfolio of the model beside its baselines. */
+  portfolio: {
+    topK: number;
+    longOnly: boolean;
+    costBps: number;
+    arms: PortfolioArm[];
+  };
+}
+
+/**
+ * Options of {@linkcode evaluateUniverse} and {@linkcode runUniverseStudy}.
+ *
+ * @example
+ * ```ts
+ * const options: UniverseEvaluateOptions = { topK: 10, costBps: 5, walkForward: { folds: 3 } };
+ * ```
+ */
+export interface UniverseEvaluateOptions {
+  /** First reference date scored. Default: after the validation range on the model's own universe. */
+  start?: string;
+  /** Last reference date scored. */
+  end?: string;
+  /** Only these symbols are scored (the whole universe still makes the labels and the median). */
+  only?: readonly string[];
+  /** Seed of the bootstrap (default 42). */
+  seed?: number;
+  /** Symbols long and short each day (default 10). */
+  topK?: number;
+  /** Long only (default false). */
+  longOnly?: boolean;
+  /** Cost per half-turn in basis points (default 5). */
+  costBps?: number;
+  /** Retrain by date folds instead of scoring the saved weights. */
+  walkForward?: UniverseWalkForward;
+  /** Who runs the recurrent layers. */
+  kernel?: Kernel;
+  /** Progress lines. */
+  log?: (line: string) => void;
+}
+
+/**
+ * Walk-forward by date folds over a universe: the reference dates in range
+ * are cut into folds (`walkForwardFolds` over dates, not windows); each fold
+ * trains a fresh model with fresh scalers on the dates before it (the last
+ * `validationFraction` of them for early stopping and calibration) and scores
+ * the fold's windows.
+ *
+ * @example
+ * ```ts
+ * const wf: UniverseWalkForward = { folds: 3, mode: "expanding" };
+ * ```
+ */
+export interface UniverseWalkForward {
+  /** Folds (default 5; with `retrainEvery`, as many as fit when not given). */
+  folds?: number;
+  /** `expanding` (default) or `sliding`. */
+  mode?: "expanding" | "sliding";
+  /** Reference dates per fold. */
+  retrainEvery?: number;
+  /** Reference dates of the first (or, sliding, every) training stretch. */
+  minTrain?: number;
+  /** Share of each fold's training dates kept for early stopping (default 0.15). */
+  validationFraction?: number;
+  /** Most epochs per fold (default the settings'). */
+  epochs?: number;
+}
+
+/** Scored windows with everything the summary and the portfolio need. */
+interface ScoredRows {
+  windows: UniverseWindows[];
+  /** The network's raw probabilities: what the portfolio and the AUCs rank by. */
+  raw: Float64Array;
+  probabilities: Float64Array;
+  logistic: Float64Array;
+  reversalScores: Float64Array;
+  reversalProbabilities: Float64Array;
+  climatology: Float64Array;
+  previousUp: Uint8Array;
+  labels: Uint8Array;
+  refTimes: string[];
+  dates: Uint32Array;
+  symbols: Uint16Array;
+  logisticFittedOn: string;
+}
+
+/** Scores `windows` with the model (its one batch path) and the baselines fitted on `train`. */
+async function scoreRows(
+  model: EvaluationModel,
+  train: UniverseWindows,
+  windows: UniverseWindows,
+  seed: number,
+): Promise<Omit<ScoredRows, "windows" | "logisticFittedOn"> & { logisticRows: number }> {
+  const out = await model.predictWithRaw(windows);
+  const raw = Float64Array.from(out.raw);
+  const probabilities = out.probabilities;
+  const logisticModel = fitUniverseLogistic(train, { seed });
+  const rev = reversal(windows);
+  const rate = mean(train.y);
+  return {
+    raw,
+    probabilities,
+    logistic: predictUniverseLogistic(logisticModel, windows),
+    reversalScores: rev.scores,
+    reversalProbabilities: rev.probabilities,
+    climatology: new Float64Array(windows.n).fill(rate),
+    previousUp: previousDirections(windows),
+    labels: windows.y,
+    refTimes: windows.refTimes(),
+    dates: windows.dates,
+    symbols: windows.symbols,
+    logisticRows: logisticModel.rows,
+  };
+}
+
+function concat(parts: ScoredRows[]): ScoredRows {
+  const f64 = (get: (p: ScoredRows) => ArrayLike<number>): Float64Array =>
+    Float64Array.from(parts.flatMap((p) => Array.from(get(p))));
+  return {
+    windows: parts.flatMap((p) => p.windows),
+    raw: f64((p) => p.raw),
+    probabilities: f64((p) => p.probabilities),
+    logistic: f64((p) => p.logistic),
+    reversalScores: f64((p) => p.reversalScores),
+    reversalProbabilities: f64((p) => p.reversalProbabilities),
+    climatology: f64((p) => p.climatology),
+    previousUp: Uint8Array.from(parts.flatMap((p) => Array.from(p.previousUp))),
+    labels: Uint8Array.from(parts.flatMap((p) => Array.from(p.labels))),
+    refTimes: parts.flatMap((p) => p.refTimes),
+    dates: Uint32Array.from(parts.flatMap((p) => Array.from(p.dates))),
+    symbols: Uint16Array.from(parts.flatMap((p) => Array.from(p.symbols))),
+    logisticFittedOn: parts.length === 1
+      ? parts[0].logisticFittedOn
+      : "each fold's own training windows",
+  };
+}
+
+const nan = (v: number): number | null => Number.isNaN(v) ? null : v;
+
+function perSymbolScores(rows: ScoredRows, tables: UniverseTables): SymbolScore[] {
+  const bySymbol = new Map<number, number[]>();
+  for (let i = 0; i < rows.labels.length; i++) {
+    let list = bySymbol.get(rows.symbols[i]);
+    if (!list) bySymbol.set(rows.symbols[i], list = []);
+    list.push(i);
+  }
+  const out: SymbolScore[] = [];
+  for (const [s, idx] of bySymbol) {
+    const p = Float64Array.from(idx, (i) => rows.probabilities[i]);
+    const raw = Float64Array.from(idx, (i) => rows.raw[i]);
+    const y = Uint8Array.from(idx, (i) => rows.labels[i]);
+    const c = Float64Array.from(idx, (i) => rows.climatology[i]);
+    const r = Float64Array.from(idx, (i) => rows.reversalProbabilities[i]);
+    const m = scoreProbabilities(p, y);
+    const climatologyBrier = scoreProbabilities(c, y).brier;
+    out.push({
+      symbol: tables.tables[s].symbol,
+      rows: idx.length,
+      baseRate: mean(y),
+      accuracy: m.accuracy,
+      auc: nan(scoreProbabilities(raw, y).auc),
+      brier: m.brier,
+      logLoss: m.logLoss,
+      brierSkill: climatologyBrier > 0 ? 1 - m.brier / climatologyBrier : 0,
+      reversalAuc: nan(scoreProbabilities(r, y).auc),
+    });
+  }
+  return out.sort((a, b) =>
+    (a.auc ?? 0.5) - (b.auc ?? 0.5) || (a.symbol < b.symbol ? -1 : a.symbol > b.symbol ? 1 : 0)
+  );
+}
+
+/** Bootstrap settings for pooled rows: blocks of about five days of the whole cross-section. */
+function bootstrapFor(
+  rows: ScoredRows,
+  seed: number,
+): { seed: number; blockLength: number; resamples: number } {
+  const days = new Set(rows.dates).size;
+  const perDay = Math.max(1, Math.round(rows.labels.length / Math.max(1, days)));
+  return {
+    seed,
+    blockLength: Math.max(20, Math.min(5 * perDay, Math.floor(rows.labels.length / 5))),
+    resamples: rows.labels.length > 20_000 ? 200 : 1000,
+  };
+}
+
+function portfolioArms(
+  tables: UniverseTables,
+  rows: ScoredRows,
+  market: { symbol: string; table: PriceTable } | undefined,
+  options: { topK: number; longOnly: boolean; costBps: number },
+): { arms: PortfolioArm[]; runs: [string, PortfolioResult][] } {
+  const runs: [string, PortfolioResult][] = [];
+  const base = { dates: rows.dates, symbols: rows.symbols };
+  const run = (name: string, values: ArrayLike<number>, extra: Partial<typeof options> & {
+    fill?: "next-open" | "close";
+    topK?: number;
+  } = {}): void => {
+    runs.push([
+      name,
+      runPortfolio(tables.calendar, tables.tables, { ...base, values }, { ...options, ...extra }),
+    ]);
+  };
+  run("model", rows.raw);
+  run("reversal", rows.reversalScores);
+  run("logistic", rows.logistic);
+  run("equal-weight", new Float64Array(rows.labels.length), { topK: Infinity, longOnly: true });
+  if (market) {
+    const days = [...new Set(rows.dates)].sort((a, b) => a - b);
+    runs.push([
+      `market (${market.symbol})`,
+      runPortfolio(tables.calendar, [market.table], {
+        dates: days,
+        symbols: new Uint16Array(days.length),
+        values: new Float64Array(days.length),
+      }, { ...options, topK: Infinity, longOnly: true }),
+    ]);
+  }
+  run("model (at close)", rows.raw, { fill: "close" });
+  run("reversal (at close)", rows.reversalScores, { fill: "close" });
+  const arms = runs.map(([name, r]) => ({
+    name,
+    fill: r.options.fill,
+    before: r.before,
+    after: r.after,
+    periods: r.periods,
+    flatDays: r.days.filter((d) => d.positions === 0).length,
+  }));
+  return { arms, runs };
+}
+
+/** The context series on the universe's calendar, as a price table for the market arm. */
+function marketTable(tables: UniverseTables, context: Series | undefined): PriceTable | undefined {
+  if (!context) return undefined;
+  const index = new Map(tables.calendar.map((t, i) => [t, i]));
+  const bars = context.bars.filter((b) => index.has(b.time));
+  if (bars.length < 3) return undefined;
+  return {
+    dates: Uint32Array.from(bars, (b) => index.get(b.time)!),
+    opens: Float64Array.from(
+      bars,
+      (b) => b.adjClose !== undefined && b.close > 0 ? b.open * (b.adjClose / b.close) : b.open,
+    ),
+    closes: Float64Array.from(bars, (b) => b.adjClose ?? b.close),
+  };
+}
+
+/** Puts a universe evaluation together from scored rows. */
+function assemble(
+  tables: UniverseTables,
+  rows: ScoredRows,
+  parts: {
+    model: UniverseEvaluation["model"];
+    scaling: Scaling;
+    scope: string;
+    unknown: string[];
+    name: string;
+    market: { symbol: string; table: PriceTable } | undefined;
+    seed: number;
+    topK: number;
+    longOnly: boolean;
+    costBps: number;
+    folds?: UniverseEvaluation["folds"];
+    calibration?: Calibration;
+  },
+): UniverseResult {
+  if (rows.labels.length < 20) {
+    throw new DataError(
+      `Expected at least 20 labelled windows to score (${parts.scope}), found ${rows.labels.length}`,
+    );
+  }
+  const evaluationRows: EvaluationRows = {
+    probabilities: rows.probabilities,
+    rawProbabilities: rows.raw,
+    ...(parts.calibration ? { calibration: calibrationNote(parts.calibration) } : {}),
+    labels: rows.labels,
+    refTimes: rows.refTimes,
+    previousUp: rows.previousUp,
+    logisticProbabilities: rows.logistic,
+    climatology: { probabilities: rows.climatology, fittedOn: rows.logisticFittedOn },
+  };
+  const pooled = summarizeEvaluation(evaluationRows, bootstrapFor(rows, parts.seed));
+  const rev = scoreProbabilities(rows.reversalProbabilities, rows.labels);
+  const { arms, runs } = portfolioArms(tables, rows, parts.market, parts);
+  const scored = new Set(rows.symbols).size;
+  return {
+    evaluation: {
+      universe: {
+        name: parts.name,
+        symbols: tables.tables.length,
+        scored,
+        dropped: tables.dropped,
+        unknown: parts.unknown,
+      },
+      model: parts.model,
+      label: tables.label,
+      scaling: parts.scaling,
+      context: tables.context ?? null,
+      scope: parts.scope,
+      pooled: { ...pooled, logisticFittedOn: rows.logisticFittedOn },
+      reversal: { accuracy: rev.accuracy, auc: rev.auc, mcc: rev.mcc },
+      perSymbol: perSymbolScores(rows, tables),
+      ...(parts.folds ? { folds: parts.folds } : {}),
+      portfolio: { topK: parts.topK, longOnly: parts.longOnly, costBps: parts.costBps, arms },
+    },
+    runs,
+    rows: evaluationRows,
+    symbols: Array.from(rows.symbols, (s) => tables.tables[s].symbol),
+  };
+}
+
+/**
+ * What {@linkcode evaluateUniverse} and {@linkcode runUniverseStudy} return:
+ * the evaluation (`--json`), the portfolio runs (for the report's curves) and
+ * the pooled rows.
+ *
+ * @example
+ * ```ts
+ * const { evaluation, runs } = await evaluateUniverse(loaded, data, {});
+ * ```
+ */
+export interface UniverseResult {
+  /** The evaluation. */
+  evaluation: UniverseEvaluation;
+  /** Each portfolio arm's run, by name. */
+  runs: [string, PortfolioResult][];
+  /** The pooled scored rows. */
+  rows: EvaluationRows;
+  /** The symbol of each scored row. */
+  symbols: string[];
+}
+
+function portfolioDefaults(options: UniverseEvaluateOptions): {
+  topK: number;
+  longOnly: boolean;
+  costBps: number;
+  seed: number;
+} {
+  return {
+    topK: options.topK ?? 10,
+    longOnly: options.longOnly ?? false,
+    costBps: options.costBps ?? 5,
+    seed: options.seed ?? 42,
+  };
+}
+
+/** The settings that refit a card's model across a universe. */
+function settingsOfCard(
+  card: CardDraft,
+  kernel: Kernel | undefined,
+  backendName: BackendName,
+): UniverseFitSettings {
+  return {
+    fit: settingsForCard(card, { kernel, backendName }),
+    features: resolveFeatureSpecs(card.features),
+    label: card.label ?? "up",
+    scaling: card.universe?.scaling ?? "pooled",
+    context: card.universe?.context,
+    study: card.universe?.study as Study | undefined,
+    split: {},
+  };
+}
+
+/**
+ * Scores a saved model across a universe: windows rebuilt with its features,
+ * labels and saved scalers (never refitted), the scope's rows predicted, then
+ * pooled and per-symbol scores beside the reversal rule, a logistic model on
+ * the same standardized returns (fitted on the training dates' windows) and
+ * the base rate, and the daily portfolio. On the model's own universe only
+ * rows after its validation range are scored unless `start`/`end` say
+ * otherwise. With `walkForward`, the card's architecture and hyperparameters
+ * are retrained by date folds instead (see {@linkcode runUniverseStudy}).
+ *
+ * @example
+ * ```ts
+ * const loaded = await loadEvaluationModel("models/universe");
+ * const data = await loadUniverseData(modelUniverse(loaded.card)!.spec, { dataDir: "data" });
+ * const { evaluation } = await evaluateUniverse(loaded, data, { topK: 10, costBps: 5 });
+ * ```
+ */
+export async function evaluateUniverse(
+  loaded: EvaluationModel,
+  data: UniverseData,
+  options: UniverseEvaluateOptions = {},
+): Promise<UniverseResult> {
+  const { card, dir, version } = loaded.info;
+  if (loaded.composite) {
+    throw new DataError(
+      `Expected a single model to score across universe ${data.universe.name}, found the ${loaded.composite.description} ${dir}`,
+    );
+  }
+  // Walk-forward folds train on the backend the caller selected (the commands select one from
+  // --backend), else wasm.
+  const backend = await ensureBackend() as BackendName;
+  const settings = settingsOfCard(card, options.kernel, backend);
+  if (options.walkForward) {
+    return await runUniverseStudy(data, settings, { ...options, model: { dir, version } });
+  }
+  const tables = tablesOf(data, {
+    ...settings,
+    sequenceLength: card.sequenceLength,
+    horizon: card.horizon,
+  });
+  const scaled = scaleTables(tables, loaded.scalers);
+  const unknown = tables.tables.filter((_, s) => scaled[s] === null).map((t) => t.symbol);
+  // A universe model's rows up to its validation end were seen, whichever symbols are scored:
+  // market-wide moves of those dates shaped its weights.
+  const trainedOn = new Set(card.universe?.symbols ?? []);
+  const own = card.universe !== undefined &&
+    data.universe.members.some((m) => trainedOn.has(m.symbol));
+  const seenUpTo = card.universe?.split.validationEnd ?? card.data.ranges.validation.last;
+  const outOfSample = card.universe !== undefined && options.start === undefined &&
+    options.end === undefined;
+  const start = outOfSample ? nextDate(tables.calendar, seenUpTo) : options.start;
+  const range = dateRange(tables, start, options.end);
+  const only = options.only ? new Set(options.only) : undefined;
+  let windows = universeWindows(tables, scaled, range);
+  if (only) windows = windows.select((i) => only.has(windows.symbolOf(i)));
+  const split: DateSplit = card.universe?.split ?? {
+    trainStart: card.data.ranges.train.first,
+    trainEnd: card.data.ranges.train.last,
+    validationEnd: card.data.ranges.validation.last,
+    testEnd: card.data.ranges.test.last,
+  };
+  const train = universeWindows(tables, scaled, splitRange(tables, split, "train"));
+  if (train.n === 0) {
+    throw new DataError(
+      `Expected windows of the model's training dates (${split.trainStart} to ${split.trainEnd}) in universe ${data.universe.name} for the baselines, found none`,
+    );
+  }
+  options.log?.(`evaluate: ${windows.n} windows of ${new Set(windows.symbols).size} symbols`);
+  const seed = options.seed ?? 42;
+  const scoredRows = await scoreRows(loaded, train, windows, seed);
+  const fittedOn =
+    `${train.n} windows of the model's training dates (${split.trainStart} to ${split.trainEnd})${
+      scoredRows.logisticRows < train.n
+        ? `, a seeded sample of ${scoredRows.logisticRows} for the logistic model`
+        : ""
+    }`;
+  const rows: ScoredRows = { ...scoredRows, windows: [windows], logisticFittedOn: fittedOn };
+  const scope = outOfSample
+    ? `out of sample: only rows after the model's validation range (${seenUpTo}) are scored${
+      own ? "" : ` (universe ${data.universe.name} has none of the symbols it was trained on)`
+    }; --start/--end override`
+    : own
+    ? `the requested range of the model's own universe; rows up to ${seenUpTo} were seen in training or early stopping`
+    : `every labelled window of universe ${data.universe.name} in range${
+      card.universe ? "" : ` (a single-ticker model of ${card.data.ticker})`
+    }`;
+  const market = tables.context && data.context ? marketTable(tables, data.context) : undefined;
+  return assemble(tables, rows, {
+    model: { dir, version },
+    calibration: loaded.calibration,
+    scaling: loaded.scalers.scaling,
+    scope,
+    unknown,
+    name: data.universe.name,
+    market: market && { symbol: tables.context!, table: market },
+    ...portfolioDefaults(options),
+  });
+}
+
+function nextDate(calendar: readonly string[], date: string): string | undefined {
+  return calendar.find((t) => t > date);
+}
+
+/**
+ * The folds of a walk-forward over `dates` reference dates (indices into
+ * them): `walkForwardFolds` over dates, with as many folds as fit when
+ * `retrainEvery` and `minTrain` are given without `folds` (the study
+ * periods of a preset), else `folds` (default 5). Throws a `DataError` when
+ * not one fold fits.
+ *
+ * @example
+ * ```ts
+ * universeFolds(1017, { mode: "sliding", minTrain: 510, retrainEvery: 250 }); // 2 study periods
+ * ```
+ */
+export function universeFolds(dates: number, wf: UniverseWalkForward): Fold[] {
+  const count = wf.folds ??
+    (wf.retrainEvery !== undefined && wf.minTrain !== undefined
+      ? Math.floor((dates - wf.minTrain) / wf.retrainEvery)
+      : 5);
+  if (count < 1) {
+    throw new DataError(
+      `Expected at least ${
+        (wf.minTrain ?? 0) + (wf.retrainEvery ?? 1)
+      } reference dates for one fold, found ${dates}`,
+    );
+  }
+  return walkForwardFolds(dates, {
+    folds: count,
+    mode: wf.mode,
+    minTrain: wf.minTrain,
+    retrainEvery: wf.retrainEvery,
+  });
+}
+
+/**
+ * Walk-forward by date folds over a universe (the evaluation to trust, and
+ * the study design of a preset): for each fold, fresh scalers and a fresh
+ * model of `settings` trained on the fold's training dates only, the fold's
+ * windows scored beside the baselines (the logistic model fitted on the
+ * fold's training windows), and all folds pooled; then the daily portfolio
+ * over the pooled out-of-sample predictions. With `settings.study`
+ * `fischer-krauss` the folds are the paper's rolling study periods unless
+ * `options.walkForward` says otherwise.
+ *
+ * @example
+ * ```ts
+ * const settings = universeFitSettings(fitSettings({ epochs: 3 }), { study: "fischer-krauss" });
+ * const { evaluation } = await runUniverseStudy(data, settings, { topK: 10, costBps: 5 });
+ * ```
+ */
+export async function runUniverseStudy(
+  data: UniverseData,
+  settings: UniverseFitSettings,
+  options: UniverseEvaluateOptions & { model?: UniverseEvaluation["model"] } = {},
+): Promise<UniverseResult> {
+  const { fit } = settings;
+  const log = options.log ?? ((): void => {});
+  const fk = settings.study === "fischer-krauss";
+  const wf: UniverseWalkForward = {
+    ...(fk
+      ? {
+        mode: "sliding" as const,
+        minTrain: FISCHER_KRAUSS.trainDays,
+        retrainEvery: FISCHER_KRAUSS.testDays,
+        validationFraction: FISCHER_KRAUSS.validationFraction,
+      }
+      : {}),
+    ...options.walkForward,
+  };
+  const tables = tablesOf(data, {
+    ...settings,
+    sequenceLength: fit.sequenceLength,
+    horizon: fit.horizon,
+  });
+  const range = dateRange(tables, options.start, options.end);
+  const dates = referenceDates(tables).filter((d) => d >= range.from && d <= range.to);
+  const folds = universeFolds(dates.length, wf);
+  const vf = wf.validationFraction ?? 0.15;
+  const kernel = options.kernel ?? fit.kernel;
+  const seed = options.seed ?? 42;
+  const only = options.only ? new Set(options.only) : undefined;
+  const parts: ScoredRows[] = [];
+  const foldInfo: NonNullable<UniverseEvaluation["folds"]> = [];
+  let unknown: string[] = [];
+  for (const [f, fold] of folds.entries()) {
+    const trainDates = dates.slice(fold.trainStart, fold.trainEnd);
+    const validationCount = Math.max(1, Math.round(trainDates.length * vf));
+    const trainCount = trainDates.length - validationCount;
+    if (trainCount < 1) {
+      throw new DataError(`Expected training dates in fold ${f + 1}, found ${trainDates.length}`);
+    }
+    const split: DateSplit = {
+      trainStart: tables.calendar[trainDates[0]],
+      trainEnd: tables.calendar[trainDates[trainCount - 1]],
+      validationEnd: tables.calendar[trainDates[trainDates.length - 1]],
+      testEnd: tables.calendar[dates[fold.testEnd - 1]],
+    };
+    const dataset = universeDataset(tables, { split, scaling: settings.scaling });
+    unknown = dataset.excluded;
+    let test = dataset.test;
+    if (only) test = test.select((i) => only.has(test.symbolOf(i)));
+    const started = Date.now();
+    const fitted = await fitModel(dataset, {
+      ...fit,
+      kernel,
+      epochs: wf.epochs ?? fit.epochs,
+    }, { log: (line) => log(`fold ${f + 1}/${folds.length}: ${line}`) });
+    const result = fitted.result;
+    try {
+      const scorer = evaluationModelOf(fitted.model, {
+        info: modelInfo(
+          options.model && "dir" in options.model ? options.model.dir : "study",
+          `fold ${f + 1}`,
+          fitted.card,
+        ),
+        scalers: dataset.scalers,
+        calibration: fitted.calibration,
+      });
+      const scored = await scoreRows(scorer, dataset.train, test, seed);
+      const fittedOn = `each fold's own training windows`;
+      parts.push({ ...scored, windows: [test], logisticFittedOn: fittedOn });
+      const m = scoreProbabilities(scored.probabilities, scored.labels);
+      const rawAuc = scoreProbabilities(scored.raw, scored.labels).auc;
+      foldInfo.push({
+        train: windowsInfo(dataset.train),
+        test: windowsInfo(test),
+        bestEpoch: result.bestEpoch,
+        auc: rawAuc,
+        accuracy: m.accuracy,
+        brierSkill: 1 - m.brier / scoreProbabilities(scored.climatology, scored.labels).brier,
+        reversalAuc: scoreProbabilities(scored.reversalProbabilities, scored.labels).auc,
+      });
+      log(
+        `fold ${
+          f + 1
+        }/${folds.length}: trained on ${split.trainStart} to ${split.trainEnd} (${dataset.train.n} windows, best epoch ${result.bestEpoch}, ${
+          Math.round((Date.now() - started) / 1000)
+        }s), scored ${test.n} windows ${test.refTime(0)} to ${test.refTime(test.n - 1)}: AUC ${
+          rawAuc.toFixed(4)
+        }, reversal AUC ${foldInfo.at(-1)!.reversalAuc.toFixed(4)}`,
+      );
+    } finally {
+      fitted.model.dispose();
+    }
+  }
+  const rows = concat(parts);
+  const market = tables.context && data.context ? marketTable(tables, data.context) : undefined;
+  const design = fk
+    ? `the Fischer & Krauss study: ${folds.length} rolling study periods of ${wf.minTrain} training reference dates (750 days with the 240-bar look-back) and ${wf.retrainEvery} trading days`
+    : `walk-forward over universe ${data.universe.name}: ${folds.length} ${
+      wf.mode ?? "expanding"
+    } date folds`;
+  return assemble(tables, rows, {
+    model: options.model ?? { study: settings.study ?? "walk-forward" },
+    scaling: settings.scaling,
+    scope: `${design}, each scored by a fresh ${fit.arch} model trained only on earlier dates`,
+    unknown,
+    name: data.universe.name,
+    market: market && { symbol: tables.context!, table: market },
+    ...portfolioDefaults(options),
+    folds: foldInfo,
+  });
+}
