@@ -14,7 +14,7 @@ import {
   sampleTrials,
   type SweepSpec,
 } from "../src/sweep/spec.ts";
-import { holdoutPlan } from "../src/sweep/job.ts";
+import { holdoutPlan, runJob } from "../src/sweep/job.ts";
 import type { JobResult } from "../src/sweep/job.ts";
 import { bestOfNTest, buildLeaderboard, trainCommand } from "../src/sweep/leaderboard.ts";
 import { openResults } from "../src/sweep/results.ts";
@@ -473,6 +473,28 @@ Deno.test("sweep refuses a YAML tag and a bad flag value with exit 2, one line, 
       cases.map(([name]) => name).sort(),
       "nothing written",
     );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("a data entry whose path is of the wrong kind fails its job in one line, not lost (issue 23 #14)", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "sweep_paths_" });
+  try {
+    await Deno.writeTextFile(`${dir}/file`, "not a folder\n");
+    const spec = parseSpec(
+      JSON.stringify({
+        data: [{ ticker: "SPY", dataDir: `${dir}/file` }, { csv: dir }],
+        fixed: { epochs: 1 },
+      }),
+      "p.json",
+    );
+    const { jobs } = await expandJobs(spec);
+    const [cache, csv] = await Promise.all(jobs.map((job) => runJob(job)));
+    assert.equal(cache.status, "failed");
+    assert.equal(cache.error, `Expected ${dir}/file (the data cache) to be a folder, found a file`);
+    assert.equal(csv.status, "failed");
+    assert.match(String(csv.error), /^Expected a CSV file at .*, found a folder$/);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

@@ -38,6 +38,7 @@ import {
 } from "../pipeline/mod.ts";
 import { fitOptionsOfFlags, fitSettings } from "../pipeline/settings.ts";
 import { DataError, messageOf, UsageError } from "../util/errors.ts";
+import { checkFolder } from "../util/paths.ts";
 import { sha256Hex } from "../util/fs.ts";
 import type { DataEntry, JobProtocol, SweepJob } from "./spec.ts";
 
@@ -254,11 +255,17 @@ export async function runJob(job: SweepJob, options: RunJobOptions = {}): Promis
   try {
     return { ...base, status: "ok", ...(await evaluateJob(job, options.log)), ...done() };
   } catch (error) {
-    // Usage and data errors are the configuration's own: the same job fails the same way again.
-    // Anything else (a timeout, a bug, a permission) is thrown: the job is retried, not recorded.
-    if (!(error instanceof UsageError || error instanceof DataError)) throw error;
+    // Usage and data errors, and a path of the wrong kind, are the configuration's own: the
+    // same job fails the same way again. Anything else (a timeout, a bug, a permission) is
+    // thrown: the job is retried, not recorded.
+    if (!ownError(error)) throw error;
     return { ...base, status: "failed", error: messageOf(error), ...done() };
   }
+}
+
+function ownError(error: unknown): boolean {
+  return error instanceof UsageError || error instanceof DataError ||
+    error instanceof Deno.errors.NotADirectory || error instanceof Deno.errors.IsADirectory;
 }
 
 async function evaluateJob(
@@ -273,6 +280,7 @@ async function evaluateJob(
       `Expected --sequence-length and --horizon within the sweep's alignment (reference bars from ${protocol.firstReference}, horizon ${protocol.horizon}), found ${fit.sequenceLength} and ${fit.horizon}`,
     );
   }
+  if (job.data.dataDir !== undefined) checkFolder(job.data.dataDir, "the data cache");
   const series = await loadTrainingSeries(job.data, job.data.seed ?? DEFAULT_SEED);
   const bars = series.bars;
   const plan = holdoutPlan(bars, protocol);
