@@ -136,3 +136,96 @@ Deno.test("train --features-module with a missing file is one line", async () =>
   assert.equal(r.stderr.trim().split("\n").length, 1, r.stderr);
   assert.match(r.stderr, /nope\.ts to exist, found no such file/);
 });
+
+// Issue 23 #10 and #15: modules that hang, exit, export a bad list or register a broken feature.
+const { importFeaturesModule } = await import("../src/features/module.ts");
+const API = new URL("../mod.ts", import.meta.url).href;
+
+async function badModule(name: string, code: string): Promise<string> {
+  const file = `${TMP}/${name}.ts`;
+  await Deno.writeTextFile(file, code);
+  return file;
+}
+
+Deno.test("a features module whose top-level await never resolves fails in one line after the timeout", async () => {
+  const file = await badModule("hang", "await new Promise(() => {});\n");
+  // In a process of its own, as the commands run it (they exit after the error line; a test
+  // runner would report the abandoned import at the end).
+  const script = `${TMP}/hang_main.ts`;
+  await Deno.writeTextFile(
+    script,
+    `import { importFeaturesModule } from "${
+      new URL("../src/features/module.ts", import.meta.url).href
+    }";
+try {
+  await importFeaturesModule(${JSON.stringify(file)}, "x/v1", { timeoutMs: 300 });
+} catch (error) {
+  console.error(\`\${error.name}: \${error.message}\`);
+  Deno.exit(1);
+}
+`,
+  );
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "--allow-read", "--config", `${ROOT}deno.json`, script],
+    cwd: ROOT,
+    env: { NO_COLOR: "1" },
+  }).output();
+  assert.equal(out.code, 1);
+  assert.equal(
+    new TextDecoder().decode(out.stderr),
+    `DataError: Expected the features module ${file} to finish importing within 0.3 s, found it still running (a top-level await that never resolves?)\n`,
+  );
+});
+
+Deno.test("Deno.exit in a features module is reported as such, not obeyed", async () => {
+  const file = await badModule("exits", "Deno.exit(3);\n");
+  await assert.rejects(
+    () => importFeaturesModule(file, `${TMP}/x/v1`),
+    (e: Error) =>
+      e.name === "DataError" &&
+      e.message ===
+        `Expected the features module ${file} to import cleanly, found: it called Deno.exit(3)`,
+  );
+  assert.equal(typeof Deno.exit, "function");
+});
+
+Deno.test('features = ["rsi", 7, null] names the bad entry', async () => {
+  const file = await badModule("badlist", 'export const features = ["rsi", 7, null];\n');
+  await assert.rejects(
+    () => importFeaturesModule(file, `${TMP}/x/v1`),
+    (e: Error) =>
+      e.name === "UsageError" && /found "rsi" at index 0$/.test(e.message) &&
+      e.message.includes(file),
+  );
+});
+
+const broken = (name: string, def: string): string =>
+  `import { registerFeature } from "${API}";\nregisterFeature("${name}", ${def});\n`;
+
+Deno.test("a custom feature whose create(), step or warmup fails is named with its module", async () => {
+  const cases: [string, string, RegExp][] = [
+    [
+      "boom_create",
+      "{ params: {}, warmup: () => 1, create: () => { throw new Error('create boom'); } }",
+      /^Expected feature boom_create of the features module .*create_case\.ts to create its per-bar step, found an error: create boom$/,
+    ],
+    [
+      "boom_bar",
+      "{ params: {}, warmup: () => 1, create: () => () => { throw new Error('bar boom'); } }",
+      /^Expected feature boom_bar of the features module .*bar_case\.ts to compute a bar, found an error at 2020-01-01: bar boom$/,
+    ],
+    [
+      "nan_warmup",
+      "{ params: {}, warmup: () => NaN, create: () => (bar) => bar.close }",
+      /^Expected feature nan_warmup of the features module .*warmup_case\.ts to give a whole number of warm-up bars from warmup\(\), found NaN$/,
+    ],
+  ];
+  for (const [name, def, expected] of cases) {
+    const file = await badModule(`${name.split("_")[1]}_case`, broken(name, def));
+    await assert.rejects(
+      () => importFeaturesModule(file, `${TMP}/x/v1`),
+      (e: Error) => e.name === "DataError" && expected.test(e.message),
+      name,
+    );
+  }
+});

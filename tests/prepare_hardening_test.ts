@@ -313,3 +313,53 @@ Deno.test("issue 23 #13: a tickers file that is a folder is named as itself, bef
   assert.deepEqual(filesUnder(data), []);
   await Deno.remove(dir, { recursive: true });
 });
+
+Deno.test("issue 23 #4: the interval is checked against the data: one line naming what the bars look like", async () => {
+  const dir = await Deno.makeTempDir();
+  const data = join(dir, "data");
+  const daily = join(dir, "daily.csv");
+  await Deno.writeTextFile(daily, [HEADER, ...bars(60, 50)].join("\n") + "\n");
+  const minute = join(dir, "minute.csv");
+  const start = Date.UTC(2024, 0, 2, 14, 30);
+  await Deno.writeTextFile(
+    minute,
+    [
+      "Datetime,Open,High,Low,Close,Volume",
+      ...Array.from({ length: 300 }, (_, i) => {
+        const t = new Date(start + i * 60_000).toISOString().replace(".000Z", "Z");
+        return `${t},10,10.2,9.8,${10 + (i % 5) / 100},100`;
+      }),
+    ].join("\n") + "\n",
+  );
+  const cases: [string[], RegExp][] = [
+    [
+      ["--csv", daily, "--interval", "1h"],
+      /^error: Expected 1h bars in .*daily\.csv, found bars that look like 1d bars \(1 day apart at the median\); use interval 1d for them\n$/,
+    ],
+    [
+      ["--csv", daily, "--interval", "1wk"],
+      /^error: Expected 1wk bars in .*daily\.csv, found bars that look like 1d bars/,
+    ],
+    [
+      ["--csv", minute],
+      /^error: Expected 1d bars in .*minute\.csv, found bars that look like 1m bars \(1 minute apart at the median\)/,
+    ],
+  ];
+  for (const [args, expected] of cases) {
+    const run = await prepare(["--ticker", "FZ", ...args, "--data-dir", data], dir);
+    assert.equal(run.code, 1, `${args}: ${run.stderr}`);
+    assert.match(run.stderr, expected);
+  }
+  assert.equal([...Deno.readDirSync(dir)].some((e) => e.name === "data"), false, "nothing written");
+  // The data layer refuses a universe read at another interval than its bars (train/evaluate
+  // --universe … --interval 1h pass the flag through to loadUniverse).
+  const { loadUniverse } = await import("../src/universe/data.ts");
+  const u = join(dir, "u");
+  await Deno.mkdir(u);
+  await Deno.copyFile(daily, join(u, "AAA.csv"));
+  await assert.rejects(
+    () => loadUniverse({ kind: "csv-dir", name: "u", path: u }, { interval: "1h" }),
+    /found bars that look like 1d bars/,
+  );
+  await Deno.remove(dir, { recursive: true });
+});

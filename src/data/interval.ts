@@ -16,7 +16,7 @@
  */
 
 import { type Interval, INTERVALS } from "./types.ts";
-import { UsageError } from "../util/errors.ts";
+import { DataError, UsageError } from "../util/errors.ts";
 
 /** Trading sessions in a US equity year. */
 export const SESSIONS_PER_YEAR = 252;
@@ -169,4 +169,66 @@ export function closedBars<T extends { time: string }>(
   if (!isIntraday(interval)) return [...bars];
   const cut = now.getTime() - intervalMs(interval);
   return bars.filter((b) => !(Date.parse(b.time) > cut));
+}
+
+/** Fewer distinct bar times than this say too little about their interval to judge it. */
+const MIN_TIMES_TO_JUDGE = 10;
+
+/**
+ * The interval a series of bar times looks like: the interval nearest (on a
+ * log scale) to the median step between consecutive distinct times (session
+ * gaps, weekends and holidays are a minority of steps, so the median is the
+ * bar length). `undefined` for fewer than ten distinct times.
+ *
+ * @example
+ * ```ts
+ * inferInterval(dailyTimes); // { interval: "1d", medianMs: 86400000 }
+ * ```
+ */
+export function inferInterval(
+  timesMs: readonly number[],
+): { interval: Interval; medianMs: number } | undefined {
+  const sorted = [...new Set(timesMs.filter(Number.isFinite))].sort((a, b) => a - b);
+  if (sorted.length < MIN_TIMES_TO_JUDGE) return undefined;
+  const steps = sorted.slice(1).map((t, i) => t - sorted[i]).sort((a, b) => a - b);
+  const medianMs = steps[Math.floor(steps.length / 2)];
+  let best: Interval = INTERVALS[0];
+  for (const interval of INTERVALS) {
+    const distance = Math.abs(Math.log(medianMs / intervalMs(interval)));
+    if (distance < Math.abs(Math.log(medianMs / intervalMs(best)))) best = interval;
+  }
+  return { interval: best, medianMs };
+}
+
+function spacing(ms: number): string {
+  const minutes = ms / 60_000;
+  if (minutes < 60) return `${+minutes.toFixed(1)} minute${minutes === 1 ? "" : "s"}`;
+  if (minutes < 1440) return `${+(minutes / 60).toFixed(1)} hour${minutes === 60 ? "" : "s"}`;
+  return `${+(minutes / 1440).toFixed(1)} day${minutes === 1440 ? "" : "s"}`;
+}
+
+/**
+ * Refuses bars whose times look like another interval than `interval` (see
+ * {@linkcode inferInterval}): daily bars taken as hourly or weekly, minute
+ * bars taken as daily. One {@linkcode DataError} naming the interval the data
+ * looks like; nothing for fewer than ten distinct times.
+ *
+ * @example
+ * ```ts
+ * checkIntervalOfTimes(dailyTimes, "1h", "SPY.csv");
+ * // DataError: Expected 1h bars in SPY.csv, found bars that look like 1d bars …
+ * ```
+ */
+export function checkIntervalOfTimes(
+  timesMs: readonly number[],
+  interval: Interval,
+  label: string,
+): void {
+  const found = inferInterval(timesMs);
+  if (!found || found.interval === interval) return;
+  throw new DataError(
+    `Expected ${interval} bars in ${label}, found bars that look like ${found.interval} bars (${
+      spacing(found.medianMs)
+    } apart at the median); use interval ${found.interval} for them`,
+  );
 }

@@ -17,6 +17,7 @@
 import type { Bar, Interval } from "./types.ts";
 import { DataError } from "../util/errors.ts";
 import { missingTradingDays } from "./calendar.ts";
+import { checkIntervalOfTimes } from "./interval.ts";
 
 /**
  * A numeric field as it arrives from a file or an API: maybe text, maybe absent.
@@ -139,6 +140,11 @@ export interface ValidateOptions {
   badPrints?: "repair" | "ignore";
   /** Count the NYSE trading days daily bars miss (default `true`). */
   calendar?: boolean;
+  /**
+   * Refuse bars whose spacing looks like another interval (default `true`):
+   * daily bars taken as `1h`, minute bars taken as `1d`.
+   */
+  checkInterval?: boolean;
 }
 
 const PRICE_FIELDS = ["open", "high", "low", "close"] as const;
@@ -188,6 +194,17 @@ function normalizeTime(text: string, interval: Interval, today: string): TimeRes
   );
   if (Number.isNaN(ms)) return { ok: false, expected: format };
   return { ok: true, time: new Date(ms).toISOString().replace(".000Z", "Z") };
+}
+
+/** The instant a valid time text names (a date alone: its midnight UTC). */
+function instantOf(text: string): number {
+  const match = DATE_TIME_RE.exec(text)!;
+  const [, date, hours, minutes, seconds, fraction, zone] = match;
+  if (hours === undefined) return Date.parse(`${date}T00:00:00Z`);
+  const offset = zone === undefined || zone === "Z" ? "Z" : `${zone.slice(0, 3)}:${zone.slice(-2)}`;
+  return Date.parse(
+    `${date}T${hours}:${minutes}:${seconds ?? "00"}${(fraction ?? "").slice(0, 4)}${offset}`,
+  );
 }
 
 type Parsed = { ok: true; value: number } | { ok: false; kind: ProblemKind; found: string };
@@ -332,6 +349,9 @@ export function validateBars(
     .toISOString().slice(0, 10);
   const parsed: { bar: Bar; row?: number }[] = [];
   const sourceDates = new Set<string>();
+  // Each usable row's instant as written (before a daily time is cut to its date), to check
+  // that the bars are of the interval they are taken as.
+  const instants: number[] = [];
   for (const raw of bars) {
     const text = typeof raw.time === "string" ? raw.time.trim() : "";
     const daily = interval === "1d" || interval === "1wk";
@@ -384,6 +404,10 @@ export function validateBars(
       ...(hasAdj ? { adjClose: values.adjClose } : {}),
     };
     parsed.push({ bar, row: raw.row });
+    instants.push(instantOf(text));
+  }
+  if (options.checkInterval !== false) {
+    checkIntervalOfTimes(instants, interval, options.label ?? "the bars");
   }
 
   // 2. Sort (stable, so "last" means last in the source) and resolve duplicates.
