@@ -251,13 +251,8 @@ const OPTION_SCHEMAS = {
  * its bounds, no unknown option. {@linkcode fitSettings} checks its input
  * with it, and adds the one rule across options (validation and test shares
  * below 0.95 together).
- *
- * @example
- * ```ts
- * fitOptionsSchema.safeParse({ epochs: 0 }).success; // false
- * ```
  */
-export const fitOptionsSchema: z.ZodType<FitOptions> = z.strictObject(
+const fitOptionsSchema: z.ZodType<FitOptions> = z.strictObject(
   Object.fromEntries(
     Object.entries(OPTION_SCHEMAS).map(([name, schema]) => [name, schema.optional()]),
   ) as { [K in FitOptionName]-?: z.ZodOptional<(typeof OPTION_SCHEMAS)[K]> },
@@ -272,31 +267,14 @@ function describe(value: unknown): string {
   return text.length > 60 ? `${text.slice(0, 57)}...` : text;
 }
 
-/**
- * What `option` expects when `value` is not a valid value of it, else `undefined`.
- *
- * @example
- * ```ts
- * checkFitOption("epochs", 1e20); // "an integer from 1 to 100000"
- * checkFitOption("arch", "gru"); // undefined
- * ```
- */
-export function checkFitOption(option: FitOptionName, value: unknown): string | undefined {
+/** What `option` expects when `value` is not a valid value of it, else `undefined`. */
+function checkFitOption(option: FitOptionName, value: unknown): string | undefined {
   const result = OPTION_SCHEMAS[option].safeParse(value);
   return result.success ? undefined : result.error.issues[0].message;
 }
 
-/**
- * The option a train flag sets (`"batch-size"` → `batchSize`), or `undefined`
- * for a flag that sets none of {@linkcode FitOptions}.
- *
- * @example
- * ```ts
- * fitOptionOfFlag("lstm-units"); // "lstmUnits"
- * fitOptionOfFlag("ticker"); // undefined
- * ```
- */
-export function fitOptionOfFlag(flag: string): FitOptionName | undefined {
+/** The option a train flag sets (`"batch-size"` → `batchSize`), if any. */
+function fitOptionOfFlag(flag: string): FitOptionName | undefined {
   return (Object.keys(FIT_OPTION_FLAGS) as FitOptionName[]).find((o) =>
     FIT_OPTION_FLAGS[o] === flag
   );
@@ -357,7 +335,7 @@ export function fitOptionsOfFlags(
 }
 
 /**
- * `options` checked by {@linkcode fitOptionsSchema} and the rule across
+ * `options` checked by `fitOptionsSchema` and the rule across
  * options; a one-line {@linkcode UsageError} naming the option otherwise.
  */
 function checkFitOptions(options: unknown): FitOptions {
@@ -375,13 +353,11 @@ function checkFitOptions(options: unknown): FitOptions {
     if (option === undefined) {
       throw new UsageError(`Expected ${issue.message}, found ${describe(options)}`);
     }
-    const found = (options as Record<string, unknown>)[String(option)];
-    throw new UsageError(
-      `Expected ${String(option)} to be ${issue.message}, found ${describe(found)}`,
-      {
-        options: [String(option)],
-      },
-    );
+    const name = String(option);
+    const found = describe((options as Record<string, unknown>)[name]);
+    throw new UsageError(`Expected ${name} to be ${issue.message}, found ${found}`, {
+      options: [name],
+    });
   }
   const held = (result.data.validationFraction ?? FIT_DEFAULTS.validationFraction) +
     (result.data.testFraction ?? FIT_DEFAULTS.testFraction);
@@ -395,7 +371,7 @@ function checkFitOptions(options: unknown): FitOptions {
 }
 
 /**
- * Checks `options` ({@linkcode fitOptionsSchema}: each option within its
+ * Checks `options` (the fit options' schema: each option within its
  * bounds, no unknown option, validation and test shares below 0.95
  * together), fills in the defaults and derives the hyperparameters and the
  * dataset options. A one-line {@linkcode UsageError} naming the option for
@@ -405,7 +381,7 @@ function checkFitOptions(options: unknown): FitOptions {
  * ```ts
  * const settings = fitSettings({ epochs: 2, sequenceLength: 10 });
  * settings.datasetOptions.trainFraction; // 0.7
- * fitSettings({ epochs: 1e20 }); // throws: Expected epochs to be an integer from 1 to 100000, found 1e+20
+ * fitSettings({ lstmUnits: 1e5 }); // throws: Expected lstmUnits to be an integer from 1 to 4096, found 100000
  * ```
  */
 export function fitSettings(options: FitOptions = {}): FitSettings {
