@@ -28,12 +28,12 @@ import { atomicWriteFile } from "../util/fs.ts";
 import { UsageError } from "../util/errors.ts";
 import {
   bareUniverse,
-  isUniverseModel,
-  scoreUniverse,
   UNIVERSE_SCORE_FLAGS,
   UNIVERSE_SCORE_HELP,
-  universeWalkForward,
-} from "./universe.ts";
+  universeScoreRequest,
+} from "./universe_flags.ts";
+import { isUniverseModel, scoreUniverseRequest } from "../pipeline/study.ts";
+import { universeBacktestText, universeReport } from "../views/universe.ts";
 
 const HELP = `Usage: deno task backtest [--model DIR] [--ticker SYMBOL | --csv FILE] [flags]
 
@@ -159,15 +159,20 @@ export const backtest: Command = async (args: string[]): Promise<number> => {
 
   const selected = await selectBackend(backendName, { verbose, log: progress });
   if (universe) {
-    return await scoreUniverse(flags, {
+    const scoring = universeScoreRequest(flags, {
       modelDir,
       kernel: kernelFlag({}, selected),
-      request,
+      data: request,
       range,
-      walkForward: universeWalkForward(flags),
-      report,
       log: progress,
-    }, "backtest");
+    });
+    const { result, title } = await scoreUniverseRequest(scoring.request, scoring.options);
+    printResult(flags, result.evaluation, () => universeBacktestText(result.evaluation));
+    if (report) {
+      await atomicWriteFile(report, renderReport(universeReport(result, title)));
+      progress(`report written to ${report}`);
+    }
+    return 0;
   }
   // Loading here checks every file and the feature list with one clear error each.
   const loaded = await loadEvaluationModel(modelDir);

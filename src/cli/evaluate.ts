@@ -35,12 +35,12 @@ import { UsageError } from "../util/errors.ts";
 import { CALIBRATION_METHODS } from "../model/calibration.ts";
 import {
   bareUniverse,
-  isUniverseModel,
-  scoreUniverse,
   UNIVERSE_SCORE_FLAGS,
   UNIVERSE_SCORE_HELP,
-  universeWalkForward,
-} from "./universe.ts";
+  universeScoreRequest,
+} from "./universe_flags.ts";
+import { isUniverseModel, scoreUniverseRequest } from "../pipeline/study.ts";
+import { universeEvaluationText, universeReport } from "../views/universe.ts";
 
 const HELP = `Usage: deno task evaluate [--model DIR] [--ticker LIST | --csv FILE] [flags]
 
@@ -160,15 +160,21 @@ export const evaluate: Command = async (args: string[]): Promise<number> => {
   if (
     flags.universe !== undefined || flags.study !== undefined || await isUniverseModel(modelDir)
   ) {
-    return await scoreUniverse(flags, {
+    const scoring = universeScoreRequest(flags, {
       modelDir,
       kernel,
-      request,
+      data: request,
       range,
-      walkForward: universeWalkForward(flags),
-      report,
       log: progress,
-    }, "evaluate");
+    });
+    const { result, title } = await scoreUniverseRequest(scoring.request, scoring.options);
+    printResult(flags, result.evaluation, () => universeEvaluationText(result.evaluation));
+    // The report after the results: a long study's figures are printed even if the page fails.
+    if (report) {
+      await atomicWriteFile(report, renderReport(universeReport(result, title)));
+      progress(`report written to ${report}`);
+    }
+    return 0;
   }
   for (const name of ["top-k", "long-only", "cost-bps", "context"]) {
     if (flags[name] !== undefined) {

@@ -22,14 +22,18 @@ import { UsageError } from "../util/errors.ts";
 import { readyModelRoot } from "../model/versions.ts";
 import {
   refuseWithoutUniverse,
-  trainUniverse,
   UNIVERSE_TRAIN_FLAGS,
   UNIVERSE_TRAIN_HELP,
-} from "./universe.ts";
+  universeTrainSettings,
+} from "./universe_flags.ts";
+import { resolveUniverse } from "../universe/data.ts";
+import { loadUniverseData, universeSet } from "../pipeline/universe.ts";
+import type { TrainingSet } from "../dataset/training_set.ts";
+import { fitText } from "../views/train.ts";
 import { INTERVALS, SOURCES } from "../data/types.ts";
-import { ARCHITECTURES, BACKENDS, type Metrics } from "../model/mod.ts";
-import { fitAndSave, loadTrainingSeries } from "../pipeline/fit.ts";
-import { CALIBRATION_METHODS, DEFAULT_CALIBRATION, type SplitSkill } from "../model/calibration.ts";
+import { ARCHITECTURES, BACKENDS } from "../model/mod.ts";
+import { fitAndSave, loadTrainingSeries, seriesSet } from "../pipeline/fit.ts";
+import { CALIBRATION_METHODS, DEFAULT_CALIBRATION } from "../model/calibration.ts";
 
 const HELP = `Usage: deno task train [--ticker SPY | --csv FILE | --source synthetic] [flags]
 
@@ -111,20 +115,6 @@ const FLAGS: Record<string, FlagSpec> = {
   "features-module": { type: "string" },
 };
 
-const f4 = (v: number | null): string => (v === null ? "–" : v.toFixed(4));
-
-/** "raw B / L, calibrated B / L" of a split's skill. */
-function skills(s: SplitSkill | null): string {
-  if (!s) return "–";
-  return `raw ${f4(s.raw.brierSkill)} / ${f4(s.raw.logLossSkill)}, calibrated ${
-    f4(s.calibrated.brierSkill)
-  } / ${f4(s.calibrated.logLossSkill)}`;
-}
-
-function line(label: string, m: Metrics): string {
-  return `  ${label.padEnd(11)} loss ${m.loss.toFixed(4)}  accuracy ${m.accuracy.toFixed(4)}`;
-}
-
 /**
  * Runs `deno task train` with `args`; returns the exit code.
  *
@@ -147,42 +137,41 @@ export const train: Command = async (args: string[]): Promise<number> => {
   const { fit, data, modelRoot } = settings;
   // Before any long work: the new version can be written; killed runs' temporary files go.
   await readyModelRoot(modelRoot, progress);
+  let set: TrainingSet;
+  let used = fit;
   if (flags.universe !== undefined || flags.study !== undefined) {
-    return await trainUniverse(flags, settings, { promote: flags["no-promote"] !== true });
+    const universe = universeTrainSettings(flags, fit, data);
+    const loaded = await loadUniverseData(await resolveUniverse(String(flags.universe)), {
+      dataDir: data.dataDir,
+      source: data.source,
+      seed: fit.seed,
+      start: data.start,
+      end: data.end,
+      context: universe.context,
+    });
+    progress(loaded.universe.text);
+    set = universeSet(loaded, universe);
+    used = universe.fit;
+  } else {
+    const moduleFile = flags["features-module"];
+    if (typeof moduleFile === "string") {
+      // The version folder's depth is the same for every version: the relative path holds for all.
+      const { features, record } = await importFeaturesModule(moduleFile, join(modelRoot, "v1"));
+      fit.datasetOptions = { ...fit.datasetOptions, features };
+      fit.featuresModule = record;
+      progress(`features module ${moduleFile}: ${features.map((f) => f.name).join(", ")}`);
+    }
+    set = seriesSet(await loadTrainingSeries(data, fit.seed), fit);
   }
-  const moduleFile = flags["features-module"];
-  if (typeof moduleFile === "string") {
-    // The version folder's depth is the same for every version: the relative path holds for all.
-    const { features, record } = await importFeaturesModule(moduleFile, join(modelRoot, "v1"));
-    fit.datasetOptions = { ...fit.datasetOptions, features };
-    fit.featuresModule = record;
-    progress(`features module ${moduleFile}: ${features.map((f) => f.name).join(", ")}`);
-  }
-  const series = await loadTrainingSeries(data, fit.seed);
   // Ctrl-C stops training after the current batch; the best weights so far are saved.
   const summary = await untilInterrupted((shouldStop) =>
-    fitAndSave(series, fit, {
+    fitAndSave(set, used, {
       modelRoot,
       promote: flags["no-promote"] !== true,
       log: progress,
       shouldStop,
     })
   );
-  const { metrics, backend, interrupted } = summary;
-  printResult(flags, summary, () =>
-    [
-      `Saved ${summary.modelDir} (${fit.arch}, ${backend}${interrupted ? ", interrupted" : ""})${
-        summary.current ? `, now the current version of ${modelRoot}` : ", not promoted"
-      }`,
-      `  epochs run ${summary.epochsRun}, best epoch ${summary.bestEpoch}`,
-      line("train", metrics.train),
-      line("validation", metrics.validation),
-      `${line("test", metrics.test)}  (always-up baseline: ${summary.testBaseRate.toFixed(4)})`,
-      `  calibration ${summary.calibration.method}: ${summary.calibration.reason}`,
-      `  skill against the training base rate (Brier, log loss): validation ${
-        skills(summary.calibration.validation)
-      }; test ${skills(summary.calibration.test)}`,
-      `  weights sha256 ${summary.weightsSha256}`,
-    ].join("\n"));
+  printResult(flags, summary, () => fitText(summary, { arch: used.arch, modelRoot }));
   return 0;
 };

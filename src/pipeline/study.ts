@@ -59,15 +59,28 @@ import {
   type PriceTable,
   runPortfolio,
 } from "../eval/portfolio.ts";
+import { readCard } from "../model/card.ts";
+import { resolveModelDir } from "../model/versions.ts";
+import type { SourceName } from "../data/types.ts";
+import { resolveUniverse } from "../universe/data.ts";
+import { UsageError } from "../util/errors.ts";
 import { fitModel } from "./fit.ts";
-import { type EvaluationModel, evaluationModelOf, modelInfo } from "./score.ts";
-import { settingsForCard } from "./settings.ts";
+import {
+  type EvaluationModel,
+  evaluationModelOf,
+  loadEvaluationModel,
+  modelInfo,
+} from "./score.ts";
+import { fitSettings, settingsForCard } from "./settings.ts";
 import {
   FISCHER_KRAUSS,
+  loadUniverseData,
+  modelUniverse,
   type Study,
   tablesOf,
   type UniverseData,
   type UniverseFitSettings,
+  universeFitSettings,
 } from "./universe.ts";
 
 /**
@@ -791,4 +804,114 @@ export async function runUniverseStudy(
     ...portfolioDefaults(options),
     folds: foldInfo,
   });
+}
+
+/**
+ * Whether `modelDir` (a model folder or a versioned root) holds a universe
+ * model; `false` when there is no readable model (the single-ticker path
+ * then says what is wrong).
+ *
+ * @example
+ * ```ts
+ * if (await isUniverseModel("models/universe")) console.log("universe model");
+ * ```
+ */
+export async function isUniverseModel(modelDir: string): Promise<boolean> {
+  try {
+    const where = await resolveModelDir(modelDir);
+    return where !== null && (await readCard(where.dir)).universe !== undefined;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * What {@linkcode scoreUniverseRequest} scores: a study preset run from
+ * scratch on a universe, or a saved model across a universe (its own when
+ * `universe` is left out).
+ *
+ * @example
+ * ```ts
+ * const request: UniverseRequest = { modelDir: "models/universe" };
+ * ```
+ */
+export interface UniverseRequest {
+  /** The universe (a tickers file, list, folder or long CSV); absent: the model's own. */
+  universe?: string;
+  /** A study preset to run instead of scoring a saved model. */
+  study?: Study;
+  /** The study's context symbol. */
+  context?: string;
+  /** The saved model, when no study is run. */
+  modelDir: string;
+  /** The data cache folder. */
+  dataDir?: string;
+  /** `synthetic` for a generated universe. */
+  source?: SourceName;
+  /** Seed of synthetic bars and of the study's models. */
+  seed?: number;
+}
+
+/**
+ * Scores a universe as `evaluate --universe`, `backtest --universe` and
+ * `--study` ask: runs the study preset (each period retrained from scratch),
+ * or loads the saved model and scores it across the universe (walk-forward
+ * when `options.walkForward` says so). Returns the result and a page title.
+ *
+ * @example
+ * ```ts
+ * const { result } = await scoreUniverseRequest({ modelDir: "models/universe" }, { topK: 10 });
+ * ```
+ */
+export async function scoreUniverseRequest(
+  request: UniverseRequest,
+  options: UniverseEvaluateOptions = {},
+): Promise<{ result: UniverseResult; title: string }> {
+  const { study, universe } = request;
+  if (study !== undefined) {
+    if (universe === undefined) {
+      throw new UsageError(`Expected a universe with the ${study} study, found none`);
+    }
+    const fit = fitSettings({
+      epochs: options.walkForward?.epochs,
+      seed: request.seed,
+      kernel: options.kernel,
+    });
+    const settings = universeFitSettings(fit, { study, context: request.context });
+    const data = await loadUniverseData(await resolveUniverse(universe), {
+      dataDir: request.dataDir,
+      source: request.source,
+      seed: request.seed,
+      context: request.context,
+    });
+    options.log?.(data.universe.text);
+    const result = await runUniverseStudy(data, settings, {
+      ...options,
+      walkForward: { ...options.walkForward, epochs: options.walkForward?.epochs ?? fit.epochs },
+    });
+    return { result, title: `The ${study} study on universe ${data.universe.name}` };
+  }
+  const loaded = await loadEvaluationModel(request.modelDir, { kernel: options.kernel });
+  try {
+    const { card, dir } = loaded.info;
+    const own = modelUniverse(card);
+    if (universe === undefined && !own) {
+      throw new UsageError(
+        `Expected a universe for ${dir}, a single-ticker model of ${card.data.ticker}, found none`,
+      );
+    }
+    const spec = universe === undefined ? own!.spec : await resolveUniverse(universe);
+    const data = await loadUniverseData(spec, {
+      dataDir: request.dataDir,
+      source: request.source ?? (spec === own?.spec ? own.source : undefined),
+      seed: request.seed ?? card.seed,
+      context: card.universe?.context,
+    });
+    options.log?.(data.universe.text);
+    const result = await evaluateUniverse(loaded, data, options);
+    const kind = options.walkForward ? "Walk-forward evaluation" : "Evaluation";
+    return { result, title: `${kind} of ${dir} on universe ${data.universe.name}` };
+  } finally {
+    loaded.dispose();
+  }
 }

@@ -245,3 +245,26 @@ export function universeReport(result: UniverseResult, title: string): ReportInp
     drawdown,
   };
 }
+
+/**
+ * What `backtest --universe` prints: the scope, the network's pooled AUC
+ * beside the reversal rule's, and the portfolio first.
+ *
+ * @example
+ * ```ts
+ * console.log(universeBacktestText(result.evaluation));
+ * ```
+ */
+export function universeBacktestText(e: UniverseEvaluation): string {
+  return [
+    `universe ${e.universe.name}: ${e.universe.scored} symbols scored; label ${e.label}`,
+    `scope: ${e.scope}`,
+    `pooled AUC of the network ${
+      (e.pooled.baselines.rawNetwork?.auc ?? e.pooled.metrics.auc).toFixed(4)
+    } (reversal rule ${e.reversal.auc.toFixed(4)}), Brier skill ${
+      e.pooled.metrics.brierSkill.toFixed(4)
+    }, ${e.pooled.rows} windows ${e.pooled.first} to ${e.pooled.last}`,
+    "",
+    portfolioText(e),
+  ].join("\n");
+}
