@@ -36,7 +36,7 @@ const COMMANDS: Record<
   },
   models: {
     summary: "list, show, promote or roll back model versions",
-    load: async () => (await import("./src/cli/models.ts")).models,
+    load: async () => (await import("./src/cli/models/mod.ts")).models,
   },
   monitor: {
     summary: "compare logged signals with realised prices and check drift",

@@ -216,3 +216,57 @@ Deno.test("models promote refuses a broken version and leaves current.json alone
   assertOneLine(run, 1, /v2 in .* to be a complete model, found: .*weights\.bin to hold/);
   assert.equal(await Deno.readTextFile(join(root, "current.json")), before);
 });
+
+Deno.test("a model.json tfjs cannot load is BROKEN in models list and refused by promote (unknown class, swapped shape)", async () => {
+  const { root } = await copyVersion();
+  await copyVersion(
+    (d) =>
+      editJson(join(d, "model.json"), (json) => {
+        json.modelTopology = { class_name: "Nope", config: 5 };
+      }),
+    root,
+    "v2",
+  );
+  await copyVersion(
+    (d) =>
+      editJson(join(d, "model.json"), (json) => {
+        const manifest = json.weightsManifest as { weights: { shape: number[] }[] }[];
+        manifest[0].weights[0].shape.reverse(); // same byte count, same SHA-256 of weights.bin
+      }),
+    root,
+    "v3",
+  );
+  await promote(root, "v1");
+  await assert.rejects(() => checkModelFolder(join(root, "v2")), /unknown class "Nope"/);
+  await assert.rejects(
+    () => checkModelFolder(join(root, "v3")),
+    /weight lstm_LSTM\d+\/kernel in .*model\.json to have the shape \[·, \d+\] of a LSTM of \d+ units, found \[\d+, 10\]/,
+  );
+  const health = await inspectModelRoot(root);
+  assert.deepEqual(health.versions.map((v) => [v.version, v.ok]), [
+    ["v1", true],
+    ["v2", false],
+    ["v3", false],
+  ]);
+  for (const version of ["v2", "v3"]) {
+    const before = await Deno.readTextFile(join(root, "current.json"));
+    const run = await cli(["models", "promote", version, "--model", root], TMP);
+    assertOneLine(
+      run,
+      1,
+      new RegExp(`${version} in .* to be a complete model, found: .*model\\.json`),
+    );
+    assert.equal(await Deno.readTextFile(join(root, "current.json")), before);
+  }
+});
+
+Deno.test("a UTF-8 byte-order mark before model_config.json, scaler.json or model.json is not corruption", async () => {
+  const { dir } = await copyVersion(async (d) => {
+    for (const name of ["model_config.json", "scaler.json", "model.json"]) {
+      const path = join(d, name);
+      await Deno.writeTextFile(path, `\uFEFF${await Deno.readTextFile(path)}`);
+    }
+  });
+  const { card } = await checkModelFolder(dir);
+  assert.equal(card.data.ticker, "SPY");
+});

@@ -96,9 +96,8 @@ export const sweep: Command = async (args: string[]): Promise<number> => {
     integer: true,
   });
   const outDir = stringFlag(flags, "out", "sweeps");
-  const { readSpec, expandJobs, runSweep, localPool, leaderboardText } = await import(
-    "../sweep/mod.ts"
-  );
+  const { readSpec, expandJobs, runSweep, localPool } = await import("../sweep/mod.ts");
+  const { leaderboardText } = await import("../views/leaderboard.ts");
   const spec = await readSpec(specFile);
   if (flags["dry-run"]) {
     const { jobs, duplicates } = await expandJobs(spec);

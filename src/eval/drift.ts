@@ -18,7 +18,9 @@
  */
 
 import { join } from "node:path";
+import { z } from "zod";
 import { DataError } from "../util/errors.ts";
+import { readJsonFile } from "../util/json.ts";
 import { quantile } from "./scores.ts";
 
 /**
@@ -245,24 +247,35 @@ export function populationStability(
   };
 }
 
-function isDistribution(value: unknown, bins: number): value is BinnedDistribution {
-  const d = value as BinnedDistribution;
-  return typeof d === "object" && d !== null &&
-    Array.isArray(d.edges) && d.edges.length === bins - 1 &&
-    d.edges.every((x) => typeof x === "number") &&
-    Array.isArray(d.fractions) && d.fractions.length === bins &&
-    d.fractions.every((x) => typeof x === "number" && x > 0) &&
-    typeof d.count === "number";
-}
+const distributionSchema = z.object({
+  edges: z.array(z.number()),
+  fractions: z.array(z.number().positive()),
+  count: z.number(),
+});
 
-function isProfile(value: unknown): value is ReferenceProfile {
-  const p = value as ReferenceProfile;
-  return typeof p === "object" && p !== null && p.format === 1 &&
-    Number.isInteger(p.bins) && p.bins >= 2 && typeof p.rows === "number" &&
-    Array.isArray(p.features) &&
-    p.features.every((f) => typeof f?.name === "string" && isDistribution(f, p.bins)) &&
-    isDistribution(p.probabilities, p.bins);
-}
+/**
+ * The schema of {@linkcode REFERENCE_FILE}: format 1, `bins − 1` edges and
+ * `bins` positive shares for every feature and for the probabilities.
+ *
+ * @example
+ * ```ts
+ * const profile: ReferenceProfile = referenceSchema.parse(JSON.parse(text));
+ * ```
+ */
+export const referenceSchema: z.ZodType<ReferenceProfile> = z.object({
+  format: z.literal(1),
+  bins: z.number().int().min(2),
+  epsilon: z.number(),
+  rows: z.number(),
+  features: z.array(distributionSchema.extend({ name: z.string() })),
+  probabilities: distributionSchema,
+}).refine(
+  (p) =>
+    [...p.features, p.probabilities].every((d) =>
+      d.edges.length === p.bins - 1 && d.fractions.length === p.bins
+    ),
+  { message: "bins − 1 edges and bins shares in every distribution" },
+);
 
 /**
  * Reads the reference profile of a model folder, failing with one
@@ -277,27 +290,10 @@ function isProfile(value: unknown): value is ReferenceProfile {
 export async function readReference(dir: string): Promise<ReferenceProfile> {
   const path = join(dir, REFERENCE_FILE);
   const hint = "retrain with this version of the module to get one";
-  let text: string;
-  try {
-    text = await Deno.readTextFile(path);
-  } catch (error) {
-    if (error instanceof Deno.errors.NotFound) {
-      throw new DataError(`Expected a drift reference ${path}, found none; ${hint}`);
-    }
-    throw error;
-  }
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch (error) {
-    throw new DataError(`Expected JSON in ${path}, found a file that does not parse; ${hint}`, {
-      cause: error,
-    });
-  }
-  if (!isProfile(value)) {
-    throw new DataError(
-      `Expected ${path} to hold a reference profile (format 1: bins, features, probabilities), found another shape; ${hint}`,
-    );
-  }
-  return value;
+  const profile = await readJsonFile(path, referenceSchema, {
+    shape: "a reference profile (format 1: bins, features, probabilities)",
+    hint,
+  });
+  if (!profile) throw new DataError(`Expected a drift reference ${path}, found none; ${hint}`);
+  return profile;
 }

@@ -6,6 +6,7 @@
  * @module
  */
 
+import { z } from "zod";
 import { DataError } from "../util/errors.ts";
 
 /**
@@ -33,6 +34,23 @@ export interface Scaler {
   /** Population standard deviation of each column (1 for a constant column). */
   std: number[];
 }
+
+/**
+ * The schema of `scaler.json`: the type's parser. Names, means and
+ * deviations of equal length; finite means, positive finite deviations.
+ *
+ * @example
+ * ```ts
+ * const scaler: Scaler = scalerSchema.parse(JSON.parse(text));
+ * ```
+ */
+export const scalerSchema: z.ZodType<Scaler> = z.object({
+  names: z.array(z.string()),
+  mean: z.array(z.number().finite()),
+  std: z.array(z.number().finite().positive()),
+}).refine((s) => s.mean.length === s.names.length && s.std.length === s.names.length, {
+  message: "names, mean and std of unequal length",
+});
 
 /**
  * Fits a z-score scaler on `rows` (give it training rows only). Uses the

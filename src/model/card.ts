@@ -19,7 +19,8 @@
 import { join } from "node:path";
 import { z } from "zod";
 import { DataError } from "../util/errors.ts";
-import { atomicWriteFile, readJsonObject } from "../util/fs.ts";
+import { atomicWriteFile } from "../util/fs.ts";
+import { readRequiredJsonFile } from "../util/json.ts";
 import { type Architecture, ARCHITECTURES } from "./architectures.ts";
 import type { Kernel } from "./fast/layers.ts";
 import { type Calibration, calibrationSchema } from "./calibration.ts";
@@ -351,7 +352,11 @@ export function parseCard(value: unknown, file: string): ModelCard {
  */
 export async function readCard(dir: string): Promise<ModelCard> {
   const file = join(dir, CARD_FILE);
-  return parseCard(await readJsonObject(file), file);
+  const value = await readRequiredJsonFile(file, z.record(z.string(), z.unknown()), {
+    shape: "a model card (a JSON object)",
+    missing: "is this a model folder?",
+  });
+  return parseCard(value, file);
 }
 
 /**

@@ -30,13 +30,14 @@ import { isAbsolute, join, relative, resolve } from "node:path";
 import { z } from "zod";
 import type { Bar } from "../data/types.ts";
 import { adjustBar, warmupBars } from "../features/mod.ts";
-import { DataError, UsageError } from "../util/errors.ts";
-import { atomicWriteDir, atomicWriteFile, exists, readJsonObject } from "../util/fs.ts";
+import { DataError, messageOf, UsageError } from "../util/errors.ts";
+import { atomicWriteDir, atomicWriteFile, exists } from "../util/fs.ts";
+import { readJsonFile, readRequiredJsonFile } from "../util/json.ts";
+import { COMPOSITE_FILE, isFile, versionName, versionProblem } from "./layout.ts";
 import type { ModelCard } from "./card.ts";
 import { median, standardDeviation } from "../eval/stats.ts";
 
-/** The composite's file name inside its version folder. */
-export const COMPOSITE_FILE = "composite.json";
+export { COMPOSITE_FILE } from "./layout.ts";
 
 /** The regimes a regime model serves. */
 export const REGIMES = ["bull", "bear", "general"] as const;
@@ -63,18 +64,31 @@ const memberSchema = z.object({
   /** The member's versioned root, relative to the composite's folder or absolute. */
   path: z.string().min(1),
   /** The member's version, pinned when the composite was made. */
-  version: z.string().regex(/^v\d+$/),
+  version: versionName,
   weight: z.number().nonnegative().optional(),
   regime: z.enum(REGIMES).optional(),
 });
 
-const compositeSchema = z.object({
+/**
+ * The schema of `composite.json`: the type and the parser. An ensemble's
+ * weights are non-negative and not all 0 (what `models ensemble --weights`
+ * accepts), so the loader is never more lenient than the writer.
+ *
+ * @example
+ * ```ts
+ * compositeSchema.parse(JSON.parse(await Deno.readTextFile("models/ens/v1/composite.json")));
+ * ```
+ */
+export const compositeSchema = z.object({
   schemaVersion: z.literal(1),
   kind: z.enum(["ensemble", "regime"]),
   members: z.array(memberSchema).min(1),
   rule: ruleSchema.optional(),
   createdAt: z.string(),
-});
+}).refine(
+  (spec) => spec.kind !== "ensemble" || spec.members.some((m) => (m.weight ?? 1) > 0),
+  { message: "an ensemble needs a member weight above 0, found every weight 0", path: ["members"] },
+);
 
 /** The content of `composite.json`. */
 export type CompositeSpec = z.infer<typeof compositeSchema>;
@@ -125,7 +139,7 @@ export interface Composite {
  * ```
  */
 export function isComposite(dir: string): Promise<boolean> {
-  return exists(join(dir, COMPOSITE_FILE));
+  return isFile(join(dir, COMPOSITE_FILE));
 }
 
 /**
@@ -144,22 +158,19 @@ export async function readComposite(
   check: (dir: string) => Promise<{ card: ModelCard }>,
 ): Promise<Composite | null> {
   const file = join(dir, COMPOSITE_FILE);
-  if (!(await exists(file))) return null;
-  const result = compositeSchema.safeParse(await readJsonObject(file));
-  if (!result.success) {
-    const issue = result.error.issues[0];
-    throw new DataError(
-      `Expected ${
-        issue.path.join(".") || "(the file)"
-      } in ${file} to be valid, found: ${issue.message}`,
-    );
-  }
-  const spec = result.data;
+  const spec = await readJsonFile(file, compositeSchema, { shape: "an ensemble or regime model" });
+  if (spec === null) return null;
   const members: CompositeMember[] = [];
   for (const m of spec.members) {
     const root = isAbsolute(m.path) ? m.path : join(dir, m.path);
     const memberDir = join(root, m.version);
-    if (await exists(join(memberDir, COMPOSITE_FILE))) {
+    const problem = await memberRootProblem(root) ?? await versionProblem(root, m.version);
+    if (problem) {
+      throw new DataError(
+        `Expected the member ${m.path} ${m.version} of ${file} to be a complete version folder (${memberDir}), found ${problem}`,
+      );
+    }
+    if (await isComposite(memberDir)) {
       throw new DataError(
         `Expected the members of ${file} to be trained models, found the composite ${memberDir}`,
       );
@@ -219,6 +230,17 @@ export async function readComposite(
   return { dir, spec, members, card, base, description };
 }
 
+/** What is wrong with a member's root folder (missing, a file, a file on the way), or `null`. */
+async function memberRootProblem(root: string): Promise<string | null> {
+  try {
+    return (await Deno.stat(root)).isDirectory ? null : "a file where its model folder should be";
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return "no such model folder";
+    if (error instanceof Deno.errors.NotADirectory) return "a file on the way to its model folder";
+    return messageOf(error);
+  }
+}
+
 /** Members must agree on what they predict: the same horizon, label and interval. */
 function checkMembers(members: readonly CompositeMember[], where: string): void {
   const first = members[0];
@@ -263,7 +285,9 @@ export async function readRegimeRule(ruleOrFile: string): Promise<RegimeRule> {
       `Expected --rule to be ${TREND_VOLATILITY.preset} or a JSON rule file, found ${ruleOrFile}`,
     );
   }
-  const value = await readJsonObject(ruleOrFile);
+  const value = await readRequiredJsonFile(ruleOrFile, z.record(z.string(), z.unknown()), {
+    shape: "a regime rule object",
+  });
   const result = ruleSchema.safeParse({ ...TREND_VOLATILITY, ...value });
   if (!result.success) {
     const issue = result.error.issues[0];

@@ -11,7 +11,10 @@ import * as tf from "@tensorflow/tfjs";
 import { join } from "node:path";
 import denoJson from "../../deno.json" with { type: "json" };
 import { featureNames, type Scaler } from "../features/mod.ts";
-import { atomicWriteDir, atomicWriteFile, readJsonObject, sha256Hex } from "../util/fs.ts";
+import { scalerSchema } from "../features/scaler.ts";
+import { z } from "zod";
+import { atomicWriteDir, atomicWriteFile, sha256Hex } from "../util/fs.ts";
+import { readRequiredJsonFile } from "../util/json.ts";
 import { DataError } from "../util/errors.ts";
 import { loadFeaturesModule } from "../features/module.ts";
 import { readComposite } from "./composite.ts";
@@ -143,40 +146,18 @@ function firstLine(error: unknown): string {
 }
 
 /**
- * Reads `scaler.json` and checks that it scales the card's features, in the
- * card's order, as many as the card's `nFeatures`, with finite means and
- * positive finite deviations: a model is never used with another model's
- * scaler, nor with one whose feature count was changed.
+ * Reads `scaler.json` ({@linkcode scalerSchema}) and checks that it scales
+ * the card's features, in the card's order, as many as the card's
+ * `nFeatures`: a model is never used with another model's scaler, nor with
+ * one whose feature count was changed.
  */
 async function readScaler(dir: string, card: ModelCard): Promise<Scaler> {
   const path = join(dir, "scaler.json");
-  const value = await readJsonObject(path);
-  const { names, mean, std } = value as Partial<Scaler>;
-  const ok = Array.isArray(names) && Array.isArray(mean) && Array.isArray(std) &&
-    mean.length === names.length && std.length === names.length &&
-    names.every((n) => typeof n === "string");
-  if (!ok) {
-    throw new DataError(
-      `Expected ${path} to hold names, mean and std of equal length, found ${
-        ["names", "mean", "std"].map((k) => {
-          const v = value[k];
-          return `${k} ${Array.isArray(v) ? `of ${v.length}` : "missing"}`;
-        }).join(", ")
-      }`,
-    );
-  }
-  const bad = [...mean, ...std].findIndex((x, i) =>
-    typeof x !== "number" || !Number.isFinite(x) || (i >= mean.length && x <= 0)
-  );
-  if (bad >= 0) {
-    const which = bad < mean.length ? `mean[${bad}]` : `std[${bad - mean.length}]`;
-    const found = bad < mean.length ? mean[bad] : std[bad - mean.length];
-    throw new DataError(
-      `Expected ${path} to hold finite means and positive deviations, found ${which} = ${
-        JSON.stringify(found)
-      }`,
-    );
-  }
+  const scaler = await readRequiredJsonFile(path, scalerSchema, {
+    shape: "names, mean and std of equal length, finite means and positive deviations",
+    missing: "is this a model folder?",
+  });
+  const names = scaler.names;
   const file = join(dir, CARD_FILE);
   let expected: string[];
   try {
@@ -201,7 +182,7 @@ async function readScaler(dir: string, card: ModelCard): Promise<Scaler> {
       }`,
     );
   }
-  return value as unknown as Scaler;
+  return scaler;
 }
 
 /** The first `batch_input_shape` (or `batchInputShape`) in a layers topology, if any. */
@@ -218,36 +199,107 @@ function inputShape(topology: unknown): unknown[] | undefined {
   return undefined;
 }
 
-/** The weight specs of a `weightsManifest`, checked to be well formed. */
-function weightSpecs(manifest: unknown, modelPath: string): tf.io.WeightsManifestEntry[] {
-  const specs: tf.io.WeightsManifestEntry[] = [];
-  const groups = manifest as { paths?: unknown; weights?: unknown }[];
-  for (const group of groups) {
-    const weights = group?.weights;
-    const paths = group?.paths;
-    const okPaths = Array.isArray(paths) && paths.length === 1 && paths[0] === "weights.bin";
-    if (!Array.isArray(weights) || !okPaths) {
+const NUMERIC_DTYPES = ["float32", "int32", "bool", "uint8", "uint16", "float16"] as const;
+
+const weightSpecSchema = z.looseObject({
+  name: z.string(),
+  shape: z.array(z.number().int().nonnegative()),
+  dtype: z.enum(NUMERIC_DTYPES),
+  quantization: z.looseObject({ dtype: z.enum(NUMERIC_DTYPES) }).optional(),
+});
+
+/**
+ * The schema of `model.json` (the standard tfjs layers format this module
+ * writes): a topology object and a weight manifest whose one file is
+ * `weights.bin`, each weight with a name, a shape and a numeric dtype. What
+ * the topology says is checked against the manifest by
+ * {@linkcode checkTopology}.
+ *
+ * @example
+ * ```ts
+ * const parsed = modelJsonSchema.parse(JSON.parse(await Deno.readTextFile("models/lstm/v1/model.json")));
+ * parsed.weightsManifest[0].weights.length;
+ * ```
+ */
+export const modelJsonSchema = z.looseObject({
+  modelTopology: z.looseObject({ class_name: z.string() }),
+  weightsManifest: z.array(z.object({
+    paths: z.tuple([z.literal("weights.bin")]),
+    weights: z.array(weightSpecSchema),
+  })),
+});
+
+/** Weight matrices per unit of a recurrent or dense layer: the gates it stacks. */
+const GATES: Record<string, number> = { LSTM: 4, GRU: 3, SimpleRNN: 1, Dense: 1 };
+
+/** Every `{class_name, config}` node of a topology, depth first. */
+function* classNodes(node: unknown): Generator<Record<string, unknown>> {
+  if (node === null || typeof node !== "object") return;
+  const record = node as Record<string, unknown>;
+  if (typeof record.class_name === "string") yield record;
+  for (const value of Object.values(record)) yield* classNodes(value);
+}
+
+/**
+ * Checks a layers topology against tfjs and the manifest without building
+ * the model: every class it names is one tfjs knows (a layer, initializer,
+ * regularizer or constraint), and each recurrent or dense layer's weights in
+ * the manifest have the shapes its units give (`kernel [·, gates·units]`,
+ * `recurrent_kernel [units, gates·units]`, `bias [gates·units]`), so a
+ * manifest whose shapes were swapped at the same byte count is refused here,
+ * not at the first prediction.
+ */
+function checkTopology(
+  topology: Record<string, unknown>,
+  specs: readonly { name: string; shape: number[] }[],
+  modelPath: string,
+): void {
+  const registry = tf.serialization.SerializationMap.getMap().classNameMap;
+  const layers = new Map<string, { className: string; units: number }>();
+  for (const node of classNodes(topology)) {
+    const className = node.class_name as string;
+    if (!(className in registry)) {
       throw new DataError(
-        `Expected each weightsManifest group of ${modelPath} to list weights stored in weights.bin, found ${
-          JSON.stringify(group).slice(0, 60)
+        `Expected ${modelPath} to describe a tfjs layers model, found the unknown class ${
+          JSON.stringify(className)
         }`,
       );
     }
-    for (const spec of weights as tf.io.WeightsManifestEntry[]) {
-      const dtype = spec?.quantization?.dtype ?? spec?.dtype;
-      const shapeOk = Array.isArray(spec?.shape) &&
-        spec.shape.every((d) => Number.isInteger(d) && d >= 0);
-      if (typeof spec?.name !== "string" || !shapeOk || !(dtype in BYTES) || dtype === "string") {
-        throw new DataError(
-          `Expected each weight of ${modelPath} to have a name, a shape and a numeric dtype, found ${
-            JSON.stringify(spec).slice(0, 60)
-          }`,
-        );
-      }
-      specs.push(spec);
+    const config = node.config as Record<string, unknown> | undefined;
+    const name = typeof node.name === "string" ? node.name : config?.name;
+    const inner = config?.layer as
+      | { class_name?: string; config?: { units?: unknown } }
+      | undefined;
+    const [cls, units] = className === "Bidirectional"
+      ? [inner?.class_name ?? "", inner?.config?.units]
+      : [className, config?.units];
+    if (typeof name === "string" && cls in GATES && Number.isInteger(units)) {
+      layers.set(name, { className: cls, units: units as number });
     }
   }
-  return specs;
+  for (const spec of specs) {
+    const parts = spec.name.split("/");
+    const layer = layers.get(parts[0]);
+    if (!layer) continue;
+    const width = GATES[layer.className] * layer.units;
+    const leaf = parts[parts.length - 1];
+    const expected: (number | null)[] | null = leaf === "kernel"
+      ? [null, width]
+      : leaf === "recurrent_kernel"
+      ? [layer.units, width]
+      : leaf === "bias"
+      ? [width]
+      : null;
+    const ok = expected === null || (expected.length === spec.shape.length &&
+      expected.every((d, i) => d === null || d === spec.shape[i]));
+    if (!ok) {
+      throw new DataError(
+        `Expected the weight ${spec.name} in ${modelPath} to have the shape [${
+          expected!.map((d) => d ?? "·").join(", ")
+        }] of a ${layer.className} of ${layer.units} units, found [${spec.shape.join(", ")}]`,
+      );
+    }
+  }
 }
 
 /** Everything in a model folder, read and checked, before tfjs builds the model. */
@@ -268,16 +320,15 @@ interface ModelFiles {
 async function readModelFiles(dir: string): Promise<ModelFiles> {
   const modelPath = join(dir, "model.json");
   const weightsPath = join(dir, "weights.bin");
-  const json = await readJsonObject(modelPath);
-  const manifest = json.weightsManifest;
-  if (!json.modelTopology || typeof json.modelTopology !== "object" || !Array.isArray(manifest)) {
-    throw new DataError(
-      `Expected ${modelPath} to hold modelTopology and weightsManifest, found ${
-        Object.keys(json).join(", ") || "neither"
-      }`,
-    );
-  }
-  const specs = weightSpecs(manifest, modelPath);
+  const json = await readRequiredJsonFile(modelPath, modelJsonSchema, {
+    shape: "a tfjs layers model",
+    expectation:
+      "to list weights stored in weights.bin (a tfjs modelTopology and a weightsManifest of named, shaped, numeric weights)",
+    missing: "is this a model folder?",
+  });
+  const specs = json.weightsManifest.flatMap((group) =>
+    group.weights
+  ) as tf.io.WeightsManifestEntry[];
   const expected = specs.reduce((sum, spec) => {
     const dtype = spec.quantization?.dtype ?? spec.dtype;
     return sum + spec.shape.reduce((a, b) => a * b, 1) * BYTES[dtype];
@@ -296,6 +347,7 @@ async function readModelFiles(dir: string): Promise<ModelFiles> {
       `Expected ${weightsPath} to hold ${expected} bytes as model.json lists, found ${weights.byteLength}`,
     );
   }
+  checkTopology(json.modelTopology, specs, modelPath);
   const card = await readCard(dir);
   const sha = await sha256Hex(weights);
   if (sha !== card.weightsSha256) {

@@ -17,25 +17,68 @@
  * @module
  */
 
-import { dirname, join, relative } from "node:path";
-import { atomicWriteFile, exists, sweepStaleTemps, testPause } from "../util/fs.ts";
-import { DataError, UsageError } from "../util/errors.ts";
+import { basename, dirname, join, relative } from "node:path";
+import { z } from "zod";
+import { atomicWriteFile, sweepStaleTemps, testPause } from "../util/fs.ts";
+import { DataError, messageOf } from "../util/errors.ts";
+import { readJsonFile } from "../util/json.ts";
 import { type ModelCard, readCard } from "./card.ts";
 import { checkModelFolder } from "./store.ts";
 import { isComposite } from "./composite.ts";
+import {
+  checkVersionName,
+  isFile,
+  isVersionName,
+  MODEL_FILE,
+  VERSION_PATTERN,
+  versionName,
+  versionProblem,
+} from "./layout.ts";
 
-/** The pointer file's content. */
-export interface VersionPointer {
+/**
+ * The schema of `current.json`: the type and the parser (every name a
+ * version name, so a pointer never leaves its root).
+ *
+ * @example
+ * ```ts
+ * pointerSchema.parse({ current: "v2", history: ["v1"] });
+ * ```
+ */
+export const pointerSchema = z.object({
   /** The version plugins load, e.g. `v3`. */
-  current: string;
+  current: versionName,
   /** Earlier current versions, oldest first; `rollback` returns to the last one. */
-  history: string[];
+  history: z.array(versionName),
   /** Versions that were current and were rolled back from (present once a rollback happened). */
-  retired?: string[];
-}
+  retired: z.array(versionName).optional(),
+});
+
+/**
+ * The pointer file's content (`current.json`).
+ *
+ * @example
+ * ```ts
+ * const pointer: VersionPointer = { current: "v3", history: ["v1", "v2"] };
+ * ```
+ */
+export type VersionPointer = z.infer<typeof pointerSchema>;
+
+/**
+ * The schema of {@linkcode SHADOW_FILE}: the shadow versions and when they
+ * were recorded.
+ *
+ * @example
+ * ```ts
+ * shadowSchema.parse({ shadow: ["v7"], updatedAt: "2024-01-02T00:00:00.000Z" });
+ * ```
+ */
+export const shadowSchema = z.object({
+  shadow: z.array(versionName),
+  updatedAt: z.string().optional(),
+});
 
 const POINTER = "current.json";
-const VERSION_RE = /^v(\d+)$/;
+const POINTER_SHAPE = '{"current": "vN", "history": ["vN", ...]}';
 
 /**
  * The versions present under a model root, in numeric order (`v2` before `v10`).
@@ -49,12 +92,12 @@ export async function listVersions(root: string): Promise<string[]> {
   const found: number[] = [];
   try {
     for await (const entry of Deno.readDir(root)) {
-      const match = entry.isDirectory ? VERSION_RE.exec(entry.name) : null;
+      const match = entry.isDirectory ? VERSION_PATTERN.exec(entry.name) : null;
       if (match) found.push(Number(match[1]));
     }
   } catch (error) {
     if (error instanceof Deno.errors.NotFound) return [];
-    throw error;
+    throw new DataError(messageOf(error), { cause: error });
   }
   return found.sort((a, b) => a - b).map((n) => `v${n}`);
 }
@@ -74,35 +117,18 @@ export async function nextVersion(root: string): Promise<string> {
 }
 
 /**
- * Reads the pointer, or `null` when the root has none yet.
+ * Reads the pointer, or `null` when the root has none yet. Every name in it
+ * must be a version name ({@linkcode pointerSchema}); anything else is one
+ * `DataError` naming the file. Whether the versions exist is
+ * {@linkcode resolveModelDir}'s and {@linkcode rollback}'s check.
  *
  * @example
  * ```ts
  * (await readPointer("models/lstm"))?.current; // "v2"
  * ```
  */
-export async function readPointer(root: string): Promise<VersionPointer | null> {
-  const path = join(root, POINTER);
-  let text: string;
-  try {
-    text = await Deno.readTextFile(path);
-  } catch (error) {
-    if (error instanceof Deno.errors.NotFound) return null;
-    throw error;
-  }
-  try {
-    const value = JSON.parse(text);
-    if (typeof value?.current !== "string" || !Array.isArray(value.history)) throw new Error();
-    const pointer: VersionPointer = { current: value.current, history: value.history.map(String) };
-    if (Array.isArray(value.retired)) pointer.retired = value.retired.map(String);
-    return pointer;
-  } catch {
-    throw new DataError(
-      `Expected ${path} to hold {"current": "vN", "history": [...]}, found ${
-        JSON.stringify(text.slice(0, 60))
-      }`,
-    );
-  }
+export function readPointer(root: string): Promise<VersionPointer | null> {
+  return readJsonFile(join(root, POINTER), pointerSchema, { shape: POINTER_SHAPE });
 }
 
 async function writePointer(root: string, pointer: VersionPointer): Promise<void> {
@@ -112,8 +138,15 @@ async function writePointer(root: string, pointer: VersionPointer): Promise<void
   });
 }
 
+/** The versions of `root`, for "found …" parts of error lines. */
+async function knownVersions(root: string): Promise<string> {
+  const known = await listVersions(root).catch(() => []);
+  return known.length ? known.join(", ") : "none";
+}
+
 /**
  * Makes `version` the current one; the previous current goes onto the history.
+ * `version` must be a version name and a complete version folder of `root`.
  *
  * @example
  * ```ts
@@ -121,15 +154,15 @@ async function writePointer(root: string, pointer: VersionPointer): Promise<void
  * ```
  */
 export async function promote(root: string, version: string): Promise<VersionPointer> {
-  if (!VERSION_RE.test(version)) {
-    throw new UsageError(`Expected a version like v3, found "${version}"`);
-  }
-  const dir = join(root, version);
-  if (!(await exists(join(dir, "model.json"))) && !(await isComposite(dir))) {
-    const known = await listVersions(root);
+  checkVersionName(version);
+  const problem = await versionProblem(root, version);
+  if (problem === "missing") {
     throw new DataError(
-      `No model version ${version} in ${root}; found ${known.length ? known.join(", ") : "none"}`,
+      `No model version ${version} in ${root}; found ${await knownVersions(root)}`,
     );
+  }
+  if (problem) {
+    throw new DataError(`Expected ${version} in ${root} to be a complete model, found ${problem}`);
   }
   const pointer = await readPointer(root);
   if (pointer?.current === version) return pointer;
@@ -144,7 +177,63 @@ export async function promote(root: string, version: string): Promise<VersionPoi
 }
 
 /**
- * Returns to the version that was current before the last promotion.
+ * The version {@linkcode rollback} would return to: the last of the
+ * history, checked to be a complete version folder of `root` (a missing one
+ * is refused: the pointer would name nothing).
+ *
+ * @example
+ * ```ts
+ * await rollbackTarget("models/lstm"); // "v1"
+ * ```
+ */
+export async function rollbackTarget(root: string): Promise<string> {
+  const pointer = await readPointer(root);
+  if (!pointer) throw new DataError(`No ${POINTER} in ${root}: nothing to roll back`);
+  const previous = pointer.history.at(-1);
+  if (!previous) {
+    throw new DataError(
+      `Cannot roll back ${root}: ${pointer.current} is the first version promoted`,
+    );
+  }
+  const problem = await versionProblem(root, previous);
+  if (problem) {
+    throw new DataError(
+      `Expected ${previous}, the version before ${pointer.current} in ${
+        join(root, POINTER)
+      }, to be a complete model to roll back to, found it ${problem}; promote one of ${await knownVersions(
+        root,
+      )} instead`,
+    );
+  }
+  return previous;
+}
+
+/**
+ * Refuses to point `current.json` (or `shadow.json`) at a version that would
+ * not load: the store's full check of its files, without building the
+ * model. A missing version passes here (promote names the versions that
+ * exist).
+ *
+ * @example
+ * ```ts
+ * await checkVersionLoads("models/lstm", "v2"); // then promote("models/lstm", "v2")
+ * ```
+ */
+export async function checkVersionLoads(root: string, version: string): Promise<void> {
+  checkVersionName(version);
+  if (await versionProblem(root, version) === "missing") return;
+  try {
+    await checkModelFolder(join(root, version));
+  } catch (error) {
+    throw new DataError(
+      `Expected ${version} in ${root} to be a complete model, found: ${messageOf(error)}`,
+    );
+  }
+}
+
+/**
+ * Returns to the version that was current before the last promotion
+ * (refused when that version is missing: see {@linkcode rollbackTarget}).
  *
  * @example
  * ```ts
@@ -152,15 +241,9 @@ export async function promote(root: string, version: string): Promise<VersionPoi
  * ```
  */
 export async function rollback(root: string): Promise<VersionPointer> {
-  const pointer = await readPointer(root);
-  if (!pointer) throw new DataError(`No ${POINTER} in ${root}: nothing to roll back`);
-  const history = [...pointer.history];
-  const previous = history.pop();
-  if (!previous) {
-    throw new DataError(
-      `Cannot roll back ${root}: ${pointer.current} is the first version promoted`,
-    );
-  }
+  const previous = await rollbackTarget(root);
+  const pointer = (await readPointer(root))!;
+  const history = pointer.history.slice(0, -1);
   const retired = [...(pointer.retired ?? []).filter((v) => v !== pointer.current), pointer.current]
     .filter((v) => v !== previous);
   const next: VersionPointer = { current: previous, history, retired };
@@ -183,7 +266,8 @@ export const SHADOW_FILE = "shadow.json";
 
 /**
  * The shadow versions of a model root, in the order recorded; `[]` when
- * there is no {@linkcode SHADOW_FILE} (or it lists none).
+ * there is no {@linkcode SHADOW_FILE} (or it lists none). Every entry must
+ * be a version name ({@linkcode shadowSchema}).
  *
  * @example
  * ```ts
@@ -191,35 +275,16 @@ export const SHADOW_FILE = "shadow.json";
  * ```
  */
 export async function readShadow(root: string): Promise<string[]> {
-  const path = join(root, SHADOW_FILE);
-  let text: string;
-  try {
-    text = await Deno.readTextFile(path);
-  } catch (error) {
-    if (error instanceof Deno.errors.NotFound) return [];
-    throw error;
-  }
-  let value;
-  try {
-    value = JSON.parse(text);
-  } catch {
-    value = null;
-  }
-  const list = value?.shadow;
-  if (!Array.isArray(list) || !list.every((v) => typeof v === "string" && VERSION_RE.test(v))) {
-    throw new DataError(
-      `Expected ${path} to hold {"shadow": ["vN", ...]}, found ${
-        JSON.stringify(text.slice(0, 60))
-      }`,
-    );
-  }
-  return list;
+  const record = await readJsonFile(join(root, SHADOW_FILE), shadowSchema, {
+    shape: '{"shadow": ["vN", ...]}',
+  });
+  return record?.shadow ?? [];
 }
 
 /**
  * Records `versions` as the shadow versions of `root` (an empty list clears
- * them), atomically; every one must be a version folder with a `model.json`
- * and none the current version. Returns the list written.
+ * them), atomically; every one must be a complete version folder and none
+ * the current version. Returns the list written.
  *
  * @example
  * ```ts
@@ -231,13 +296,16 @@ export async function writeShadow(root: string, versions: readonly string[]): Pr
   const list = [...new Set(versions)];
   const pointer = await readPointer(root);
   for (const version of list) {
-    if (!VERSION_RE.test(version)) {
-      throw new UsageError(`Expected a version like v3, found "${version}"`);
-    }
-    if (!(await exists(join(root, version, "model.json")))) {
-      const known = await listVersions(root);
+    checkVersionName(version);
+    const problem = await versionProblem(root, version);
+    if (problem === "missing") {
       throw new DataError(
-        `No model version ${version} in ${root}; found ${known.length ? known.join(", ") : "none"}`,
+        `No model version ${version} in ${root}; found ${await knownVersions(root)}`,
+      );
+    }
+    if (problem) {
+      throw new DataError(
+        `Expected ${version} in ${root} to be a complete model, found ${problem}`,
       );
     }
     if (pointer?.current === version) {
@@ -253,8 +321,11 @@ export async function writeShadow(root: string, versions: readonly string[]): Pr
 
 /**
  * Where the model files for `dir` are: `dir` itself when it holds a
- * `model.json`, else the version its `current.json` names. `null` when there
- * is no model (the signal plugin then reports `no-model`).
+ * `model.json` (or `composite.json`), else the version its `current.json`
+ * names, which must be a complete version folder of `dir` (one line saying
+ * what is wrong otherwise: the same words as `models list`). `null` when
+ * there is no model (the signal plugin then reports `no-model`). The
+ * temporary folder of an interrupted write is never loaded.
  *
  * @example
  * ```ts
@@ -264,19 +335,25 @@ export async function writeShadow(root: string, versions: readonly string[]): Pr
 export async function resolveModelDir(
   dir: string,
 ): Promise<{ dir: string; version: string } | null> {
-  if (await exists(join(dir, "model.json")) || await isComposite(dir)) {
-    const name = dir.replace(/\/+$/, "").split("/").pop() ?? "";
-    return { dir, version: VERSION_RE.test(name) ? name : "unversioned" };
+  const name = basename(dir.replace(/\/+$/, ""));
+  if (TEMP_RE.test(name)) {
+    throw new DataError(
+      `Expected a model folder, found ${dir}, the temporary folder of an interrupted write`,
+    );
+  }
+  if (await isFile(join(dir, MODEL_FILE)) || await isComposite(dir)) {
+    return { dir, version: isVersionName(name) ? name : "unversioned" };
   }
   const pointer = await readPointer(dir);
   if (!pointer) return null;
-  const target = join(dir, pointer.current);
-  if (!(await exists(join(target, "model.json"))) && !(await isComposite(target))) {
-    throw new DataError(
-      `${join(dir, POINTER)} names ${pointer.current}, but ${target}/model.json is missing`,
-    );
-  }
-  return { dir: target, version: pointer.current };
+  const problem = await versionProblem(dir, pointer.current);
+  if (problem) throw new DataError(pointerProblemText(dir, pointer.current, problem));
+  return { dir: join(dir, pointer.current), version: pointer.current };
+}
+
+/** The one line for a pointer naming a version that is not there (resolve and list agree). */
+function pointerProblemText(root: string, version: string, problem: string): string {
+  return `${join(root, POINTER)} names ${version}, which is ${problem}: plugins load no model`;
 }
 
 /** One version folder and what is wrong with it, if anything (see {@linkcode inspectModelRoot}). */
@@ -317,7 +394,10 @@ export interface ModelRootHealth {
   versions: VersionHealth[];
   /** Temporary entries of interrupted writes (`vN.tmp-*`, `current.json.tmp-*`), by name. */
   interrupted: string[];
-  /** Entries named like a version that are not folders (e.g. a file `v3`), by name. */
+  /**
+   * Entries named like a version that are not version folders, by name: a
+   * file `v3`, or a folder `v007`, `v 7` or `vX` (not a version name).
+   */
   strays: string[];
   /** The shadow versions {@linkcode SHADOW_FILE} names (`[]` when none or unreadable). */
   shadow: string[];
@@ -356,14 +436,16 @@ export async function inspectModelRoot(root: string): Promise<ModelRootHealth> {
     throw error; // "Not a directory ... readdir 'root'": messageOf names the file on the way
   }
   const interrupted = names.filter((e) => TEMP_RE.test(e.name)).map((e) => e.name).sort();
-  const strays = names.filter((e) => !e.isDirectory && VERSION_RE.test(e.name)).map((e) => e.name)
-    .sort();
+  const strays = names.filter((e) =>
+    !TEMP_RE.test(e.name) &&
+    (isVersionName(e.name) ? !e.isDirectory : /^v(\d|\s|[A-Z]$)/.test(e.name))
+  ).map((e) => e.name).sort();
   let pointer: VersionPointer | null = null;
   let pointerProblem: string | null = null;
   try {
     pointer = await readPointer(root);
   } catch (error) {
-    pointerProblem = error instanceof Error ? error.message : String(error);
+    pointerProblem = messageOf(error);
   }
   const everCurrent = new Set([
     ...(pointer ? [pointer.current, ...pointer.history, ...(pointer.retired ?? [])] : []),
@@ -376,7 +458,7 @@ export async function inspectModelRoot(root: string): Promise<ModelRootHealth> {
     try {
       card = (await checkModelFolder(dir)).card;
     } catch (error) {
-      problem = error instanceof Error ? error.message.split("\n")[0] : String(error);
+      problem = messageOf(error);
       card = await readCard(dir).catch(() => null);
     }
     versions.push({
@@ -390,10 +472,9 @@ export async function inspectModelRoot(root: string): Promise<ModelRootHealth> {
   }
   if (pointer) {
     const target = versions.find((v) => v.version === pointer!.current);
-    if (!target) {
-      pointerProblem = `${join(root, POINTER)} names ${pointer.current}, which is missing${
-        strays.includes(pointer.current) ? " (a file, not a version folder)" : ""
-      }: plugins load no model`;
+    const problem = await versionProblem(root, pointer.current);
+    if (problem || !target) {
+      pointerProblem = pointerProblemText(root, pointer.current, problem ?? "missing");
     } else if (!target.ok) {
       pointerProblem = `${
         join(root, POINTER)

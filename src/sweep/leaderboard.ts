@@ -23,18 +23,17 @@
  *
  * @example
  * ```ts
- * import { buildLeaderboard, leaderboardText } from "./leaderboard.ts";
+ * import { buildLeaderboard } from "./leaderboard.ts";
  * const board = buildLeaderboard(spec, results, { confirmation });
- * console.log(leaderboardText(board));
+ * console.log(board.statements.join("\n")); // the text and HTML pages: src/views/leaderboard.ts
  * ```
  *
  * @module
  */
 
-import { escapeHtml } from "../eval/report.ts";
-import type { ConfidenceInterval } from "../eval/metrics.ts";
+import { type ConfidenceInterval, formatPValue } from "../eval/metrics.ts";
 import { quantile } from "../eval/scores.ts";
-import { formatTable } from "../util/table.ts";
+import { bootstrapBlockLength, mean, resampleBlocks, standardDeviation } from "../eval/stats.ts";
 import { createRng } from "../util/random.ts";
 import type { JobResult, JobRows } from "./job.ts";
 import type { DataEntry, JobProtocol } from "./spec.ts";
@@ -201,11 +200,6 @@ function interval(ci: ConfidenceInterval): string {
   return `${f4(ci.estimate)} [${f4(ci.lower)}, ${f4(ci.upper)}]`;
 }
 
-function pText(p: number): string {
-  if (p < 0.001) return "p < 0.001";
-  return `p = ${p >= 0.01 ? p.toFixed(2) : p.toFixed(3)}`;
-}
-
 /**
  * A short name for a data entry: its ticker, else its CSV file's name, else
  * `synthetic(seed N)`.
@@ -266,14 +260,6 @@ function climatologyBrier(rows: JobRows): number {
   return sum / Math.max(1, rows.climatology.length);
 }
 
-/** The block length of the evaluation's bootstrap: max(n^(1/3), 20) rows, at most n/5. */
-function blockLength(n: number): number {
-  return Math.min(
-    n,
-    Math.max(1, Math.min(Math.max(Math.ceil(Math.cbrt(n)), 20), Math.floor(n / 5))),
-  );
-}
-
 /**
  * The best-of-N bootstrap: every configuration's mean Brier differential
  * with climatology, and its mean on `resamples` circular block-bootstrap
@@ -288,18 +274,14 @@ function bootstrapMeans(
 ): { means: number[]; draws: Float64Array[] } {
   const rng = createRng(seed);
   const keys = [...new Set(sets.map((s) => s.key))].sort();
-  const means = sets.map((s) => s.d.reduce((a, b) => a + b, 0) / Math.max(1, s.d.length));
+  const means = sets.map((s) => (s.d.length ? mean(s.d) : 0));
   const draws = sets.map(() => new Float64Array(resamples));
   for (let b = 0; b < resamples; b++) {
     for (const key of keys) {
       const members = sets.flatMap((s, k) => (s.key === key ? [k] : []));
       const n = sets[members[0]].d.length;
-      const length = blockLength(n);
       const idx = new Int32Array(n);
-      for (let filled = 0; filled < n;) {
-        const start = rng.int(n);
-        for (let j = 0; j < length && filled < n; j++) idx[filled++] = (start + j) % n;
-      }
+      resampleBlocks(idx, { blockLength: bootstrapBlockLength(n), rng });
       for (const k of members) {
         const d = sets[k].d;
         let sum = 0;
@@ -312,14 +294,7 @@ function bootstrapMeans(
 }
 
 function iidStandardError(d: Float64Array): number {
-  return sd(d) / Math.sqrt(Math.max(1, d.length));
-}
-
-function sd(values: Float64Array): number {
-  const m = values.reduce((a, b) => a + b, 0) / values.length;
-  let s = 0;
-  for (const v of values) s += (v - m) ** 2;
-  return Math.sqrt(s / Math.max(1, values.length - 1));
+  return standardDeviation(d) / Math.sqrt(Math.max(1, d.length));
 }
 
 /**
@@ -353,10 +328,10 @@ export function bestOfNTest(
   // factor) were called skilful in 2-5% of runs (uncorrected studentization: 10%); with every
   // differential AR(1) at 0.3, in 9%. Brier differentials of real models are close to
   // uncorrelated in time: their sign follows the label.
-  const se = draws.map(sd);
+  const se = draws.map((d) => standardDeviation(d));
   const seObserved = sets.map((s, k) => {
     const n = s.d.length;
-    const inflate = Math.sqrt(n / Math.max(1, n - blockLength(n)));
+    const inflate = Math.sqrt(n / Math.max(1, n - bootstrapBlockLength(n)));
     return Math.max(se[k] * inflate, iidStandardError(s.d));
   });
   const t = means.map((m, k) => (seObserved[k] > 0 ? m / seObserved[k] : 0));
@@ -639,25 +614,29 @@ export function buildLeaderboard(
     }
     statements.push(
       `multiple testing: alone, ${
-        pText(winner.pAlone)
+        formatPValue(winner.pAlone)
       } that a configuration without skill scores this well; as the best of ${scored} (studentized reality check, block bootstrap), ${
-        pText(winner.pBestOfN)
-      }; its test against always-up, Bonferroni-adjusted for ${scored}: ${pText(pBonferroni)}`,
+        formatPValue(winner.pBestOfN)
+      }; its test against always-up, Bonferroni-adjusted for ${scored}: ${
+        formatPValue(pBonferroni)
+      }`,
     );
     statements.push(
       winner.noBetterThanChance
         ? `verdict: the winner is no better than chance: after trying ${scored} configurations, a score this good is what the best of ${scored} without any skill reaches by luck (${
-          pText(winner.pBestOfN)
+          formatPValue(winner.pBestOfN)
         })`
         : `verdict: the winner's skill survives the correction for ${scored} configurations tried (${
-          pText(winner.pBestOfN)
+          formatPValue(winner.pBestOfN)
         })`,
     );
     statements.push(
       winner.holdout
         ? `holdout (${winner.holdout.rows} rows ${winner.holdout.first} to ${winner.holdout.last} that no selection job saw): ${winner.holdout.verdict}; accuracy ${
           f4(winner.holdout.accuracy)
-        } vs always-up ${f4(winner.holdout.alwaysUp)} (${pText(winner.holdout.pValueVsAlwaysUp)})`
+        } vs always-up ${f4(winner.holdout.alwaysUp)} (${
+          formatPValue(winner.holdout.pValueVsAlwaysUp)
+        })`
         : options.confirmation
         ? `holdout: the confirmation failed: ${options.confirmation.error ?? "no scores"}`
         : "holdout: not confirmed yet (the confirmation job has not run)",
@@ -678,101 +657,4 @@ export function buildLeaderboard(
     winner,
     statements,
   };
-}
-
-function tableRows(board: Leaderboard): string[][] {
-  return [
-    [
-      "rank",
-      "id",
-      "configuration",
-      "brier skill [95%]",
-      "log-loss skill",
-      "auc",
-      "accuracy",
-      "always-up",
-      "p",
-      "secs",
-      "worker",
-    ],
-    ...board.ranking.map((e) => [
-      String(e.rank),
-      e.id.slice(0, 8),
-      e.label,
-      interval(e.brierSkill),
-      f4(e.logLossSkill.estimate),
-      f4(e.auc),
-      f4(e.accuracy),
-      f4(e.alwaysUp),
-      e.pValueVsAlwaysUp.toFixed(3),
-      e.wallSeconds.toFixed(1),
-      e.worker,
-    ]),
-  ];
-}
-
-/**
- * The leaderboard as text: the periods, the ranking, failures, then the
- * conclusions.
- *
- * @example
- * ```ts
- * console.log(leaderboardText(board));
- * ```
- */
-export function leaderboardText(board: Leaderboard): string {
-  const lines = [`sweep ${board.sweep}`];
-  for (const p of board.periods) {
-    lines.push(`${p.data}: selection ${p.selection}; holdout ${p.holdout} (kept for the winner)`);
-  }
-  if (board.ranking.length > 0) {
-    lines.push("", formatTable(tableRows(board)), "");
-  }
-  for (const f of board.failed) lines.push(`failed ${f.id.slice(0, 8)} (${f.label}): ${f.error}`);
-  for (const n of board.notRun) lines.push(`not run ${n.id.slice(0, 8)} (${n.label}): ${n.why}`);
-  lines.push(...board.statements);
-  return lines.join("\n");
-}
-
-/**
- * The leaderboard as one self-contained HTML page (no scripts, no fonts).
- *
- * @example
- * ```ts
- * await Deno.writeTextFile("sweeps/spy/leaderboard.html", leaderboardHtml(board));
- * ```
- */
-export function leaderboardHtml(board: Leaderboard): string {
-  const rows = tableRows(board);
-  const cell = (tag: string, text: string): string => `<${tag}>${escapeHtml(text)}</${tag}>`;
-  const table = rows.length > 1
-    ? `<table><thead><tr>${rows[0].map((h) => cell("th", h)).join("")}</tr></thead><tbody>${
-      rows.slice(1).map((r, i) =>
-        `<tr${i === 0 ? ' class="winner"' : ""}>${r.map((c) => cell("td", c)).join("")}</tr>`
-      ).join("")
-    }</tbody></table>`
-    : "<p>No configuration was scored.</p>";
-  const list = (items: string[]): string =>
-    items.length ? `<ul>${items.map((s) => cell("li", s)).join("")}</ul>` : "";
-  return [
-    "<!doctype html>",
-    '<html lang="en"><head><meta charset="utf-8">',
-    `<title>${escapeHtml(`Sweep ${board.sweep}`)}</title>`,
-    "<style>body{font:14px/1.4 system-ui,sans-serif;margin:2em;color:#222}" +
-    "table{border-collapse:collapse}th,td{padding:3px 8px;border-bottom:1px solid #ddd;text-align:right}" +
-    "td:nth-child(3),th:nth-child(3){text-align:left}tr.winner{background:#eef6ee}" +
-    "li{margin:.3em 0}</style></head><body>",
-    cell("h1", `Sweep ${board.sweep}`),
-    list(board.periods.map((p) => `${p.data}: selection ${p.selection}; holdout ${p.holdout}`)),
-    cell("h2", "Conclusions"),
-    list(board.statements),
-    cell("h2", "Ranking (pooled walk-forward Brier skill against climatology)"),
-    table,
-    board.failed.length ? cell("h2", "Failed") : "",
-    list(board.failed.map((f) => `${f.id} (${f.label}): ${f.error}`)),
-    board.notRun.length ? cell("h2", "Could not run") : "",
-    list(board.notRun.map((n) => `${n.id} (${n.label}): ${n.why}`)),
-    "</body></html>",
-    "",
-  ].join("\n");
 }

@@ -19,12 +19,8 @@
 import { join } from "node:path";
 import { atomicWriteFile } from "../util/fs.ts";
 import type { JobResult } from "./job.ts";
-import {
-  buildLeaderboard,
-  type Leaderboard,
-  leaderboardHtml,
-  leaderboardText,
-} from "./leaderboard.ts";
+import { buildLeaderboard, type Leaderboard } from "./leaderboard.ts";
+import { leaderboardHtml, leaderboardText } from "../views/leaderboard.ts";
 import type { Executor } from "./pool.ts";
 import { openResults } from "./results.ts";
 import { confirmationJob, expandJobs, type SweepJob, type SweepSpec } from "./spec.ts";
@@ -36,9 +32,7 @@ export {
   type HoldoutConfirmation,
   type Leaderboard,
   type LeaderboardEntry,
-  leaderboardHtml,
   type LeaderboardOptions,
-  leaderboardText,
   trainCommand,
   type Winner,
 } from "./leaderboard.ts";

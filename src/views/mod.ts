@@ -51,3 +51,7 @@ export { monitorText, shadowComparisonText } from "./monitor.ts";
 
 // `deno task retrain`: the A/B test before promotion, and one line per scheduled run.
 export { retrainLogLine, retrainText } from "./retrain.ts";
+
+// `deno task sweep` and `deno task models list`: the leaderboard's text and page; the versions.
+export { leaderboardHtml, leaderboardText } from "./leaderboard.ts";
+export { modelsListText, type VersionSummary } from "./models.ts";
