@@ -36,7 +36,8 @@
  * @module
  */
 
-import type { Bar } from "../src/data/types.ts";
+import type { Bar, Interval } from "../src/data/types.ts";
+import { validateBar } from "../src/data/validate.ts";
 import { dirname, join } from "node:path";
 import type {
   Direction,
@@ -58,7 +59,7 @@ import { readShadow, resolveModelDir } from "../src/model/versions.ts";
 import { readComposite } from "../src/model/composite.ts";
 import { checkModelFolder } from "../src/model/store.ts";
 import { createCompositeSignal } from "./ensemble_signal.ts";
-import { DataError, messageOf } from "../src/util/errors.ts";
+import { DataError, messageOf, UsageError } from "../src/util/errors.ts";
 import { intervalMs, isIntraday, parseInterval } from "../src/data/interval.ts";
 
 /** Options of {@linkcode createLstmSignal}. */
@@ -185,6 +186,9 @@ export function createLstmSignal(options: LstmSignalOptions = {}): LstmSignalPlu
   let log: Deno.FsFile | null = null;
   // Universe models with context features: each context symbol's bars, shared by every symbol.
   let contexts = new Map<string, ContextSeries>();
+  // Whether each symbol's last bar carried an adjusted close (warned once on a switch).
+  const adjusted = new Map<string, boolean>();
+  let warnedAdjusted = false;
 
   async function load(): Promise<{ live: Loaded | null; shadows: Shadow[] }> {
     const where = await resolveModelDir(modelDir);
@@ -373,6 +377,11 @@ export function createLstmSignal(options: LstmSignalOptions = {}): LstmSignalPlu
     },
     async init(): Promise<void> {
       if (initialised) return;
+      if (!(downThreshold <= upThreshold)) {
+        throw new UsageError(
+          `Expected downThreshold at or below upThreshold, found downThreshold ${downThreshold} above upThreshold ${upThreshold}`,
+        );
+      }
       try {
         ({ live: loaded, shadows } = await load());
       } catch (error) {
@@ -389,13 +398,20 @@ export function createLstmSignal(options: LstmSignalOptions = {}): LstmSignalPlu
       }
       initialised = true;
     },
-    async onBar(symbol: string, bar: Bar): Promise<Signal> {
+    async onBar(name: string, given: Bar): Promise<Signal> {
       if (!initialised) await plugin.init();
+      // One stream per symbol as the cache names it ("spy" is SPY); the bar checked by the
+      // import's validator before it changes any state, so a refused bar can be sent again fixed.
+      const symbol = symbolKey(name);
       if (composite) {
-        const signal = await composite.plugin.onBar(symbol, bar);
+        const signal = await composite.plugin.onBar(symbol, given); // its members check the bar
         await record(signal, undefined);
         return signal;
       }
+      const bar = validateBar(given, {
+        label: symbol,
+        interval: (loaded?.model.interval as Interval | undefined) ?? "1d",
+      });
       if (!loaded) {
         const signal = neutral(symbol, bar.time, "no-model", 1, noModelInfo());
         await record(signal, undefined);
@@ -409,10 +425,12 @@ export function createLstmSignal(options: LstmSignalOptions = {}): LstmSignalPlu
       }
       if (state.lastTime !== null && bar.time <= state.lastTime) {
         throw new DataError(
-          `Expected bars of ${symbol} in time order, found ${bar.time} after ${state.lastTime}`,
+          `Expected bars of ${symbol} in increasing time order, found ${bar.time} after ${state.lastTime}`,
         );
       }
-      checkInterval(loaded.model, modelDir, symbol, bar.time, state.lastTime);
+      const time = typeof given.time === "string" ? given.time : bar.time;
+      checkInterval(loaded.model, modelDir, symbol, time, state.lastTime);
+      noteAdjusted(symbol, bar);
       state.lastTime = bar.time;
       // A universe model: the context symbol's bar joins the shared context stream first; a
       // symbol outside the universe under per-symbol scaling, or a bar with no context bar at
@@ -428,8 +446,9 @@ export function createLstmSignal(options: LstmSignalOptions = {}): LstmSignalPlu
       await record(signal, rows.get(loaded.feed));
       return signal;
     },
-    async predict(symbol: string, history: readonly Bar[]): Promise<Signal> {
+    async predict(name: string, history: readonly Bar[]): Promise<Signal> {
       if (!initialised) await plugin.init();
+      const symbol = symbolKey(name);
       if (composite) return await composite.plugin.predict(symbol, history);
       const time = history.length ? history[history.length - 1].time : "";
       if (!loaded) return neutral(symbol, time, "no-model", 1, noModelInfo());
@@ -475,6 +494,23 @@ export function createLstmSignal(options: LstmSignalOptions = {}): LstmSignalPlu
       }
     },
   };
+
+  /**
+   * Warns once when a symbol's bars stop (or start) carrying an adjusted close: the features
+   * are computed on adjusted prices, so the switch shifts the probability silently.
+   */
+  function noteAdjusted(symbol: string, bar: Bar): void {
+    const has = bar.adjClose !== undefined;
+    const before = adjusted.get(symbol);
+    adjusted.set(symbol, has);
+    if (before === undefined || before === has || warnedAdjusted) return;
+    warnedAdjusted = true;
+    warn(
+      `lstm signal: bars of ${symbol} ${has ? "with" : "without"} adjClose after bars ${
+        has ? "without" : "with"
+      } one (at ${bar.time}): the model's features read adjusted prices, so its probabilities shift; send adjClose with every bar or with none`,
+    );
+  }
 
   function contextOf(symbol: string): ContextSeries {
     let series = contexts.get(symbol);
@@ -603,4 +639,9 @@ function checkInterval(
   if (apart < least) {
     throw new DataError(`${expected} bars of ${symbol} ${apart} minutes apart at ${time}`);
   }
+}
+
+/** A symbol as the cache names it: trimmed and upper-cased ("spy" and "SPY" are one stream). */
+function symbolKey(symbol: string): string {
+  return symbol.trim().toUpperCase();
 }

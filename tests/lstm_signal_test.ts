@@ -235,3 +235,92 @@ async function copyModel(from: string): Promise<string> {
   }
   return dir;
 }
+
+// Issue 23, the plugin's live path.
+
+Deno.test("a refused bar changes no state: the corrected bar for the same time is taken", async () => {
+  const plugin = createLstmSignal({ modelDir: root });
+  await plugin.init();
+  for (const bar of spy.slice(0, 50)) await plugin.onBar("SPY", bar);
+  const next = spy[50];
+  await assert.rejects(
+    () => plugin.onBar("SPY", { ...next, close: NaN }),
+    (e: Error) =>
+      e.name === "DataError" &&
+      e.message === `Expected a number for close, found NaN in the bar of SPY at ${next.time}`,
+  );
+  const fixed = await plugin.onBar("SPY", next);
+  assert.equal(fixed.time, next.time);
+  // A Date as the time is the same bar: a second one for that time is out of order.
+  await assert.rejects(
+    () => plugin.onBar("SPY", { ...next, time: new Date(`${next.time}T00:00:00Z`) as never }),
+    (e: Error) =>
+      e.message ===
+        `Expected bars of SPY in increasing time order, found ${next.time} after ${next.time}`,
+  );
+  await plugin.dispose();
+});
+
+Deno.test("the live path uses the import's validator: high < low, negative volume refused; close > high repaired", async () => {
+  const plugin = createLstmSignal({ modelDir: root });
+  await plugin.init();
+  for (const bar of spy.slice(0, 50)) await plugin.onBar("SPY", bar);
+  const b = spy[50];
+  await assert.rejects(
+    () => plugin.onBar("SPY", { ...b, high: b.low - 1 }),
+    /^DataError: Expected high >= low, found high .* < low .* in the bar of SPY at /,
+  );
+  await assert.rejects(
+    () => plugin.onBar("SPY", { ...b, volume: -5 }),
+    /Expected a volume of at least 0, found -5 in the bar of SPY/,
+  );
+  const s = await plugin.onBar("SPY", { ...b, close: b.high + 1, adjClose: undefined });
+  assert.equal(s.time, b.time, "repaired (the range widened), not refused");
+  await plugin.dispose();
+});
+
+Deno.test("a US-format time is a bad time, not an ordering error", async () => {
+  const plugin = createLstmSignal({ modelDir: root });
+  await plugin.init();
+  await plugin.onBar("SPY", spy[0]);
+  await assert.rejects(
+    () => plugin.onBar("SPY", { ...spy[1], time: "05/15/2023" }),
+    (e: Error) =>
+      e.message ===
+        'Expected a date as YYYY-MM-DD (like 2024-01-31), found "05/15/2023" in the bar of SPY',
+  );
+  await plugin.dispose();
+});
+
+Deno.test("inverted thresholds are refused at init", async () => {
+  const plugin = createLstmSignal({ modelDir: root, upThreshold: 0.4, downThreshold: 0.6 });
+  await assert.rejects(
+    () => plugin.init(),
+    (e: Error) =>
+      e.name === "UsageError" &&
+      e.message ===
+        "Expected downThreshold at or below upThreshold, found downThreshold 0.6 above upThreshold 0.4",
+  );
+});
+
+Deno.test('"spy" and "SPY" are one stream', async () => {
+  const plugin = createLstmSignal({ modelDir: root });
+  await plugin.init();
+  await plugin.onBar("SPY", spy[0]);
+  await assert.rejects(() => plugin.onBar("spy", spy[0]), /in increasing time order/);
+  const s = await plugin.onBar("spy", spy[1]);
+  assert.equal(s.symbol, "SPY");
+  await plugin.dispose();
+});
+
+Deno.test("bars that stop carrying adjClose are warned about once", async () => {
+  const warnings: string[] = [];
+  const plugin = createLstmSignal({ modelDir: root, warn: (w) => warnings.push(w) });
+  await plugin.init();
+  assert.ok(spy[0].adjClose !== undefined);
+  for (const bar of spy.slice(0, 10)) await plugin.onBar("SPY", bar);
+  for (const bar of spy.slice(10, 20)) await plugin.onBar("SPY", { ...bar, adjClose: undefined });
+  assert.equal(warnings.length, 1, warnings.join("\n"));
+  assert.match(warnings[0], /bars of SPY without adjClose after bars with one \(at /);
+  await plugin.dispose();
+});

@@ -71,6 +71,7 @@ export {
   type RawBar,
   type RawNumber,
   summarizeReport,
+  validateBar,
   validateBars,
   type ValidateOptions,
   type ValidationReport,

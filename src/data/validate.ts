@@ -298,6 +298,45 @@ function badPrint(
 }
 
 /**
+ * Validates one live bar the way an import validates a row (the same checks
+ * and repairs as {@linkcode validateBars}: a bad or future time, a missing or
+ * non-numeric field, a non-positive price, negative volume and high < low are
+ * refused; open or close outside [low, high] widens the range; a time after
+ * `now` is refused only when `now` is given). Returns the
+ * clean bar (its time normalised for the interval) or throws one
+ * {@linkcode DataError} naming `label` and the first problem. A `Date` time
+ * is taken as its ISO instant.
+ *
+ * @example
+ * ```ts
+ * validateBar({ time: "2024-01-02", open: 10, high: 9, low: 9.5, close: 9.8, volume: 1 }, {
+ *   label: "SPY",
+ * }); // DataError: Expected high >= low, found high 9 < low 9.5 in the bar of SPY at 2024-01-02
+ * ```
+ */
+export function validateBar(
+  bar: Omit<RawBar, "time"> & { time: string | Date | RawNumber },
+  options: { label: string; interval?: Interval; now?: Date },
+): Bar {
+  const time = bar.time instanceof Date ? bar.time.toISOString() : bar.time;
+  const raw = { ...bar, time: typeof time === "string" ? time : String(time ?? "") } as RawBar;
+  const { bars, report } = validateBars([raw], {
+    interval: options.interval,
+    // The live path does not judge the bot's clock (a replay may run ahead of today).
+    now: options.now ?? new Date("9999-12-30T00:00:00Z"),
+    badPrints: "ignore",
+    calendar: false,
+    checkInterval: false,
+  });
+  if (bars.length === 1) return bars[0];
+  const detail = report.problems[0]?.detail.replace(/; row dropped$/, "") ?? "an unusable bar";
+  // A bad time is quoted by the detail; any other problem says the bar's time.
+  const when = report.problems[0]?.time;
+  const at = when === undefined ? "" : ` at ${when}`;
+  throw new DataError(`${detail} in the bar of ${options.label}${at}`);
+}
+
+/**
  * Validates and cleans bars. Returns the clean bars (sorted, one per time)
  * and a report. Repairs: a bad print (a one-bar spike in the close that the
  * next bar reverts, beyond the jump threshold both ways) gets the geometric
