@@ -1,6 +1,6 @@
 /**
  * Calibration: the one owner of the map from the network's raw up-probability
- * to the probability a bot is handed. Fitted at training time on the
+ * to the probability a bot is handed. Fitted at training time on held-out
  * validation windows (never the test windows), saved in the model card, and
  * applied by every consumer through {@linkcode applyCalibration}.
  *
@@ -9,37 +9,71 @@
  * 1. a calibrator `cal(raw)`: Platt scaling (a logistic regression on
  *    `logit(raw)`, fitted by Newton steps: deterministic), isotonic
  *    regression (pool-adjacent-violators, linear between the pooled blocks),
- *    or none (the identity);
+ *    or none (the identity); Platt and isotonic are centred so that their
+ *    mean output over the rows they were fitted on is the base rate (they
+ *    map the network's ranking, not the level of one short slice);
  * 2. shrinkage toward the base rate: `p = w·baseRate + (1 − w)·cal(raw)`,
  *    where `baseRate` is the training split's share of up labels (the
  *    climatology forecast evaluation compares with). At `w = 1` the model
  *    forecasts exactly the base rate, so it can never be worse than
  *    climatology there.
  *
+ * **Which rows.** The calibration is fitted, and the model's skill judged,
+ * on *held-out* validation rows: rows the network never trained on **and**
+ * that did not pick its epoch. `fitModel` (src/pipeline/fit.ts) splits the
+ * validation slice chronologically: the earlier half stops training early
+ * (picks the epoch), the later half (after a purge of `horizon` bars, so no
+ * label spans both) is handed to {@linkcode fitCalibration}. Judging skill on
+ * the rows that chose the epoch flattered them (the best of every epoch run
+ * on those very rows): on a real stock a fold passed the old z > 3 gate and
+ * ended worse than the base rate out of sample. Why a split rather than
+ * cross-fitting the epoch choice: the served network has one epoch, chosen
+ * on one set of rows, so any row that helped choose it is flattered for that
+ * network; cross-fitting would need a second network per fit (twice the
+ * training) to leave every row honest. Half and half because both jobs need
+ * rows: early stopping compares a few dozen epochs on a noisy loss, and the
+ * rank evidence grows with the square root of the rows it sees; the later
+ * half is also the one nearest to the test rows.
+ *
  * **How `w` is chosen, and why so.** Fitting the calibrator and choosing `w`
- * on the same few hundred validation rows would reward the calibrator's own
- * overfit. So `w` is chosen by 2-fold cross-fitting: the calibrator is fitted
- * on the earlier half of the validation rows and applied to the later half,
- * and the other way round; `w` minimises the log loss of these out-of-fold
- * probabilities over the grid 0, 0.01, …, 1 (so `w < 1` only where the
- * out-of-fold probabilities beat the base rate). Then `w` is kept only if the
- * validation rows give evidence of skill: the network ranks them better than
- * chance in a one-sided rank (Mann–Whitney) test with z above 3 (strict,
- * since early stopping chose the epoch on these rows). Otherwise `w = 1`: a
- * model that shows no validation skill hands out the base rate. (With fewer
- * than {@linkcode MIN_CALIBRATION_ROWS} validation rows there is no evidence
- * to weigh, and `w = 1` too.) The calibrator itself is then fitted on all
- * validation rows.
+ * on the same few hundred rows would reward the calibrator's own overfit. So
+ * `w` is first chosen by 2-fold cross-fitting: the calibrator is fitted on the
+ * earlier half of the held-out rows and applied to the later half, and the
+ * other way round; `w_cv` minimises the log loss of these out-of-fold
+ * probabilities over the grid 0, 0.01, …, 1 (so `w_cv < 1` only where the
+ * out-of-fold probabilities beat the base rate). That alone does not know
+ * how much evidence it stands on, so the weight on the model, `1 − w`, is
+ * then capped by how strongly the held-out rows show that the network ranks
+ * them better than chance (a one-sided Mann–Whitney rank test, statistic
+ * `z`):
+ *
+ * `1 − w = min(1 − w_cv, trust(z))`, `trust(z) = max(0, 1 − (Z₀ / z)²)`,
+ * `Z₀ = 2.5` ({@linkcode EVIDENCE_Z}).
+ *
+ * `trust` is the share of the observed ranking that is signal rather than
+ * noise under a shrinkage prior on the edge (James–Stein's positive part,
+ * with the stricter threshold `Z₀` in place of 1): 0 up to `z = 2.5`, 0.25
+ * at `z = 2.9`, 0.61 at `z = 4`, 0.83 at `z = 6`. For a given AUC `z` grows with
+ * the square root of the rows, so a short slice cannot move the output far
+ * from the base rate and a long one with the same ranking can; there is no
+ * single pass/fail line. (With fewer than {@linkcode MIN_CALIBRATION_ROWS}
+ * held-out rows there is no evidence to weigh, and `w = 1`.) The calibrator
+ * itself is then fitted on all held-out rows. `tests/calibration_replay_test.ts`
+ * replays thousands of no-edge folds (raw outputs of every scale, offset and
+ * smoothness, base rates that drift between the splits) through this rule:
+ * the share whose out-of-sample Brier score is worse than the base rate's by
+ * more than 0.001 stays under 1 %, while the planted edge of
+ * `tests/positive_control_test.ts` keeps its weight.
  *
  * Why a rank test rather than an interval on the cross-fitted skill: on the
  * project's positive control (`SYNTH.EDGE35`) the 95% block-bootstrap
  * interval of the cross-fitted log-loss skill still reached 0 on folds with
  * ~230 validation rows where the network's AUC was 0.63 (z ≈ 3.5), throwing a
- * real edge away, while the rank test kept every such fold and passed none of
- * the no-edge folds tried (default synthetic market, shuffled labels, SPY,
- * AAPL). A calibrator never reverses the
- * network's ranking: Platt's slope is at least 0 and isotonic regression is
- * non-decreasing.
+ * real edge away, while the rank test kept every such fold. The rank test
+ * also cannot be passed by a level shift alone (held-out rows whose up rate
+ * happens to differ from the training base rate), which the cross-fitted
+ * log loss rewards. A calibrator never reverses the network's ranking:
+ * Platt's slope is at least 0 and isotonic regression is non-decreasing.
  *
  * @example
  * ```ts
@@ -98,14 +132,22 @@ export const DEFAULT_CALIBRATION: CalibrationMethod = "platt";
 export const MIN_CALIBRATION_ROWS = 40;
 
 /**
- * The rank test's threshold: z > 3, a nominal one-sided level of 0.13%.
- * Strict on purpose: early stopping picked the epoch on these same rows (the
- * best of every epoch run), which inflates the statistic (on the default
- * synthetic market and on shuffled labels z passed 2.33, the nominal 1%, in 2
- * of 6 folds), and a false edge costs a bot money where a missed one costs
- * nothing.
+ * The rank evidence below which the model gets no weight at all: the `Z₀` of
+ * `trust(z) = max(0, 1 − (Z₀ / z)²)` (see the module documentation). Beyond
+ * it the weight on the model grows with `z`. The held-out rows did not pick
+ * the epoch, so `z` is an honest statistic (under no edge about N(0, 1): it
+ * passes 2.5 in 0.6% of folds, and those get a small weight). Chosen with
+ * the replay test: at 2 the share of simulated no-edge folds worse than the
+ * base rate out of sample by more than 0.001 was 0.5% (Platt) and 1.0%
+ * (isotonic), at 2.5 0.2% for both; the planted edge's first fold
+ * (`z ≈ 2.9` on 150 held-out rows) still gets a quarter of the weight.
+ *
+ * @example
+ * ```ts
+ * EVIDENCE_Z; // 2.5
+ * ```
  */
-const EVIDENCE_Z = 3;
+export const EVIDENCE_Z = 2.5;
 /** The grid of shrinkage weights tried: 0, 0.01, …, 1. */
 const GRID_STEPS = 100;
 /** Isotonic outputs are kept inside [ISOTONIC_CLIP, 1 − ISOTONIC_CLIP]. */
@@ -288,6 +330,22 @@ export function applyCalibration(cal: Calibration, raw: number): number {
 }
 
 /**
+ * Whether the calibration hands out the base rate because the held-out
+ * validation rows showed no skill (Platt or isotonic at shrinkage 1): a
+ * model a bot must not trade by accident (the plugin's `no-skill` status).
+ * A card saved before calibration existed, or `--calibration none`, has no
+ * such verdict: `false`.
+ *
+ * @example
+ * ```ts
+ * if (withoutSkill(cardCalibration(card))) console.log("the base rate, no skill shown");
+ * ```
+ */
+export function withoutSkill(cal: Calibration): boolean {
+  return cal.method !== "none" && cal.shrinkage >= 1;
+}
+
+/**
  * {@linkcode applyCalibration} over many raw probabilities.
  *
  * @example
@@ -350,10 +408,14 @@ function fitPlatt(raw: ArrayLike<number>, labels: ArrayLike<number>): Calibratio
  * Isotonic regression by pool-adjacent-violators: rows sorted by raw
  * probability (ties pooled first), adjacent blocks whose observed rates are
  * out of order pooled until they are non-decreasing. Each block becomes a
- * knot at its mean raw probability and its observed rate (kept inside
- * [0.01, 0.99], so one block cannot cost a bot a certain loss).
+ * knot at its mean raw probability and its observed rate plus `shift`
+ * (kept inside [0.01, 0.99], so one block cannot cost a bot a certain loss).
  */
-function fitIsotonic(raw: ArrayLike<number>, labels: ArrayLike<number>): Calibration["isotonic"] {
+function fitIsotonic(
+  raw: ArrayLike<number>,
+  labels: ArrayLike<number>,
+  shift = 0,
+): Calibration["isotonic"] {
   const order = Array.from({ length: raw.length }, (_, i) => i).sort((i, j) =>
     raw[i] - raw[j] || i - j
   );
@@ -389,7 +451,7 @@ function fitIsotonic(raw: ArrayLike<number>, labels: ArrayLike<number>): Calibra
   const clip = (p: number): number => Math.min(1 - ISOTONIC_CLIP, Math.max(ISOTONIC_CLIP, p));
   return {
     raw: count.map((c, k) => sumX[k] / c),
-    calibrated: count.map((c, k) => clip(sumY[k] / c)),
+    calibrated: count.map((c, k) => clip(sumY[k] / c + shift)),
   };
 }
 
@@ -408,21 +470,51 @@ function interpolate(knots: { raw: number[]; calibrated: number[] }, x: number):
   return calibrated[lo] + f * (calibrated[hi] - calibrated[lo]);
 }
 
-/** Fits the calibrator alone (no shrinkage) on the rows `from … to − 1`. */
+/**
+ * Fits the calibrator alone (no shrinkage) on the rows `from … to − 1`, centred on `baseRate`:
+ * its mean output over those rows is the base rate (Platt's intercept moved, isotonic's pooled
+ * rates shifted). The calibrator maps the network's ranking to probabilities; it does not move
+ * the level, a bet on the up rate itself that the held-out rows' rank evidence does not back (a
+ * slice of a few hundred rows has an up rate a few points off the training one by chance alone).
+ */
 function fitMap(
   method: CalibrationMethod,
   raw: ArrayLike<number>,
   labels: ArrayLike<number>,
-  from = 0,
-  to = raw.length,
+  options: { baseRate: number; from?: number; to?: number },
 ): Pick<Calibration, "method" | "platt" | "isotonic"> {
+  const { baseRate, from = 0, to = raw.length } = options;
   const r = Array.prototype.slice.call(raw, from, to) as number[];
   const y = Array.prototype.slice.call(labels, from, to) as number[];
   return {
     method,
-    platt: method === "platt" ? fitPlatt(r, y) : null,
-    isotonic: method === "isotonic" ? fitIsotonic(r, y) : null,
+    platt: method === "platt" ? centredPlatt(fitPlatt(r, y)!, r, baseRate) : null,
+    isotonic: method === "isotonic" ? fitIsotonic(r, y, baseRate - mean(y)) : null,
   };
+}
+
+/** Platt's map with its intercept moved so that its mean output over `raw` is `baseRate`. */
+function centredPlatt(
+  platt: { slope: number; intercept: number },
+  raw: readonly number[],
+  baseRate: number,
+): { slope: number; intercept: number } {
+  const target = Math.min(1 - RAW_CLIP, Math.max(RAW_CLIP, baseRate));
+  const x = raw.map((p) => platt.slope * logit(p));
+  let c = platt.intercept;
+  // Newton on c for mean σ(x + c) = target: increasing and concave-convex, so steps are damped.
+  for (let iter = 0; iter < 100; iter++) {
+    let f = -target, d = 0;
+    for (const v of x) {
+      const p = sigmoid(v + c);
+      f += p / x.length;
+      d += (p * (1 - p)) / x.length;
+    }
+    const step = Math.max(-1, Math.min(1, f / Math.max(d, 1e-12)));
+    c -= step;
+    if (Math.abs(step) < 1e-12) break;
+  }
+  return { slope: platt.slope, intercept: c };
 }
 
 const finiteOrNull = (v: number): number | null => (Number.isFinite(v) ? v : null);
@@ -511,9 +603,10 @@ function checkInputs(raw: ArrayLike<number>, labels: ArrayLike<number>, baseRate
 }
 
 /**
- * Fits a calibration on the validation rows: the calibrator on all of them,
- * the shrinkage weight by 2-fold cross-fitting with a skill check (see the
- * module documentation). Pure and deterministic.
+ * Fits a calibration on held-out validation rows (rows that neither trained
+ * the network nor picked its epoch): the calibrator on all of them, the
+ * shrinkage weight by 2-fold cross-fitting, capped by the strength of the
+ * rank evidence (see the module documentation). Pure and deterministic.
  *
  * @example
  * ```ts
@@ -530,7 +623,7 @@ export function fitCalibration(
   checkInputs(raw, labels, baseRate);
   const n = raw.length;
   const rawSkill = skillAgainstBaseRate(raw, labels, baseRate);
-  const map = fitMap(method, raw, labels);
+  const map = fitMap(method, raw, labels, { baseRate });
   const result = (shrinkage: number, reason: string, calibrated: SkillPair): Calibration => ({
     ...map,
     shrinkage,
@@ -546,14 +639,14 @@ export function fitCalibration(
   if (n < MIN_CALIBRATION_ROWS) {
     return result(
       1,
-      `only ${n} validation rows (fewer than ${MIN_CALIBRATION_ROWS}) to show skill on: the base rate`,
+      `only ${n} held-out validation rows (fewer than ${MIN_CALIBRATION_ROWS}) to show skill on: the base rate`,
       none,
     );
   }
   // Out-of-fold calibrated probabilities: each half calibrated by a map fitted on the other.
   const half = Math.floor(n / 2);
-  const early = fitMap(method, raw, labels, 0, half);
-  const late = fitMap(method, raw, labels, half, n);
+  const early = fitMap(method, raw, labels, { baseRate, from: 0, to: half });
+  const late = fitMap(method, raw, labels, { baseRate, from: half, to: n });
   const oof = new Float64Array(n);
   for (let i = 0; i < n; i++) oof[i] = calibrator(i < half ? late : early, raw[i]);
   let best = GRID_STEPS, bestLoss = Infinity;
@@ -564,33 +657,57 @@ export function fitCalibration(
     const loss = logLoss(shrunk, labels);
     if (loss < bestLoss - 1e-15) [best, bestLoss] = [k, loss];
   }
-  const w = best / GRID_STEPS;
+  const crossFitted = best / GRID_STEPS;
   if (best === GRID_STEPS) {
     return result(
       1,
-      "the cross-fitted calibrated probabilities do not beat the base rate on validation: the base rate",
+      "the cross-fitted calibrated probabilities do not beat the base rate on the held-out validation rows: the base rate",
+      none,
+    );
+  }
+  const evidence = aucEvidence(raw, labels);
+  const trust = evidenceTrust(evidence.z);
+  const w = Math.max(crossFitted, Math.ceil((1 - trust) * GRID_STEPS - 1e-9) / GRID_STEPS);
+  const ranking = Number.isNaN(evidence.auc)
+    ? "held-out validation rows of one class, no AUC"
+    : `validation AUC ${evidence.auc.toFixed(3)} (z ${
+      evidence.z.toFixed(2)
+    }) on ${n} held-out rows`;
+  if (w >= 1) {
+    return result(
+      1,
+      `no evidence that the network ranks the held-out validation rows better than chance (${ranking}; any weight needs z > ${EVIDENCE_Z}): the base rate`,
       none,
     );
   }
   for (let i = 0; i < n; i++) shrunk[i] = w * baseRate + (1 - w) * oof[i];
-  const evidence = aucEvidence(raw, labels);
   const oofSkill = skillAgainstBaseRate(shrunk, labels, baseRate);
-  const ranking = Number.isNaN(evidence.auc)
-    ? "validation rows of one class, no AUC"
-    : `validation AUC ${evidence.auc.toFixed(3)} (z ${evidence.z.toFixed(2)})`;
-  const figure = `${ranking}, cross-fitted log-loss skill ${
-    (oofSkill.logLossSkill ?? NaN).toFixed(4)
-  } at weight ${w.toFixed(2)}`;
-  if (!(evidence.z > EVIDENCE_Z)) {
-    return result(
-      1,
-      `no evidence that the network ranks the validation rows better than chance (${figure}; needs z > ${EVIDENCE_Z}): the base rate`,
-      none,
-    );
-  }
+  const capped = w > crossFitted
+    ? `, the evidence caps the model's share at ${(1 - w).toFixed(2)} (cross-fitted weight ${
+      crossFitted.toFixed(2)
+    })`
+    : "";
   return result(
     w,
-    `validation skill (${figure}): weight ${w.toFixed(2)} on the base rate`,
+    `validation skill (${ranking}, cross-fitted log-loss skill ${
+      (oofSkill.logLossSkill ?? NaN).toFixed(4)
+    }${capped}): weight ${w.toFixed(2)} on the base rate`,
     oofSkill,
   );
+}
+
+/**
+ * The largest share of the model's calibrated probability the evidence
+ * allows: `max(0, 1 − (Z₀ / z)²)` with `Z₀` = {@linkcode EVIDENCE_Z}, 0 for
+ * no or negative evidence (see the module documentation).
+ *
+ * @example
+ * ```ts
+ * evidenceTrust(5); // 0.75
+ * evidenceTrust(2); // 0
+ * ```
+ */
+export function evidenceTrust(z: number): number {
+  if (!(z > EVIDENCE_Z)) return 0;
+  return 1 - (EVIDENCE_Z / z) ** 2;
 }

@@ -29,6 +29,7 @@ import {
   subset,
   type TrainingSet,
 } from "../dataset/training_set.ts";
+import type { WindowSource } from "../dataset/types.ts";
 import { checkTrainingWindows } from "../dataset/capacity.ts";
 import { REFERENCE_FILE, type ReferenceProfile, referenceProfile } from "../eval/drift.ts";
 import { buildModel } from "../model/architectures.ts";
@@ -104,7 +105,7 @@ export interface FittedModel {
   metrics: { train: Metrics; validation: Metrics; test: Metrics };
   /** Share of 1 labels in the test split. */
   testBaseRate: number;
-  /** The calibration fitted on the validation windows (also in the card). */
+  /** The calibration fitted on the held-out half of the validation windows (also in the card). */
   calibration: Calibration;
   /** The model card's draft, as `saveModel` takes it. */
   card: CardDraft;
@@ -141,8 +142,9 @@ export function seriesSet(series: Series, settings: FitSettings): SeriesTraining
 
 /**
  * Trains a model on a training set (one series, built by
- * {@linkcode seriesSet}, or a universe) as `settings` say, calibrates it on
- * the validation windows and drafts its card; `hooks.shouldStop` stops it
+ * {@linkcode seriesSet}, or a universe) as `settings` say, with early stopping
+ * on the earlier half of the validation windows, calibrates it on the later
+ * half (rows that neither trained it nor picked its epoch) and drafts its card; `hooks.shouldStop` stops it
  * after the current batch with the best weights so far (the card then says
  * interrupted). Saves nothing.
  *
@@ -187,9 +189,12 @@ export async function fitModel(
     verbose,
   );
   try {
+    // Early stopping reads the earlier part of the validation slice only; the later part, which
+    // neither trained the network nor picked its epoch, is the calibration's (see holdOut).
+    const held = holdOut(validation, set.horizon);
     const result = await quietly(
       () =>
-        trainModel(model, set, {
+        trainModel(model, { train, validation: held.earlyStopping }, {
           epochs,
           batchSize,
           patience,
@@ -214,12 +219,13 @@ export async function fitModel(
       test: metricsOf(raw.test, test.y),
     };
     const testBaseRate = mean(test.y);
-    // Calibration on the validation windows only, shrinking toward the training base rate (the
-    // climatology evaluation compares with); its skill on the test windows is recorded beside.
-    const fittedCalibration = fitCalibration(raw.validation, validation.y, {
-      method: settings.calibration,
-      baseRate: mean(train.y),
-    });
+    // Calibration on the held-out validation windows only, shrinking toward the training base
+    // rate (the climatology evaluation compares with); its skill on the test windows is recorded.
+    const fittedCalibration = fitCalibration(
+      Array.from(held.calibration, (i) => raw.validation[i]),
+      Array.from(held.calibration, (i) => validation.y[i]),
+      { method: settings.calibration, baseRate: mean(train.y) },
+    );
     const calibration: Calibration = {
       ...fittedCalibration,
       test: splitSkill(fittedCalibration, raw.test, test.y),
@@ -268,6 +274,35 @@ export async function fitModel(
     model.dispose();
     throw error;
   }
+}
+
+/**
+ * The validation slice split in time: the earlier half stops training early (picks the epoch),
+ * the later half calibrates and judges skill (`src/model/calibration.ts` says why). Windows are
+ * in time order (a universe's by date, then symbol); the cut falls between two dates, and the
+ * `horizon` dates before it are left out of early stopping so no label spans both parts. Each
+ * part keeps at least one window (a held-out part that small calibrates to the base rate).
+ */
+function holdOut(
+  validation: WindowSource,
+  horizon: number,
+): { earlyStopping: WindowSource; calibration: Uint32Array } {
+  const n = validation.n;
+  // A universe's windows carry their calendar index; a series' windows are one per bar.
+  const dates = (validation as { dates?: ArrayLike<number> }).dates;
+  const time = (i: number): number => (dates ? dates[i] : i);
+  const cut = n > 1 ? time(Math.floor(n / 2)) : Infinity;
+  let early = 0, late = n;
+  while (early < n && time(early) <= cut - horizon) early++;
+  while (late > 0 && time(late - 1) >= cut) late--;
+  early = Math.max(1, Math.min(early, n - 1));
+  late = Math.max(early, late);
+  const range = (from: number, to: number): Uint32Array =>
+    Uint32Array.from({ length: Math.max(0, to - from) }, (_, k) => from + k);
+  return {
+    earlyStopping: n > 1 ? subset(validation, range(0, early)) : validation,
+    calibration: n > 1 ? range(late, n) : range(0, n),
+  };
 }
 
 function mean(y: ArrayLike<number>): number {
