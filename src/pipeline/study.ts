@@ -17,54 +17,38 @@
  * @module
  */
 
-import type { Series } from "../data/types.ts";
 import { type Fold, walkForwardFolds } from "../dataset/splits.ts";
 import {
   dateRange,
   type DateSplit,
-  type LabelKind,
   referenceDates,
   scaleTables,
-  type Scaling,
   splitRange,
   universeDataset,
-  type UniverseTables,
-  type UniverseWindows,
   universeWindows,
   windowsInfo,
 } from "../dataset/universe.ts";
 import { scoreProbabilities } from "../eval/metrics.ts";
-import { mean } from "../eval/stats.ts";
-import {
-  calibrationNote,
-  type EvaluationRows,
-  type EvaluationSummary,
-  summarizeEvaluation,
-} from "../eval/summary.ts";
 import { resolveFeatureSpecs } from "../features/mod.ts";
-import type { Calibration } from "../model/calibration.ts";
 import type { CardDraft } from "../model/card.ts";
 import type { Kernel } from "../model/fast/layers.ts";
 import { type BackendName, ensureBackend } from "../model/backend.ts";
 import { DataError } from "../util/errors.ts";
-import {
-  fitUniverseLogistic,
-  predictUniverseLogistic,
-  previousDirections,
-  reversal,
-} from "../eval/universe_baselines.ts";
-import {
-  type PortfolioResult,
-  type PortfolioStats,
-  type PriceTable,
-  runPortfolio,
-} from "../eval/portfolio.ts";
 import { readCard } from "../model/card.ts";
 import { resolveModelDir } from "../model/versions.ts";
 import type { SourceName } from "../data/types.ts";
 import { resolveUniverse } from "../universe/data.ts";
 import { UsageError } from "../util/errors.ts";
 import { fitModel } from "./fit.ts";
+import {
+  assemble,
+  concat,
+  marketTable,
+  type ScoredRows,
+  scoreRows,
+  type UniverseEvaluation,
+  type UniverseResult,
+} from "./universe_scores.ts";
 import {
   type EvaluationModel,
   evaluationModelOf,
@@ -82,111 +66,6 @@ import {
   type UniverseFitSettings,
   universeFitSettings,
 } from "./universe.ts";
-
-/**
- * One symbol's scores in a universe evaluation.
- *
- * @example
- * ```ts
- * const worst: SymbolScore = evaluation.perSymbol[0];
- * ```
- */
-export interface SymbolScore {
-  /** The symbol. */
-  symbol: string;
-  /** Scored windows. */
-  rows: number;
-  /** Share of 1 labels. */
-  baseRate: number;
-  /** Share called right. */
-  accuracy: number;
-  /** ROC AUC of the network's raw probabilities (calibration does not change a ranking; `null` with one class). */
-  auc: number | null;
-  /** Brier score. */
-  brier: number;
-  /** Log loss. */
-  logLoss: number;
-  /** `1 - Brier / Brier(climatology)`, climatology being the pooled training base rate. */
-  brierSkill: number;
-  /** The reversal rule's AUC on the same rows. */
-  reversalAuc: number | null;
-}
-
-/**
- * The portfolio arms of a universe evaluation, before and after costs.
- *
- * @example
- * ```ts
- * const arm: PortfolioArm = evaluation.portfolio.arms[0]; // the model, next-open fills
- * ```
- */
-export interface PortfolioArm {
-  /** `model`, `reversal`, `logistic`, `equal-weight`, `market (SPY)`, `model (at close)`. */
-  name: string;
-  /** `next-open` or `close`. */
-  fill: "next-open" | "close";
-  /** Statistics before costs. */
-  before: PortfolioStats;
-  /** Statistics after costs. */
-  after: PortfolioStats;
-  /** Returns per calendar year. */
-  periods: { period: string; days: number; before: number; after: number }[];
-  /** Days without positions (fewer candidates than the arm needs). */
-  flatDays: number;
-}
-
-/**
- * A universe evaluation in the `--json` shape.
- *
- * @example
- * ```ts
- * const { evaluation } = await evaluateUniverse(loaded, data, {});
- * console.log(evaluation.pooled.metrics.auc, evaluation.reversal.auc);
- * ```
- */
-export interface UniverseEvaluation {
-  /** The universe scored. */
-  universe: {
-    name: string;
-    symbols: number;
-    scored: number;
-    dropped: { symbol: string; reason: string }[];
-    unknown: string[];
-  };
-  /** The model scored (its folder and version), or the study run. */
-  model: { dir: string; version: string } | { study: string };
-  /** The label. */
-  label: LabelKind;
-  /** The scaling. */
-  scaling: Scaling;
-  /** The context symbol, or `null`. */
-  context: string | null;
-  /** Which rows were scored and why. */
-  scope: string;
-  /** Pooled scores of every scored window beside the baselines (`logistic` says what it was fitted on). */
-  pooled: EvaluationSummary & { logisticFittedOn: string };
-  /** The reversal rule on the same rows (it ranks; its probabilities are cross-sectional percentiles). */
-  reversal: { accuracy: number; auc: number; mcc: number };
-  /** Every symbol's scores, sorted by AUC, worst first. */
-  perSymbol: SymbolScore[];
-  /** Walk-forward folds, when retrained by date folds. */
-  folds?: {
-    train: { first: string; last: string; rows: number };
-    test: { first: string; last: string; rows: number };
-    bestEpoch: number;
-    auc: number;
-    accuracy: number;
-    brierSkill: number;
-    reversalAuc: number;
-  }[];
-  /** The daily long-short portfolio of the model beside its baselines. */
-  portfolio: {
-    topK: number;
-    longOnly: boolean;
-    costBps: number;
-    arms: PortfolioArm[];
-  };
-}
 
 /**
  * Options of {@linkcode evaluateUniverse} and {@linkcode runUniverseStudy}.
@@ -244,270 +123,6 @@ export interface UniverseWalkForward {
   validationFraction?: number;
   /** Most epochs per fold (default the settings'). */
   epochs?: number;
-}
-
-/** Scored windows with everything the summary and the portfolio need. */
-interface ScoredRows {
-  windows: UniverseWindows[];
-  /** The network's raw probabilities: what the portfolio and the AUCs rank by. */
-  raw: Float64Array;
-  probabilities: Float64Array;
-  logistic: Float64Array;
-  reversalScores: Float64Array;
-  reversalProbabilities: Float64Array;
-  climatology: Float64Array;
-  previousUp: Uint8Array;
-  labels: Uint8Array;
-  refTimes: string[];
-  dates: Uint32Array;
-  symbols: Uint16Array;
-  logisticFittedOn: string;
-}
-
-/** Scores `windows` with the model (its one batch path) and the baselines fitted on `train`. */
-async function scoreRows(
-  model: EvaluationModel,
-  train: UniverseWindows,
-  windows: UniverseWindows,
-  seed: number,
-): Promise<Omit<ScoredRows, "windows" | "logisticFittedOn"> & { logisticRows: number }> {
-  const out = await model.predictWithRaw(windows);
-  const raw = Float64Array.from(out.raw);
-  const probabilities = out.probabilities;
-  const logisticModel = fitUniverseLogistic(train, { seed });
-  const rev = reversal(windows);
-  const rate = mean(train.y);
-  return {
-    raw,
-    probabilities,
-    logistic: predictUniverseLogistic(logisticModel, windows),
-    reversalScores: rev.scores,
-    reversalProbabilities: rev.probabilities,
-    climatology: new Float64Array(windows.n).fill(rate),
-    previousUp: previousDirections(windows),
-    labels: windows.y,
-    refTimes: windows.refTimes(),
-    dates: windows.dates,
-    symbols: windows.symbols,
-    logisticRows: logisticModel.rows,
-  };
-}
-
-function concat(parts: ScoredRows[]): ScoredRows {
-  const f64 = (get: (p: ScoredRows) => ArrayLike<number>): Float64Array =>
-    Float64Array.from(parts.flatMap((p) => Array.from(get(p))));
-  return {
-    windows: parts.flatMap((p) => p.windows),
-    raw: f64((p) => p.raw),
-    probabilities: f64((p) => p.probabilities),
-    logistic: f64((p) => p.logistic),
-    reversalScores: f64((p) => p.reversalScores),
-    reversalProbabilities: f64((p) => p.reversalProbabilities),
-    climatology: f64((p) => p.climatology),
-    previousUp: Uint8Array.from(parts.flatMap((p) => Array.from(p.previousUp))),
-    labels: Uint8Array.from(parts.flatMap((p) => Array.from(p.labels))),
-    refTimes: parts.flatMap((p) => p.refTimes),
-    dates: Uint32Array.from(parts.flatMap((p) => Array.from(p.dates))),
-    symbols: Uint16Array.from(parts.flatMap((p) => Array.from(p.symbols))),
-    logisticFittedOn: parts.length === 1
-      ? parts[0].logisticFittedOn
-      : "each fold's own training windows",
-  };
-}
-
-const nan = (v: number): number | null => Number.isNaN(v) ? null : v;
-
-function perSymbolScores(rows: ScoredRows, tables: UniverseTables): SymbolScore[] {
-  const bySymbol = new Map<number, number[]>();
-  for (let i = 0; i < rows.labels.length; i++) {
-    let list = bySymbol.get(rows.symbols[i]);
-    if (!list) bySymbol.set(rows.symbols[i], list = []);
-    list.push(i);
-  }
-  const out: SymbolScore[] = [];
-  for (const [s, idx] of bySymbol) {
-    const p = Float64Array.from(idx, (i) => rows.probabilities[i]);
-    const raw = Float64Array.from(idx, (i) => rows.raw[i]);
-    const y = Uint8Array.from(idx, (i) => rows.labels[i]);
-    const c = Float64Array.from(idx, (i) => rows.climatology[i]);
-    const r = Float64Array.from(idx, (i) => rows.reversalProbabilities[i]);
-    const m = scoreProbabilities(p, y);
-    const climatologyBrier = scoreProbabilities(c, y).brier;
-    out.push({
-      symbol: tables.tables[s].symbol,
-      rows: idx.length,
-      baseRate: mean(y),
-      accuracy: m.accuracy,
-      auc: nan(scoreProbabilities(raw, y).auc),
-      brier: m.brier,
-      logLoss: m.logLoss,
-      brierSkill: climatologyBrier > 0 ? 1 - m.brier / climatologyBrier : 0,
-      reversalAuc: nan(scoreProbabilities(r, y).auc),
-    });
-  }
-  return out.sort((a, b) =>
-    (a.auc ?? 0.5) - (b.auc ?? 0.5) || (a.symbol < b.symbol ? -1 : a.symbol > b.symbol ? 1 : 0)
-  );
-}
-
-/** Bootstrap settings for pooled rows: blocks of about five days of the whole cross-section. */
-function bootstrapFor(
-  rows: ScoredRows,
-  seed: number,
-): { seed: number; blockLength: number; resamples: number } {
-  const days = new Set(rows.dates).size;
-  const perDay = Math.max(1, Math.round(rows.labels.length / Math.max(1, days)));
-  return {
-    seed,
-    blockLength: Math.max(20, Math.min(5 * perDay, Math.floor(rows.labels.length / 5))),
-    resamples: rows.labels.length > 20_000 ? 200 : 1000,
-  };
-}
-
-function portfolioArms(
-  tables: UniverseTables,
-  rows: ScoredRows,
-  market: { symbol: string; table: PriceTable } | undefined,
-  options: { topK: number; longOnly: boolean; costBps: number },
-): { arms: PortfolioArm[]; runs: [string, PortfolioResult][] } {
-  const runs: [string, PortfolioResult][] = [];
-  const base = { dates: rows.dates, symbols: rows.symbols };
-  const run = (name: string, values: ArrayLike<number>, extra: Partial<typeof options> & {
-    fill?: "next-open" | "close";
-    topK?: number;
-  } = {}): void => {
-    runs.push([
-      name,
-      runPortfolio(tables.calendar, tables.tables, { ...base, values }, { ...options, ...extra }),
-    ]);
-  };
-  run("model", rows.raw);
-  run("reversal", rows.reversalScores);
-  run("logistic", rows.logistic);
-  run("equal-weight", new Float64Array(rows.labels.length), { topK: Infinity, longOnly: true });
-  if (market) {
-    const days = [...new Set(rows.dates)].sort((a, b) => a - b);
-    runs.push([
-      `market (${market.symbol})`,
-      runPortfolio(tables.calendar, [market.table], {
-        dates: days,
-        symbols: new Uint16Array(days.length),
-        values: new Float64Array(days.length),
-      }, { ...options, topK: Infinity, longOnly: true }),
-    ]);
-  }
-  run("model (at close)", rows.raw, { fill: "close" });
-  run("reversal (at close)", rows.reversalScores, { fill: "close" });
-  const arms = runs.map(([name, r]) => ({
-    name,
-    fill: r.options.fill,
-    before: r.before,
-    after: r.after,
-    periods: r.periods,
-    flatDays: r.days.filter((d) => d.positions === 0).length,
-  }));
-  return { arms, runs };
-}
-
-/** The context series on the universe's calendar, as a price table for the market arm. */
-function marketTable(tables: UniverseTables, context: Series | undefined): PriceTable | undefined {
-  if (!context) return undefined;
-  const index = new Map(tables.calendar.map((t, i) => [t, i]));
-  const bars = context.bars.filter((b) => index.has(b.time));
-  if (bars.length < 3) return undefined;
-  return {
-    dates: Uint32Array.from(bars, (b) => index.get(b.time)!),
-    opens: Float64Array.from(
-      bars,
-      (b) => b.adjClose !== undefined && b.close > 0 ? b.open * (b.adjClose / b.close) : b.open,
-    ),
-    closes: Float64Array.from(bars, (b) => b.adjClose ?? b.close),
-  };
-}
-
-/** Puts a universe evaluation together from scored rows. */
-function assemble(
-  tables: UniverseTables,
-  rows: ScoredRows,
-  parts: {
-    model: UniverseEvaluation["model"];
-    scaling: Scaling;
-    scope: string;
-    unknown: string[];
-    name: string;
-    market: { symbol: string; table: PriceTable } | undefined;
-    seed: number;
-    topK: number;
-    longOnly: boolean;
-    costBps: number;
-    folds?: UniverseEvaluation["folds"];
-    calibration?: Calibration;
-  },
-): UniverseResult {
-  if (rows.labels.length < 20) {
-    throw new DataError(
-      `Expected at least 20 labelled windows to score (${parts.scope}), found ${rows.labels.length}`,
-    );
-  }
-  const evaluationRows: EvaluationRows = {
-    probabilities: rows.probabilities,
-    rawProbabilities: rows.raw,
-    ...(parts.calibration ? { calibration: calibrationNote(parts.calibration) } : {}),
-    labels: rows.labels,
-    refTimes: rows.refTimes,
-    previousUp: rows.previousUp,
-    logisticProbabilities: rows.logistic,
-    climatology: { probabilities: rows.climatology, fittedOn: rows.logisticFittedOn },
-  };
-  const pooled = summarizeEvaluation(evaluationRows, bootstrapFor(rows, parts.seed));
-  const rev = scoreProbabilities(rows.reversalProbabilities, rows.labels);
-  const { arms, runs } = portfolioArms(tables, rows, parts.market, parts);
-  const scored = new Set(rows.symbols).size;
-  return {
-    evaluation: {
-      universe: {
-        name: parts.name,
-        symbols: tables.tables.length,
-        scored,
-        dropped: tables.dropped,
-        unknown: parts.unknown,
-      },
-      model: parts.model,
-      label: tables.label,
-      scaling: parts.scaling,
-      context: tables.context ?? null,
-      scope: parts.scope,
-      pooled: { ...pooled, logisticFittedOn: rows.logisticFittedOn },
-      reversal: { accuracy: rev.accuracy, auc: rev.auc, mcc: rev.mcc },
-      perSymbol: perSymbolScores(rows, tables),
-      ...(parts.folds ? { folds: parts.folds } : {}),
-      portfolio: { topK: parts.topK, longOnly: parts.longOnly, costBps: parts.costBps, arms },
-    },
-    runs,
-    rows: evaluationRows,
-    symbols: Array.from(rows.symbols, (s) => tables.tables[s].symbol),
-  };
-}
-
-/**
- * What {@linkcode evaluateUniverse} and {@linkcode runUniverseStudy} return:
- * the evaluation (`--json`), the portfolio runs (for the report's curves) and
- * the pooled rows.
- *
- * @example
- * ```ts
- * const { evaluation, runs } = await evaluateUniverse(loaded, data, {});
- * ```
- */
-export interface UniverseResult {
-  /** The evaluation. */
-  evaluation: UniverseEvaluation;
-  /** Each portfolio arm's run, by name. */
-  runs: [string, PortfolioResult][];
-  /** The pooled scored rows. */
-  rows: EvaluationRows;
-  /** The symbol of each scored row. */
-  symbols: string[];
 }
 
 function portfolioDefaults(options: UniverseEvaluateOptions): {

@@ -12,7 +12,11 @@
  * @module
  */
 
-import type { SymbolScore, UniverseEvaluation, UniverseResult } from "../pipeline/study.ts";
+import type {
+  SymbolScore,
+  UniverseEvaluation,
+  UniverseResult,
+} from "../pipeline/universe_scores.ts";
 import { formatTable } from "../util/table.ts";
 import { formatEvaluation } from "./evaluation.ts";
 import type { ReportInput } from "./html.ts";
