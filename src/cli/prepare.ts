@@ -20,11 +20,10 @@ import {
   type PrepareOptions,
   type PrepareResult,
   prepareTicker,
-  summarizeReport,
   validateTicker,
 } from "../data/mod.ts";
 import { isLongCsvImport, prepareJson, prepareUniverse } from "../pipeline/prepare.ts";
-import { prepareText, universeJson, universeText } from "../views/prepare.ts";
+import { prepareText, problemWarning, universeJson, universeText } from "../views/prepare.ts";
 import { UsageError } from "../util/errors.ts";
 import { sweepStaleTemps } from "../util/fs.ts";
 import { checkFolder } from "../util/paths.ts";
@@ -200,18 +199,8 @@ export const prepare: Command = async (args: string[]): Promise<number> => {
     if (flags.verbose) progress(`prepare: ${ticker} from ${source}`);
     const result = await prepareTicker(ticker, { ...options, csv });
     const { report } = result;
-    if (report.dropped > 0 || report.repaired > 0) {
-      const first = report.problems.find((p) =>
-        p.kind !== "implausible_jump" && p.kind !== "missing_trading_day"
-      );
-      const at = first &&
-        `; first at ${
-          [`row ${first.row ?? "?"}`, first.time].filter(Boolean).join(" ")
-        }: ${first.detail}`;
-      progress(
-        `warning: ${ticker}: ${summarizeReport(report)}${at ?? ""} (--strict makes this an error)`,
-      );
-    }
+    const warning = problemWarning(result);
+    if (warning) progress(warning);
     if (flags.verbose) {
       for (const p of report.problems) {
         progress(`  ${p.kind} row ${p.row ?? "-"} ${p.time ?? ""}: ${p.detail}`);

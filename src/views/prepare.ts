@@ -61,6 +61,31 @@ function conflictText(result: PrepareResult): string {
   return `${time}: ${fields.join("; ")}`;
 }
 
+/**
+ * The warning line for one ticker's repaired or dropped rows (the first
+ * problem quoted), or `undefined` when nothing was repaired or dropped.
+ *
+ * @example
+ * ```ts
+ * const line = problemWarning(result); // "warning: SPY: 1 non numeric; 1 rows dropped; first at …"
+ * ```
+ */
+export function problemWarning(result: PrepareResult): string | undefined {
+  const { report } = result;
+  if (report.dropped === 0 && report.repaired === 0) return undefined;
+  const first = report.problems.find((p) =>
+    p.kind !== "implausible_jump" && p.kind !== "missing_trading_day"
+  );
+  const at = first
+    ? `; first at ${
+      [`row ${first.row ?? "?"}`, first.time].filter(Boolean).join(" ")
+    }: ${first.detail}`
+    : "";
+  return `warning: ${result.ticker}: ${
+    summarizeReport(report)
+  }${at} (--strict makes this an error)`;
+}
+
 /** Rows, range and problem count of a universe import's cached symbols. */
 function totals(r: UniverseImportResult): {
   rows: number;
