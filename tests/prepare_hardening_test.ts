@@ -353,7 +353,7 @@ Deno.test("issue 23 #4: the interval is checked against the data: one line namin
   assert.equal([...Deno.readDirSync(dir)].some((e) => e.name === "data"), false, "nothing written");
   // The data layer refuses a universe read at another interval than its bars (train/evaluate
   // --universe … --interval 1h pass the flag through to loadUniverse).
-  const { loadUniverse } = await import("../src/universe/data.ts");
+  const { loadUniverse } = await import("../src/data/universe.ts");
   const u = join(dir, "u");
   await Deno.mkdir(u);
   await Deno.copyFile(daily, join(u, "AAA.csv"));

@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { formatBarsCsv } from "../src/data/csv.ts";
 import { generateSyntheticBars } from "../src/data/providers/synthetic.ts";
 import { readCache } from "../src/data/cache.ts";
-import { loadUniverse, parseTickers, resolveUniverse, splitLongCsv } from "../src/universe/data.ts";
+import { loadUniverse, parseTickers, resolveUniverse, splitLongCsv } from "../src/data/universe.ts";
 import { UsageError } from "../src/util/errors.ts";
 
 const UNIVERSE_DIR = new URL("../../shared/data/universe", import.meta.url).pathname;

@@ -26,7 +26,7 @@ import {
   UNIVERSE_TRAIN_HELP,
   universeTrainSettings,
 } from "./universe_flags.ts";
-import { resolveUniverse } from "../universe/data.ts";
+import { resolveUniverse } from "../data/universe.ts";
 import { loadUniverseData, universeSet } from "../pipeline/universe.ts";
 import type { TrainingSet } from "../dataset/training_set.ts";
 import { fitText } from "../views/train.ts";

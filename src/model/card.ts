@@ -215,7 +215,7 @@ export interface ModelCard {
    * absolute) and the SHA-256 of its content; loading imports it again.
    */
   featuresModule?: { path: string; sha256: string };
-  /** For a model trained on a universe of symbols (`src/universe/`): what it was trained on. */
+  /** For a model trained on a universe of symbols (`src/dataset/universe.ts`): what it was trained on. */
   universe?: CardUniverse;
 }
 

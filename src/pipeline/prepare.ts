@@ -26,7 +26,7 @@ import {
   readLongCsvText,
   readTickersFile,
   type SymbolSource,
-} from "../universe/data.ts";
+} from "../data/universe.ts";
 import { DataError, messageOf, UsageError } from "../util/errors.ts";
 import { atomicWriteFile, checkFileTarget } from "../util/fs.ts";
 

@@ -37,7 +37,7 @@ import { DataError } from "../util/errors.ts";
 import { readCard } from "../model/card.ts";
 import { resolveModelDir } from "../model/versions.ts";
 import type { SourceName } from "../data/types.ts";
-import { resolveUniverse } from "../universe/data.ts";
+import { resolveUniverse } from "../data/universe.ts";
 import { UsageError } from "../util/errors.ts";
 import { fitModel } from "./fit.ts";
 import {

@@ -34,7 +34,7 @@ import {
 } from "../features/mod.ts";
 import type { CardDraft, ModelCard } from "../model/card.ts";
 import { DataError, UsageError } from "../util/errors.ts";
-import { type LoadedUniverse, loadUniverse, type UniverseSpec } from "../universe/data.ts";
+import { type LoadedUniverse, loadUniverse, type UniverseSpec } from "../data/universe.ts";
 import {
   buildUniverseTables,
   type DateSplitOptions,

@@ -27,9 +27,9 @@ import {
   summarizeReport,
   validateBars,
   validateTicker,
-} from "../data/mod.ts";
-import type { Bar, Interval, Series, SourceName } from "../data/types.ts";
-import type { RawBar, ValidationReport } from "../data/validate.ts";
+} from "./mod.ts";
+import type { Bar, Interval, Series, SourceName } from "./types.ts";
+import type { RawBar, ValidationReport } from "./validate.ts";
 import { DataError, UsageError } from "../util/errors.ts";
 
 /**
