@@ -435,7 +435,3 @@ export function summarizeWalkForward(
     pooled: summarizeEvaluation(concatRows(folds), options),
   };
 }
-
-// TEMPORARY: src/pipeline/universe.ts imports formatEvaluation from here; it lives in
-// src/views/evaluation.ts now. Remove this line once universe.ts imports it from there.
-export { formatEvaluation } from "../views/evaluation.ts";

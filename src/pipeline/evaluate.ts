@@ -61,7 +61,8 @@ export async function evaluateTicker(
   if (options.walkForward) {
     if (loaded.composite) {
       throw new UsageError(
-        `Expected a trained model for --walk-forward (it retrains on each fold), found the ${loaded.composite.description}; walk-forward its members`,
+        `Expected a trained model for walkForward (it retrains on each fold), found the ${loaded.composite.description}; walk-forward its members`,
+        { options: ["walkForward"] },
       );
     }
     return await walkForward(loaded, bars, { ...common, seed, ...options.walkForward });

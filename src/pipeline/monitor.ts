@@ -366,7 +366,7 @@ async function readLog(path: string): Promise<{ signals: LoggedSignal[]; malform
   } catch (error) {
     if (error instanceof Deno.errors.NotFound) {
       throw new DataError(
-        `Expected a predictions log at ${path}, found none; pass --log FILE or set logPath in createLstmSignal`,
+        `Expected a predictions log at ${path}, found none; give the log's path, or set logPath in createLstmSignal so the bot writes one`,
       );
     }
     throw error;

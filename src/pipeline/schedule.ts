@@ -86,9 +86,10 @@ export function parseSchedule(expression: string, timezone?: string): Cron {
     return cron;
   } catch (error) {
     throw new UsageError(
-      `Expected --schedule to be a cron expression like "0 6 * * 1" (minute hour day month weekday)${
-        timezone ? ` and --timezone an IANA zone like Europe/Berlin` : ""
+      `Expected schedule to be a cron expression like "0 6 * * 1" (minute hour day month weekday)${
+        timezone ? ` and timezone an IANA zone like Europe/Berlin` : ""
       }, found "${expression}"${timezone ? ` in ${timezone}` : ""} (${messageOf(error)})`,
+      { options: ["schedule", "timezone"] },
     );
   }
 }

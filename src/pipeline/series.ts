@@ -71,9 +71,13 @@ export function requestedTickers(
 ): string[] {
   if (request.ticker !== undefined) {
     const list = request.ticker.split(",").map((t) => t.trim()).filter((t) => t !== "");
-    if (list.length === 0) throw new UsageError("Expected --ticker to name a ticker, found none");
+    if (list.length === 0) {
+      throw new UsageError("Expected ticker to name a symbol, found none", { options: ["ticker"] });
+    }
     if (request.csv !== undefined && list.length > 1) {
-      throw new UsageError(`Expected one --ticker with --csv, found ${list.length}`);
+      throw new UsageError(`Expected one ticker with csv, found ${list.length}`, {
+        options: ["ticker", "csv"],
+      });
     }
     return list.map(validateTicker);
   }
@@ -83,7 +87,8 @@ export function requestedTickers(
   }
   if (card === null) {
     throw new UsageError(
-      "Expected --ticker SYMBOL (there is no model to take it from), found none",
+      "Expected ticker to name a symbol (there is no model to take it from), found none",
+      { options: ["ticker"] },
     );
   }
   return [validateTicker(card.data.ticker)];
@@ -121,11 +126,14 @@ export async function loadModelSeries(
   const own = isOwnSeries(card, ticker);
   if (request.csv !== undefined && request.source !== undefined && request.source !== "csv") {
     throw new UsageError(
-      `Expected --source csv (or no --source) with --csv, found "${request.source}"`,
+      `Expected source to be csv or absent with a CSV file, found "${request.source}"`,
+      { options: ["source"] },
     );
   }
   if (request.source === "csv" && request.csv === undefined) {
-    throw new UsageError("Expected --csv FILE with --source csv, found none");
+    throw new UsageError("Expected csv to name a file when the source is CSV, found none", {
+      options: ["csv"],
+    });
   }
   const modelSource = own ? card!.data.source as SourceName : undefined;
   const source = request.csv !== undefined ? "csv" : request.source ?? modelSource;
@@ -159,7 +167,7 @@ export async function loadModelSeries(
  * @example
  * ```ts
  * seriesInterval(card, undefined); // "1h" for a model trained on hourly bars
- * seriesInterval(card, "1d"); // throws: Expected --interval 1h (the model's own), found 1d
+ * seriesInterval(card, "1d"); // throws: Expected interval 1h (the model was trained on 1h bars of SPY), found 1d
  * ```
  */
 export function seriesInterval(
@@ -170,7 +178,8 @@ export function seriesInterval(
   const own = parseInterval(card.data.interval);
   if (requested !== undefined && requested !== own) {
     throw new UsageError(
-      `Expected --interval ${own} (the model was trained on ${own} bars of ${card.data.ticker}), found ${requested}`,
+      `Expected interval ${own} (the model was trained on ${own} bars of ${card.data.ticker}), found ${requested}`,
+      { options: ["interval"] },
     );
   }
   return own;

@@ -222,11 +222,11 @@ async function whichShadow(root: string, named: string | undefined): Promise<str
     throw new UsageError(
       `Expected one shadow version to promote, found ${
         listed.join(", ")
-      } in shadow.json; name it: models promote --from-shadow ${listed[0]}`,
+      } in shadow.json; name the one to promote`,
     );
   }
   throw new DataError(
-    `Expected a shadow version in ${root}/shadow.json, found none; name one (models promote --from-shadow v7) or run one first (models shadow v7)`,
+    `Expected a shadow version in ${root}/shadow.json, found none; name one, or run a shadow version first`,
   );
 }
 
@@ -290,7 +290,9 @@ export async function promoteFromShadow(
   const card = await readCard(where.dir);
   const tickers = requestedTickers(card, { ticker: options.ticker, csv: options.request.csv });
   if (tickers.length !== 1) {
-    throw new UsageError(`Expected one --ticker, found ${tickers.join(",")}`);
+    throw new UsageError(`Expected one ticker, found ${tickers.join(",")}`, {
+      options: ["ticker"],
+    });
   }
   const { comparisons, log } = await compareShadows({
     modelDir: root,
@@ -314,7 +316,7 @@ export async function promoteFromShadow(
         tickers[0]
       } on which both ${current} and ${candidate} gave an ok signal and the outcome is known, found ${comparison.rows} in ${log}${
         comparison.pending ? ` (${comparison.pending} more pending)` : ""
-      }; keep the shadow running, or lower --min-bars`,
+      }; keep the shadow running, or lower the minimum of live bars`,
     );
   }
   const key = metric.key as PairedMetric;
