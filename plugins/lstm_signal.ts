@@ -5,7 +5,9 @@
  * computes features with the same streaming pipeline and saved scaler as
  * training, calibrates the network's output with the calibration saved in
  * the model card (the formula evaluation applies: `rawProbability` keeps the
- * network's own), carries the model's validation skill, and never crashes for
+ * network's own), carries the model's validation skill (a model that showed
+ * none hands out the base rate as `no-skill`, direction `flat`, unless
+ * `allowNoSkill`), and never crashes for
  * want of a model: with none on disk it answers `no-model` signals at
  * probability 0.5 and warns once. A model that
  * is there but broken (a missing or corrupted file, weights whose SHA-256 is
@@ -93,6 +95,12 @@ export interface LstmSignalOptions {
   shadow?: readonly string[];
   /** Where warnings go (default `console.warn`). */
   warn?: (message: string) => void;
+  /**
+   * Hand out a model that showed no skill on its held-out validation rows as `ok` (default
+   * false). Such a model's probability is the training base rate; by default its signals are
+   * `no-skill` with direction `flat`, so a bot cannot trade it by accident.
+   */
+  allowNoSkill?: boolean;
 }
 
 /** The LSTM plugin: a {@linkcode SignalPlugin} that can also reload its model. */
@@ -202,7 +210,15 @@ export function createLstmSignal(options: LstmSignalOptions = {}): LstmSignalPlu
     if (spec) {
       const inner = createCompositeSignal(
         spec,
-        (dir) => createLstmSignal({ ...options, modelDir: dir, logPath: undefined, shadow: [] }),
+        // Members hand the ensemble their probabilities as before; it weighs `ok` members only.
+        (dir) =>
+          createLstmSignal({
+            ...options,
+            modelDir: dir,
+            logPath: undefined,
+            shadow: [],
+            allowNoSkill: true,
+          }),
         { name: id, version: where.version, upThreshold, downThreshold },
       );
       await inner.init();
@@ -298,8 +314,13 @@ export function createLstmSignal(options: LstmSignalOptions = {}): LstmSignalPlu
     const live = loaded!;
     const { model, version } = live;
     const info = { id, version, trainedThrough: model.trainedThrough, skill: skillOf(model) };
-    const s = score(live, time, windowOf(series, live), admitted.get(live)!);
-    const usable = s.status === "ok" || s.status === "stale-model";
+    const scored = score(live, time, windowOf(series, live), admitted.get(live)!);
+    // A model without validated skill hands out the base rate: said as no-skill, never traded.
+    const s: Scored = model.noSkill && !options.allowNoSkill &&
+        (scored.status === "ok" || scored.status === "stale-model")
+      ? { ...scored, status: "no-skill" }
+      : scored;
+    const usable = s.status === "ok" || s.status === "stale-model" || s.status === "no-skill";
     const p = s.probability;
     const direction: Direction = s.status !== "ok"
       ? "flat"

@@ -75,7 +75,7 @@ Deno.test("without a model the plugin answers no-model at 0.5 and warns once", a
 });
 
 Deno.test("onBar bar by bar equals predict on the history so far", async () => {
-  const plugin = createLstmSignal({ modelDir: root });
+  const plugin = createLstmSignal({ modelDir: root, allowNoSkill: true });
   await plugin.init();
   let ok = 0;
   for (let i = 0; i < spy.length; i++) {
@@ -99,7 +99,7 @@ Deno.test("the first bars are warming-up", async () => {
 });
 
 Deno.test("symbols keep separate state", async () => {
-  const plugin = createLstmSignal({ modelDir: root });
+  const plugin = createLstmSignal({ modelDir: root, allowNoSkill: true });
   await plugin.init();
   for (const bar of spy.slice(0, 100)) await plugin.onBar("SPY", bar);
   const other = await plugin.onBar("QQQ", spy[100]);
@@ -109,7 +109,7 @@ Deno.test("symbols keep separate state", async () => {
 });
 
 Deno.test("a model older than maxModelAgeDays gives stale-model signals", async () => {
-  const plugin = createLstmSignal({ modelDir: root, maxModelAgeDays: 30 });
+  const plugin = createLstmSignal({ modelDir: root, maxModelAgeDays: 30, allowNoSkill: true });
   await plugin.init();
   const late = spy.map((b, i) => ({
     ...b,
@@ -172,7 +172,7 @@ Deno.test("after a reload to a version with another scaler, the carried-over raw
     JSON.parse(await Deno.readTextFile(join(dir, "scaler.json")));
   assert.notDeepEqual(await scaler(secondDir), await scaler(firstVersion));
   await promote(root, "v1");
-  const plugin = createLstmSignal({ modelDir: root, maxZScore: Infinity });
+  const plugin = createLstmSignal({ modelDir: root, maxZScore: Infinity, allowNoSkill: true });
   await plugin.init();
   assert.equal(plugin.version, "v1");
   for (const bar of spy.slice(0, 150)) await plugin.onBar("SPY", bar);
@@ -226,6 +226,54 @@ Deno.test("with logPath every signal is appended as a JSON line", async () => {
   assert.equal(lines.length, 120);
   assert.equal(lines[119].time, spy[119].time);
   assert.equal(lines[119].features.length, 10);
+});
+
+/** A copy of the first version whose card's calibration is Platt at `shrinkage` on the base rate 0.56. */
+async function withShrinkage(shrinkage: number): Promise<string> {
+  const dir = await copyModel(firstVersion);
+  const path = join(dir, "model_config.json");
+  const config = JSON.parse(await Deno.readTextFile(path));
+  config.calibration = {
+    ...config.calibration,
+    method: "platt",
+    platt: { slope: 1, intercept: 0 },
+    isotonic: null,
+    shrinkage,
+    baseRate: 0.56,
+  };
+  await Deno.writeTextFile(path, JSON.stringify(config));
+  return dir;
+}
+
+Deno.test("a model without validated skill is no-skill and flat at the base rate; allowNoSkill hands it out as ok", async () => {
+  const dir = await withShrinkage(1);
+  const history = spy.slice(0, 150);
+  const guarded = createLstmSignal({ modelDir: dir });
+  const s = await guarded.predict("SPY", history);
+  assert.equal(s.status, "no-skill");
+  assert.equal(s.direction, "flat", "0.56 is above the up threshold, yet never traded");
+  assert.equal(s.probabilityUp, 0.56, "the base rate");
+  assert.equal(typeof s.rawProbability, "number");
+  assert.equal(s.confidence, Math.abs(2 * 0.56 - 1));
+  // No skill outranks a stale model: both are flat, the lack of skill is the reason to say.
+  const stale = createLstmSignal({ modelDir: dir, maxModelAgeDays: 0 });
+  assert.equal((await stale.predict("SPY", history)).status, "no-skill");
+  const allowed = createLstmSignal({ modelDir: dir, allowNoSkill: true });
+  const a = await allowed.predict("SPY", history);
+  assert.equal(a.status, "ok");
+  assert.equal(a.direction, "up", "a bot that asked for the base rate gets its direction");
+  assert.equal(a.probabilityUp, 0.56);
+  // Warm-up still comes first.
+  assert.equal((await guarded.onBar("SPY", spy[0])).status, "warming-up");
+  for (const p of [guarded, stale, allowed]) p.dispose();
+});
+
+Deno.test("a model with validated skill (shrinkage below 1) is ok by default", async () => {
+  const plugin = createLstmSignal({ modelDir: await withShrinkage(0.5) });
+  const s = await plugin.predict("SPY", spy.slice(0, 150));
+  assert.equal(s.status, "ok");
+  assert.ok(Math.abs(s.probabilityUp - (0.5 * 0.56 + 0.5 * s.rawProbability!)) < 1e-9);
+  plugin.dispose();
 });
 
 async function copyModel(from: string): Promise<string> {

@@ -276,7 +276,11 @@ Deno.test("a universe model: the plugin's probability equals evaluate's for ever
   } finally {
     loaded.dispose();
   }
-  const plugin = createLstmSignal({ modelDir: universeRoot, maxZScore: Infinity });
+  const plugin = createLstmSignal({
+    modelDir: universeRoot,
+    maxZScore: Infinity,
+    allowNoSkill: true,
+  });
   await plugin.init();
   const live = new Map<string, Signal>();
   for (const [symbol, bar] of await universeFeed()) {
@@ -307,7 +311,7 @@ Deno.test("a universe model: the plugin's probability equals evaluate's for ever
 
 Deno.test("a pooled universe model serves a symbol outside its universe", async () => {
   const root = await tinyUniverseModel("pooled");
-  const plugin = createLstmSignal({ modelDir: root, maxZScore: Infinity });
+  const plugin = createLstmSignal({ modelDir: root, maxZScore: Infinity, allowNoSkill: true });
   await plugin.init();
   const feed = await universeFeed();
   let last: Signal | undefined;

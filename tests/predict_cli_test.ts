@@ -19,7 +19,9 @@ Deno.test("predict without --ticker signals the model's own series, as the plugi
   const signal = JSON.parse(run.stdout);
   const { bars } = await loadSeries({ ticker: "SPY", source: "synthetic", seed: 42 });
   assert.equal(signal.symbol, "SPY");
-  assert.equal(signal.status, "ok");
+  // The tiny model shows no skill on its held-out validation rows: the base rate, said as such.
+  assert.equal(signal.status, "no-skill");
+  assert.equal(signal.direction, "flat");
   assert.equal(signal.time, bars[bars.length - 1].time);
   assert.equal(signal.model.version, "v1");
   const plugin = createLstmSignal({ modelDir: MODEL });
@@ -36,6 +38,10 @@ Deno.test("predict --ticker with several symbols prints one signal each", async 
   assert.equal(lines.length, 2);
   assert.match(lines[0], /^SPY \d{4}-\d{2}-\d{2}: P\(up in 1 bar\) = 0\.\d{3} /);
   assert.match(lines[1], /^QQQ /);
+  assert.match(
+    lines[0],
+    /flat \(confidence 0\.\d\d, no-skill: the model showed no skill on its held-out validation rows, so this is the training base rate, not a signal to trade, model model v1\)$/,
+  );
 });
 
 Deno.test("predict --ticker with no model exits 1 naming the folder (a script notices)", async () => {

@@ -124,10 +124,17 @@ export const predict: Command = async (args: string[]): Promise<number> => {
       signals.map((s) =>
         `${s.symbol} ${s.time}: P(up in ${s.horizonBars} bar${s.horizonBars === 1 ? "" : "s"}) = ${
           s.probabilityUp.toFixed(3)
-        }  ${s.direction} (confidence ${
-          s.confidence.toFixed(2)
-        }, ${s.status}, model ${s.model.id} ${s.model.version})`
+        }  ${s.direction} (confidence ${s.confidence.toFixed(2)}, ${
+          statusText(s)
+        }, model ${s.model.id} ${s.model.version})`
       ).join("\n"),
   );
   return 0;
 };
+
+/** A signal's status in words: `no-skill` says what the probability is and that it is not traded. */
+function statusText(s: Signal): string {
+  return s.status === "no-skill"
+    ? "no-skill: the model showed no skill on its held-out validation rows, so this is the training base rate, not a signal to trade"
+    : s.status;
+}

@@ -22,6 +22,7 @@ import {
   type Calibration,
   cardCalibration,
   type SkillPair,
+  withoutSkill,
 } from "./calibration.ts";
 import { FastPredictor } from "./fast/predict.ts";
 import { readUniverseScalers } from "../model/scalers.ts";
@@ -52,6 +53,11 @@ export interface InferenceModel {
    * bot may ignore a model whose skill is not above 0.
    */
   readonly skill: SkillPair | null;
+  /**
+   * Whether the model showed no skill on its held-out validation rows, so its calibration hands
+   * out the training base rate (`withoutSkill` of `calibration.ts`): the plugin's `no-skill`.
+   */
+  readonly noSkill: boolean;
   /** The largest |z-score| of a raw feature row under the training scaler (before clipping). */
   maxAbsZ(row: Float64Array, scaler?: Scaler): number;
   /**
@@ -151,6 +157,7 @@ export async function loadInferenceModel(
     engine: fast ? "fast" : "tfjs",
     calibration,
     skill: calibration.validation?.calibrated ?? null,
+    noSkill: withoutSkill(calibration),
     maxAbsZ: (row: Float64Array, rowScaler: Scaler = scaler): number => maxAbsZ(rowScaler, row),
     universe: scalers && {
       context: card.universe?.context ?? null,

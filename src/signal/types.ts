@@ -9,13 +9,23 @@
 import type { Bar } from "../data/types.ts";
 
 /**
- * Whether a signal can be trusted, and if not, why. A universe model adds
- * `unknown-symbol` (a symbol outside its universe, under per-symbol scaling)
- * and `no-context` (no bar of its context symbol at or before this bar yet:
- * feed the context symbol's bar first).
+ * Whether a signal can be trusted, and if not, why. `no-skill`: the model
+ * showed no skill on its held-out validation rows, so its calibration hands
+ * out the training base rate (`probabilityUp` is that rate, `direction` is
+ * `flat`); a bot that wants the base rate anyway sets `allowNoSkill` on the
+ * plugin and gets `ok`. A universe model adds `unknown-symbol` (a symbol
+ * outside its universe, under per-symbol scaling) and `no-context` (no bar of
+ * its context symbol at or before this bar yet: feed the context symbol's bar
+ * first).
+ *
+ * @example
+ * ```ts
+ * const status: SignalStatus = "no-skill";
+ * ```
  */
 export type SignalStatus =
   | "ok"
+  | "no-skill"
   | "warming-up"
   | "no-model"
   | "stale-model"
@@ -58,7 +68,10 @@ export interface Signal {
   confidence: number;
   /** How many bars ahead the prediction looks. */
   horizonBars: number;
-  /** Whether the signal is usable; anything but `ok` comes with `probabilityUp` 0.5 or a reason. */
+  /**
+   * Whether the signal is usable; anything but `ok` comes with `probabilityUp` 0.5 or a reason
+   * (`no-skill` and `stale-model` with the model's probability, `no-skill`'s being the base rate).
+   */
   status: SignalStatus;
   /** The model that produced the signal. */
   model: {
