@@ -4,8 +4,8 @@
  * by hand: the hand-computed climatology scores, zero skill for the base rate
  * itself, negative skill and the "worse" verdict for noise around 0.5 when
  * the base rate is 0.6, positive skill and the "beat" verdict for
- * probabilities that carry signal, and the walk-forward folds' own
- * climatology pooled.
+ * probabilities that carry signal, the walk-forward folds' own
+ * climatology pooled, and the pooled AUC beside the mean of per-fold AUCs.
  */
 import assert from "node:assert/strict";
 import {
@@ -24,6 +24,7 @@ import {
 } from "../src/eval/metrics.ts";
 import { brierScore, logLoss } from "../src/eval/scores.ts";
 import { createRng } from "../src/util/random.ts";
+import { foldAuc } from "../src/pipeline/walk_forward.ts";
 
 const WORSE =
   "the probabilities are worse than the base rate: a bot should not size positions on them";
@@ -275,4 +276,35 @@ Deno.test("walk-forward folds carry their own climatology and skill; pooled clim
       `${first.metrics.brierSkill.toFixed(4)} [${first.intervals.brierSkill.lower.toFixed(4)}, `,
     ),
   );
+});
+
+Deno.test("walk-forward folds that each hand out a constant: pooled AUC off 0.5 only through their base rates, and the text says so", () => {
+  // Three folds whose up rates differ (0.45, 0.55, 0.65), each scored by its own constant.
+  const rates = [0.45, 0.55, 0.65];
+  const folds: EvaluationRows[] = rates.map((rate, f) => {
+    const r = rows(200, rate, () => rate, 20 + f);
+    return { ...r, refTimes: r.refTimes.map((t) => `${2020 + f}${t.slice(4)}`) };
+  });
+  const wf = summarizeWalkForward(folds, { seed: 9, resamples: 50 });
+  for (const fold of wf.folds) assert.equal(fold.metrics.auc, 0.5, "a constant ranks nothing");
+  const auc = foldAuc(wf);
+  assert.equal(auc.foldMean, 0.5);
+  assert.equal(auc.pooled, wf.pooled.metrics.auc);
+  assert.ok(auc.pooled > 0.55, `pooled AUC ${auc.pooled}`);
+  assert.equal(auc.baseRateDriven, true);
+  assert.match(
+    auc.note,
+    /^pooled AUC 0\.\d{3}, mean of per-fold AUCs 0\.500: the pooled figure is driven by the folds' different base rates/,
+  );
+  assert.ok(formatWalkForward(wf).includes(`auc: ${auc.note}`));
+
+  // Folds whose probabilities rank within each fold, at one level: pooled and mean agree.
+  const ranked: EvaluationRows[] = [0, 1].map((f) => {
+    const r = rows(400, 0.5, (y, rng) => 0.5 + 0.1 * (y - 0.5) + 0.05 * rng.normal(), 40 + f);
+    return { ...r, refTimes: r.refTimes.map((t) => `${2020 + f}${t.slice(4)}`) };
+  });
+  const even = foldAuc(summarizeWalkForward(ranked, { seed: 9, resamples: 50 }));
+  assert.ok(even.foldMean > 0.6, `${even.foldMean}`);
+  assert.equal(even.baseRateDriven, false, even.note);
+  assert.match(even.note, /reflects ranking within the folds$/);
 });

@@ -97,6 +97,70 @@ export interface WalkForwardEvaluation extends ModelEvaluation {
   mode: "expanding" | "sliding";
   /** One evaluation per fold, in time order. */
   folds: FoldEvaluation[];
+  /** The pooled AUC beside the mean of per-fold AUCs, and what the gap means. */
+  auc: FoldAuc;
+}
+
+/**
+ * The pooled AUC of walk-forward folds beside the mean of the folds' own
+ * AUCs. Pooling compares rows across folds, and across folds the calibrated
+ * probabilities differ mostly by each fold's level (its base rate): folds
+ * that each hand out a constant have per-fold AUCs of 0.5 and a pooled AUC
+ * that only reflects their different base rates. The per-fold mean measures
+ * ranking within a fold, the skill a bot trades on.
+ *
+ * @example
+ * ```ts
+ * const a: FoldAuc = foldAuc(summarizeWalkForward(parts, { seed: 42 }));
+ * if (a.baseRateDriven) console.log(a.note);
+ * ```
+ */
+export interface FoldAuc {
+  /** The AUC of every fold's rows pooled. */
+  pooled: number;
+  /** The mean of the per-fold AUCs (folds of one class left out; `NaN` when none is left). */
+  foldMean: number;
+  /** Whether the pooled AUC is off the per-fold mean by {@linkcode BASE_RATE_DRIVEN_GAP} or more. */
+  baseRateDriven: boolean;
+  /** The reading in one sentence. */
+  note: string;
+}
+
+/**
+ * The gap between the pooled AUC and the mean of per-fold AUCs from which
+ * the pooled figure is said to be driven by the folds' different base rates.
+ *
+ * @example
+ * ```ts
+ * BASE_RATE_DRIVEN_GAP; // 0.01
+ * ```
+ */
+export const BASE_RATE_DRIVEN_GAP = 0.01;
+
+/**
+ * Reads the pooled AUC of walk-forward folds beside the mean of per-fold
+ * AUCs (see {@linkcode FoldAuc}).
+ *
+ * @example
+ * ```ts
+ * foldAuc(summarizeWalkForward(parts, { seed: 42 })).note;
+ * // "pooled AUC 0.520, mean of per-fold AUCs 0.500: the pooled figure is driven by …"
+ * ```
+ */
+export function foldAuc(summary: {
+  folds: readonly { metrics: { auc: number } }[];
+  pooled: { metrics: { auc: number } };
+}): FoldAuc {
+  const pooled = summary.pooled.metrics.auc;
+  const aucs = summary.folds.map((f) => f.metrics.auc).filter((a) => Number.isFinite(a));
+  const foldMean = aucs.length ? aucs.reduce((s, a) => s + a, 0) / aucs.length : NaN;
+  const gap = pooled - foldMean;
+  const baseRateDriven = summary.folds.length > 1 && Math.abs(gap) >= BASE_RATE_DRIVEN_GAP;
+  const figures = `pooled AUC ${pooled.toFixed(3)}, mean of per-fold AUCs ${foldMean.toFixed(3)}`;
+  const note = baseRateDriven
+    ? `${figures}: the pooled figure is driven by the folds' different base rates (pooling compares rows across folds, whose probabilities differ by each fold's level), not by ranking within a fold; read the per-fold mean`
+    : `${figures}: the pooled figure reflects ranking within the folds`;
+  return { pooled, foldMean, baseRateDriven, note };
 }
 
 /**
@@ -237,6 +301,7 @@ export async function walkForward(
         { ...summary.pooled.baselines.logistic, fittedOn },
     },
     folds: summary.folds.map((s, i) => ({ ...s, ...trained[i] })),
+    auc: foldAuc(summary),
   };
   return { evaluation, rows };
 }

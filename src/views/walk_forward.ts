@@ -19,6 +19,7 @@ import { formatTable } from "../util/table.ts";
 import { evaluationReport, skillInterval } from "./evaluation.ts";
 import { fixed } from "./format.ts";
 import type { ReportInput } from "./html.ts";
+import { foldAuc } from "../pipeline/walk_forward.ts";
 
 /**
  * The per-fold table of a walk-forward evaluation (the columns of
@@ -119,7 +120,8 @@ export function walkForwardReport(
  * beside always-up, AUC, the calibration's weight on the base rate (`shrink`,
  * per fold), Brier beside climatology's, the Brier and log-loss
  * skill scores with their intervals and the p-value against always-up; then
- * the pooled verdict.
+ * the pooled AUC beside the mean of per-fold AUCs (saying when the pooled
+ * one is driven by the folds' base rates) and the pooled verdict.
  *
  * @example
  * ```ts
@@ -128,5 +130,9 @@ export function walkForwardReport(
  */
 export function formatWalkForward(summary: WalkForwardSummary): string {
   const { headers, rows } = walkForwardTable(summary);
-  return [formatTable([headers, ...rows]), `pooled: ${summary.pooled.verdict}`].join("\n");
+  return [
+    formatTable([headers, ...rows]),
+    `auc: ${foldAuc(summary).note}`,
+    `pooled: ${summary.pooled.verdict}`,
+  ].join("\n");
 }
