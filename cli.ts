@@ -9,10 +9,16 @@
 
 import { exitCodeOf, messageOf } from "./src/util/errors.ts";
 import type { Command } from "./src/cli/common.ts";
+import denoJson from "./deno.json" with { type: "json" };
 
+/**
+ * Each command: its summary, its loader, whether `--help` lists it, and whether the compiled
+ * binary (`deno task compile`) can run it: `bench`, `compile`, `sweep` and `worker` start
+ * `deno run` processes, which a single binary has no `deno` to run.
+ */
 const COMMANDS: Record<
   string,
-  { summary: string; load: () => Promise<Command>; hidden?: boolean }
+  { summary: string; load: () => Promise<Command>; hidden?: boolean; needsDeno?: boolean }
 > = {
   prepare: {
     summary: "fetch or import daily bars into the data cache",
@@ -49,38 +55,65 @@ const COMMANDS: Record<
   bench: {
     summary: "measure training and prediction speed of each kernel and backend",
     load: async () => (await import("./src/cli/bench.ts")).bench,
+    needsDeno: true,
   },
   compile: {
     summary: "build the command line and the example bot into single binaries",
     load: async () => (await import("./src/cli/compile.ts")).compile,
+    needsDeno: true,
   },
   sweep: {
     summary: "walk-forward sweep over configurations, on a local pool or a Redis queue",
     load: async () => (await import("./src/cli/sweep.ts")).sweep,
+    needsDeno: true,
   },
   worker: {
     summary: "run sweep jobs from a Redis queue (any number of machines)",
     load: async () => (await import("./src/cli/worker.ts")).worker,
+    needsDeno: true,
   },
   "sweep-job": {
     summary: "run one sweep job read from stdin (started by sweep and worker)",
     load: async () => (await import("./src/cli/sweep_job.ts")).sweepJob,
+    needsDeno: true,
     hidden: true,
   },
 };
 
-/** The top-level usage text. */
+/** The module's name and version (deno.json), and the Deno that runs it. */
+export const VERSION_LINE =
+  `lstm-signal ${denoJson.version} (${denoJson.name}, deno ${Deno.version.deno})`;
+
+/** Whether this is the single binary `deno task compile` built (no `deno` to start children). */
+const COMPILED = Deno.build.standalone;
+
+/**
+ * The top-level usage text; in the compiled binary it names the commands that need Deno.
+ *
+ * @example
+ * ```ts
+ * usage().startsWith("Usage:"); // true
+ * ```
+ */
 export function usage(): string {
   const listed = Object.entries(COMMANDS).filter(([, c]) => !c.hidden);
   const width = Math.max(...listed.map(([name]) => name.length));
-  const lines = listed.map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`);
+  const lines = listed.map(([name, c]) =>
+    `  ${name.padEnd(width)}  ${c.summary}${
+      COMPILED && c.needsDeno ? " (not in this binary: deno task)" : ""
+    }`
+  );
   return [
-    "Usage: deno task <command> [flags]   (or: deno run <permissions> cli.ts <command> [flags])",
+    COMPILED
+      ? "Usage: lstm-signal <command> [flags]"
+      : "Usage: deno task <command> [flags]   (or: deno run <permissions> cli.ts <command> [flags])",
     "",
     "Commands:",
     ...lines,
     "",
-    "Run `deno task <command> --help` for a command's flags.",
+    COMPILED
+      ? "bench, compile, sweep and worker start deno processes: run them from the module with deno task.\nRun `lstm-signal <command> --help` for a command's flags; --version for the version."
+      : "Run `deno task <command> --help` for a command's flags; --version for the version.",
   ].join("\n");
 }
 
@@ -106,6 +139,10 @@ async function errorText(error: unknown): Promise<string> {
  */
 export async function main(args: string[]): Promise<number> {
   const [name, ...rest] = args;
+  if (name === "--version" || rest.includes("--version")) {
+    console.log(VERSION_LINE);
+    return 0;
+  }
   if (name === undefined || name === "--help" || name === "-h" || name === "help") {
     console.log(usage());
     return name === undefined ? 2 : 0;
@@ -116,6 +153,12 @@ export async function main(args: string[]): Promise<number> {
       `error: Unknown command "${name}"; expected one of ${
         Object.keys(COMMANDS).filter((n) => !COMMANDS[n].hidden).join(", ")
       }`,
+    );
+    return 2;
+  }
+  if (COMPILED && command.needsDeno) {
+    console.error(
+      `error: Expected a command the compiled binary can run, found "${name}": it starts deno processes; run it from the module with deno task ${name}`,
     );
     return 2;
   }

@@ -9,7 +9,9 @@ import denoJson from "../deno.json" with { type: "json" };
 const ROOT = new URL("..", import.meta.url).pathname;
 
 /** The bench task's `deno run` flags, read from deno.json so the test runs what the task runs. */
-const TASK_FLAGS = denoJson.tasks.bench.split(" ").filter((word) => word.startsWith("--allow"));
+const TASK_FLAGS = denoJson.tasks.bench
+  .replace(`"$(deno eval -p 'Deno.execPath()')"`, Deno.execPath()) // the task names the running deno
+  .split(" ").filter((word) => word.startsWith("--allow"));
 
 async function bench(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {

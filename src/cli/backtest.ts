@@ -62,8 +62,8 @@ ${DATA_HELP}
   --fast N, --slow N crossover SMA lengths for --compare (default 20, 50)
   --backend NAME     ${BACKENDS.join(" | ")} (default wasm)
   --report FILE      write a self-contained HTML report with the equity curve
-                     against buy-and-hold and the drawdown; the deno task
-                     may write inside the working directory only
+                     against buy-and-hold and the drawdown; deno task
+                     backtest may write under reports/ only
   --json             print one JSON object
   --verbose, -v      progress, and a stack trace on errors
   --help, -h         this text
@@ -198,7 +198,7 @@ export const backtest: Command = async (args: string[]): Promise<number> => {
   );
   if (report) {
     await atomicWriteFile(report, renderReport(backtestPage(run)));
-    if (verbose) progress(`report written to ${report}`);
+    progress(`report written to ${report}`);
   }
   printResult(flags, run.json, () => backtestText(run));
   return 0;

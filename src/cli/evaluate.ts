@@ -74,8 +74,8 @@ ${DATA_HELP}
   --backend NAME     ${BACKENDS.join(" | ")} (default wasm)
 ${kernelHelp(21)}
   --report FILE      write a self-contained HTML report (FILE.TICKER.html
-                     for each ticker when there are several); the deno
-                     task may write inside the working directory only
+                     for each ticker when there are several); deno task
+                     evaluate may write under reports/ only
   --json             print one JSON object (an array for several tickers)
   --verbose, -v      progress, and a stack trace on errors
   --help, -h         this text
@@ -203,7 +203,7 @@ export const evaluate: Command = async (args: string[]): Promise<number> => {
           history: loaded.history,
         });
         await atomicWriteFile(path, renderReport(input));
-        if (verbose) progress(`report written to ${path}`);
+        progress(`report written to ${path}`);
       }
     }
     printResult(

@@ -101,8 +101,8 @@ export function dateRange(flags: Flags): { start?: string; end?: string } {
 }
 
 /**
- * The `--report` path, checked before any work: the deno tasks may write
- * inside the working directory only, so a path elsewhere fails at once.
+ * The `--report` path, checked before any work: the evaluate and backtest
+ * tasks may write under `reports/` only, so a path elsewhere fails at once.
  *
  * @example
  * ```ts
@@ -115,7 +115,7 @@ export function reportFlag(flags: Flags): string | undefined {
   const dir = dirname(path) || ".";
   if (Deno.permissions.querySync({ name: "write", path: dir }).state !== "granted") {
     throw new DataError(
-      `Expected write access to ${dir}/ for --report ${path}, found none (the deno task may write under the working directory only: use a path inside it, or run cli.ts with --allow-write=${dir})`,
+      `Expected write access to ${dir}/ for --report ${path}, found none (deno task evaluate and backtest may write under reports/ only: use a path inside it, or run deno run --allow-read --allow-write=${dir} cli.ts with the same command and flags)`,
     );
   }
   checkWritableFile(path, "--report");

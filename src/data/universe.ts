@@ -313,7 +313,12 @@ export async function listCsvFiles(dir: string): Promise<string[]> {
   const files: string[] = [];
   try {
     for await (const entry of Deno.readDir(dir)) {
-      if (entry.isFile && /\.csv$/i.test(entry.name)) files.push(entry.name);
+      if (!/\.csv$/i.test(entry.name)) continue;
+      // A symlink counts when it leads to a file (a folder of links into a data store).
+      const isFile = entry.isFile ||
+        (entry.isSymlink &&
+          await Deno.stat(join(dir, entry.name)).then((s) => s.isFile, () => false));
+      if (isFile) files.push(entry.name);
     }
   } catch (error) {
     if (error instanceof Deno.errors.NotFound) {
