@@ -296,6 +296,13 @@ Deno.test("walk-forward folds that each hand out a constant: pooled AUC off 0.5 
     auc.note,
     /^pooled AUC 0\.\d{3}, mean of per-fold AUCs 0\.500: the pooled figure is driven by the folds' different base rates/,
   );
+  // Said outright when every fold's calibration handed out its base rate.
+  const constants = foldAuc({
+    folds: wf.folds.map((f) => ({ ...f, calibration: { shrinkage: 1 } })),
+    pooled: { metrics: { auc: 0.503 } },
+  });
+  assert.equal(constants.baseRateDriven, true, "even when the pooled AUC happens to sit near 0.5");
+  assert.match(constants.note, /every fold hands out its base rate as a constant/);
   assert.ok(formatWalkForward(wf).includes(`auc: ${auc.note}`));
 
   // Folds whose probabilities rank within each fold, at one level: pooled and mean agree.
@@ -306,5 +313,5 @@ Deno.test("walk-forward folds that each hand out a constant: pooled AUC off 0.5 
   const even = foldAuc(summarizeWalkForward(ranked, { seed: 9, resamples: 50 }));
   assert.ok(even.foldMean > 0.6, `${even.foldMean}`);
   assert.equal(even.baseRateDriven, false, even.note);
-  assert.match(even.note, /reflects ranking within the folds$/);
+  assert.match(even.note, /agrees with the ranking within the folds$/);
 });

@@ -120,7 +120,11 @@ export interface FoldAuc {
   pooled: number;
   /** The mean of the per-fold AUCs (folds of one class left out; `NaN` when none is left). */
   foldMean: number;
-  /** Whether the pooled AUC is off the per-fold mean by {@linkcode BASE_RATE_DRIVEN_GAP} or more. */
+  /**
+   * Whether the pooled AUC says nothing about ranking within a fold: every fold hands out a
+   * constant (its base rate), or the pooled AUC is off the per-fold mean by
+   * {@linkcode BASE_RATE_DRIVEN_GAP} or more.
+   */
   baseRateDriven: boolean;
   /** The reading in one sentence. */
   note: string;
@@ -148,18 +152,23 @@ export const BASE_RATE_DRIVEN_GAP = 0.01;
  * ```
  */
 export function foldAuc(summary: {
-  folds: readonly { metrics: { auc: number } }[];
+  folds: readonly { metrics: { auc: number }; calibration?: { shrinkage: number } }[];
   pooled: { metrics: { auc: number } };
 }): FoldAuc {
   const pooled = summary.pooled.metrics.auc;
   const aucs = summary.folds.map((f) => f.metrics.auc).filter((a) => Number.isFinite(a));
   const foldMean = aucs.length ? aucs.reduce((s, a) => s + a, 0) / aucs.length : NaN;
-  const gap = pooled - foldMean;
-  const baseRateDriven = summary.folds.length > 1 && Math.abs(gap) >= BASE_RATE_DRIVEN_GAP;
+  const several = summary.folds.length > 1;
+  // A fold calibrated to weight 1 on the base rate hands out one constant on all its rows.
+  const constant = summary.folds.every((f) => (f.calibration?.shrinkage ?? 0) >= 1);
+  const baseRateDriven = several &&
+    (constant || Math.abs(pooled - foldMean) >= BASE_RATE_DRIVEN_GAP);
   const figures = `pooled AUC ${pooled.toFixed(3)}, mean of per-fold AUCs ${foldMean.toFixed(3)}`;
-  const note = baseRateDriven
-    ? `${figures}: the pooled figure is driven by the folds' different base rates (pooling compares rows across folds, whose probabilities differ by each fold's level), not by ranking within a fold; read the per-fold mean`
-    : `${figures}: the pooled figure reflects ranking within the folds`;
+  const note = !baseRateDriven
+    ? `${figures}: the pooled figure agrees with the ranking within the folds`
+    : constant
+    ? `${figures}: every fold hands out its base rate as a constant, so nothing is ranked within a fold and the pooled figure only reflects the folds' different base rates`
+    : `${figures}: the pooled figure is driven by the folds' different base rates (pooling compares rows across folds, whose probabilities differ by each fold's level), not by ranking within a fold; read the per-fold mean`;
   return { pooled, foldMean, baseRateDriven, note };
 }
 
