@@ -105,6 +105,15 @@ export interface LstmSignalOptions {
 
 /** The LSTM plugin: a {@linkcode SignalPlugin} that can also reload its model. */
 export interface LstmSignalPlugin extends SignalPlugin {
+  /**
+   * For a model that decides at the open (`train --decide-at open`): the
+   * signal of the session of `symbol` opening at `time` at price `open`
+   * (raw), known before the bar is finished; it changes no state, so it may
+   * be asked again. Feed the finished bar with `onBar` afterwards (its signal
+   * is the same probability). A model deciding at the close refuses it with
+   * a `UsageError`.
+   */
+  onOpen(symbol: string, time: string, open: number): Promise<Signal>;
   /** Re-reads the model pointer and swaps in the version it names, between bars. */
   reload(): Promise<void>;
   /** The version in use, or `none`. */
@@ -467,6 +476,49 @@ export function createLstmSignal(options: LstmSignalOptions = {}): LstmSignalPlu
       await record(signal, rows.get(loaded.feed));
       return signal;
     },
+    async onOpen(name: string, time: string, open: number): Promise<Signal> {
+      if (!initialised) await plugin.init();
+      const symbol = symbolKey(name);
+      if (composite) {
+        throw new UsageError(
+          `Expected a single model deciding at the open for onOpen, found the composite ${modelDir}`,
+        );
+      }
+      if (!loaded) return neutral(symbol, time, "no-model", 1, noModelInfo());
+      if (loaded.model.decideAt !== "open") {
+        throw new UsageError(
+          `Expected a model that decides at the open for onOpen, found ${modelDir} deciding at the close (feed the finished bar to onBar)`,
+        );
+      }
+      if (typeof time !== "string" || !/^\d{4}-\d{2}-\d{2}/.test(time)) {
+        throw new DataError(
+          `Expected an ISO time for the open of ${symbol}, found ${String(time)}`,
+        );
+      }
+      if (!(typeof open === "number" && open > 0 && Number.isFinite(open))) {
+        throw new DataError(`Expected a positive open of ${symbol} at ${time}, found ${open}`);
+      }
+      let state = states.get(symbol);
+      if (!state) {
+        state = { feeds: new Map(), lastTime: null };
+        fitSeries(state, inUse());
+        states.set(symbol, state);
+      }
+      if (state.lastTime !== null && time <= state.lastTime) {
+        throw new DataError(
+          `Expected bars of ${symbol} in increasing time order, found ${time} after ${state.lastTime}`,
+        );
+      }
+      const models = inUse();
+      const admitted = new Map(models.map((m) => [m, admit(m.model, symbol, time)]));
+      const market = new Map<string, Bar | undefined>();
+      for (const [slot, a] of admitted) market.set(slot.feed, a.market);
+      const peek = atOpen(state, time, open, (feed) => {
+        for (const [key, f] of state!.feeds) if (f === feed) return market.get(key);
+        return undefined;
+      });
+      return signalOf(symbol, time, peek.series, admitted, peek.rows);
+    },
     async predict(name: string, history: readonly Bar[]): Promise<Signal> {
       if (!initialised) await plugin.init();
       const symbol = symbolKey(name);
@@ -550,7 +602,7 @@ const CONTEXT_HISTORY = 4096;
 
 /** The feed a model reads: models with the same features and context symbol share one. */
 function feedKey(model: InferenceModel): string {
-  return JSON.stringify([model.features, model.universe?.context ?? null]);
+  return JSON.stringify([model.features, model.universe?.context ?? null, model.decideAt]);
 }
 
 /**
@@ -562,7 +614,10 @@ function fitSeries(series: SeriesState, models: readonly Loaded[]): void {
   for (const slot of models) {
     let feed = series.feeds.get(slot.feed);
     if (!feed) {
-      feed = { stream: createFeatureStream(slot.model.features), windows: new Map() };
+      feed = {
+        stream: createFeatureStream(slot.model.features, { decideAt: slot.model.decideAt }),
+        windows: new Map(),
+      };
       series.feeds.set(slot.feed, feed);
     }
     const length = slot.model.sequenceLength;
@@ -590,11 +645,46 @@ function windowOf(series: SeriesState, slot: Loaded): WindowBuffer {
 /**
  * Feeds one bar to a feed: its feature row (`null` during the feature
  * warm-up) joins every window. The one per-bar step of `onBar` and `predict`.
+ * For a model deciding at the open the row is the one known at the bar's
+ * open (its open and the bars before it), then the finished bar is taken in.
  */
 function advance(feed: Feed, bar: Bar, context?: Bar): Float64Array | null {
-  const row = feed.stream.push(bar, context);
+  const atOpen = feed.stream.decideAt === "open";
+  const row = atOpen
+    ? feed.stream.open(bar.time, bar.open, context)
+    : feed.stream.push(bar, context);
   if (row) { for (const window of feed.windows.values()) window.push(row); }
+  if (atOpen) feed.stream.push(bar, context);
   return row;
+}
+
+/**
+ * The feeds of `series` as they would be at the open of the bar at `time`,
+ * leaving `series` as it is: each open-deciding feed's windows with the
+ * at-open row pushed on copies. What `onOpen` scores from.
+ */
+function atOpen(
+  series: SeriesState,
+  time: string,
+  open: number,
+  context: (feed: Feed) => Bar | undefined,
+): { series: SeriesState; rows: Map<string, Float64Array | null> } {
+  const feeds = new Map<string, Feed>();
+  const rows = new Map<string, Float64Array | null>();
+  for (const [key, feed] of series.feeds) {
+    if (feed.stream.decideAt !== "open") {
+      feeds.set(key, feed);
+      continue;
+    }
+    const row = feed.stream.open(time, open, context(feed));
+    rows.set(key, row);
+    const windows = new Map<number, WindowBuffer>();
+    for (const [length, window] of feed.windows) {
+      windows.set(length, row ? window.withRow(row) : window);
+    }
+    feeds.set(key, { stream: feed.stream, windows });
+  }
+  return { series: { feeds }, rows };
 }
 
 function noModelInfo(): Signal["model"] {

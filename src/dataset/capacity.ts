@@ -35,7 +35,8 @@ export function trainingWindows(
   const horizon = options.horizon ?? 1;
   const trainFraction = options.trainFraction ?? 0.7;
   const validationFraction = options.validationFraction ?? 0.15;
-  const labelled = nBars - warmupBars(options.features ?? DEFAULT_FEATURES) - sequenceLength -
+  const labelled = nBars - warmupBars(options.features ?? DEFAULT_FEATURES, options) -
+    sequenceLength -
     horizon + 1;
   // With --test-start the windows before it are shared in the fractions' ratio: an upper bound.
   const share = options.testStart === undefined ? { trainFraction, validationFraction } : {

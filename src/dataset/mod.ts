@@ -25,7 +25,8 @@ import {
 } from "../features/mod.ts";
 import { DataError, UsageError } from "../util/errors.ts";
 import type { WindowSet } from "./types.ts";
-import { upLabel, WindowBuffer } from "./window.ts";
+import { openLabel, upLabel, WindowBuffer } from "./window.ts";
+import type { DecideAt } from "../features/mod.ts";
 import {
   chronologicalSplit,
   fractionCounts,
@@ -34,7 +35,7 @@ import {
   type SplitRanges,
 } from "./splits.ts";
 
-export { adjustedCloses, upLabel, WindowBuffer } from "./window.ts";
+export { adjustedCloses, openLabel, upLabel, WindowBuffer } from "./window.ts";
 export { isWindowSource, type WindowSet, type WindowSource, windowSource } from "./types.ts";
 export {
   chronologicalSplit,
@@ -58,6 +59,12 @@ export interface DatasetOptions {
   sequenceLength?: number;
   /** Bars ahead the label looks (default 1). */
   horizon?: number;
+  /**
+   * When the decision is taken (default `close`): at the open, a window's
+   * last row reads its reference bar's open and nothing else of it, and the
+   * label is that bar's open-to-close move (see `openLabel`).
+   */
+  decideAt?: DecideAt;
   /** Features (default {@linkcode DEFAULT_FEATURES}). */
   features?: readonly FeatureSpec[];
   /** Share of labelled windows for training, before purging (default 0.70). */
@@ -120,6 +127,8 @@ export interface Dataset {
   sequenceLength: number;
   /** Bars ahead the labels look. */
   horizon: number;
+  /** When the decision is taken. */
+  decideAt: DecideAt;
   /** Warm-up bars dropped before the first feature row. */
   warmup: number;
 }
@@ -127,6 +136,7 @@ export interface Dataset {
 interface Resolved {
   sequenceLength: number;
   horizon: number;
+  decideAt: DecideAt;
   features: readonly FeatureSpec[];
   trainFraction: number;
   validationFraction: number;
@@ -161,7 +171,11 @@ function resolveOptions(options: DatasetOptions): Resolved {
   if (options.start !== undefined && options.end !== undefined && options.start > options.end) {
     throw new UsageError(`Expected start before end, found ${options.start} and ${options.end}`);
   }
-  return { sequenceLength, horizon, features, trainFraction, validationFraction };
+  const decideAt = options.decideAt ?? "close";
+  if (decideAt !== "close" && decideAt !== "open") {
+    throw new UsageError(`Expected decideAt close or open, found "${decideAt}"`);
+  }
+  return { sequenceLength, horizon, decideAt, features, trainFraction, validationFraction };
 }
 
 function positiveInt(name: string, value: number): void {
@@ -188,7 +202,7 @@ function compareTime(time: string, date: string): number {
  */
 export function minimumBars(options: DatasetOptions = {}): number {
   const o = resolveOptions(options);
-  return warmupBars(o.features) + o.sequenceLength + o.horizon + minimumWindows(o) - 1;
+  return warmupBars(o.features, o) + o.sequenceLength + o.horizon + minimumWindows(o) - 1;
 }
 
 /**
@@ -213,7 +227,7 @@ export function buildDataset(bars: readonly Bar[], options: DatasetOptions = {})
     (start === undefined || compareTime(b.time, start) >= 0) &&
     (end === undefined || compareTime(b.time, end) <= 0)
   );
-  const warmup = warmupBars(o.features);
+  const warmup = warmupBars(o.features, o);
   const spare = minimumWindows(o) - 1;
   const needed = warmup + o.sequenceLength + o.horizon + spare;
   if (selected.length < needed) {
@@ -224,7 +238,7 @@ export function buildDataset(bars: readonly Bar[], options: DatasetOptions = {})
       `Expected at least ${needed} bars (${warmup} warm-up + ${o.sequenceLength} sequence + ${o.horizon} horizon + ${spare} for the splits), found ${selected.length}${period}`,
     );
   }
-  const table = computeFeatures(selected, o.features);
+  const table = computeFeatures(selected, o.features, { decideAt: o.decideAt });
   const first = warmup + o.sequenceLength - 1;
   const count = selected.length - o.horizon - first;
   let counts = fractionCounts(count, o);
@@ -268,6 +282,7 @@ export function buildDataset(bars: readonly Bar[], options: DatasetOptions = {})
     ranges: { train: info(sets.train), validation: info(sets.validation), test: info(sets.test) },
     sequenceLength: o.sequenceLength,
     horizon: o.horizon,
+    decideAt: o.decideAt,
     warmup,
   };
 }
@@ -309,12 +324,16 @@ export function buildWindows(
     features: readonly FeatureSpec[];
     labelledOnly?: boolean;
     context?: readonly Bar[];
+    decideAt?: DecideAt;
   },
 ): WindowSet {
   const { sequenceLength, horizon, features, labelledOnly = true } = options;
   positiveInt("sequenceLength", sequenceLength);
   positiveInt("horizon", horizon);
-  const table = computeFeatures(bars, features, { context: options.context });
+  const table = computeFeatures(bars, features, {
+    context: options.context,
+    decideAt: options.decideAt,
+  });
   if (table.names.join("\n") !== scaler.names.join("\n")) {
     throw new DataError(
       `Expected the scaler's features ${scaler.names.join(", ")}, found ${table.names.join(", ")}`,
@@ -349,7 +368,9 @@ function windows(
     const ref = from + k;
     buffer.push(rows[ref]);
     buffer.writeScaled(scaler, x.subarray(k * span, (k + 1) * span));
-    y[k] = upLabel(closes, ref, horizon) ?? 0;
+    y[k] = (table.decideAt === "open"
+      ? openLabel(table.opens, closes, ref, horizon)
+      : upLabel(closes, ref, horizon)) ?? 0;
     refTimes[k] = table.times[ref];
   }
   return { x, y, refTimes, n, seqLen: sequenceLength, nFeatures: width };

@@ -20,7 +20,7 @@
  */
 
 import type { Series } from "../data/types.ts";
-import type { FeatureSpec, Scaler } from "../features/mod.ts";
+import type { DecideAt, FeatureSpec, Scaler } from "../features/mod.ts";
 import { computeFeatures } from "../features/mod.ts";
 import { createRng } from "../util/random.ts";
 import { buildDataset, type Dataset, type DatasetOptions, type SplitInfo } from "./mod.ts";
@@ -89,10 +89,16 @@ export interface CardDataSection {
     source: string;
     ticker: string;
     interval: string;
+    /** Whose calendar the bars follow (left out for the NYSE, as cards always had it). */
+    venue?: Series["venue"];
+    /** The exchange of bars from the `ccxt` source. */
+    exchange?: string;
     ranges: { train: SplitInfo; validation: SplitInfo; test: SplitInfo };
   };
   /** The label (left out for `up` on a single series, as cards always had it). */
   label?: LabelKind;
+  /** `open` for a model that decides at the open (left out at the close, as cards always had it). */
+  decideAt?: "open";
   /** A universe's members, scaling, context and cut dates. */
   universe?: {
     name: string;
@@ -135,6 +141,8 @@ export interface TrainingSet {
   readonly horizon: number;
   /** What the labels mean. */
   readonly label: LabelKind;
+  /** When the decision is taken: at the close, or at the open (labels open to close). */
+  readonly decideAt: DecideAt;
   /** The scalers, fitted on the training rows only. */
   readonly scalers: Scalers;
   /** Reference ranges and sizes of the splits. */
@@ -197,13 +205,17 @@ export function trainingSetOf(series: Series, dataset: Dataset): SeriesTrainingS
   let rows: Map<string, Float64Array> | undefined;
   const referenceRow = (i: number): Float64Array => {
     if (!rows) {
-      const table = computeFeatures(series.bars, dataset.features);
+      const table = computeFeatures(series.bars, dataset.features, {
+        decideAt: dataset.decideAt,
+      });
       rows = new Map(table.times.map((time, k) => [time, table.rows[k]]));
     }
     return rows.get(dataset.train.refTimes[i])!;
   };
   return {
-    description: `${series.symbol} (${series.source})`,
+    description: `${series.symbol} (${series.source})${
+      dataset.decideAt === "open" ? ", deciding at the open" : ""
+    }`,
     dataset,
     train: windowSource(dataset.train),
     validation: windowSource(dataset.validation),
@@ -213,6 +225,7 @@ export function trainingSetOf(series: Series, dataset: Dataset): SeriesTrainingS
     sequenceLength: dataset.sequenceLength,
     horizon: dataset.horizon,
     label: "up",
+    decideAt: dataset.decideAt,
     scalers: { scaling: "pooled", pooled: dataset.scaler, perSymbol: new Map() },
     ranges: dataset.ranges,
     card: {
@@ -220,8 +233,11 @@ export function trainingSetOf(series: Series, dataset: Dataset): SeriesTrainingS
         source: series.source,
         ticker: series.symbol,
         interval: series.interval,
+        ...(series.venue && series.venue !== "nyse" ? { venue: series.venue } : {}),
+        ...(series.exchange ? { exchange: series.exchange } : {}),
         ranges: dataset.ranges,
       },
+      ...(dataset.decideAt === "open" ? { decideAt: "open" as const } : {}),
     },
     referenceRow,
     dropped: [],

@@ -49,6 +49,7 @@ import type { Bar, Series } from "../data/types.ts";
 import {
   applyScaler,
   computeFeatures,
+  type DecideAt,
   DEFAULT_FEATURES,
   type FeatureSpec,
   fitScaler,
@@ -56,11 +57,10 @@ import {
   type Scaler,
   warmupBars,
 } from "../features/mod.ts";
-import { upLabel } from "./window.ts";
+import { openLabel, upLabel } from "./window.ts";
 import type { WindowSource } from "./types.ts";
 import { DataError, UsageError } from "../util/errors.ts";
 import {
-  type CardDataSection,
   type LabelKind,
   LABELS,
   type Scalers,
@@ -130,6 +130,8 @@ export interface UniverseTables {
   horizon: number;
   /** The label. */
   label: LabelKind;
+  /** When the decision is taken: `open` labels are the reference bar's own open-to-close move. */
+  decideAt: DecideAt;
   /** The context symbol, when the features read one. */
   context?: string;
   /** Bars before the first complete feature row. */
@@ -155,6 +157,8 @@ export interface UniverseTableOptions {
   features?: readonly FeatureSpec[];
   /** Label (default `up`). */
   label?: LabelKind;
+  /** When the decision is taken (default `close`). */
+  decideAt?: DecideAt;
   /** The context series, for context features. */
   context?: { symbol: string; bars: readonly Bar[] };
 }
@@ -197,7 +201,8 @@ export function buildUniverseTables(
     throw new UsageError(`Expected label ${LABELS.join(" or ")}, found "${label}"`);
   }
   const features = resolveFeatureSpecs(options.features ?? DEFAULT_FEATURES);
-  const warmup = warmupBars(features);
+  const decideAt = options.decideAt ?? "close";
+  const warmup = warmupBars(features, { decideAt });
   const context = options.context;
   if (context && context.bars.length === 0) {
     throw new DataError(`Expected bars of the context ${context.symbol}, found none`);
@@ -228,7 +233,7 @@ export function buildUniverseTables(
     }
     let rows: Float64Array[];
     try {
-      const table = computeFeatures(bars, features, { context: context?.bars });
+      const table = computeFeatures(bars, features, { context: context?.bars, decideAt });
       names = table.names;
       rows = table.rows;
     } catch (error) {
@@ -270,17 +275,22 @@ export function buildUniverseTables(
       first,
     };
   });
+  // At the open a label looks at the close `horizon - 1` bars after the reference bar (its own
+  // close for horizon 1); at the close, `horizon` bars after.
+  const reach = decideAt === "open" ? horizon - 1 : horizon;
   if (label === "up") {
     for (const t of tables) {
       for (let i = 0; i < t.closes.length; i++) {
-        const y = upLabel(t.closes, i, horizon);
+        const y = decideAt === "open"
+          ? openLabel(t.opens, t.closes, i, horizon)
+          : upLabel(t.closes, i, horizon);
         if (y === undefined) continue;
         t.labels[i] = y;
-        t.labelDates[i] = t.dates[i + horizon];
+        t.labelDates[i] = t.dates[i + reach];
       }
     }
   } else {
-    beatsMedianLabels(tables, calendar.length, horizon);
+    beatsMedianLabels(tables, calendar.length, horizon, decideAt);
   }
   return {
     calendar,
@@ -290,6 +300,7 @@ export function buildUniverseTables(
     sequenceLength,
     horizon,
     label,
+    decideAt,
     context: context?.symbol,
     warmup,
     dropped,
@@ -301,7 +312,21 @@ export function buildUniverseTables(
  * `close(date + horizon) / close(date) - 1`, and the bar it ends on, or
  * `undefined` when the symbol has no bar on that date.
  */
-function forwardReturn(t: SymbolTable, i: number, horizon: number): [number, number] | undefined {
+function forwardReturn(
+  t: SymbolTable,
+  i: number,
+  horizon: number,
+  decideAt: DecideAt,
+): [number, number] | undefined {
+  if (decideAt === "open") {
+    if (horizon === 1) return [t.closes[i] / t.opens[i] - 1, t.dates[i]];
+    const target = t.dates[i] + horizon - 1;
+    for (let j = i + 1; j <= Math.min(i + horizon - 1, t.dates.length - 1); j++) {
+      if (t.dates[j] === target) return [t.closes[j] / t.opens[i] - 1, target];
+      if (t.dates[j] > target) return undefined;
+    }
+    return undefined;
+  }
   const target = t.dates[i] + horizon;
   for (let j = i + 1; j <= Math.min(i + horizon, t.dates.length - 1); j++) {
     if (t.dates[j] === target) return [t.closes[j] / t.closes[i] - 1, target];
@@ -311,12 +336,17 @@ function forwardReturn(t: SymbolTable, i: number, horizon: number): [number, num
 }
 
 /** Fills the `beats-median` labels of every table, in place. */
-function beatsMedianLabels(tables: SymbolTable[], days: number, horizon: number): void {
+function beatsMedianLabels(
+  tables: SymbolTable[],
+  days: number,
+  horizon: number,
+  decideAt: DecideAt,
+): void {
   const byDate: number[][] = Array.from({ length: days }, () => []);
   const returns = tables.map((t) => {
     const r = new Float64Array(t.closes.length).fill(NaN);
     for (let i = 0; i < r.length; i++) {
-      const f = forwardReturn(t, i, horizon);
+      const f = forwardReturn(t, i, horizon, decideAt);
       if (f === undefined) continue;
       r[i] = f[0];
       byDate[t.dates[i]].push(f[0]);
@@ -330,7 +360,7 @@ function beatsMedianLabels(tables: SymbolTable[], days: number, horizon: number)
       const m = medians[t.dates[i]];
       if (Number.isNaN(r[i]) || Number.isNaN(m)) continue;
       t.labels[i] = r[i] > m ? 1 : 0;
-      t.labelDates[i] = t.dates[i] + horizon;
+      t.labelDates[i] = t.dates[i] + (decideAt === "open" ? horizon - 1 : horizon);
     }
   });
 }
@@ -935,11 +965,9 @@ export function universeDataset(
   return {
     description: `universe ${about.name} (${tables.tables.length} symbols${
       tables.dropped.length ? `, ${tables.dropped.length} dropped` : ""
-    }${
-      excluded.length ? `, ${excluded.length} without a scaler` : ""
-    }), label ${tables.label}, ${scaling} scaling${
-      tables.context ? `, context ${tables.context}` : ""
-    }`,
+    }${excluded.length ? `, ${excluded.length} without a scaler` : ""}), label ${tables.label}${
+      tables.decideAt === "open" ? " at the open" : ""
+    }, ${scaling} scaling${tables.context ? `, context ${tables.context}` : ""}`,
     dropped: tables.dropped,
     tables,
     split,
@@ -954,9 +982,11 @@ export function universeDataset(
     sequenceLength: tables.sequenceLength,
     horizon: tables.horizon,
     label: tables.label,
+    decideAt: tables.decideAt,
     card: {
       data: { source: about.source, ticker: `universe:${about.name}`, interval: "1d", ranges },
       label: tables.label,
+      ...(tables.decideAt === "open" ? { decideAt: "open" as const } : {}),
       universe: {
         name: about.name,
         source: about.source,

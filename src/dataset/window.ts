@@ -71,6 +71,31 @@ export function upLabel(
 }
 
 /**
+ * The label of a decision at the open of bar `ref`: 1 when the close
+ * `horizon - 1` bars later (the same bar's close for `horizon` 1) is above
+ * that open, 0 otherwise, `undefined` when that close is not known yet.
+ * Adjusted opens and closes: for one bar the adjustment cancels.
+ *
+ * @example
+ * ```ts
+ * openLabel([10, 10], [11, 9], 0, 1); // 1: bar 0 closed above its open
+ * ```
+ */
+export function openLabel(
+  opens: ArrayLike<number>,
+  closes: ArrayLike<number>,
+  ref: number,
+  horizon: number,
+): 0 | 1 | undefined {
+  if (!Number.isInteger(horizon) || horizon < 1) {
+    throw new UsageError(`Expected the horizon to be a positive integer, found ${horizon}`);
+  }
+  const last = ref + horizon - 1;
+  if (last >= closes.length) return undefined;
+  return closes[last] > opens[ref] ? 1 : 0;
+}
+
+/**
  * The closes labels are computed on: the adjusted close where a bar has one,
  * else the close (the same values as `computeFeatures(bars).closes`).
  *
@@ -275,5 +300,24 @@ export class WindowBuffer {
     }
     this.#scaledUpTo = this.#pushed;
     out.set(this.#windows[first % length]);
+  }
+
+  /**
+   * A copy of this buffer with `row` pushed, leaving this one as it is: the
+   * window a model decides from at a bar's open before the bar is finished
+   * (the plugin's `onOpen`).
+   *
+   * @example
+   * ```ts
+   * const atOpen = buffer.withRow(row); // buffer unchanged
+   * ```
+   */
+  withRow(row: ArrayLike<number>): WindowBuffer {
+    const copy = new WindowBuffer(this.sequenceLength, this.width);
+    for (let i = Math.max(0, this.#pushed - this.sequenceLength + 1); i < this.#pushed; i++) {
+      copy.push(this.#raw[i % this.sequenceLength]);
+    }
+    copy.push(row);
+    return copy;
   }
 }

@@ -131,6 +131,10 @@ export interface FeatureTable {
   warmup: number;
   /** The adjusted closes, used for labels. */
   closes: Float64Array;
+  /** The adjusted opens, used for labels decided at the open. */
+  opens: Float64Array;
+  /** When the rows are known (see {@linkcode DecideAt}). */
+  decideAt: DecideAt;
 }
 
 /**
@@ -161,6 +165,16 @@ export interface FeatureStream {
   readonly names: string[];
   /** Bars before the first row (see {@linkcode warmupBars}). */
   readonly warmup: number;
+  /** When the rows are known: at each bar's close (`push` returns them) or at its open (`open`). */
+  readonly decideAt: DecideAt;
+  /**
+   * Deciding at the open: the row of the bar opening at `time` at `open`
+   * (raw price), from the bars pushed so far and that open alone, or `null`
+   * while warming up. Call it before pushing that bar. Close-known features
+   * are the previous bar's; open-known ones (`overnight_return`, `gap_z`)
+   * read the open.
+   */
+  open(time: string, open: number, context?: Bar): Float64Array | null;
 }
 
 type Step = (bar: Readonly<Bar>, context?: Readonly<Bar>) => number | undefined;
@@ -239,6 +253,79 @@ function macdFeature(
   };
 }
 
+/**
+ * When a decision is taken: at a bar's `close` (features may read the whole
+ * bar; the label looks at later closes) or at its `open` (features may read
+ * the bar's open and nothing else of it; the label is the bar's own
+ * open-to-close move).
+ *
+ * @example
+ * ```ts
+ * DECISION_POINTS.includes("open"); // true
+ * ```
+ */
+export const DECISION_POINTS = ["close", "open"] as const;
+/** A decision point (see {@linkcode DECISION_POINTS}). */
+export type DecideAt = typeof DECISION_POINTS[number];
+
+/**
+ * A feature known at the open: `peek` gives its value for a bar whose open is
+ * known and nothing else (raw prices), `close` takes the finished bar.
+ */
+interface OpenStep {
+  peek(open: number): number | undefined;
+  close(bar: Readonly<Bar>): void;
+}
+
+/** The features known at a bar's open, by name: their steps read the open and earlier bars only. */
+const OPEN_STEPS: ReadonlyMap<string, (params: Readonly<Record<string, number>>) => OpenStep> =
+  new Map([
+    ["overnight_return", () => {
+      let prev: number | undefined;
+      return {
+        peek: (open: number): number | undefined =>
+          prev === undefined ? undefined : open / prev - 1,
+        close: (bar: Readonly<Bar>): void => {
+          prev = bar.close;
+        },
+      };
+    }],
+    ["gap_z", (p: Readonly<Record<string, number>>) => {
+      const period = intParam(p, "period", 2);
+      const ring = new Float64Array(period);
+      let seen = 0;
+      let prev: number | undefined;
+      return {
+        peek: (open: number): number | undefined => {
+          if (prev === undefined || seen < period) return undefined;
+          let mean = 0;
+          for (let i = 0; i < period; i++) mean += ring[i];
+          mean /= period;
+          let sum = 0;
+          for (let i = 0; i < period; i++) sum += (ring[i] - mean) ** 2;
+          const sd = Math.sqrt(sum / (period - 1));
+          return sd > 0 ? (open / prev - 1) / sd : 0;
+        },
+        close: (bar: Readonly<Bar>): void => {
+          if (prev !== undefined) ring[seen++ % period] = bar.close / prev - 1;
+          prev = bar.close;
+        },
+      };
+    }],
+  ]);
+
+/** A close-time step of an open-known feature: its value at the open, then the bar taken in. */
+function openAsStep(make: (p: Readonly<Record<string, number>>) => OpenStep) {
+  return (p: Readonly<Record<string, number>>): (bar: Readonly<Bar>) => number | undefined => {
+    const step = make(p);
+    return (bar) => {
+      const v = step.peek(bar.open);
+      step.close(bar);
+      return v;
+    };
+  };
+}
+
 const BUILTIN: ReadonlyMap<string, CustomFeature> = new Map<string, CustomFeature>([
   ["returns", {
     params: { period: 1 },
@@ -313,6 +400,25 @@ const BUILTIN: ReadonlyMap<string, CustomFeature> = new Map<string, CustomFeatur
         return m === undefined ? undefined : bar.close / m - 1;
       };
     },
+  }],
+  ["overnight_return", {
+    params: {},
+    description: "open / previous close - 1 (known at the open; raw prices)",
+    warmup: () => 1,
+    create: openAsStep(OPEN_STEPS.get("overnight_return")!),
+  }],
+  ["gap_z", {
+    params: { period: 20 },
+    description:
+      "The overnight return over the standard deviation of the last `period` close-to-close returns (known at the open)",
+    warmup: (p) => intParam(p, "period", 2) + 1,
+    create: openAsStep(OPEN_STEPS.get("gap_z")!),
+  }],
+  ["intraday_return", {
+    params: {},
+    description: "close / open - 1: the bar's own open-to-close return",
+    warmup: () => 0,
+    create: () => (bar) => bar.close / bar.open - 1,
   }],
   ["context_return", {
     params: { period: 1 },
@@ -538,6 +644,7 @@ export function registeredFeatureNames(): string[] {
 }
 
 interface Resolved {
+  name: string;
   label: string;
   params: Record<string, number>;
   def: CustomFeature;
@@ -560,7 +667,7 @@ function resolve(specs: readonly FeatureSpec[]): Resolved[] {
     const params = { ...def.params, ...spec.params };
     const parts = Object.entries(params).map(([k, v]) => `${k}=${v}`);
     const label = parts.length === 0 ? spec.name : `${spec.name}(${parts.join(",")})`;
-    return { label, params, def };
+    return { name: spec.name, label, params, def };
   });
 }
 
@@ -604,8 +711,11 @@ export function featureNames(specs: readonly FeatureSpec[] = DEFAULT_FEATURES): 
  * warmupBars(); // 33
  * ```
  */
-export function warmupBars(specs: readonly FeatureSpec[] = DEFAULT_FEATURES): number {
-  return Math.max(...resolve(specs).map((r) => r.def.warmup(r.params)));
+export function warmupBars(
+  specs: readonly FeatureSpec[] = DEFAULT_FEATURES,
+  options: { decideAt?: DecideAt } = {},
+): number {
+  return warmupOf(resolve(specs), options.decideAt ?? "close");
 }
 
 /**
@@ -662,50 +772,104 @@ export function adjustBar(bar: Readonly<Bar>): Bar {
  */
 export function createFeatureStream(
   specs: readonly FeatureSpec[] = DEFAULT_FEATURES,
+  options: { decideAt?: DecideAt } = {},
 ): FeatureStream {
+  const decideAt = options.decideAt ?? "close";
   const resolved = resolve(specs);
   const names = resolved.map((r) => r.label);
-  const warmup = Math.max(...resolved.map((r) => r.def.warmup(r.params)));
-  const steps = resolved.map((r) => r.def.create(r.params));
+  const warmup = warmupOf(resolved, decideAt);
+  // Open-known features run on raw prices in both modes (at the open the bar's adjustment is
+  // not known yet), so a model's rows are the same whichever point it decides at.
+  const opens = resolved.map((r) => {
+    const make = BUILTIN.get(r.name) === r.def ? OPEN_STEPS.get(r.name) : undefined;
+    return make ? make(r.params) : undefined;
+  });
+  const steps = resolved.map((r, f) => opens[f] ? undefined : r.def.create(r.params));
   const contextual = resolved.find((r) => r.def.context === true);
   let count = 0;
   let lastTime: string | undefined;
+  let lastClose: Float64Array | null = null; // the close-known values of the last pushed bar
+  const check = (row: Float64Array, time: string, bar: number): Float64Array | null => {
+    if (bar <= warmup) return null;
+    for (let f = 0; f < row.length; f++) {
+      if (!Number.isFinite(row[f])) {
+        const where = `${time} (bar ${bar}, after ${warmup} warm-up bars)`;
+        throw new DataError(`Expected a finite ${names[f]} at ${where}, found ${row[f]}`);
+      }
+    }
+    return row;
+  };
+  const ordered = (time: string): void => {
+    if (lastTime !== undefined && !(time > lastTime)) {
+      throw new DataError(
+        `Expected bars in increasing time order, found ${time} after ${lastTime}`,
+      );
+    }
+  };
+  const contextFor = (time: string, context?: Bar): Bar | undefined => {
+    if (contextual === undefined) return undefined;
+    if (context === undefined || context.time > time) {
+      throw new DataError(
+        `Expected a context bar at or before ${time} for feature ${contextual.label}, found ${
+          context === undefined ? "none" : context.time
+        }`,
+      );
+    }
+    return adjustBar(context);
+  };
   return {
     names,
     warmup,
+    decideAt,
     needsContext: contextual !== undefined,
     get count(): number {
       return count;
     },
-    push(bar: Bar, context?: Bar): Float64Array | null {
-      if (lastTime !== undefined && !(bar.time > lastTime)) {
-        throw new DataError(
-          `Expected bars in increasing time order, found ${bar.time} after ${lastTime}`,
+    open(time: string, open: number, _context?: Bar): Float64Array | null {
+      if (decideAt !== "open") {
+        throw new UsageError(
+          "Expected a model that decides at the open, found one deciding at the close",
         );
       }
-      if (contextual !== undefined && (context === undefined || context.time > bar.time)) {
-        throw new DataError(
-          `Expected a context bar at or before ${bar.time} for feature ${contextual.label}, found ${
-            context === undefined ? "none" : context.time
-          }`,
-        );
-      }
-      const adjusted = adjustBar(bar);
-      const market = contextual !== undefined ? adjustBar(context!) : undefined;
+      ordered(time);
+      if (!(open > 0)) throw new DataError(`Expected a positive open at ${time}, found ${open}`);
       const row = new Float64Array(steps.length);
-      for (let f = 0; f < steps.length; f++) row[f] = steps[f](adjusted, market) ?? NaN;
-      lastTime = bar.time;
-      count++;
-      if (count <= warmup) return null;
-      for (let f = 0; f < row.length; f++) {
-        if (!Number.isFinite(row[f])) {
-          const where = `${bar.time} (bar ${count}, after ${warmup} warm-up bars)`;
-          throw new DataError(`Expected a finite ${names[f]} at ${where}, found ${row[f]}`);
+      for (let f = 0; f < steps.length; f++) {
+        row[f] = opens[f] ? opens[f]!.peek(open) ?? NaN : lastClose ? lastClose[f] : NaN;
+      }
+      return check(row, time, count + 1);
+    },
+    push(bar: Bar, context?: Bar): Float64Array | null {
+      ordered(bar.time);
+      const market = contextFor(bar.time, context);
+      const adjusted = adjustBar(bar);
+      const row = new Float64Array(steps.length);
+      for (let f = 0; f < steps.length; f++) {
+        const o = opens[f];
+        if (o) {
+          row[f] = o.peek(bar.open) ?? NaN;
+          o.close(bar);
+        } else {
+          row[f] = steps[f]!(adjusted, market) ?? NaN;
         }
       }
-      return row;
+      lastTime = bar.time;
+      lastClose = row;
+      count++;
+      return decideAt === "open" ? null : check(row, bar.time, count);
     },
   };
+}
+
+/** Bars before the first complete row: at the open, one more for the close-known features. */
+function warmupOf(resolved: Resolved[], decideAt: DecideAt): number {
+  return Math.max(
+    ...resolved.map((r) => {
+      const w = r.def.warmup(r.params);
+      const knownAtOpen = BUILTIN.get(r.name) === r.def && OPEN_STEPS.has(r.name);
+      return decideAt === "open" && !knownAtOpen ? w + 1 : w;
+    }),
+  );
 }
 
 /**
@@ -725,12 +889,14 @@ export function createFeatureStream(
 export function computeFeatures(
   bars: readonly Bar[],
   specs: readonly FeatureSpec[] = DEFAULT_FEATURES,
-  options: { context?: readonly Bar[] } = {},
+  options: { context?: readonly Bar[]; decideAt?: DecideAt } = {},
 ): FeatureTable {
-  const stream = createFeatureStream(specs);
+  const decideAt = options.decideAt ?? "close";
+  const stream = createFeatureStream(specs, { decideAt });
   const width = stream.names.length;
   const rows: Float64Array[] = new Array(bars.length);
   const closes = new Float64Array(bars.length);
+  const opens = new Float64Array(bars.length);
   const times: string[] = new Array(bars.length);
   const contextBars = options.context;
   if (stream.needsContext && contextBars === undefined) {
@@ -749,9 +915,14 @@ export function computeFeatures(
       }
       market = context.at(bar.time);
     }
-    rows[i] = stream.push(bar, market) ?? new Float64Array(width).fill(NaN);
+    const atOpen = decideAt === "open" ? stream.open(bar.time, bar.open, market) : null;
+    const atClose = stream.push(bar, market);
+    rows[i] = (decideAt === "open" ? atOpen : atClose) ?? new Float64Array(width).fill(NaN);
     times[i] = bar.time;
     closes[i] = bar.adjClose ?? bar.close;
+    opens[i] = bar.adjClose !== undefined && bar.close > 0
+      ? bar.open * (bar.adjClose / bar.close)
+      : bar.open;
   }
-  return { names: stream.names, times, rows, warmup: stream.warmup, closes };
+  return { names: stream.names, times, rows, warmup: stream.warmup, closes, opens, decideAt };
 }

@@ -24,6 +24,7 @@ import { readRequiredJsonFile } from "../util/json.ts";
 import { type Architecture, ARCHITECTURES } from "./architectures.ts";
 import type { Kernel } from "./fast/layers.ts";
 import { type Calibration, calibrationSchema } from "./calibration.ts";
+import { type Venue, VENUES } from "../data/calendar.ts";
 
 /** The card's file name inside a model folder. */
 export const CARD_FILE = "model_config.json";
@@ -64,6 +65,8 @@ const cardSchema = z.object({
     source: z.string(),
     ticker: z.string(),
     interval: z.string(),
+    venue: z.enum(VENUES).optional(),
+    exchange: z.string().optional(),
     ranges: z.object({ train: splitSchema, validation: splitSchema, test: splitSchema }),
   }),
   seed: count,
@@ -79,6 +82,7 @@ const cardSchema = z.object({
   bestEpoch: count,
   epochsRun: count,
   label: z.enum(["up", "beats-median"]).optional(),
+  decideAt: z.literal("open").optional(),
   featuresModule: z.object({
     path: z.string().min(1),
     sha256: z.string().regex(/^[0-9a-f]{64}$/),
@@ -171,6 +175,10 @@ export interface ModelCard {
     source: string;
     ticker: string;
     interval: string;
+    /** Whose calendar the bars follow; absent for the NYSE (and in cards written before venues). */
+    venue?: Venue;
+    /** The exchange of bars from the `ccxt` source (like `binance`). */
+    exchange?: string;
     ranges: { train: CardRange; validation: CardRange; test: CardRange };
   };
   /** The random seed of the run (and of regenerated synthetic bars). */
@@ -209,6 +217,12 @@ export interface ModelCard {
    * median, for universe models).
    */
   label?: "up" | "beats-median";
+  /**
+   * `open` for a model that decides at a bar's open: its windows' last row
+   * reads the bar's open and nothing else of it, and its label is the bar's
+   * open-to-close move. Absent: it decides at the close (every older card).
+   */
+  decideAt?: "open";
   /**
    * The features module (`train --features-module`) that registers custom
    * features of this card: its path (relative to this version folder, or

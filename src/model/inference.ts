@@ -12,7 +12,12 @@
  */
 
 import * as tf from "@tensorflow/tfjs";
-import { createFeatureStream, type FeatureSpec, type Scaler } from "../features/mod.ts";
+import {
+  createFeatureStream,
+  type DecideAt,
+  type FeatureSpec,
+  type Scaler,
+} from "../features/mod.ts";
 import { WindowBuffer } from "../dataset/window.ts";
 import { loadModel } from "./store.ts";
 import { selectBackend } from "./backend.ts";
@@ -37,6 +42,8 @@ export interface InferenceModel {
   readonly sequenceLength: number;
   /** Bars ahead the label looks. */
   readonly horizon: number;
+  /** When the model decides: at a bar's close, or at its open (the plugin's `onOpen`). */
+  readonly decideAt: DecideAt;
   /** Last date of the data the model learned from (training and early stopping), or `null`. */
   readonly trainedThrough: string | null;
   /** The bar interval the model was trained on (`1d`, `1h`, …), when known. */
@@ -112,7 +119,8 @@ export async function loadInferenceModel(
   const scalers = card.universe ? await readUniverseScalers(dir, card, scaler) : null;
   const features: FeatureSpec[] = card.features;
   // loadModel has checked that the card's features are known and match the scaler.
-  const warmup = createFeatureStream(features).warmup;
+  const decideAt: DecideAt = card.decideAt ?? "close";
+  const warmup = createFeatureStream(features, { decideAt }).warmup;
   const sequenceLength: number = card.sequenceLength;
   const horizon: number = card.horizon;
   const nFeatures = scaler.names.length;
@@ -151,6 +159,7 @@ export async function loadInferenceModel(
     features,
     sequenceLength,
     horizon,
+    decideAt,
     trainedThrough: trainedThrough(card),
     interval: card.data.interval,
     warmupBars: warmup + sequenceLength,

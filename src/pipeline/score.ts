@@ -420,16 +420,16 @@ export function sliceWindows(windows: WindowSet, from: number, to: number): Wind
  * ```
  */
 export function barsNeeded(
-  info: Pick<CardDraft, "features" | "sequenceLength" | "horizon">,
+  info: Pick<CardDraft, "features" | "sequenceLength" | "horizon" | "decideAt">,
   rows: number = MIN_EVALUATION_ROWS,
 ): number {
-  return warmupBars(info.features) + info.sequenceLength + info.horizon + rows - 1;
+  return warmupBars(info.features, info) + info.sequenceLength + info.horizon + rows - 1;
 }
 
 /** Labelled windows of `bars` built with the model's scaler, features, window and horizon. */
 function windowsOf(loaded: EvaluationModel, bars: readonly Bar[]): WindowSet {
-  const { features, sequenceLength, horizon } = loaded.info.card;
-  return buildWindows(bars, loaded.scaler, { sequenceLength, horizon, features });
+  const { features, sequenceLength, horizon, decideAt } = loaded.info.card;
+  return buildWindows(bars, loaded.scaler, { sequenceLength, horizon, features, decideAt });
 }
 
 /**
@@ -476,7 +476,7 @@ export async function scoreModel(
   if (bars.length < needed) {
     throw new DataError(
       `Expected at least ${needed} bars of ${options.ticker} (${
-        warmupBars(info.card.features)
+        warmupBars(info.card.features, info.card)
       } warm-up + ${info.card.sequenceLength} window + ${info.card.horizon} horizon + ${
         MIN_EVALUATION_ROWS - 1
       } more for ${MIN_EVALUATION_ROWS} scored rows), found ${bars.length}`,

@@ -32,6 +32,7 @@ import {
   DEFAULT_CALIBRATION,
 } from "../model/calibration.ts";
 import { type Kernel, KERNELS } from "../model/fast/layers.ts";
+import { type DecideAt, DECISION_POINTS } from "../features/mod.ts";
 import { UsageError } from "../util/errors.ts";
 
 /**
@@ -107,6 +108,12 @@ export interface FitOptions {
   sequenceLength?: number;
   /** Bars ahead the label looks (default 1). */
   horizon?: number;
+  /**
+   * When the model decides (default `close`): at the open its features read
+   * the decision bar's open and nothing else of it, and its label is that
+   * bar's open-to-close move. Daily bars only.
+   */
+  decideAt?: DecideAt;
   /** Recurrent units (default 50). */
   lstmUnits?: number;
   /** Dropout rate (default 0.2). */
@@ -175,6 +182,7 @@ export const FIT_OPTION_FLAGS: { readonly [K in FitOptionName]-?: string } = {
   patience: "patience",
   sequenceLength: "sequence-length",
   horizon: "horizon",
+  decideAt: "decide-at",
   lstmUnits: "lstm-units",
   dropout: "dropout",
   l2: "l2",
@@ -235,6 +243,7 @@ const OPTION_SCHEMAS = {
   patience: integer(1, 100000),
   sequenceLength: integer(1, 10000),
   horizon: integer(1, 10000),
+  decideAt: oneOf(DECISION_POINTS),
   lstmUnits: integer(1, 4096),
   dropout: decimal(0, 0.95),
   l2: decimal(0, 10),
@@ -409,6 +418,7 @@ export function fitSettings(options: FitOptions = {}): FitSettings {
     datasetOptions: {
       sequenceLength,
       horizon,
+      ...(checked.decideAt === "open" ? { decideAt: "open" as const } : {}),
       trainFraction: 1 - validationFraction - testFraction,
       validationFraction,
       testStart: checked.testStart,
@@ -450,6 +460,7 @@ export function settingsForCard(
     patience: hp.patience,
     sequenceLength: card.sequenceLength,
     horizon: card.horizon,
+    decideAt: card.decideAt,
     lstmUnits: hp.lstmUnits,
     dropout: hp.dropout,
     l2: hp.l2,

@@ -195,6 +195,7 @@ export async function evaluateUniverse(
     ...settings,
     sequenceLength: card.sequenceLength,
     horizon: card.horizon,
+    decideAt: card.decideAt,
   });
   const scaled = scaleTables(tables, loaded.scalers);
   const unknown = tables.tables.filter((_, s) => scaled[s] === null).map((t) => t.symbol);
@@ -330,6 +331,7 @@ export async function runUniverseStudy(
     ...settings,
     sequenceLength: fit.sequenceLength,
     horizon: fit.horizon,
+    decideAt: fit.datasetOptions.decideAt,
   });
   const range = dateRange(tables, options.start, options.end);
   const dates = referenceDates(tables).filter((d) => d >= range.from && d <= range.to);

@@ -27,12 +27,13 @@ import { loadSeries } from "../data/mod.ts";
 import type { Series, SourceName } from "../data/types.ts";
 import {
   CONTEXT_FEATURES,
+  type DecideAt,
   DEFAULT_FEATURES,
   type FeatureSpec,
   needsContext,
   resolveFeatureSpecs,
 } from "../features/mod.ts";
-import type { CardDraft, ModelCard } from "../model/card.ts";
+import type { ModelCard } from "../model/card.ts";
 import { DataError, UsageError } from "../util/errors.ts";
 import { type LoadedUniverse, loadUniverse, type UniverseSpec } from "../data/universe.ts";
 import {
@@ -281,6 +282,7 @@ export function tablesOf(
   settings: Pick<UniverseFitSettings, "features" | "label" | "context"> & {
     sequenceLength: number;
     horizon: number;
+    decideAt?: DecideAt;
   },
 ): UniverseTables {
   if (needsContext(settings.features) && !data.context) {
@@ -291,6 +293,7 @@ export function tablesOf(
   return buildUniverseTables(data.universe.members, {
     sequenceLength: settings.sequenceLength,
     horizon: settings.horizon,
+    decideAt: settings.decideAt,
     features: settings.features,
     label: settings.label,
     context: data.context && settings.context
@@ -313,7 +316,12 @@ export function tablesOf(
  */
 export function universeSet(data: UniverseData, settings: UniverseFitSettings): UniverseDataset {
   const { sequenceLength, horizon } = settings.fit;
-  const tables = tablesOf(data, { ...settings, sequenceLength, horizon });
+  const tables = tablesOf(data, {
+    ...settings,
+    sequenceLength,
+    horizon,
+    decideAt: settings.fit.datasetOptions.decideAt,
+  });
   const spec = data.spec;
   return universeDataset(tables, {
     ...settings.split,
@@ -398,6 +406,7 @@ export async function universeSeriesFor(
     context: card.universe?.context,
     sequenceLength: card.sequenceLength,
     horizon: card.horizon,
+    decideAt: card.decideAt,
   });
   const table = tables.tables.find((t) => t.symbol === ticker);
   const byTime = new Map<string, number>(

@@ -200,7 +200,7 @@ export async function walkForward(
     (options.start === undefined || compareTime(b.time, options.start) >= 0) &&
     (options.end === undefined || compareTime(b.time, options.end) <= 0)
   );
-  const first = warmupBars(features) + sequenceLength - 1;
+  const first = warmupBars(features, info.card) + sequenceLength - 1;
   const n = Math.max(0, selected.length - horizon - first);
   const folds = walkForwardFolds(n, {
     folds: options.folds,
