@@ -167,7 +167,10 @@ export const backtest: Command = async (args: string[]): Promise<number> => {
       log: progress,
     });
     const { result, title } = await scoreUniverseRequest(scoring.request, scoring.options);
-    printResult(flags, result.evaluation, () => universeBacktestText(result.evaluation));
+    // A backtest's JSON is the trading: the scores stay evaluate's (pooled, reversal, perSymbol).
+    const { pooled: _pooled, reversal: _reversal, perSymbol: _perSymbol, ...trading } =
+      result.evaluation;
+    printResult(flags, trading, () => universeBacktestText(result.evaluation));
     if (report) {
       await atomicWriteFile(report, renderReport(universeReport(result, title)));
       progress(`report written to ${report}`);
