@@ -56,7 +56,8 @@ ${DATA_HELP}
   --threshold P      probability threshold (default 0.5)
   --hysteresis H     half-width of the no-change band (default 0)
   --short            long/short instead of long/flat
-  --cost-bps N       cost per unit of position change, basis points (default 0)
+  --cost-bps N       cost per side per unit of position change, basis points
+                     (default 0; 10 on a crypto venue, a typical taker fee)
   --compare          the A/B test: a moving-average crossover rule alone and
                      filtered by the model (long only when both say up)
   --fast N, --slow N crossover SMA lengths for --compare (default 20, 50)
@@ -140,7 +141,10 @@ export const backtest: Command = async (args: string[]): Promise<number> => {
   const range = dateRange(flags);
   const threshold = numberFlag(flags, "threshold", 0.5, { min: 0, max: 1 });
   const hysteresis = numberFlag(flags, "hysteresis", 0, { min: 0, max: 0.5 });
-  const costBps = numberFlag(flags, "cost-bps", 0, { min: 0, max: 10_000 });
+  // Absent: the venue's default (0 on the NYSE, an exchange's taker fee on a crypto venue).
+  const costBps = flags["cost-bps"] === undefined
+    ? undefined
+    : numberFlag(flags, "cost-bps", 0, { min: 0, max: 10_000 });
   const compare = Boolean(flags.compare);
   for (const name of ["fast", "slow"]) {
     if (!compare && flags[name] !== undefined) {

@@ -16,6 +16,7 @@ import {
   stringFlag,
 } from "./common.ts";
 import { INTERVALS, SOURCES } from "../data/types.ts";
+import { VENUES } from "../data/calendar.ts";
 import {
   type PrepareOptions,
   type PrepareResult,
@@ -41,8 +42,15 @@ over real bars without --replace.
 
 Flags:
   --ticker LIST     one ticker or a comma-separated list (required)
-  --source NAME     yahoo | alpaca | stooq | csv | synthetic (default: synthetic,
+  --source NAME     yahoo | alpaca | stooq | csv | synthetic | ccxt (default: synthetic,
                     a seeded offline generator; its bars are not real prices)
+  --exchange NAME   the exchange of --source ccxt, as CCXT names it (binance,
+                    kraken, okx, coinbase …); tickers are its pairs (BTC/USDT,
+                    a perpetual BTC/USDT:USDT)
+  --venue NAME      nyse | crypto: whose calendar the bars follow (default nyse;
+                    crypto for --source ccxt and SYNTH-CRYPTO tickers). crypto
+                    never closes: every interval is expected (gaps reported),
+                    365 days a year; use it for a CSV of crypto bars
   --csv FILE        import a local CSV (implies --source csv); Yahoo, Stooq
                     and lowercase headers are recognised; the whole file is
                     imported unless --start/--end are given
@@ -101,7 +109,8 @@ Exit codes: 0 ok, 1 failed (data, network, file), 2 usage.
 Examples:
   deno task prepare --ticker SPY --years 5
   deno task prepare --ticker SPY,QQQ --source yahoo --start 2015-01-01
-  deno task prepare --ticker SPY --csv ../shared/data/SPY.csv --json`;
+  deno task prepare --ticker SPY --csv ../shared/data/SPY.csv --json
+  deno task prepare --source ccxt --exchange binance --ticker BTC/USDT --interval 1h`;
 
 const FLAGS = {
   ticker: { type: "string" },
@@ -117,6 +126,8 @@ const FLAGS = {
   replace: { type: "boolean" },
   "csv-dir": { type: "string" },
   "tickers-file": { type: "string" },
+  exchange: { type: "string" },
+  venue: { type: "string" },
 } as const;
 
 /**
@@ -155,6 +166,17 @@ export const prepare: Command = async (args: string[]): Promise<number> => {
   if (source === "csv" && !fromFiles) {
     throw new UsageError("Expected --csv FILE with --source csv, found none");
   }
+  const exchange = stringFlag(flags, "exchange");
+  if (source === "ccxt" && exchange === undefined) {
+    throw new UsageError("Expected --exchange NAME with --source ccxt (like binance), found none");
+  }
+  if (exchange !== undefined && source !== "ccxt") {
+    throw new UsageError(`Expected --source ccxt with --exchange, found --source ${source}`);
+  }
+  const venue = flags.venue === undefined ? undefined : choiceFlag(flags, "venue", VENUES, "nyse");
+  if (source === "ccxt" && venue === "nyse") {
+    throw new UsageError("Expected --venue crypto (or none) with --source ccxt, found nyse");
+  }
   if (csv && !universe && tickers!.length > 1) {
     throw new UsageError(`Expected one --ticker with --csv, found ${tickers!.length}`);
   }
@@ -172,6 +194,8 @@ export const prepare: Command = async (args: string[]): Promise<number> => {
     strict: Boolean(flags.strict),
     replace: Boolean(flags.replace),
     fetch: globalThis.fetch,
+    ...(exchange !== undefined ? { exchange } : {}),
+    ...(venue !== undefined ? { venue } : {}),
     onWait: (message) => progress(`prepare: ${message}`),
   };
   checkFolder(options.dataDir, "the data cache"); // a file there: one line naming it

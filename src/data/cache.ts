@@ -2,7 +2,10 @@
  * The bar cache: `<dataDir>/<TICKER>_<interval>.csv` (columns
  * `time,open,high,low,close,adj_close,volume`) and a metadata file
  * `<TICKER>_<interval>.meta.json` (source, fetch time, range, row count,
- * SHA-256 of the CSV).
+ * SHA-256 of the CSV, and for other venues than the NYSE the venue and the
+ * exchange). An exchange pair's `/` and `:` are not safe in a file name:
+ * `BTC/USDT:USDT` is cached as `BTC_USDT+USDT_1h.csv` ({@linkcode fileStemOf},
+ * undone by {@linkcode symbolOfFileStem}).
  *
  * The two files are one pair, and a process killed at any moment leaves a
  * pair a reader can use. An update writes the new CSV under a temporary name
@@ -19,6 +22,7 @@
 
 import { z } from "zod";
 import type { Bar, Interval, Series, SourceName } from "./types.ts";
+import { type Venue, VENUES } from "./calendar.ts";
 import { INTERVALS, SOURCES } from "./types.ts";
 import { formatBarsCsv, parseBarsCsv } from "./csv.ts";
 import { validateBars } from "./validate.ts";
@@ -47,6 +51,10 @@ export interface CacheMeta {
   rows: number;
   /** Lowercase hex SHA-256 of the CSV file. */
   sha256: string;
+  /** Whose calendar the bars follow; absent for the NYSE (caches written before venues). */
+  venue?: Venue;
+  /** The exchange of a `ccxt` cache (like `binance`). */
+  exchange?: string;
 }
 
 const META_SCHEMA = z.object({
@@ -60,6 +68,8 @@ const META_SCHEMA = z.object({
   last: z.string(),
   rows: z.number().int().nonnegative(),
   sha256: z.string().regex(/^[0-9a-f]{64}$/),
+  venue: z.enum(VENUES).optional(),
+  exchange: z.string().regex(/^[a-z0-9_]{1,40}$/).optional(),
 });
 
 /** The metadata file: a pair's metadata, and during an update the pair it replaces. */
@@ -68,18 +78,47 @@ const DISK_META_SCHEMA = META_SCHEMA.extend({ previous: META_SCHEMA.nullable().o
 type DiskMeta = CacheMeta & { previous?: CacheMeta | null };
 
 /**
+ * The file-name stem of a symbol: itself, with an exchange pair's `/` written
+ * `_` and its settlement `:` written `+` (`BTC/USDT` → `BTC_USDT`,
+ * `BTC/USDT:USDT` → `BTC_USDT+USDT`); tickers contain neither `_` nor `+`,
+ * so {@linkcode symbolOfFileStem} undoes it.
+ *
+ * @example
+ * ```ts
+ * fileStemOf("BTC/USDT:USDT"); // "BTC_USDT+USDT"
+ * fileStemOf("SPY"); // "SPY"
+ * ```
+ */
+export function fileStemOf(symbol: string): string {
+  return symbol.replaceAll("/", "_").replaceAll(":", "+");
+}
+
+/**
+ * The symbol a file-name stem names (see {@linkcode fileStemOf}).
+ *
+ * @example
+ * ```ts
+ * symbolOfFileStem("BTC_USDT+USDT"); // "BTC/USDT:USDT"
+ * ```
+ */
+export function symbolOfFileStem(stem: string): string {
+  return stem.replaceAll("_", "/").replaceAll("+", ":");
+}
+
+/**
  * The cache's file paths for a ticker and interval.
  *
  * @example
  * ```ts
  * cachePaths("SPY", { dataDir: "data", interval: "1d" }).csv; // "data/SPY_1d.csv"
+ * cachePaths("BTC/USDT", { dataDir: "data", interval: "1h" }).csv; // "data/BTC_USDT_1h.csv"
  * ```
  */
 export function cachePaths(
   ticker: string,
   options: { dataDir: string; interval: Interval },
 ): { csv: string; meta: string } {
-  const base = joinPath(options.dataDir, `${ticker}_${options.interval}`);
+  const base = joinPath(options.dataDir, `${fileStemOf(ticker)}_${options.interval}`);
   return { csv: `${base}.csv`, meta: `${base}.meta.json` };
 }
 
@@ -191,8 +230,16 @@ export async function readCache(
     calendar: false,
   });
   checkMeta(pair.meta, paths, ticker, options.interval, bars);
+  const { venue, exchange } = pair.meta;
   return {
-    series: { symbol: ticker, interval: options.interval, source: pair.meta.source, bars },
+    series: {
+      symbol: ticker,
+      interval: options.interval,
+      source: pair.meta.source,
+      bars,
+      ...(venue ? { venue } : {}),
+      ...(exchange ? { exchange } : {}),
+    },
     meta: pair.meta,
   };
 }
@@ -362,6 +409,9 @@ export async function updateCache(
     last: bars[bars.length - 1].time,
     rows: bars.length,
     sha256: await sha256Hex(csv),
+    // Written only for other venues than the NYSE, so an NYSE cache's metadata stays as it was.
+    ...(series.venue && series.venue !== "nyse" ? { venue: series.venue } : {}),
+    ...(series.exchange ? { exchange: series.exchange } : {}),
   };
   await writePair(paths, csv, meta, cached?.meta ?? null);
   return { ...merged, meta, path: paths.csv, bars };

@@ -48,6 +48,8 @@ export const SPECIAL_CLOSURES: Readonly<Record<string, string>> = {
   "2025-01-09": "national day of mourning (Jimmy Carter)",
 };
 
+import { UsageError } from "../util/errors.ts";
+
 /** The first year the rule table describes. */
 export const CALENDAR_FIRST_YEAR = 1990;
 
@@ -171,4 +173,111 @@ export function missingTradingDays(
     if (!present.has(date) && isTradingDay(date)) missing.push(date);
   }
   return missing;
+}
+
+/**
+ * The venues whose calendars the module knows: `nyse` (the default: US
+ * stocks, the rule table above, 252 sessions a year) and `crypto` (a market
+ * that never closes: every interval of every day is expected, 365 days a
+ * year).
+ *
+ * @example
+ * ```ts
+ * VENUES.includes("crypto"); // true
+ * ```
+ */
+export const VENUES = ["nyse", "crypto"] as const;
+/**
+ * A venue: whose calendar a series follows (see {@linkcode VENUES}).
+ *
+ * @example
+ * ```ts
+ * const venue: Venue = "crypto";
+ * ```
+ */
+export type Venue = typeof VENUES[number];
+
+/** Calendar days in a year of a venue that never closes. */
+export const CONTINUOUS_DAYS_PER_YEAR = 365;
+
+/**
+ * The venue named by a flag, a card or a cache, checked; `undefined` is the
+ * default, `nyse`. A name the module does not know is a `RangeError` naming
+ * the venues.
+ *
+ * @example
+ * ```ts
+ * parseVenue("crypto"); // "crypto"
+ * parseVenue(undefined); // "nyse"
+ * ```
+ */
+export function parseVenue(name: string | undefined): Venue {
+  if (name === undefined) return "nyse";
+  if (!(VENUES as readonly string[]).includes(name)) {
+    throw new UsageError(`Expected a venue (${VENUES.join(", ")}), found "${name}"`);
+  }
+  return name as Venue;
+}
+
+/**
+ * Whether a venue trades around the clock, every day (`crypto`): every
+ * interval is expected, weekends and holidays included.
+ *
+ * @example
+ * ```ts
+ * isContinuous("crypto"); // true
+ * isContinuous("nyse"); // false
+ * ```
+ */
+export function isContinuous(venue: Venue | undefined): boolean {
+  return venue === "crypto";
+}
+
+/**
+ * Whether `venue` trades on `date` (`YYYY-MM-DD`): every day for `crypto`,
+ * {@linkcode isTradingDay} for `nyse`.
+ *
+ * @example
+ * ```ts
+ * venueTradesOn("2024-07-06", "crypto"); // true: a Saturday
+ * venueTradesOn("2024-07-06", "nyse"); // false
+ * ```
+ */
+export function venueTradesOn(date: string, venue: Venue = "nyse"): boolean {
+  return isContinuous(venue) || isTradingDay(date);
+}
+
+/**
+ * One stretch of a continuous series with no bar: the last bar before it,
+ * the first after it, and how many bars of the interval are missing between.
+ */
+export interface MissingRun {
+  /** Time of the last bar before the gap. */
+  after: string;
+  /** Time of the first bar after the gap. */
+  before: string;
+  /** Bars of the interval expected in between and not found. */
+  bars: number;
+}
+
+/**
+ * The gaps of a continuous venue's series: wherever two consecutive bar
+ * times (sorted, as validation leaves them) are more than one interval of
+ * `stepMs` apart, one {@linkcode MissingRun} with the bars expected in
+ * between. Daily times (`YYYY-MM-DD`) are read as midnight UTC.
+ *
+ * @example
+ * ```ts
+ * missingRuns(["2024-01-01T00:00:00Z", "2024-01-01T03:00:00Z"], 3_600_000);
+ * // [{ after: "2024-01-01T00:00:00Z", before: "2024-01-01T03:00:00Z", bars: 2 }]
+ * ```
+ */
+export function missingRuns(times: readonly string[], stepMs: number): MissingRun[] {
+  const ms = (t: string): number => Date.parse(t.length <= 10 ? `${t}T00:00:00Z` : t);
+  const runs: MissingRun[] = [];
+  for (let i = 1; i < times.length; i++) {
+    const steps = Math.round((ms(times[i]) - ms(times[i - 1])) / stepMs);
+    if (steps > 1) runs.push({ after: times[i - 1], before: times[i], bars: steps - 1 });
+  }
+  return runs;
 }

@@ -17,6 +17,7 @@
 
 import { type Interval, INTERVALS } from "./types.ts";
 import { DataError, UsageError } from "../util/errors.ts";
+import { CONTINUOUS_DAYS_PER_YEAR, isContinuous, type Venue } from "./calendar.ts";
 
 /** Trading sessions in a US equity year. */
 export const SESSIONS_PER_YEAR = 252;
@@ -88,18 +89,22 @@ export function barsPerSession(interval: Interval): number {
 }
 
 /**
- * Bars in a year, for annualising returns, volatility and Sharpe: 252 daily
- * bars, 52 weekly bars, 252 sessions of {@linkcode barsPerSession} intraday
- * bars (1764 for `1h`, 19 656 for `5m`).
+ * Bars in a year, for annualising returns, volatility and Sharpe. On the
+ * NYSE (the default venue): 252 daily bars, 52 weekly bars, 252 sessions of
+ * {@linkcode barsPerSession} intraday bars (1764 for `1h`, 19 656 for `5m`).
+ * On a continuous venue (`crypto`): every interval of 365 days (365 daily,
+ * 8 760 hourly, 105 120 five-minute bars), 52 weekly bars.
  *
  * @example
  * ```ts
  * barsPerYear("1d"); // 252
  * barsPerYear("1h"); // 1764
+ * barsPerYear("1h", "crypto"); // 8760
  * ```
  */
-export function barsPerYear(interval: Interval): number {
+export function barsPerYear(interval: Interval, venue: Venue = "nyse"): number {
   if (interval === "1wk") return 52;
+  if (isContinuous(venue)) return (CONTINUOUS_DAYS_PER_YEAR * 1440) / MINUTES[interval];
   return SESSIONS_PER_YEAR * barsPerSession(interval);
 }
 

@@ -33,12 +33,15 @@ import { yahoo } from "./providers/yahoo.ts";
 import { alpaca } from "./providers/alpaca.ts";
 import { stooq } from "./providers/stooq.ts";
 import { createCsvProvider, readCsvBars } from "./providers/csv.ts";
-import { synthetic, SYNTHETIC_END, SYNTHETIC_SEED } from "./providers/synthetic.ts";
+import { synthetic, SYNTHETIC_END, SYNTHETIC_SEED, syntheticVenue } from "./providers/synthetic.ts";
+import { ccxtProvider } from "./providers/ccxt.ts";
 import { isIntraday } from "./interval.ts";
+import type { Venue } from "./calendar.ts";
 import { lockFolder } from "../util/fs.ts";
 
 export type {
   Bar,
+  ExchangeClient,
   FetchOptions,
   FetchRange,
   Interval,
@@ -51,18 +54,27 @@ export {
   type CacheConflict,
   type CacheMeta,
   cachePaths,
+  fileStemOf,
   mergeBars,
   type MergeCounts,
   readCache,
+  symbolOfFileStem,
   updateCache,
   type UpdateCacheOptions,
 } from "./cache.ts";
 export {
   CALENDAR_FIRST_YEAR,
+  isContinuous,
   isTradingDay,
+  type MissingRun,
+  missingRuns,
   missingTradingDays,
   nyseHolidays,
+  parseVenue,
   SPECIAL_CLOSURES,
+  type Venue,
+  VENUES,
+  venueTradesOn,
 } from "./calendar.ts";
 export {
   type Problem,
@@ -78,26 +90,45 @@ export {
 } from "./validate.ts";
 export { formatBarsCsv, parseBarsCsv } from "./csv.ts";
 export { fetchWithRetry, type HttpOptions } from "./http.ts";
-export { generateSyntheticBars, SYNTHETIC_END, SYNTHETIC_SEED } from "./providers/synthetic.ts";
+export {
+  generateSyntheticBars,
+  generateSyntheticContinuousBars,
+  SYNTHETIC_END,
+  SYNTHETIC_SEED,
+  syntheticVenue,
+} from "./providers/synthetic.ts";
+export {
+  apiHosts,
+  CCXT_PAGE_LIMIT,
+  CCXT_TIMEFRAMES,
+  ccxtProvider,
+  fetchCcxtBars,
+} from "./providers/ccxt.ts";
 export { createCsvProvider, readCsvBars } from "./providers/csv.ts";
 
 const TICKER_RE = /^\^?[A-Z0-9][A-Z0-9.\-=]{0,19}$/;
+/** An exchange pair as CCXT writes it: BASE/QUOTE, a derivative's :SETTLE and expiry after. */
+const PAIR_RE =
+  /^[A-Z0-9][A-Z0-9.\-]{0,19}\/[A-Z0-9]{2,10}(:[A-Z0-9]{2,10}(-[A-Z0-9]{1,10}){0,3})?$/;
 
 /**
  * Checks a ticker before it touches a path and returns it upper-cased.
  * Empty, `../x`, `a/b` and anything not like `SPY`, `BRK.B`, `^GSPC`,
- * `EURUSD=X` are {@linkcode UsageError}s.
+ * `EURUSD=X` or an exchange pair (`BTC/USDT`, a perpetual `BTC/USDT:USDT`;
+ * the quote has at least two characters) are {@linkcode UsageError}s. A
+ * pair's `/` and `:` never reach a path (see `cachePaths`).
  *
  * @example
  * ```ts
  * validateTicker("spy"); // "SPY"
+ * validateTicker("btc/usdt"); // "BTC/USDT"
  * ```
  */
 export function validateTicker(ticker: string): string {
   const upper = ticker.trim().toUpperCase();
-  if (!TICKER_RE.test(upper) || upper.includes("..")) {
+  if (!(TICKER_RE.test(upper) || PAIR_RE.test(upper)) || upper.includes("..")) {
     throw new UsageError(
-      `Expected a ticker of 1-20 letters, digits, '.', '-' or '=', optionally after a leading '^' (like SPY, BRK.B or ^GSPC), found "${ticker}"`,
+      `Expected a ticker of 1-20 letters, digits, '.', '-' or '=', optionally after a leading '^' (like SPY, BRK.B or ^GSPC), or an exchange pair (like BTC/USDT or BTC/USDT:USDT), found "${ticker}"`,
     );
   }
   return upper;
@@ -121,6 +152,8 @@ export function getProvider(name: SourceName, options: { csv?: string } = {}): P
       return stooq;
     case "synthetic":
       return synthetic;
+    case "ccxt":
+      return ccxtProvider;
     case "csv":
       if (!options.csv) throw new UsageError("Expected --csv FILE for --source csv, found none");
       return createCsvProvider(options.csv);
@@ -194,6 +227,16 @@ export interface PrepareOptions extends FetchOptions {
   onWait?: (message: string) => void;
 }
 
+/**
+ * The venue of a prepare's bars: `crypto` for the `ccxt` source, the venue
+ * named, else a synthetic ticker's own ({@linkcode syntheticVenue}), else
+ * `nyse`.
+ */
+function venueOf(symbol: string, source: SourceName, venue: Venue | undefined): Venue {
+  if (source === "ccxt") return "crypto";
+  return venue ?? (source === "synthetic" ? syntheticVenue(symbol) : "nyse");
+}
+
 /** What {@linkcode prepareTicker} did. */
 export interface PrepareResult {
   /** Upper-case ticker. */
@@ -229,7 +272,7 @@ export interface PrepareResult {
 }
 
 const ROW_DROPPED = /; row dropped$/;
-const NOT_REJECTIONS = new Set(["implausible_jump", "missing_trading_day"]);
+const NOT_REJECTIONS = new Set(["implausible_jump", "missing_trading_day", "missing_bars"]);
 
 /** How many rows were rejected for which reason (a row counts once, for its first problem). */
 function rejections(report: ValidationReport): string {
@@ -351,6 +394,8 @@ async function prepareLocked(
   },
 ): Promise<PrepareResult> {
   const { source, interval, dataDir, now, start, end, label, path, live, replace } = resolved;
+  const venue = venueOf(symbol, source, options.venue);
+  const exchange = source === "ccxt" ? options.exchange : undefined;
 
   // A cache that cannot be read is not overwritten unless asked to.
   const cached = await readCache(symbol, { dataDir, interval }).catch((error) => {
@@ -358,6 +403,20 @@ async function prepareLocked(
     throw error;
   });
   const real = cached !== undefined && !cached.meta.synthetic;
+  if (real && !replace) {
+    // Bars of one venue and exchange per cache: another's are not merged in unasked.
+    const cachedVenue = cached.meta.venue ?? "nyse";
+    const otherExchange = source === "ccxt" && cached.meta.source === "ccxt" &&
+      cached.meta.exchange !== exchange;
+    if (cachedVenue !== venue || otherExchange) {
+      const what = (v: string, e: string | undefined): string => e ? `${e} (${v})` : v;
+      throw new DataError(
+        `Expected ${what(venue, exchange)} bars like those cached in ${path}, found ${
+          what(cachedVenue, cached.meta.exchange)
+        } bars there; pass --replace to replace the cache, or --data-dir for another folder`,
+      );
+    }
+  }
 
   let fetchStart = start;
   // A live source that filled this cache: fetch only the days after its last bar.
@@ -379,12 +438,13 @@ async function prepareLocked(
       ? await readCsvBars(options.csv!)
       : await getProvider(source).fetchBars(symbol, range, {
         ...options,
+        venue,
         seed: options.seed ?? SYNTHETIC_SEED,
       });
   }
   const { bars, report } = source === "csv"
-    ? validateCsvRows(raw, { strict: options.strict, interval, label, now })
-    : validateBars(raw, { strict: options.strict, interval, label, now });
+    ? validateCsvRows(raw, { strict: options.strict, interval, label, now, venue })
+    : validateBars(raw, { strict: options.strict, interval, label, now, venue });
   if (raw.length > 0 && bars.length === 0) throw new DataError(rejectionMessage(report, label));
   const userRange = options.start !== undefined || options.end !== undefined ||
     options.years !== undefined;
@@ -454,7 +514,7 @@ async function prepareLocked(
     }
   }
   const written = await updateCache(
-    { symbol, interval, source, bars: kept },
+    { symbol, interval, source, bars: kept, venue, ...(exchange ? { exchange } : {}) },
     {
       dataDir,
       fetchedAt: source === "synthetic" ? null : now.toISOString(),
@@ -501,6 +561,11 @@ export interface LoadSeriesOptions {
   seed?: number;
   /** Fail on any data problem. */
   strict?: boolean;
+  /**
+   * Whose calendar the bars follow, for a CSV import and synthetic bars (default: a synthetic
+   * ticker's own, else `nyse`); a cache says its own.
+   */
+  venue?: Venue;
 }
 
 /**
@@ -522,17 +587,29 @@ export async function loadSeries(options: LoadSeriesOptions): Promise<Series> {
   let series: Series;
   if (options.csv || options.source === "csv") {
     if (!options.csv) throw new UsageError("Expected a CSV file for source csv, found none");
+    const venue = options.venue ?? "nyse";
     const { bars } = validateCsvRows(await readCsvBars(options.csv), {
       strict: options.strict,
       interval,
       label: options.csv,
+      venue,
     });
-    series = { symbol, interval, source: "csv", bars };
+    series = { symbol, interval, source: "csv", bars, ...(venue !== "nyse" ? { venue } : {}) };
   } else if (options.source === "synthetic") {
     const end = options.end ?? SYNTHETIC_END;
     const start = options.start ?? yearsBefore(end, 5);
-    const raw = await synthetic.fetchBars(symbol, { start, end, interval }, { seed: options.seed });
-    series = { symbol, interval, source: "synthetic", bars: validateBars(raw, { interval }).bars };
+    const venue = venueOf(symbol, "synthetic", options.venue);
+    const raw = await synthetic.fetchBars(symbol, { start, end, interval }, {
+      seed: options.seed,
+      venue,
+    });
+    series = {
+      symbol,
+      interval,
+      source: "synthetic",
+      bars: validateBars(raw, { interval }).bars,
+      ...(venue !== "nyse" ? { venue } : {}),
+    };
   } else {
     const cached = await readCache(symbol, { dataDir, interval });
     const hint = `deno task prepare --ticker ${symbol}${

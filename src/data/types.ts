@@ -4,6 +4,8 @@
  * @module
  */
 
+import type { Venue } from "./calendar.ts";
+
 /**
  * One OHLCV bar. `time` is ISO 8601: a date (`2024-01-02`) for daily and
  * weekly bars, a UTC timestamp (`2024-01-02T14:30:00Z`) for intraday bars.
@@ -38,7 +40,7 @@ export const INTERVALS = ["1m", "5m", "15m", "30m", "1h", "1d", "1wk"] as const;
 export type Interval = typeof INTERVALS[number];
 
 /** Where bars came from. */
-export const SOURCES = ["yahoo", "alpaca", "stooq", "csv", "synthetic"] as const;
+export const SOURCES = ["yahoo", "alpaca", "stooq", "csv", "synthetic", "ccxt"] as const;
 /** A data source name, as accepted by `--source`. */
 export type SourceName = typeof SOURCES[number];
 
@@ -59,6 +61,10 @@ export interface Series {
   source: SourceName;
   /** Bars sorted by time, oldest first, one per timestamp. */
   bars: Bar[];
+  /** Whose calendar the bars follow (absent: `nyse`; `crypto` trades every interval). */
+  venue?: Venue;
+  /** The exchange a `ccxt` series came from (like `binance`). */
+  exchange?: string;
 }
 
 /** The date range and interval of a fetch. Dates are inclusive ISO dates. */
@@ -89,6 +95,46 @@ export interface FetchOptions {
   sleep?: (ms: number) => Promise<void>;
   /** The current time (default: the clock); intraday bars still open at this time are left out. */
   now?: Date;
+  /** Whose calendar the bars follow (the synthetic source generates a 24/7 market for `crypto`). */
+  venue?: Venue;
+  /** The exchange of the `ccxt` source, as CCXT names it (like `binance`). */
+  exchange?: string;
+  /**
+   * Makes the exchange client of the `ccxt` source (default: CCXT's own, with its rate limit);
+   * tests inject one that replays recorded `fetchOHLCV` replies.
+   */
+  exchangeClient?: (id: string) => ExchangeClient | Promise<ExchangeClient>;
+}
+
+/**
+ * The part of a CCXT exchange the `ccxt` source uses (CCXT's `Exchange` has
+ * it); a test's stand-in replays recorded replies.
+ *
+ * @example
+ * ```ts
+ * const client: ExchangeClient = new (await import("ccxt")).binance();
+ * ```
+ */
+export interface ExchangeClient {
+  /** CCXT's id of the exchange (`binance`). */
+  id: string;
+  /** Milliseconds to wait between requests. */
+  rateLimit: number;
+  /** The timeframes the exchange offers, CCXT's name to the exchange's. */
+  timeframes?: Record<string, unknown>;
+  /** The API's base URLs (their hosts are what `--allow-net` must allow). */
+  urls?: { api?: unknown };
+  /** Loads the exchange's markets, symbol → market. */
+  loadMarkets(): Promise<Record<string, unknown>>;
+  /** Bars as `[ms, open, high, low, close, volume]` from `since`, at most `limit` of them. */
+  fetchOHLCV(
+    symbol: string,
+    timeframe?: string,
+    since?: number,
+    limit?: number,
+  ): Promise<(number | undefined)[][]>;
+  /** Closes the client's connections, when it has any. */
+  close?(): Promise<unknown>;
 }
 
 /**

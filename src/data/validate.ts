@@ -16,8 +16,8 @@
 
 import type { Bar, Interval } from "./types.ts";
 import { DataError } from "../util/errors.ts";
-import { missingTradingDays } from "./calendar.ts";
-import { checkIntervalOfTimes } from "./interval.ts";
+import { isContinuous, missingRuns, missingTradingDays, type Venue } from "./calendar.ts";
+import { checkIntervalOfTimes, intervalMs } from "./interval.ts";
 
 /**
  * A numeric field as it arrives from a file or an API: maybe text, maybe absent.
@@ -81,6 +81,7 @@ export const PROBLEM_KINDS = [
   "price_outside_range",
   "implausible_jump",
   "missing_trading_day",
+  "missing_bars",
 ] as const;
 /** A kind of problem found in bars. */
 export type ProblemKind = typeof PROBLEM_KINDS[number];
@@ -94,6 +95,7 @@ const NOTICE_KINDS: ReadonlySet<ProblemKind> = new Set([
   "exact_duplicate",
   "implausible_jump",
   "missing_trading_day",
+  "missing_bars",
 ]);
 
 /** One problem found in the bars. */
@@ -138,8 +140,13 @@ export interface ValidateOptions {
   now?: Date;
   /** `repair` (default) repairs or drops one-bar spikes that revert; `ignore` leaves them. */
   badPrints?: "repair" | "ignore";
-  /** Count the NYSE trading days daily bars miss (default `true`). */
+  /**
+   * Count the bars the venue's calendar expects and the source lacks (default `true`): on the
+   * NYSE the trading days daily bars miss, on a continuous venue every gap of any interval.
+   */
   calendar?: boolean;
+  /** Whose calendar the bars follow (default `nyse`; `crypto`: every interval, every day). */
+  venue?: Venue;
   /**
    * Refuse bars whose spacing looks like another interval (default `true`):
    * daily bars taken as `1h`, minute bars taken as `1d`.
@@ -348,7 +355,8 @@ export function validateBar(
  * Reported only: exact duplicates (dropped), implausible jumps (|log return|
  * above the threshold not explained by the adjusted close) and, for daily
  * bars, the NYSE trading days between the first and last row that have no
- * row at all.
+ * row at all; on a continuous venue (`venue: "crypto"`), each stretch of
+ * any interval with no bar (`missing_bars`, one problem per gap).
  *
  * @example
  * ```ts
@@ -582,8 +590,23 @@ export function validateBars(
     );
   }
 
+  // 7. A continuous venue: every interval is expected, so each gap is reported once.
+  if (isContinuous(options.venue) && options.calendar !== false) {
+    for (const run of missingRuns(clean.map((b) => b.time), intervalMs(interval))) {
+      add(
+        "missing_bars",
+        `Expected a bar every ${interval} on a ${options.venue} venue (it never closes), found none between ${run.after} and ${run.before} (${run.bars} bar${
+          run.bars === 1 ? "" : "s"
+        } missing); not filled`,
+        { time: run.after },
+      );
+    }
+  }
   // 7. Daily bars: the NYSE trading days the source has no row for.
-  if (interval === "1d" && options.calendar !== false && sourceDates.size > 1) {
+  if (
+    interval === "1d" && options.calendar !== false && !isContinuous(options.venue) &&
+    sourceDates.size > 1
+  ) {
     const dates = [...sourceDates].sort();
     const weekend = dates.filter((d) => [0, 6].includes(new Date(`${d}T00:00:00Z`).getUTCDay()));
     // A series that trades at weekends (crypto) follows no exchange calendar.

@@ -17,17 +17,25 @@
  * (trade prices are then adjusted prices); the plugin still gets the raw bar.
  *
  * Intervals: statistics are annualised with the interval's bars per year
- * (252 daily; 252 sessions of 6.5 hours for intraday bars: 1764 hourly,
- * 19 656 five-minute). Intraday bars have session gaps (overnight, weekends,
- * holidays): a decision on a session's last bar fills at the next session's
- * open, and a position held over a gap bears the overnight move; both are
- * counted in `sessions`, so a report can say so.
+ * on the bars' venue (NYSE: 252 daily; 252 sessions of 6.5 hours for
+ * intraday bars: 1764 hourly, 19 656 five-minute; crypto, which never
+ * closes: 365 daily, 8 760 hourly). Intraday bars have session gaps
+ * (overnight, weekends, holidays; on a crypto venue only where the exchange's
+ * data has a hole): a decision on a session's last bar fills at the next
+ * session's open, and a position held over a gap bears the overnight move;
+ * both are counted in `sessions`, so a report can say so.
+ *
+ * Costs: `costBps` is charged per side, on each unit of position change, as
+ * an exchange charges its taker fee; {@linkcode defaultCostBps} is the
+ * documented default per venue (0 on the NYSE, 10 bps on a crypto venue, a
+ * typical spot taker fee).
  *
  * @module
  */
 
 import type { Bar, Interval } from "../data/types.ts";
 import { barsPerYear as barsPerYearOf, crossesGap } from "../data/interval.ts";
+import type { Venue } from "../data/calendar.ts";
 import type { Signal, SignalPlugin, SignalStatus } from "../signal/types.ts";
 import { mean, sharpeRatio, standardDeviation } from "./stats.ts";
 
@@ -48,7 +56,10 @@ export interface BacktestOptions {
   hysteresis?: number;
   /** Go short when the probability is below `threshold − hysteresis` (default false: long/flat). */
   allowShort?: boolean;
-  /** Cost of trading, basis points of equity per unit of |Δposition| (default 0). */
+  /**
+   * Cost of trading per side, basis points of equity per unit of |Δposition| (default:
+   * {@linkcode defaultCostBps} of the venue, 0 on the NYSE, 10 on a crypto venue).
+   */
   costBps?: number;
   /**
    * First bar whose decision may trade (default 0). Earlier bars are still fed
@@ -60,8 +71,40 @@ export interface BacktestOptions {
    * where the session gaps are (see {@linkcode SessionGaps}).
    */
   interval?: Interval;
-  /** Bars per year for annualising (default: {@linkcode barsPerYearOf} of the interval, 252 daily). */
+  /**
+   * Bars per year for annualising (default: {@linkcode barsPerYearOf} of the interval on the
+   * venue: 252 daily on the NYSE, 365 daily and 8 760 hourly on a crypto venue).
+   */
   barsPerYear?: number;
+  /** Whose calendar the bars follow (default `nyse`): sets the default `barsPerYear`. */
+  venue?: Venue;
+}
+
+/**
+ * Crypto exchanges' spot taker fee per side, in basis points: the default
+ * cost of a backtest on a crypto venue (Binance, OKX and Bybit charge
+ * 0.1 % at their base tier; Coinbase and Kraken more).
+ *
+ * @example
+ * ```ts
+ * CRYPTO_TAKER_FEE_BPS; // 10
+ * ```
+ */
+export const CRYPTO_TAKER_FEE_BPS = 10;
+
+/**
+ * The cost per side a backtest charges when none is given: 0 on the NYSE (the
+ * default, as it always was), {@linkcode CRYPTO_TAKER_FEE_BPS} on a crypto
+ * venue, so hourly signals pay what an exchange charges.
+ *
+ * @example
+ * ```ts
+ * defaultCostBps("crypto"); // 10
+ * defaultCostBps(undefined); // 0
+ * ```
+ */
+export function defaultCostBps(venue: Venue | undefined): number {
+  return venue === "crypto" ? CRYPTO_TAKER_FEE_BPS : 0;
 }
 
 /**
@@ -318,10 +361,10 @@ export async function runBacktest(
   const threshold = options.threshold ?? 0.5;
   const hysteresis = options.hysteresis ?? 0;
   const allowShort = options.allowShort ?? false;
-  const cost = (options.costBps ?? 0) / 10_000;
+  const cost = (options.costBps ?? defaultCostBps(options.venue)) / 10_000;
   const startIndex = options.startIndex ?? 0;
   const interval = options.interval ?? "1d";
-  const barsPerYear = options.barsPerYear ?? barsPerYearOf(interval);
+  const barsPerYear = options.barsPerYear ?? barsPerYearOf(interval, options.venue);
   const sessions: SessionGaps = { gaps: 0, fillsAcrossGap: 0, heldAcrossGap: 0 };
   if (bars.length < 2) {
     throw new RangeError(`Expected at least 2 bars to backtest, found ${bars.length}`);

@@ -12,6 +12,7 @@ import type { Bar } from "../data/types.ts";
 import {
   type BacktestResult,
   type ComparisonResult,
+  defaultCostBps,
   type PerformanceStats,
   runBacktest,
   runComparison,
@@ -19,7 +20,9 @@ import {
 } from "../eval/backtest.ts";
 import type { SignalPlugin } from "../signal/types.ts";
 import { DataError } from "../util/errors.ts";
+import { isContinuous, parseVenue, type Venue } from "../data/calendar.ts";
 import {
+  barsPerSession as barsPerSessionOf,
   barsPerYear as barsPerYearOf,
   isIntraday,
   observedBarsPerSession,
@@ -49,7 +52,10 @@ export interface BacktestModelOptions {
   hysteresis?: number;
   /** Long/short instead of long/flat. */
   allowShort?: boolean;
-  /** Cost per unit of position change, basis points (default 0). */
+  /**
+   * Cost per side per unit of position change, basis points (default: the venue's, 0 on the
+   * NYSE and a 10 bps taker fee on a crypto venue).
+   */
   costBps?: number;
   /** The A/B test: SMA crossover lengths. */
   compare?: { fast: number; slow: number };
@@ -87,8 +93,11 @@ export interface ModelBacktest {
   buyAndHold: PerformanceStats;
   /** Round trips. */
   trades: BacktestResult["trades"];
-  /** The bars' interval and the bars per year the statistics are annualised with. */
-  interval: { name: string; barsPerYear: number };
+  /**
+   * The bars' interval, the bars per year the statistics are annualised with, and the venue
+   * whose calendar gives them when it is not the NYSE (`crypto`: every interval of 365 days).
+   */
+  interval: { name: string; barsPerYear: number; venue?: Venue };
   /** Session gaps crossed (intraday bars): fills and positions across them. */
   sessions: SessionGaps;
   /** The A/B test, with `--compare`. */
@@ -135,8 +144,11 @@ export async function backtestModel(
   options: BacktestModelOptions,
 ): Promise<ModelBacktestRun> {
   const { info } = loaded;
-  const { threshold = 0.5, hysteresis = 0, allowShort = false, costBps = 0 } = options;
+  const { threshold = 0.5, hysteresis = 0, allowShort = false } = options;
   const { series, own } = await loadModelSeries(info.card, ticker, options.request);
+  // The venue of the data (its cache says it), else the model's.
+  const venue: Venue = series.venue ?? parseVenue(info.card.data.venue);
+  const costBps = options.costBps ?? defaultCostBps(venue);
   const end = options.end;
   const bars: Bar[] = series.bars.filter((b) => end === undefined || b.time.slice(0, 10) <= end);
   const scope = scopeFor(info.card, ticker, options);
@@ -167,12 +179,16 @@ export async function backtestModel(
     }`;
   options.log?.(`backtest: ${ticker}, ${bars.length} bars; ${scopeText}`);
   const interval = series.interval;
-  // Intraday: 252 sessions of the bars a session of this feed holds (7 hourly bars in regular
-  // hours; more for a feed with extended hours).
-  const perSession = observedBarsPerSession(bars.map((b) => b.time), interval);
-  const barsPerYear = isIntraday(interval)
+  // Intraday on the NYSE: 252 sessions of the bars a session of this feed holds (7 hourly bars
+  // in regular hours; more for a feed with extended hours). A continuous venue has no sessions:
+  // every interval of 365 days (8 760 hourly bars).
+  const continuous = isContinuous(venue);
+  const perSession = continuous
+    ? barsPerSessionOf(interval)
+    : observedBarsPerSession(bars.map((b) => b.time), interval);
+  const barsPerYear = isIntraday(interval) && !continuous
     ? SESSIONS_PER_YEAR * perSession
-    : barsPerYearOf(interval);
+    : barsPerYearOf(interval, venue);
   const common = {
     symbol: ticker,
     threshold,
@@ -181,6 +197,7 @@ export async function backtestModel(
     startIndex,
     interval,
     barsPerYear,
+    venue,
   };
   let result: BacktestResult;
   try {
@@ -212,7 +229,11 @@ export async function backtestModel(
     strategy: result.stats,
     buyAndHold: result.buyAndHold.stats,
     trades: result.trades,
-    interval: { name: interval, barsPerYear: result.barsPerYear },
+    interval: {
+      name: interval,
+      barsPerYear: result.barsPerYear,
+      ...(venue !== "nyse" ? { venue } : {}),
+    },
     sessions: result.sessions,
     ...(comparison
       ? {

@@ -148,6 +148,8 @@ export async function loadModelSeries(
     end: request.end,
     interval,
     seed,
+    // A CSV or synthetic series of a crypto model follows the model's venue.
+    venue: card?.data.venue,
   });
   if (series.interval !== interval) {
     throw new DataError(

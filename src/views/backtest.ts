@@ -164,8 +164,12 @@ function headline(run: ModelBacktestRun): string {
   const interval = json.interval.name;
   return `${json.ticker}: ${json.rows} bars, ${json.first} to ${json.last}; threshold ${threshold}, hysteresis ${hysteresis}, ${
     short ? "long/short" : "long/flat"
-  }, cost ${costBps} bps; ${interval} bars, annualised with ${json.interval.barsPerYear} bars a year${
-    isIntraday(interval) ? ` (${SESSIONS_PER_YEAR} sessions of ${run.barsPerSession})` : ""
+  }, cost ${costBps} bps per side; ${interval} bars, annualised with ${json.interval.barsPerYear} bars a year${
+    json.interval.venue === "crypto"
+      ? " (a crypto venue: every interval of 365 days)"
+      : isIntraday(interval)
+      ? ` (${SESSIONS_PER_YEAR} sessions of ${run.barsPerSession})`
+      : ""
   }`;
 }
 

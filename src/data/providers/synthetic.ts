@@ -21,6 +21,7 @@
  */
 
 import type { Bar, FetchOptions, FetchRange, Interval, Provider } from "../types.ts";
+import type { Venue } from "../calendar.ts";
 import { barsPerSession, intervalMs, isIntraday, SESSION_MINUTES } from "../interval.ts";
 import { createRng } from "../../util/random.ts";
 import { UsageError } from "../../util/errors.ts";
@@ -283,9 +284,104 @@ export function generateSyntheticIntradayBars(
 }
 
 /**
+ * The venue a synthetic ticker's market follows when none is named: `crypto`
+ * for an exchange pair (`BTC/USDT`) or a ticker starting `SYNTH-CRYPTO`
+ * (`SYNTH-CRYPTO`, `SYNTH-CRYPTO.EDGE35`), else `nyse`.
+ *
+ * @example
+ * ```ts
+ * syntheticVenue("SYNTH-CRYPTO"); // "crypto"
+ * syntheticVenue("SPY"); // "nyse"
+ * ```
+ */
+export function syntheticVenue(symbol: string): Venue {
+  const upper = symbol.toUpperCase();
+  return upper.includes("/") || upper.startsWith("SYNTH-CRYPTO") ? "crypto" : "nyse";
+}
+
+/** A crypto market's daily volatility, as a multiple of the equity regimes'. */
+const CRYPTO_VOL = 3;
+
+/**
+ * Generates a seeded synthetic 24/7 market (a crypto venue): one bar every
+ * interval of every day from `start` 00:00 UTC to the end of `end`, weekends
+ * included, no session gaps (each bar opens at the last close, give or take
+ * a small jitter). The same two-state regime as the daily market (switching
+ * once a day, at midnight UTC) with three times its volatility, scaled to the
+ * share of a day a bar covers; GARCH(1,1) clusters volatility from bar to
+ * bar; volume follows the size of the move. `edge` plants the positive
+ * control as in {@linkcode generateSyntheticBars}. The interval is mixed into
+ * the seed. Not real prices.
+ *
+ * @example
+ * ```ts
+ * const bars = generateSyntheticContinuousBars("SYNTH-CRYPTO", {
+ *   start: "2024-01-06", end: "2024-01-07", interval: "1h",
+ * });
+ * bars.length; // 48: a weekend of hourly bars
+ * ```
+ */
+export function generateSyntheticContinuousBars(
+  symbol: string,
+  options: { start: string; end: string; interval: Interval; seed?: number; edge?: number },
+): Bar[] {
+  const { interval } = options;
+  const edge = options.edge ?? syntheticEdge(symbol);
+  if (!(edge >= 0 && edge < 1)) {
+    throw new UsageError(`Expected a synthetic edge in [0, 1), found ${edge}`);
+  }
+  const fresh = Math.sqrt(1 - edge * edge);
+  const step = intervalMs(interval);
+  const share = Math.min(1, step / 86_400_000);
+  const rng = createRng(
+    ((options.seed ?? SYNTHETIC_SEED) ^ hashSymbol(`${symbol}@${interval}@24/7`)) >>> 0,
+  );
+  let price = 100 + 40_000 * rng.next();
+  let regime = 0;
+  let variance = (CRYPTO_VOL * REGIMES[0].vol) ** 2;
+  let lastScaled = 0;
+  let shock = 0;
+  const baseVolume = (1e3 + 9e3 * rng.next()) * share;
+  const bars: Bar[] = [];
+  const endMs = Date.parse(`${options.end}T00:00:00Z`) + 86_400_000;
+  const daily = !isIntraday(interval);
+  for (let ms = Date.parse(`${options.start}T00:00:00Z`); ms < endMs; ms += step) {
+    if (ms % 86_400_000 === 0 && rng.next() > REGIMES[regime].stay) regime = 1 - regime;
+    const drift = REGIMES[regime].drift;
+    const vol = CRYPTO_VOL * REGIMES[regime].vol;
+    variance = vol ** 2 * (1 - ALPHA - BETA) + ALPHA * lastScaled ** 2 + BETA * variance;
+    const sigma = Math.sqrt(variance * share);
+    shock = edge === 0 ? rng.normal() : edge * shock + fresh * rng.normal();
+    const total = drift * share + sigma * shock;
+    const open = price * Math.exp(0.02 * sigma * rng.normal());
+    const close = open * Math.exp(total);
+    const high = Math.max(open, close) * Math.exp(Math.abs(rng.normal()) * 0.5 * sigma);
+    const low = Math.min(open, close) * Math.exp(-Math.abs(rng.normal()) * 0.5 * sigma);
+    const volume = round(
+      baseVolume * (1 + 40 * Math.abs(total) / Math.sqrt(share)) * Math.exp(0.25 * rng.normal()),
+      4,
+    );
+    const iso = new Date(ms).toISOString();
+    bars.push({
+      time: daily ? iso.slice(0, 10) : iso.replace(".000Z", "Z"),
+      open: round(open, 2),
+      high: round(high, 2),
+      low: round(low, 2),
+      close: round(close, 2),
+      volume,
+    });
+    lastScaled = (total - drift * share) / Math.sqrt(share);
+    price = close;
+  }
+  return bars;
+}
+
+/**
  * The synthetic provider: daily bars, or intraday bars (`1m` to `1h`) in
  * regular session hours, seeded by `options.seed` (default 42). Weekly bars
- * are refused.
+ * are refused. On a crypto venue (`options.venue`, else
+ * {@linkcode syntheticVenue} of the ticker) a 24/7 market instead
+ * ({@linkcode generateSyntheticContinuousBars}), weekly bars included.
  *
  * @example
  * ```ts
@@ -296,6 +392,11 @@ export function generateSyntheticIntradayBars(
 export const synthetic: Provider = {
   name: "synthetic",
   fetchBars(symbol: string, range: FetchRange, options: FetchOptions = {}): Promise<Bar[]> {
+    if ((options.venue ?? syntheticVenue(symbol)) === "crypto") {
+      return Promise.resolve(
+        generateSyntheticContinuousBars(symbol, { ...range, seed: options.seed }),
+      );
+    }
     if (isIntraday(range.interval)) {
       return Promise.resolve(
         generateSyntheticIntradayBars(symbol, {
