@@ -444,7 +444,8 @@ function keepSignals(
   warn: (line: string) => void,
 ): LoggedSignal[] {
   const mine = all.filter((s) => s.symbol.toUpperCase() === ticker);
-  const ok = mine.filter((s) => s.status === "ok");
+  // A no-skill model's signals carry its real probability (the base rate): monitored like ok ones.
+  const ok = mine.filter((s) => s.status === "ok" || s.status === "no-skill");
   const kept = ok.filter((s) => s.version === version);
   if (kept.length < ok.length) {
     const others = [...new Set(ok.filter((s) => s.version !== version).map((s) => s.version))];
