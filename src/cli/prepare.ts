@@ -42,8 +42,9 @@ over real bars without --replace.
 
 Flags:
   --ticker LIST     one ticker or a comma-separated list (required)
-  --source NAME     yahoo | alpaca | stooq | csv | synthetic | ccxt (default: synthetic,
-                    a seeded offline generator; its bars are not real prices)
+  --source NAME     yahoo | alpaca | stooq | csv | synthetic (default: synthetic,
+                    a seeded offline generator; its bars are not real prices),
+                    or ccxt: a crypto exchange through CCXT (with --exchange)
   --exchange NAME   the exchange of --source ccxt, as CCXT names it (binance,
                     kraken, okx, coinbase …); tickers are its pairs (BTC/USDT,
                     a perpetual BTC/USDT:USDT)
