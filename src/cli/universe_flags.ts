@@ -73,10 +73,13 @@ export const UNIVERSE_TRAIN_HELP =
                       universe's median return over the horizon (default up)
   --scaling S         ${SCALINGS.join(" | ")}: one scaler fitted on every
                       symbol's training rows, or one per symbol (default pooled)
-  --study NAME        ${STUDIES.join(" | ")}: 240 standardized daily returns,
-                      a 25-unit LSTM (dropout 0.1), beats-median, pooled; the
-                      last 250 reference dates for test, the 510 before for
-                      training (20% of them validation)`;
+  --study NAME        ${STUDIES.join(" | ")}: 240 days of standardized
+                      returns (fischer-krauss: close-to-close, deciding at the
+                      close; ghosh-neufeld-sahoo: intraday, close-to-close and
+                      overnight, deciding at the open), a 25-unit LSTM
+                      (dropout 0.1), beats-median, pooled; the last 250
+                      reference dates for test, the 510 before for training
+                      (20% of them validation)`;
 
 /** The flags `evaluate` and `backtest` take for a universe. */
 export const UNIVERSE_SCORE_FLAGS: Record<string, FlagSpec> = {

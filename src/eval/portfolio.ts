@@ -79,8 +79,12 @@ export interface PortfolioOptions {
   longOnly?: boolean;
   /** Cost per half-turn, basis points of the traded weight (default 0). */
   costBps?: number;
-  /** `next-open` (default) or `close` (the paper's convention, not tradable). */
-  fill?: "next-open" | "close";
+  /**
+   * `next-open` (default), `close` (the paper's convention, not tradable) or
+   * `open` (a decision at day `t`'s open: entered at that open, closed at
+   * that day's close, both half-turns paid every day).
+   */
+  fill?: "next-open" | "close" | "open";
   /** Trading days per year, for annualising (default 252). */
   daysPerYear?: number;
 }
@@ -292,6 +296,9 @@ export function runPortfolio(
       if (fill === "next-open") {
         if (d + 2 >= days || at[d + 1] < 0 || at[d + 2] < 0) continue;
         r = p.opens[at[d + 2]] / p.opens[at[d + 1]] - 1;
+      } else if (fill === "open") {
+        if (at[d] < 0) continue;
+        r = p.closes[at[d]] / p.opens[at[d]] - 1;
       } else {
         if (d + 1 >= days || at[d] < 0 || at[d + 1] < 0) continue;
         r = p.closes[at[d + 1]] / p.closes[at[d]] - 1;
@@ -315,8 +322,13 @@ export function runPortfolio(
     let gross = 0;
     for (const c of candidates) gross += (weights.get(c.symbol) ?? 0) * c.r;
     let turnover = 0;
-    for (const [s, w] of weights) turnover += Math.abs(w - (previous.get(s) ?? 0));
-    for (const [s, w] of previous) if (!weights.has(s)) turnover += Math.abs(w);
+    if (fill === "open") {
+      // Opened at the open and closed at the close: every position is a round trip each day.
+      for (const w of weights.values()) turnover += 2 * Math.abs(w);
+    } else {
+      for (const [s, w] of weights) turnover += Math.abs(w - (previous.get(s) ?? 0));
+      for (const [s, w] of previous) if (!weights.has(s)) turnover += Math.abs(w);
+    }
     const cost = (costBps / 10_000) * turnover;
     out.push({
       date: calendar[d],

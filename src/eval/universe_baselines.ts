@@ -21,8 +21,9 @@ import { createRng } from "../util/random.ts";
 import type { UniverseWindows } from "../dataset/universe.ts";
 
 /**
- * The last bar's return of each window (`close[t] / close[t - 1] - 1`, adjusted
- * closes of the window's own symbol).
+ * The last known close-to-close return of each window (adjusted closes of the
+ * window's own symbol): `close[t] / close[t - 1] - 1` at the close, and at the
+ * open, where bar `t`'s close is not known yet, `close[t - 1] / close[t - 2] - 1`.
  *
  * @example
  * ```ts
@@ -31,10 +32,57 @@ import type { UniverseWindows } from "../dataset/universe.ts";
  */
 export function lastReturns(windows: UniverseWindows): Float64Array {
   const out = new Float64Array(windows.n);
+  const back = windows.tables.decideAt === "open" ? 1 : 0;
+  for (let i = 0; i < windows.n; i++) {
+    const t = windows.tables.tables[windows.symbols[i]];
+    const r = windows.rows[i] - back;
+    out[i] = r > 0 ? t.closes[r] / t.closes[r - 1] - 1 : 0;
+  }
+  return out;
+}
+
+/**
+ * The overnight-gap reversal rule, known at the open: minus the gap
+ * `open[t] / close[t - 1] - 1` (a gap down ranks first), and its
+ * cross-sectional percentile "probabilities".
+ *
+ * @example
+ * ```ts
+ * const { scores, probabilities } = gapReversal(windows);
+ * ```
+ */
+export function gapReversal(
+  windows: UniverseWindows,
+): { scores: Float64Array; probabilities: Float64Array } {
+  const scores = new Float64Array(windows.n);
   for (let i = 0; i < windows.n; i++) {
     const t = windows.tables.tables[windows.symbols[i]];
     const r = windows.rows[i];
-    out[i] = r > 0 ? t.closes[r] / t.closes[r - 1] - 1 : 0;
+    scores[i] = r > 0 ? -(t.opens[r] / t.closes[r - 1] - 1) : 0;
+  }
+  return { scores, probabilities: crossSectionalPercentile(scores, windows.dates) };
+}
+
+/**
+ * The return each window's label is about: the reference bar's open to its
+ * close at the open, or its close to the close `horizon` bars later at the
+ * close (`NaN` where that bar is missing): what the information coefficient
+ * and the score deciles are measured on.
+ *
+ * @example
+ * ```ts
+ * const realised = labelReturns(windows);
+ * ```
+ */
+export function labelReturns(windows: UniverseWindows): Float64Array {
+  const out = new Float64Array(windows.n).fill(NaN);
+  const { decideAt, horizon } = windows.tables;
+  for (let i = 0; i < windows.n; i++) {
+    const t = windows.tables.tables[windows.symbols[i]];
+    const r = windows.rows[i];
+    const end = decideAt === "open" ? r + horizon - 1 : r + horizon;
+    if (end >= t.closes.length) continue;
+    out[i] = t.closes[end] / (decideAt === "open" ? t.opens[r] : t.closes[r]) - 1;
   }
   return out;
 }
@@ -139,9 +187,15 @@ export function logisticInputs(
 ): Float64Array[] {
   const names = windows.tables.names;
   const width = windows.nFeatures;
-  const column = names.indexOf("returns(period=1)");
-  const lags = column >= 0 ? logisticLags(windows.seqLen) : [];
-  const others = names.map((_, f) => f).filter((f) => f !== column);
+  // A few return series (the studies' inputs): every one at the lags; else the 1-bar return at
+  // the lags and the last bar's other features.
+  const lagged = width <= 3
+    ? names.map((_, f) => f)
+    : names.indexOf("returns(period=1)") >= 0
+    ? [names.indexOf("returns(period=1)")]
+    : [];
+  const lags = lagged.length ? logisticLags(windows.seqLen) : [];
+  const others = names.map((_, f) => f).filter((f) => !lagged.includes(f));
   const buffer = new Float32Array(windows.seqLen * width);
   const count = indices?.length ?? windows.n;
   const rows: Float64Array[] = new Array(count);
@@ -149,10 +203,13 @@ export function logisticInputs(
   for (let k = 0; k < count; k++) {
     one[0] = indices ? indices[k] : k;
     windows.fill(one, buffer);
-    const row = new Float64Array(lags.length + others.length);
+    const row = new Float64Array(lagged.length * lags.length + others.length);
     const last = (windows.seqLen - 1) * width;
-    lags.forEach((l, j) => row[j] = buffer[(windows.seqLen - l) * width + column]);
-    others.forEach((f, j) => row[lags.length + j] = buffer[last + f]);
+    let j = 0;
+    for (const column of lagged) {
+      for (const l of lags) row[j++] = buffer[(windows.seqLen - l) * width + column];
+    }
+    for (const f of others) row[j++] = buffer[last + f];
     rows[k] = row;
   }
   return rows;

@@ -51,7 +51,7 @@ import {
 } from "../model/train.ts";
 import { accuracy, logLoss } from "../eval/scores.ts";
 import { nextVersion, promote } from "../model/versions.ts";
-import { DataError } from "../util/errors.ts";
+import { DataError, UsageError } from "../util/errors.ts";
 import { scalersFileContent, UNIVERSE_SCALERS_FILE } from "../model/scalers.ts";
 
 export {
@@ -127,6 +127,12 @@ export const TRAIN_SAMPLE = 50_000;
  * ```
  */
 export function seriesSet(series: Series, settings: FitSettings): SeriesTrainingSet {
+  if (settings.datasetOptions.decideAt === "open" && series.interval !== "1d") {
+    throw new UsageError(
+      `Expected daily bars to decide at the open (an intraday bar opens where the last one closed, so there is no gap to read), found ${series.interval} bars of ${series.symbol}`,
+      { options: ["decideAt"] },
+    );
+  }
   const needed = minimumBars(settings.datasetOptions);
   if (series.bars.length < needed) {
     throw new DataError(

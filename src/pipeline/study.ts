@@ -57,10 +57,10 @@ import {
 } from "./score.ts";
 import { fitSettings, settingsForCard } from "./settings.ts";
 import {
-  FISCHER_KRAUSS,
   loadUniverseData,
   modelUniverse,
   type Study,
+  studyPreset,
   tablesOf,
   type UniverseData,
   type UniverseFitSettings,
@@ -315,14 +315,14 @@ export async function runUniverseStudy(
 ): Promise<UniverseResult> {
   const { fit } = settings;
   const log = options.log ?? ((): void => {});
-  const fk = settings.study === "fischer-krauss";
+  const preset = settings.study ? studyPreset(settings.study) : undefined;
   const wf: UniverseWalkForward = {
-    ...(fk
+    ...(preset
       ? {
         mode: "sliding" as const,
-        minTrain: FISCHER_KRAUSS.trainDays,
-        retrainEvery: FISCHER_KRAUSS.testDays,
-        validationFraction: FISCHER_KRAUSS.validationFraction,
+        minTrain: preset.trainDays,
+        retrainEvery: preset.testDays,
+        validationFraction: preset.validationFraction,
       }
       : {}),
     ...options.walkForward,
@@ -406,8 +406,8 @@ export async function runUniverseStudy(
   }
   const rows = concat(parts);
   const market = tables.context && data.context ? marketTable(tables, data.context) : undefined;
-  const design = fk
-    ? `the Fischer & Krauss study: ${folds.length} rolling study periods of ${wf.minTrain} training reference dates (750 days with the 240-bar look-back) and ${wf.retrainEvery} trading days`
+  const design = preset
+    ? `the ${settings.study} study: ${folds.length} rolling study periods of ${wf.minTrain} training reference dates (750 days with the 240-bar look-back) and ${wf.retrainEvery} trading days`
     : `walk-forward over universe ${data.universe.name}: ${folds.length} ${
       wf.mode ?? "expanding"
     } date folds`;

@@ -55,7 +55,7 @@ import type { FitSettings } from "./settings.ts";
  * STUDIES.includes("fischer-krauss"); // true
  * ```
  */
-export const STUDIES = ["fischer-krauss"] as const;
+export const STUDIES = ["fischer-krauss", "ghosh-neufeld-sahoo"] as const;
 /** A study preset. */
 export type Study = typeof STUDIES[number];
 
@@ -86,7 +86,52 @@ export const FISCHER_KRAUSS = {
   trainDays: 510,
   testDays: 250,
   validationFraction: 0.2,
+  decideAt: "close",
 } as const;
+
+/**
+ * The Ghosh, Neufeld & Sahoo (2022) study design: the Fischer & Krauss
+ * network and rolling 750/250-day periods, but deciding at the open: each
+ * day's features are its intraday return (close / open - 1) and close-to-close
+ * return, known at the close, and the overnight return (open / previous close
+ * - 1), the latest one being the decision day's own; the label is whether the
+ * decision day's open-to-close return beats that day's cross-sectional
+ * median, and the portfolio is entered at the open and closed at the close.
+ * The same differences from the paper as {@linkcode FISCHER_KRAUSS}.
+ *
+ * @example
+ * ```ts
+ * GHOSH_NEUFELD_SAHOO.decideAt; // "open"
+ * ```
+ */
+export const GHOSH_NEUFELD_SAHOO = {
+  ...FISCHER_KRAUSS,
+  features: [
+    { name: "intraday_return", params: {} },
+    { name: "returns", params: { period: 1 } },
+    { name: "overnight_return", params: {} },
+  ] as FeatureSpec[],
+  decideAt: "open",
+} as const;
+
+/** Each study preset's design. */
+const PRESETS: Record<Study, typeof FISCHER_KRAUSS | typeof GHOSH_NEUFELD_SAHOO> = {
+  "fischer-krauss": FISCHER_KRAUSS,
+  "ghosh-neufeld-sahoo": GHOSH_NEUFELD_SAHOO,
+};
+
+/**
+ * The design of a study preset (its features, window, network, label,
+ * decision point and periods).
+ *
+ * @example
+ * ```ts
+ * studyPreset("ghosh-neufeld-sahoo").decideAt; // "open"
+ * ```
+ */
+export function studyPreset(study: Study): typeof FISCHER_KRAUSS | typeof GHOSH_NEUFELD_SAHOO {
+  return PRESETS[study];
+}
 
 /**
  * How a universe model is fitted: the one-ticker settings plus the universe's
@@ -115,9 +160,9 @@ export interface UniverseFitSettings {
 }
 
 /**
- * Builds universe settings from one-ticker fit settings. `--study
- * fischer-krauss` sets the preset's features, window, units, dropout, label,
- * scaling and split, except what `explicit` names (the flags the user gave:
+ * Builds universe settings from one-ticker fit settings. A `--study` preset
+ * sets its features, window, units, dropout, label, decision point, scaling
+ * and split, except what `explicit` names (the flags the user gave:
  * `sequenceLength`, `lstmUnits`, `dropout`, `label`, `scaling`).
  *
  * @example
@@ -138,15 +183,16 @@ export function universeFitSettings(
 ): UniverseFitSettings {
   const explicit = options.explicit ?? new Set<string>();
   const contextFeatures = options.context ? CONTEXT_FEATURES : [];
-  if (options.study === "fischer-krauss") {
-    const fk = FISCHER_KRAUSS;
+  if (options.study !== undefined) {
+    const fk = PRESETS[options.study];
     const sequenceLength = explicit.has("sequenceLength") ? fit.sequenceLength : fk.sequenceLength;
     const hp = fit.hyperparameters;
+    const decideAt = fk.decideAt === "open" ? { decideAt: "open" as const } : {};
     return {
       fit: {
         ...fit,
         sequenceLength,
-        datasetOptions: { ...fit.datasetOptions, sequenceLength },
+        datasetOptions: { ...fit.datasetOptions, sequenceLength, ...decideAt },
         hyperparameters: {
           ...hp,
           lstmUnits: explicit.has("lstmUnits") ? hp.lstmUnits : fk.lstmUnits,
@@ -157,7 +203,7 @@ export function universeFitSettings(
       label: options.label ?? fk.label,
       scaling: options.scaling ?? fk.scaling,
       context: options.context,
-      study: "fischer-krauss",
+      study: options.study,
       split: {
         testDays: fk.testDays,
         trainDays: fk.trainDays,

@@ -28,7 +28,10 @@ import {
 import type { Calibration } from "../model/calibration.ts";
 import { DataError } from "../util/errors.ts";
 import {
+  crossSectionalPercentile,
   fitUniverseLogistic,
+  gapReversal,
+  labelReturns,
   predictUniverseLogistic,
   previousDirections,
   reversal,
@@ -81,8 +84,8 @@ export interface SymbolScore {
 export interface PortfolioArm {
   /** `model`, `reversal`, `logistic`, `equal-weight`, `market (SPY)`, `model (at close)`. */
   name: string;
-  /** `next-open` or `close`. */
-  fill: "next-open" | "close";
+  /** `next-open`, `close` or `open` (entered at the decision day's open, closed at its close). */
+  fill: "next-open" | "close" | "open";
   /** Statistics before costs. */
   before: PortfolioStats;
   /** Statistics after costs. */
@@ -123,8 +126,29 @@ export interface UniverseEvaluation {
   scope: string;
   /** Pooled scores of every scored window beside the baselines (`logistic` says what it was fitted on). */
   pooled: EvaluationSummary & { logisticFittedOn: string };
-  /** The reversal rule on the same rows (it ranks; its probabilities are cross-sectional percentiles). */
+  /** When the decisions are taken: at the close, or at the open (labels and trades open to close). */
+  decideAt: "close" | "open";
+  /**
+   * The close-to-close reversal rule on the same rows (it ranks by minus the
+   * last known close-to-close return; its probabilities are cross-sectional
+   * percentiles).
+   */
   reversal: { accuracy: number; auc: number; mcc: number };
+  /** The overnight-gap reversal rule (minus open / previous close - 1) on the same rows. */
+  gapReversal: { accuracy: number; auc: number; mcc: number };
+  /**
+   * The daily information coefficient of each ranking (Spearman correlation of
+   * the score with the return the label is about, per day): its mean, its t
+   * over days and the days counted; and the mean return of each score decile
+   * (1 lowest, 10 highest), averaged over days: is it monotone?
+   */
+  ranking: {
+    name: string;
+    icMean: number;
+    icT: number;
+    days: number;
+    deciles: number[];
+  }[];
   /** Every symbol's scores, sorted by AUC, worst first. */
   perSymbol: SymbolScore[];
   /** Walk-forward folds, when retrained by date folds. */
@@ -155,6 +179,10 @@ export interface ScoredRows {
   logistic: Float64Array;
   reversalScores: Float64Array;
   reversalProbabilities: Float64Array;
+  gapScores: Float64Array;
+  gapProbabilities: Float64Array;
+  /** The return each label is about (open to close at the open). */
+  realised: Float64Array;
   climatology: Float64Array;
   previousUp: Uint8Array;
   labels: Uint8Array;
@@ -176,6 +204,7 @@ export async function scoreRows(
   const probabilities = out.probabilities;
   const logisticModel = fitUniverseLogistic(train, { seed });
   const rev = reversal(windows);
+  const gap = gapReversal(windows);
   const rate = mean(train.y);
   return {
     raw,
@@ -183,6 +212,9 @@ export async function scoreRows(
     logistic: predictUniverseLogistic(logisticModel, windows),
     reversalScores: rev.scores,
     reversalProbabilities: rev.probabilities,
+    gapScores: gap.scores,
+    gapProbabilities: gap.probabilities,
+    realised: labelReturns(windows),
     climatology: new Float64Array(windows.n).fill(rate),
     previousUp: previousDirections(windows),
     labels: windows.y,
@@ -203,6 +235,9 @@ export function concat(parts: ScoredRows[]): ScoredRows {
     logistic: f64((p) => p.logistic),
     reversalScores: f64((p) => p.reversalScores),
     reversalProbabilities: f64((p) => p.reversalProbabilities),
+    gapScores: f64((p) => p.gapScores),
+    gapProbabilities: f64((p) => p.gapProbabilities),
+    realised: f64((p) => p.realised),
     climatology: f64((p) => p.climatology),
     previousUp: Uint8Array.from(parts.flatMap((p) => Array.from(p.previousUp))),
     labels: Uint8Array.from(parts.flatMap((p) => Array.from(p.labels))),
@@ -272,16 +307,25 @@ function portfolioArms(
 ): { arms: PortfolioArm[]; runs: [string, PortfolioResult][] } {
   const runs: [string, PortfolioResult][] = [];
   const base = { dates: rows.dates, symbols: rows.symbols };
+  // At the open every arm trades from the decision day's open to its close; at the close the
+  // tradable fill is the next open (and the paper's at-close fill is shown beside it).
+  const open = tables.decideAt === "open";
+  const fill = open ? "open" as const : "next-open" as const;
   const run = (name: string, values: ArrayLike<number>, extra: Partial<typeof options> & {
-    fill?: "next-open" | "close";
+    fill?: "next-open" | "close" | "open";
     topK?: number;
   } = {}): void => {
     runs.push([
       name,
-      runPortfolio(tables.calendar, tables.tables, { ...base, values }, { ...options, ...extra }),
+      runPortfolio(tables.calendar, tables.tables, { ...base, values }, {
+        fill,
+        ...options,
+        ...extra,
+      }),
     ]);
   };
   run("model", rows.raw);
+  if (open) run("gap reversal", rows.gapScores);
   run("reversal", rows.reversalScores);
   run("logistic", rows.logistic);
   run("equal-weight", new Float64Array(rows.labels.length), { topK: Infinity, longOnly: true });
@@ -293,11 +337,13 @@ function portfolioArms(
         dates: days,
         symbols: new Uint16Array(days.length),
         values: new Float64Array(days.length),
-      }, { ...options, topK: Infinity, longOnly: true }),
+      }, { ...options, fill, topK: Infinity, longOnly: true }),
     ]);
   }
-  run("model (at close)", rows.raw, { fill: "close" });
-  run("reversal (at close)", rows.reversalScores, { fill: "close" });
+  if (!open) {
+    run("model (at close)", rows.raw, { fill: "close" });
+    run("reversal (at close)", rows.reversalScores, { fill: "close" });
+  }
   const arms = runs.map(([name, r]) => ({
     name,
     fill: r.options.fill,
@@ -307,6 +353,69 @@ function portfolioArms(
     flatDays: r.days.filter((d) => d.positions === 0).length,
   }));
   return { arms, runs };
+}
+
+/**
+ * The daily information coefficient (Spearman: the Pearson correlation of the
+ * day's cross-sectional percentiles) of `scores` with `realised`, and the
+ * mean realised return of each score decile, averaged over days.
+ */
+function rankingOf(
+  name: string,
+  scores: ArrayLike<number>,
+  realised: ArrayLike<number>,
+  dates: ArrayLike<number>,
+): UniverseEvaluation["ranking"][number] {
+  const keep: number[] = [];
+  for (let i = 0; i < scores.length; i++) if (Number.isFinite(realised[i])) keep.push(i);
+  const d = keep.map((i) => dates[i]);
+  const ps = crossSectionalPercentile(keep.map((i) => scores[i]), d);
+  const pr = crossSectionalPercentile(keep.map((i) => realised[i]), d);
+  const byDay = new Map<number, number[]>();
+  keep.forEach((_, k) => {
+    let list = byDay.get(d[k]);
+    if (!list) byDay.set(d[k], list = []);
+    list.push(k);
+  });
+  const ics: number[] = [];
+  const decileSums = new Float64Array(10);
+  const decileDays = new Float64Array(10);
+  for (const list of byDay.values()) {
+    if (list.length < 10) continue;
+    const ms = mean(list.map((k) => ps[k]));
+    const mr = mean(list.map((k) => pr[k]));
+    let sxy = 0, sxx = 0, syy = 0;
+    for (const k of list) {
+      sxy += (ps[k] - ms) * (pr[k] - mr);
+      sxx += (ps[k] - ms) ** 2;
+      syy += (pr[k] - mr) ** 2;
+    }
+    if (sxx > 0 && syy > 0) ics.push(sxy / Math.sqrt(sxx * syy));
+    const sums = new Float64Array(10);
+    const counts = new Float64Array(10);
+    for (const k of list) {
+      const q = Math.min(9, Math.floor(ps[k] * 10));
+      sums[q] += realised[keep[k]];
+      counts[q]++;
+    }
+    for (let q = 0; q < 10; q++) {
+      if (counts[q] > 0) {
+        decileSums[q] += sums[q] / counts[q];
+        decileDays[q]++;
+      }
+    }
+  }
+  const icMean = ics.length ? mean(ics) : NaN;
+  const sd = ics.length > 1
+    ? Math.sqrt(ics.reduce((a, x) => a + (x - icMean) ** 2, 0) / (ics.length - 1))
+    : NaN;
+  return {
+    name,
+    icMean,
+    icT: sd > 0 ? icMean / (sd / Math.sqrt(ics.length)) : NaN,
+    days: ics.length,
+    deciles: Array.from(decileSums, (v, q) => (decileDays[q] ? v / decileDays[q] : NaN)),
+  };
 }
 
 /** The context series on the universe's calendar, as a price table for the market arm. */
@@ -364,6 +473,13 @@ export function assemble(
   };
   const pooled = summarizeEvaluation(evaluationRows, bootstrapFor(rows, parts.seed));
   const rev = scoreProbabilities(rows.reversalProbabilities, rows.labels);
+  const gap = scoreProbabilities(rows.gapProbabilities, rows.labels);
+  const ranking = [
+    rankingOf("model", rows.raw, rows.realised, rows.dates),
+    rankingOf("gap reversal", rows.gapScores, rows.realised, rows.dates),
+    rankingOf("reversal", rows.reversalScores, rows.realised, rows.dates),
+    rankingOf("logistic", rows.logistic, rows.realised, rows.dates),
+  ];
   const { arms, runs } = portfolioArms(tables, rows, parts.market, parts);
   const scored = new Set(rows.symbols).size;
   return {
@@ -381,7 +497,10 @@ export function assemble(
       context: tables.context ?? null,
       scope: parts.scope,
       pooled: { ...pooled, logisticFittedOn: rows.logisticFittedOn },
+      decideAt: tables.decideAt,
       reversal: { accuracy: rev.accuracy, auc: rev.auc, mcc: rev.mcc },
+      gapReversal: { accuracy: gap.accuracy, auc: gap.auc, mcc: gap.mcc },
+      ranking,
       perSymbol: perSymbolScores(rows, tables),
       ...(parts.folds ? { folds: parts.folds } : {}),
       portfolio: { topK: parts.topK, longOnly: parts.longOnly, costBps: parts.costBps, arms },

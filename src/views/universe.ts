@@ -165,9 +165,18 @@ export function universeEvaluationText(evaluation: UniverseEvaluation): string {
     ...folds,
     formatEvaluation(e.pooled),
     `logistic baseline fitted on ${e.pooled.logisticFittedOn}`,
-    `reversal rule (rank by the last bar's return, lowest first) on the same rows: accuracy ${
-      fixed(e.reversal.accuracy)
-    }, AUC ${fixed(e.reversal.auc)}, MCC ${fixed(e.reversal.mcc)}`,
+    `reversal rule (rank by the last ${
+      e.decideAt === "open" ? "known close-to-close return" : "bar's return"
+    }, lowest first) on the same rows: accuracy ${fixed(e.reversal.accuracy)}, AUC ${
+      fixed(e.reversal.auc)
+    }, MCC ${fixed(e.reversal.mcc)}`,
+    `overnight-gap reversal rule (rank by minus open / previous close - 1${
+      e.decideAt === "open" ? "" : ", the decision day's own gap"
+    }) on the same rows: accuracy ${fixed(e.gapReversal.accuracy)}, AUC ${
+      fixed(e.gapReversal.auc)
+    }, MCC ${fixed(e.gapReversal.mcc)}`,
+    "",
+    rankingText(e),
     "",
     `per symbol, worst ${worst.length} by AUC:`,
     formatTable([header, ...symbolRows(worst)]),
@@ -176,6 +185,35 @@ export function universeEvaluationText(evaluation: UniverseEvaluation): string {
       : []),
     "",
     portfolioText(e),
+  ].join("\n");
+}
+
+/**
+ * The ranking table of a universe evaluation: each ranking's daily
+ * information coefficient (mean, t, days) and its mean return by score
+ * decile, lowest to highest, in percent per day.
+ *
+ * @example
+ * ```ts
+ * console.log(rankingText(evaluation));
+ * ```
+ */
+export function rankingText(e: UniverseEvaluation): string {
+  const what = e.decideAt === "open"
+    ? "the decision day's open-to-close return"
+    : "the return over the label's horizon";
+  return [
+    `ranking against ${what}: daily information coefficient and mean return by score decile (1 = lowest score)`,
+    formatTable([
+      ["ranking", "IC mean", "IC t", "days", ...Array.from({ length: 10 }, (_, q) => `d${q + 1}`)],
+      ...e.ranking.map((r) => [
+        r.name,
+        fixed(r.icMean),
+        fixed(r.icT, 2),
+        String(r.days),
+        ...r.deciles.map((v) => pct(v, 3)),
+      ]),
+    ]),
   ].join("\n");
 }
 
