@@ -8,7 +8,7 @@
  * @module
  */
 
-import { DEFAULT_FEATURES, warmupBars } from "../features/mod.ts";
+import { DEFAULT_FEATURES, DEFAULT_OPEN_FEATURES, warmupBars } from "../features/mod.ts";
 import { DataError } from "../util/errors.ts";
 import type { DatasetOptions } from "./mod.ts";
 import { fractionCounts } from "./splits.ts";
@@ -35,7 +35,11 @@ export function trainingWindows(
   const horizon = options.horizon ?? 1;
   const trainFraction = options.trainFraction ?? 0.7;
   const validationFraction = options.validationFraction ?? 0.15;
-  const labelled = nBars - warmupBars(options.features ?? DEFAULT_FEATURES, options) -
+  const labelled = nBars - warmupBars(
+    options.features ??
+      (options.decideAt === "open" ? DEFAULT_OPEN_FEATURES : DEFAULT_FEATURES),
+    options,
+  ) -
     sequenceLength -
     horizon + 1;
   // With --test-start the windows before it are shared in the fractions' ratio: an upper bound.

@@ -16,6 +16,7 @@ import type { Bar } from "../data/types.ts";
 import {
   computeFeatures,
   DEFAULT_FEATURES,
+  DEFAULT_OPEN_FEATURES,
   type FeatureSpec,
   type FeatureTable,
   fitScaler,
@@ -65,7 +66,7 @@ export interface DatasetOptions {
    * label is that bar's open-to-close move (see `openLabel`).
    */
   decideAt?: DecideAt;
-  /** Features (default {@linkcode DEFAULT_FEATURES}). */
+  /** Features (default {@linkcode DEFAULT_FEATURES}; at the open `DEFAULT_OPEN_FEATURES`). */
   features?: readonly FeatureSpec[];
   /** Share of labelled windows for training, before purging (default 0.70). */
   trainFraction?: number;
@@ -146,7 +147,7 @@ function resolveOptions(options: DatasetOptions): Resolved {
   const {
     sequenceLength = 60,
     horizon = 1,
-    features = DEFAULT_FEATURES,
+    features = options.decideAt === "open" ? DEFAULT_OPEN_FEATURES : DEFAULT_FEATURES,
     trainFraction = 0.7,
     validationFraction = 0.15,
   } = options;

@@ -51,6 +51,7 @@ import {
   computeFeatures,
   type DecideAt,
   DEFAULT_FEATURES,
+  DEFAULT_OPEN_FEATURES,
   type FeatureSpec,
   fitScaler,
   resolveFeatureSpecs,
@@ -200,8 +201,10 @@ export function buildUniverseTables(
   if (!LABELS.includes(label)) {
     throw new UsageError(`Expected label ${LABELS.join(" or ")}, found "${label}"`);
   }
-  const features = resolveFeatureSpecs(options.features ?? DEFAULT_FEATURES);
   const decideAt = options.decideAt ?? "close";
+  const features = resolveFeatureSpecs(
+    options.features ?? (decideAt === "open" ? DEFAULT_OPEN_FEATURES : DEFAULT_FEATURES),
+  );
   const warmup = warmupBars(features, { decideAt });
   const context = options.context;
   if (context && context.bars.length === 0) {

@@ -81,17 +81,25 @@ export function alwaysUp(labels: ArrayLike<number>): BaselineScore {
 /**
  * Yesterday's direction at each reference bar: `1` when `closes[t] >
  * closes[t − 1]`, else `0` (an unchanged close counts as down, as in the
- * labels), for each reference index `t` (which must be at least 1).
+ * labels), for each reference index `t` (which must be at least 1); deciding
+ * at the open, the direction of the bar before it.
  *
  * @example
  * ```ts
  * yesterdayUp([10, 11, 10.5, 12], [1, 2, 3]); // Uint8Array [1, 0, 1]
  * ```
  */
-export function yesterdayUp(closes: ArrayLike<number>, refIndices: ArrayLike<number>): Uint8Array {
+export function yesterdayUp(
+  closes: ArrayLike<number>,
+  refIndices: ArrayLike<number>,
+  options: { decideAt?: "close" | "open" } = {},
+): Uint8Array {
+  // At the open the reference bar's close is not known: the last known direction is the bar
+  // before it.
+  const back = options.decideAt === "open" ? 1 : 0;
   const out = new Uint8Array(refIndices.length);
   for (let i = 0; i < refIndices.length; i++) {
-    const t = refIndices[i];
+    const t = refIndices[i] - back;
     if (!Number.isInteger(t) || t < 1 || t >= closes.length) {
       throw new RangeError(
         `Expected reference indices in [1, ${closes.length - 1}], found ${t} at row ${i}`,
@@ -334,4 +342,28 @@ export function logisticBaseline(
     auc: scores.auc,
     probabilities,
   };
+}
+
+/**
+ * The overnight-gap reversal rule as probabilities for rows decided at the
+ * open: a gap down (`open[t] / close[t - 1] - 1 < 0`) leans up, a gap up
+ * leans down, `1 / (1 + exp(gap / 0.01))`. Only its ranking (AUC) and its
+ * side of 0.5 (accuracy) mean anything; it is not a calibrated forecast.
+ *
+ * @example
+ * ```ts
+ * gapReversalProbabilities(bars, [1]); // > 0.5 when bar 1 opened below bar 0's close
+ * ```
+ */
+export function gapReversalProbabilities(
+  bars: readonly { open: number; close: number }[],
+  refIndices: ArrayLike<number>,
+): Float64Array {
+  const out = new Float64Array(refIndices.length);
+  for (let i = 0; i < refIndices.length; i++) {
+    const t = refIndices[i];
+    const gap = t > 0 ? bars[t].open / bars[t - 1].close - 1 : 0;
+    out[i] = 1 / (1 + Math.exp(gap / 0.01));
+  }
+  return out;
 }

@@ -47,6 +47,8 @@ export interface EvaluationRows {
   previousUp: ArrayLike<number>;
   /** The logistic baseline's probabilities on the same rows, when fitted. */
   logisticProbabilities?: ArrayLike<number>;
+  /** The overnight-gap reversal rule on the same rows (rows decided at the open). */
+  gapReversal?: ArrayLike<number>;
   /**
    * The climatology forecast on the same rows: the share of up labels in the
    * model's training windows as a constant probability (per fold in a
@@ -255,6 +257,8 @@ export interface EvaluationSummary {
     alwaysUp: BaselineSummary;
     previousDirection: BaselineSummary;
     logistic?: BaselineSummary;
+    /** The overnight-gap reversal rule (rows decided at the open): a ranking, not a forecast. */
+    gapReversal?: { accuracy: number; auc: number; mcc: number };
     /** The training base rate as a constant probability. */
     climatology: ClimatologySummary;
     /** Share of up labels in the scored rows. */
@@ -351,6 +355,13 @@ export function summarizeEvaluation(
       ...(rows.logisticProbabilities
         ? { logistic: pick(scoreProbabilities(rows.logisticProbabilities, labels, options)) }
         : {}),
+      ...(rows.gapReversal
+        ? {
+          gapReversal: (({ accuracy, auc, mcc }) => ({ accuracy, auc, mcc }))(
+            scoreProbabilities(rows.gapReversal, labels, options),
+          ),
+        }
+        : {}),
       climatology: {
         baseRate: climatologyMean,
         brier: brierScore(climatology.probabilities, labels),
@@ -386,6 +397,7 @@ function concatRows(parts: readonly EvaluationRows[]): EvaluationRows {
   const cat = (get: (r: EvaluationRows) => ArrayLike<number>): number[] =>
     parts.flatMap((r) => Array.from(get(r)));
   const withLogistic = parts.every((r) => r.logisticProbabilities);
+  const withGap = parts.every((r) => r.gapReversal);
   const withRaw = parts.every((r) => r.rawProbabilities);
   // Each fold's own climatology forecast on its own rows, pooled.
   const withClimatology = parts.every((r) => r.climatology);
@@ -395,6 +407,7 @@ function concatRows(parts: readonly EvaluationRows[]): EvaluationRows {
     refTimes: parts.flatMap((r) => r.refTimes),
     previousUp: cat((r) => r.previousUp),
     logisticProbabilities: withLogistic ? cat((r) => r.logisticProbabilities!) : undefined,
+    gapReversal: withGap ? cat((r) => r.gapReversal!) : undefined,
     rawProbabilities: withRaw ? cat((r) => r.rawProbabilities!) : undefined,
     climatology: withClimatology
       ? {

@@ -111,6 +111,23 @@ export const DEFAULT_FEATURES: FeatureSpec[] = [
 ];
 
 /**
+ * The default features of a model that decides at the open: the
+ * {@linkcode DEFAULT_FEATURES} (the previous bar's, at the open) plus the two
+ * read at the open, the overnight return and the gap over its recent
+ * volatility.
+ *
+ * @example
+ * ```ts
+ * computeFeatures(bars, DEFAULT_OPEN_FEATURES, { decideAt: "open" });
+ * ```
+ */
+export const DEFAULT_OPEN_FEATURES: FeatureSpec[] = [
+  ...DEFAULT_FEATURES,
+  { name: "overnight_return", params: {} },
+  { name: "gap_z", params: { period: 20 } },
+];
+
+/**
  * Features of a series, one row per input bar (`rows[i]` for `bars[i]`).
  * Rows before `warmup` are incomplete (all `NaN`) and must be dropped.
  *

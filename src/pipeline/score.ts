@@ -25,7 +25,13 @@ import { predictProbabilitiesAsync } from "../model/train.ts";
 import { readUniverseScalers } from "../model/scalers.ts";
 import { resolveModelDir } from "../model/versions.ts";
 import { DataError } from "../util/errors.ts";
-import { fitLogistic, lastBarFeatures, predictLogistic, yesterdayUp } from "../eval/baselines.ts";
+import {
+  fitLogistic,
+  gapReversalProbabilities,
+  lastBarFeatures,
+  predictLogistic,
+  yesterdayUp,
+} from "../eval/baselines.ts";
 import type { EpochRecord } from "../model/train.ts";
 import {
   type BaselineSummary,
@@ -499,7 +505,9 @@ export async function scoreModel(
   }
   const index = new Map(bars.map((b, i) => [b.time, i]));
   const closes = adjustedCloses(bars);
-  const previousUp = yesterdayUp(closes, windows.refTimes.map((t) => index.get(t)!));
+  const refIndices = windows.refTimes.map((t) => index.get(t)!);
+  const atOpen = info.card.decideAt === "open";
+  const previousUp = yesterdayUp(closes, refIndices, { decideAt: info.card.decideAt });
   const composed = loaded.composite ? await loaded.composite.predict(bars, windows) : null;
   const { raw: rawProbabilities, probabilities } = composed ??
     await loaded.predictWithRaw(windows);
@@ -544,6 +552,7 @@ export async function scoreModel(
     refTimes: windows.refTimes,
     previousUp,
     logisticProbabilities,
+    ...(atOpen ? { gapReversal: gapReversalProbabilities(bars, refIndices) } : {}),
     climatology,
   };
   const summary = summarizeEvaluation(rows, { seed: options.seed ?? 42 });

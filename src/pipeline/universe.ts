@@ -29,6 +29,7 @@ import {
   CONTEXT_FEATURES,
   type DecideAt,
   DEFAULT_FEATURES,
+  DEFAULT_OPEN_FEATURES,
   type FeatureSpec,
   needsContext,
   resolveFeatureSpecs,
@@ -214,7 +215,10 @@ export function universeFitSettings(
   const d = fit.datasetOptions;
   return {
     fit,
-    features: resolveFeatureSpecs([...(d.features ?? DEFAULT_FEATURES), ...contextFeatures]),
+    features: resolveFeatureSpecs([
+      ...(d.features ?? (d.decideAt === "open" ? DEFAULT_OPEN_FEATURES : DEFAULT_FEATURES)),
+      ...contextFeatures,
+    ]),
     label: options.label ?? "up",
     scaling: options.scaling ?? "pooled",
     context: options.context,

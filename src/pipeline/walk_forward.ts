@@ -14,7 +14,13 @@ import { warmupBars } from "../features/mod.ts";
 import { ensureBackend } from "../model/backend.ts";
 import type { EpochRecord } from "../model/train.ts";
 import type { CalibrationMethod } from "../model/calibration.ts";
-import { fitLogistic, lastBarFeatures, predictLogistic, yesterdayUp } from "../eval/baselines.ts";
+import {
+  fitLogistic,
+  gapReversalProbabilities,
+  lastBarFeatures,
+  predictLogistic,
+  yesterdayUp,
+} from "../eval/baselines.ts";
 import {
   calibrationNote,
   climatologyForecast,
@@ -251,8 +257,18 @@ export async function walkForward(
         calibration: calibrationNote(fitted.calibration),
         labels: test.y,
         refTimes: test.refTimes,
-        previousUp: yesterdayUp(closes, test.refTimes.map((t) => index.get(t)!)),
+        previousUp: yesterdayUp(closes, test.refTimes.map((t) => index.get(t)!), {
+          decideAt: info.card.decideAt,
+        }),
         logisticProbabilities: predictLogistic(logistic, lastBarFeatures(test)),
+        ...(info.card.decideAt === "open"
+          ? {
+            gapReversal: gapReversalProbabilities(
+              bars,
+              test.refTimes.map((t) => index.get(t)!),
+            ),
+          }
+          : {}),
         climatology: climatologyForecast(
           dataset.train.y,
           test.n,

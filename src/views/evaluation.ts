@@ -63,6 +63,9 @@ function evaluationTable(summary: EvaluationSummary): (string | number | null)[]
   // The raw network's column, only when the rows carried its probabilities.
   const raw = baselines.rawNetwork;
   const rawCell = (v: number | null): (number | null)[] => (raw ? [v] : []);
+  const gap = baselines.gapReversal;
+  const gapCell = (m: string): (number | null)[] =>
+    gap ? [m === "accuracy" || m === "auc" || m === "mcc" ? gap[m] : null] : [];
   return [
     ...HEADLINE_METRICS.map((m) => [
       m,
@@ -73,6 +76,7 @@ function evaluationTable(summary: EvaluationSummary): (string | number | null)[]
       climatology(m),
       baseline(baselines.alwaysUp, m),
       baseline(baselines.previousDirection, m),
+      ...gapCell(m),
     ]),
     // Skill against climatology: 0 for climatology itself; always-up and yesterday are not probabilities.
     ...SKILL_METRICS.map((m) => [
@@ -84,6 +88,7 @@ function evaluationTable(summary: EvaluationSummary): (string | number | null)[]
       0,
       null,
       null,
+      ...gapCell(m),
     ]),
   ];
 }
@@ -99,6 +104,7 @@ function evaluationHeaders(summary: EvaluationSummary): string[] {
     "climatology",
     "always-up",
     "yesterday",
+    ...(summary.baselines.gapReversal ? ["gap reversal"] : []),
   ];
 }
 
