@@ -215,3 +215,36 @@ Deno.test("onOpen of a model that decides at the close is a usage error", async 
   );
   plugin.dispose();
 });
+
+Deno.test("a backtest of signals decided at the open trades each bar from its open to its close", async () => {
+  const { runBacktest } = await import("../src/eval/backtest.ts");
+  const few = bars.slice(0, 30).map((b) => ({ ...b, adjClose: undefined }));
+  const alwaysUp = {
+    name: "always-up",
+    warmupBars: 0,
+    init: (): Promise<void> => Promise.resolve(),
+    onBar: (symbol: string, bar: Bar) =>
+      Promise.resolve({
+        symbol,
+        time: bar.time,
+        probabilityUp: 0.9,
+        direction: "up" as const,
+        confidence: 0.8,
+        horizonBars: 1,
+        status: "ok" as const,
+        model: { id: "rule", version: "v0", trainedThrough: null, skill: null },
+      }),
+    predict: () => Promise.reject(new Error("not used")),
+    dispose: (): void => {},
+  };
+  const result = await runBacktest(few, alwaysUp, {
+    symbol: "SYNTH",
+    costBps: 5,
+    decideAt: "open",
+  });
+  let expected = 1;
+  for (const b of few.slice(1)) expected *= (1 - 5e-4) * (b.close / b.open) * (1 - 5e-4);
+  assert.ok(Math.abs(result.equity[result.equity.length - 1] - expected) < 1e-9);
+  assert.equal(result.trades.length, few.length - 1);
+  assert.ok(result.trades.every((t) => t.entryTime === t.exitTime));
+});

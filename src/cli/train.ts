@@ -57,6 +57,12 @@ Data:
   --validation-split F  share of windows for validation (default 0.15)
   --test-split F      share of windows for test (default 0.15)
   --horizon N         label: close N bars ahead above this close (default 1)
+  --decide-at P       close | open (default close). open: decide at each bar's
+                      open, reading its open and nothing else of it (the
+                      previous bar's features plus overnight_return and
+                      gap_z); the label is the bar's own open-to-close move.
+                      Daily bars only. The plugin's onOpen(symbol, time, open)
+                      serves it before the bar is finished
   --sequence-length N bars per window (default 60)
   --features-module FILE.ts  a module that registers custom features with
                       registerFeature (and may export the features list to train on;

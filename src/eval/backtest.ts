@@ -78,6 +78,13 @@ export interface BacktestOptions {
   barsPerYear?: number;
   /** Whose calendar the bars follow (default `nyse`): sets the default `barsPerYear`. */
   venue?: Venue;
+  /**
+   * When the plugin's signals are decided (default `close`: filled at the next
+   * bar's open). `open`: a bar's signal was decided at its own open, so the
+   * position is opened at that open and closed at that bar's close, flat
+   * overnight, both half-turns paid on every bar traded.
+   */
+  decideAt?: "close" | "open";
 }
 
 /**
@@ -371,6 +378,9 @@ export async function runBacktest(
   }
   checkBars(bars, startIndex);
   const priced = bars.map(adjustedPrices);
+  if (options.decideAt === "open") {
+    return await openToClose(bars, priced, plugin, { ...options, cost, barsPerYear, sessions });
+  }
 
   const times: string[] = [];
   const positions: number[] = [];
@@ -462,6 +472,88 @@ export async function runBacktest(
       1,
       barsPerYear,
     ),
+    sessions,
+    barsPerYear,
+  };
+}
+
+/**
+ * The backtest of signals decided at each bar's open: each bar's position is
+ * taken at its open and closed at its close (flat overnight), with a
+ * round trip's costs; buy-and-hold as in {@linkcode runBacktest}.
+ */
+async function openToClose(
+  bars: readonly Bar[],
+  priced: { time: string; open: number; close: number }[],
+  plugin: SignalPlugin,
+  options: BacktestOptions & { cost: number; barsPerYear: number; sessions: SessionGaps },
+): Promise<BacktestResult> {
+  const { cost, barsPerYear, sessions } = options;
+  const startIndex = options.startIndex ?? 0;
+  const times: string[] = [];
+  const positions: number[] = [];
+  const probabilities: number[] = [];
+  const statuses: SignalStatus[] = [];
+  const equity: number[] = [];
+  const trades: Trade[] = [];
+  let position = 0;
+  let value = 1;
+  let turnover = 0;
+  // The first traded bar is the one after startIndex, as with next-open fills, so both
+  // decision points trade the same bars.
+  for (let t = 0; t < bars.length; t++) {
+    const signal = await plugin.onBar(options.symbol, bars[t]);
+    if (t <= startIndex) continue;
+    position = nextPosition(
+      position,
+      signal,
+      options.threshold ?? 0.5,
+      options.hysteresis ?? 0,
+      options.allowShort ?? false,
+    );
+    const bar = priced[t];
+    if (position !== 0) {
+      const before = value;
+      value *= (1 - cost * Math.abs(position)) *
+        (1 + position * (bar.close / bar.open - 1)) *
+        (1 - cost * Math.abs(position));
+      turnover += 2 * Math.abs(position);
+      trades.push({
+        side: position > 0 ? "long" : "short",
+        entryTime: bar.time,
+        entryPrice: bar.open,
+        exitTime: bar.time,
+        exitPrice: bar.close,
+        return: value / before - 1,
+        open: false,
+      });
+    }
+    times.push(bar.time);
+    positions.push(position);
+    probabilities.push(signal.probabilityUp);
+    statuses.push(signal.status);
+    equity.push(value);
+  }
+  const first = priced[startIndex + 1];
+  const last = priced[priced.length - 1];
+  const holdEquity = priced.slice(startIndex + 1).map((b) => ((1 - cost) * b.close) / first.open);
+  const holdTrade: Trade = {
+    side: "long",
+    entryTime: first.time,
+    entryPrice: first.open,
+    exitTime: last.time,
+    exitPrice: last.close,
+    return: holdEquity[holdEquity.length - 1] - 1,
+    open: true,
+  };
+  return {
+    times,
+    positions,
+    probabilities,
+    statuses,
+    trades,
+    ...equityResult(equity, positions, trades, turnover, barsPerYear),
+    buyAndHold: equityResult(holdEquity, holdEquity.map(() => 1), [holdTrade], 1, barsPerYear),
     sessions,
     barsPerYear,
   };

@@ -201,7 +201,10 @@ export async function backtestModel(
   };
   let result: BacktestResult;
   try {
-    result = await runBacktest(bars, plugin, { ...common, allowShort });
+    // A model deciding at the open trades each bar from its open to its close; the comparison
+    // rules decide at the close and fill at the next open.
+    const decideAt = loaded.info.card.decideAt === "open" ? "open" as const : "close" as const;
+    result = await runBacktest(bars, plugin, { ...common, allowShort, decideAt });
   } finally {
     await plugin.dispose();
   }
