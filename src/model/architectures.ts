@@ -12,7 +12,14 @@ import { createRng, type Rng } from "../util/random.ts";
 import { defaultKernel, type Kernel, useKernel } from "./fast/layers.ts";
 
 /** Architecture names `--arch` accepts. */
-export const ARCHITECTURES = ["lstm", "deep", "bidirectional", "attention", "gru"] as const;
+export const ARCHITECTURES = [
+  "lstm",
+  "deep",
+  "bidirectional",
+  "attention",
+  "gru",
+  "paper",
+] as const;
 /** An architecture name. */
 export type Architecture = typeof ARCHITECTURES[number];
 
@@ -129,6 +136,8 @@ function stack(x: tf.SymbolicTensor, layers: tf.layers.Layer[]): tf.SymbolicTens
 function body(arch: Architecture, input: tf.SymbolicTensor, parts: Parts): tf.SymbolicTensor {
   const u = parts.hp.lstmUnits;
   switch (arch) {
+    case "paper":
+      return stack(input, [recurrent("lstm", u, false, parts), dropout(parts)]);
     case "lstm":
     case "gru":
       return stack(input, [
@@ -183,8 +192,10 @@ function body(arch: Architecture, input: tf.SymbolicTensor, parts: Parts): tf.Sy
  * `deep` stacks LSTMs of 2×, 1× and ½× units (100 → 50 → 25 at the default 50);
  * `bidirectional` wraps both LSTMs in Bidirectional (concatenated); `attention`
  * is one LSTM returning sequences, pooled by learned softmax attention over
- * time. All keep the seed's Dense(25, relu) → Dense(1, sigmoid) head. The
- * recurrent layers run the fused WASM kernels unless `kernel: "stock"`.
+ * time. All keep the seed's Dense(25, relu) → Dense(1, sigmoid) head, except
+ * `paper`, the network of Fischer & Krauss (2018) and Ghosh, Neufeld & Sahoo
+ * (2022): one LSTM(units) → Dropout → Dense(1, sigmoid), trained with RMSprop.
+ * The recurrent layers run the fused WASM kernels unless `kernel: "stock"`.
  *
  * @example
  * ```ts
@@ -196,11 +207,17 @@ export function buildModel(arch: Architecture, options: ModelOptions): LayersMod
   const hp = withDefaults(options);
   const parts: Parts = { rng: createRng(hp.seed), hp };
   const input = tf.input({ shape: options.inputShape });
-  const output = head(body(arch, input, parts), parts);
+  const features = body(arch, input, parts);
+  // The papers' network (Fischer & Krauss 2018) goes straight from the LSTM to the output.
+  const output = arch === "paper"
+    ? dense(1, "sigmoid", parts).apply(features) as tf.SymbolicTensor
+    : head(features, parts);
   const model = tf.model({ inputs: input, outputs: output, name: `${arch}_direction` });
   useKernel(model, options.kernel ?? defaultKernel(tf.getBackend()));
   model.compile({
-    optimizer: tf.train.adam(hp.learningRate),
+    optimizer: arch === "paper"
+      ? tf.train.rmsprop(hp.learningRate)
+      : tf.train.adam(hp.learningRate),
     loss: "binaryCrossentropy",
     metrics: ["accuracy"],
   });

@@ -486,6 +486,11 @@ export function fusedPlan(
     return "the output is not Dense(1, sigmoid)";
   }
   if (variables.some((v) => !v.variable.trainable)) return "a frozen weight";
+  // The papers' one-layer network (an LSTM returning its last step straight into the output)
+  // trains to NaN in the fused step: refused, so tfjs trains it, until the kernel is fixed.
+  if (!layers.some((l) => l.kind === "dense" && l !== last)) {
+    return "no hidden Dense layer before the output (the fused step does not train that yet)";
+  }
   if (dropouts.length > MAX_DROPOUTS) return `more than ${MAX_DROPOUTS} dropout layers`;
   return {
     plan: {
