@@ -211,6 +211,9 @@ function shuffled(n: number, rng: Rng): Uint32Array {
   return order;
 }
 
+/** How often a long epoch prints a batch line (the epoch's own line comes at its end). */
+const BATCH_PROGRESS_MS = 10_000;
+
 /** Gives every Dropout layer a fresh seed from `rng`, so masks differ per batch yet repeat per run. */
 function reseedDropout(model: tf.LayersModel, rng: Rng): void {
   for (const layer of model.layers) {
@@ -268,6 +271,8 @@ export async function trainModel(
       let lossSum = 0;
       let accSum = 0;
       let seen = 0;
+      let said = Date.now();
+      const batches = Math.ceil(order.length / batchSize);
       epochsRun = epoch;
       for (let start = 0; start < order.length; start += batchSize) {
         const indices = order.subarray(start, start + batchSize);
@@ -281,6 +286,15 @@ export async function trainModel(
         } finally {
           x.dispose();
           y.dispose();
+        }
+        // A long epoch (a universe's) says where it is every BATCH_PROGRESS_MS.
+        if (options.log && Date.now() - said >= BATCH_PROGRESS_MS) {
+          said = Date.now();
+          options.log(
+            `epoch ${epoch}/${epochs} batch ${start / batchSize + 1}/${batches} loss ${
+              (lossSum / seen).toFixed(4)
+            } elapsed ${Math.round((said - started) / 1000)}s`,
+          );
         }
         // tfjs on cpu/wasm resolves in microtasks only; yield to the event loop so
         // signal listeners (Ctrl-C) can run before asking whether to stop.
