@@ -390,6 +390,7 @@ export async function runUniverseStudy(
         accuracy: m.accuracy,
         brierSkill: 1 - m.brier / scoreProbabilities(scored.climatology, scored.labels).brier,
         reversalAuc: scoreProbabilities(scored.reversalProbabilities, scored.labels).auc,
+        gapReversalAuc: scoreProbabilities(scored.gapProbabilities, scored.labels).auc,
       });
       log(
         `fold ${
@@ -398,7 +399,9 @@ export async function runUniverseStudy(
           Math.round((Date.now() - started) / 1000)
         }s), scored ${test.n} windows ${test.refTime(0)} to ${test.refTime(test.n - 1)}: AUC ${
           rawAuc.toFixed(4)
-        }, reversal AUC ${foldInfo.at(-1)!.reversalAuc.toFixed(4)}`,
+        }, reversal AUC ${foldInfo.at(-1)!.reversalAuc.toFixed(4)}, gap reversal AUC ${
+          foldInfo.at(-1)!.gapReversalAuc.toFixed(4)
+        }`,
       );
     } finally {
       fitted.model.dispose();

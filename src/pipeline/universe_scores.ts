@@ -15,7 +15,8 @@
  */
 
 import type { Series } from "../data/types.ts";
-import type { Scaling, UniverseTables, UniverseWindows } from "../dataset/universe.ts";
+import type { Scaling, UniverseWindows } from "../dataset/universe.ts";
+import type { UniverseTables } from "../dataset/universe_tables.ts";
 import type { LabelKind } from "../dataset/training_set.ts";
 import { scoreProbabilities } from "../eval/metrics.ts";
 import { mean } from "../eval/stats.ts";
@@ -160,6 +161,7 @@ export interface UniverseEvaluation {
     accuracy: number;
     brierSkill: number;
     reversalAuc: number;
+    gapReversalAuc: number;
   }[];
   /** The daily long-short portfolio of the model beside its baselines. */
   portfolio: {

@@ -126,6 +126,7 @@ export function universeEvaluationText(evaluation: UniverseEvaluation): string {
           "best epoch",
           "auc",
           "reversal auc",
+          "gap reversal auc",
           "brier skill",
         ],
         ...e.folds.map((f, i) => [
@@ -137,6 +138,7 @@ export function universeEvaluationText(evaluation: UniverseEvaluation): string {
           String(f.bestEpoch),
           fixed(f.auc),
           fixed(f.reversalAuc),
+          fixed(f.gapReversalAuc),
           fixed(f.brierSkill),
         ]),
       ]),
@@ -162,6 +164,13 @@ export function universeEvaluationText(evaluation: UniverseEvaluation): string {
       ]
       : []),
     `scope: ${e.scope}`,
+    `headline: the network's raw score (what the portfolio ranks by) AUC ${
+      fixed(e.pooled.baselines.rawNetwork?.auc ?? e.pooled.metrics.auc)
+    }; the calibrated probability it hands out AUC ${
+      fixed(e.pooled.metrics.auc)
+    } (a calibration shrunk to the base rate is a constant: AUC 0.5); gap reversal AUC ${
+      fixed(e.gapReversal.auc)
+    }, close-to-close reversal AUC ${fixed(e.reversal.auc)}`,
     ...folds,
     formatEvaluation(e.pooled),
     `logistic baseline fitted on ${e.pooled.logisticFittedOn}`,
