@@ -13,7 +13,7 @@ import { join } from "node:path";
 import { createLstmSignal } from "../plugins/lstm_signal.ts";
 import type { Bar } from "../src/data/types.ts";
 import { buildDataset, buildWindows } from "../src/dataset/mod.ts";
-import { buildUniverseTables } from "../src/dataset/universe.ts";
+import { buildUniverseTables } from "../src/dataset/universe_tables.ts";
 import { computeFeatures, type FeatureSpec, warmupBars } from "../src/features/mod.ts";
 import { fitAndSave } from "../src/pipeline/fit.ts";
 import { loadEvaluationModel, scoreModel } from "../src/pipeline/score.ts";

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { escapeHtml, renderReport } from "../src/views/html.ts";
+import { renderReport } from "../src/views/html.ts";
+import { escapeHtml } from "../src/views/charts.ts";
 import { calibrationTable, reliabilityBins } from "../src/eval/metrics.ts";
 import {
   compareReport,

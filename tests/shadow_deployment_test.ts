@@ -12,7 +12,7 @@ import { join } from "node:path";
 import { createLstmSignal } from "../plugins/lstm_signal.ts";
 import type { Bar } from "../src/data/types.ts";
 import type { Signal } from "../src/signal/types.ts";
-import { compareShadows } from "../src/pipeline/monitor.ts";
+import { compareShadows } from "../src/pipeline/shadow_comparison.ts";
 import { readShadow, writeShadow } from "../src/model/versions.ts";
 import { SPY_CSV, spyBars, trainShadowModels } from "./shadow_fixture.ts";
 

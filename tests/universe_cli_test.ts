@@ -251,7 +251,7 @@ Deno.test("predict serves a universe model's symbol (its context fed first) and 
 Deno.test("monitor scores a universe model's logged signals against its own label (beats-median, not up)", async () => {
   const { createLstmSignal } = await import("../plugins/lstm_signal.ts");
   const { loadUniverseData, modelUniverse } = await import("../src/pipeline/universe.ts");
-  const { buildUniverseTables } = await import("../src/dataset/universe.ts");
+  const { buildUniverseTables } = await import("../src/dataset/universe_tables.ts");
   const card = await readCard(join(MODEL, "v1"));
   const data = await loadUniverseData(modelUniverse(card)!.spec, {
     source: "synthetic",

@@ -15,11 +15,11 @@ import { CONTEXT_FEATURES, DEFAULT_FEATURES } from "../src/features/mod.ts";
 import { buildModel, selectBackend, trainModel } from "../src/model/mod.ts";
 import {
   buildUniverseDataset,
-  buildUniverseTables,
   scalerFor,
   type UniverseDataset,
   type UniverseWindows,
 } from "../src/dataset/universe.ts";
+import { buildUniverseTables } from "../src/dataset/universe_tables.ts";
 import { createRng } from "../src/util/random.ts";
 
 const SYMBOLS = ["AAA", "BBB", "CCC", "DDD", "EEE"];

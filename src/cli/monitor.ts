@@ -18,7 +18,8 @@ import { DATA_FLAGS, dataRequest } from "./flags.ts";
 import { validateTicker } from "../data/mod.ts";
 import { SOURCES } from "../data/types.ts";
 import { PSI_SIGNIFICANT, REFERENCE_FILE } from "../eval/drift.ts";
-import { monitorModel, SHADOW_METRICS } from "../pipeline/monitor.ts";
+import { monitorModel } from "../pipeline/monitor.ts";
+import { SHADOW_METRICS } from "../pipeline/shadow_comparison.ts";
 import { monitorText } from "../views/monitor.ts";
 import { UsageError } from "../util/errors.ts";
 

@@ -38,7 +38,7 @@ import {
   type ShadowComparison,
   type ShadowMetric,
   type ShadowSide,
-} from "./monitor.ts";
+} from "./shadow_comparison.ts";
 import { promotionDecision, RETRAIN_METRICS, type RetrainDecision } from "./retrain.ts";
 import { requestedTickers, type SeriesRequest } from "./series.ts";
 

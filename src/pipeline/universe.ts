@@ -38,14 +38,13 @@ import type { ModelCard } from "../model/card.ts";
 import { DataError, UsageError } from "../util/errors.ts";
 import { type LoadedUniverse, loadUniverse, type UniverseSpec } from "../data/universe.ts";
 import {
-  buildUniverseTables,
   type DateSplitOptions,
   type LabelKind,
   type Scaling,
   type UniverseDataset,
   universeDataset,
-  type UniverseTables,
 } from "../dataset/universe.ts";
+import { buildUniverseTables, type UniverseTables } from "../dataset/universe_tables.ts";
 import type { FitSettings } from "./settings.ts";
 
 /**

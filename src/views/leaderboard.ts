@@ -17,7 +17,7 @@
 import type { Leaderboard } from "../sweep/leaderboard.ts";
 import { formatTable } from "../util/table.ts";
 import { bracketed, fixed } from "./format.ts";
-import { escapeHtml } from "./html.ts";
+import { escapeHtml } from "./charts.ts";
 
 function tableRows(board: Leaderboard): string[][] {
   return [

@@ -19,14 +19,10 @@
 export { bracketed, fixed } from "./format.ts";
 
 // The self-contained HTML page and its charts.
-export {
-  type EquityArm,
-  escapeHtml,
-  type FoldScore,
-  renderReport,
-  type ReportInput,
-  type TradeMark,
-} from "./html.ts";
+export { renderReport, type ReportInput } from "./html.ts";
+export { escapeHtml } from "./charts.ts";
+export type { FoldScore, FoldsInput, ReliabilityContext } from "./score_charts.ts";
+export type { EquityArm, EquityInput, TradeMark } from "./backtest_charts.ts";
 
 // One evaluation: its table beside the baselines and its page.
 export { evaluationReport, formatEvaluation, skillInterval } from "./evaluation.ts";

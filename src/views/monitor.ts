@@ -15,7 +15,8 @@
 
 import type { ConfidenceInterval } from "../eval/metrics.ts";
 import { PSI_SIGNIFICANT, REFERENCE_FILE } from "../eval/drift.ts";
-import type { MonitorResult, ShadowComparison, ShadowSide } from "../pipeline/monitor.ts";
+import type { MonitorResult } from "../pipeline/monitor.ts";
+import type { ShadowComparison, ShadowSide } from "../pipeline/shadow_comparison.ts";
 import { formatTable } from "../util/table.ts";
 import { fixed } from "./format.ts";
 

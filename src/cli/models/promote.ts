@@ -18,7 +18,7 @@ import {
   rollbackTarget,
   sweepModelRoot,
 } from "../../model/versions.ts";
-import { SHADOW_METRICS } from "../../pipeline/monitor.ts";
+import { SHADOW_METRICS } from "../../pipeline/shadow_comparison.ts";
 import {
   DEFAULT_MIN_LIVE_BARS,
   promoteFromShadow,
