@@ -20,14 +20,10 @@
 
 import { basename, extname, join } from "node:path";
 import { parse } from "csv-parse/sync";
-import {
-  loadSeries,
-  parseBarsCsv,
-  readCsvBars,
-  summarizeReport,
-  validateBars,
-  validateTicker,
-} from "./mod.ts";
+import { loadSeries, validateTicker } from "./prepare.ts";
+import { parseBarsCsv } from "./csv.ts";
+import { readCsvBars } from "./providers/csv.ts";
+import { summarizeReport, validateBars } from "./validate.ts";
 import type { Bar, Interval, Series, SourceName } from "./types.ts";
 import type { RawBar, ValidationReport } from "./validate.ts";
 import { DataError, UsageError } from "../util/errors.ts";

@@ -10,7 +10,7 @@
 
 import { DEFAULT_FEATURES, DEFAULT_OPEN_FEATURES, warmupBars } from "../features/mod.ts";
 import { DataError } from "../util/errors.ts";
-import type { DatasetOptions } from "./mod.ts";
+import type { DatasetOptions } from "./series.ts";
 import { fractionCounts } from "./splits.ts";
 
 /** Fewest training windows a model is fitted on. */

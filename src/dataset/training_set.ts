@@ -23,7 +23,7 @@ import type { Series } from "../data/types.ts";
 import type { DecideAt, FeatureSpec, Scaler } from "../features/mod.ts";
 import { computeFeatures } from "../features/mod.ts";
 import { createRng } from "../util/random.ts";
-import { buildDataset, type Dataset, type DatasetOptions, type SplitInfo } from "./mod.ts";
+import { buildDataset, type Dataset, type DatasetOptions, type SplitInfo } from "./series.ts";
 import { type WindowSet, type WindowSource, windowSource } from "./types.ts";
 
 /**

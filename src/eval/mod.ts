@@ -22,4 +22,27 @@ export * from "./metrics.ts";
 export * from "./baselines.ts";
 export * from "./backtest.ts";
 export * from "./summary.ts";
-export * from "./drift.ts";
+// Drift against a version's reference.json (its zod schema stays inside: readReference parses).
+export {
+  type BinnedDistribution,
+  populationStability,
+  PSI_SIGNIFICANT,
+  PSI_STABLE,
+  readReference,
+  REFERENCE_FILE,
+  type ReferenceProfile,
+  referenceProfile,
+  type StabilityReport,
+} from "./drift.ts";
+
+// The long-short portfolio of a universe model's daily ranking.
+export {
+  type PortfolioDay,
+  type PortfolioOptions,
+  type PortfolioResult,
+  type PortfolioStats,
+  portfolioStats,
+  type PriceTable,
+  runPortfolio,
+  type Scores as PortfolioScores,
+} from "./portfolio.ts";

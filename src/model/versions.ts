@@ -61,7 +61,17 @@ export const pointerSchema = z.object({
  * const pointer: VersionPointer = { current: "v3", history: ["v1", "v2"] };
  * ```
  */
-export type VersionPointer = z.infer<typeof pointerSchema>;
+export interface VersionPointer {
+  /** The version plugins load, e.g. `v3`. */
+  current: string;
+  /** Earlier current versions, oldest first; `rollback` returns to the last one. */
+  history: string[];
+  /** Versions that were current and were rolled back from (present once a rollback happened). */
+  retired?: string[];
+}
+
+// The schema and the interface stay one shape: a compile error here when they part.
+const _pointerShape: z.ZodType<VersionPointer> = pointerSchema;
 
 /**
  * The schema of {@linkcode SHADOW_FILE}: the shadow versions and when they

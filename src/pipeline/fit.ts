@@ -165,6 +165,16 @@ export async function fitModel(
   settings: FitSettings,
   hooks?: FitHooks,
 ): Promise<FittedModel & { set: SeriesTrainingSet; dataset: Dataset }>;
+/**
+ * Trains a model on a training set already built (a series' or a universe's), as the first
+ * overload does for a series.
+ *
+ * @example
+ * ```ts
+ * const fitted = await fitModel(universeSet(data, settings), settings.fit);
+ * fitted.model.dispose();
+ * ```
+ */
 export async function fitModel<S extends TrainingSet>(
   set: S,
   settings: FitSettings,

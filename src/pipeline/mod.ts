@@ -52,6 +52,7 @@ export {
   scoreModel,
 } from "./score.ts";
 export {
+  type FoldAuc,
   type FoldEvaluation,
   walkForward,
   type WalkForwardEvaluation,
@@ -60,25 +61,35 @@ export {
 
 // Evaluating, backtesting and monitoring a model on a ticker.
 export { evaluateTicker, type EvaluateTickerOptions } from "./evaluate.ts";
-export { backtestModel, type BacktestModelOptions, type ModelBacktest } from "./backtest.ts";
 export {
-  type Alert,
-  compareShadows,
-  type CompareShadowsOptions,
-  type Drift,
-  joinSignals,
-  type LoggedShadow,
-  type LoggedSignal,
+  backtestModel,
+  type BacktestModelOptions,
+  type ModelBacktest,
+  type ModelBacktestRun,
+} from "./backtest.ts";
+export {
   monitorModel,
   type MonitorOptions,
   type MonitorResult,
+  type TestScores,
+} from "./monitor.ts";
+export {
+  type Alert,
+  type Drift,
+  joinSignals,
+  type LiveLogOptions,
+  type LoggedShadow,
+  type LoggedSignal,
+} from "./predictions_log.ts";
+export {
+  compareShadows,
+  type CompareShadowsOptions,
   SHADOW_METRICS,
   type ShadowComparison,
   type ShadowComparisons,
   type ShadowMetric,
   type ShadowSide,
-  type TestScores,
-} from "./monitor.ts";
+} from "./shadow_comparison.ts";
 
 // Promotion from the shadow record: the retrain gate on the live comparison.
 export {
@@ -127,3 +138,39 @@ export {
   type RetrainResult,
   type VersionScores,
 } from "./retrain.ts";
+
+// Universe models: the study presets, the settings, the data and its training set.
+export {
+  FISCHER_KRAUSS,
+  GHOSH_NEUFELD_SAHOO,
+  loadUniverseData,
+  modelUniverse,
+  STUDIES,
+  type Study,
+  studyPreset,
+  tablesOf,
+  type UniverseData,
+  type UniverseDataOptions,
+  type UniverseFitSettings,
+  universeFitSettings,
+  universeSeriesFor,
+  universeSet,
+} from "./universe.ts";
+
+// Scoring a universe model, its walk-forward and the studies; what they return.
+export {
+  evaluateUniverse,
+  isUniverseModel,
+  runUniverseStudy,
+  scoreUniverseRequest,
+  type UniverseEvaluateOptions,
+  universeFolds,
+  type UniverseRequest,
+  type UniverseWalkForward,
+} from "./study.ts";
+export type {
+  PortfolioArm,
+  SymbolScore,
+  UniverseEvaluation,
+  UniverseResult,
+} from "./universe_scores.ts";
