@@ -26,6 +26,10 @@ import type { Bar } from "../data/types.ts";
 import { DataError, UsageError } from "../util/errors.ts";
 
 export { applyScaler, fitScaler, SCALER_CLIP } from "./scaler.ts";
+export { type DecideAt, DECISION_POINTS } from "./at_open.ts";
+import { type DecideAt, OPEN_STEPS, openAsStep } from "./at_open.ts";
+import { ContextSeries } from "./context.ts";
+export { ContextSeries } from "./context.ts";
 export type { Scaler } from "./scaler.ts";
 
 /**
@@ -270,79 +274,6 @@ function macdFeature(
   };
 }
 
-/**
- * When a decision is taken: at a bar's `close` (features may read the whole
- * bar; the label looks at later closes) or at its `open` (features may read
- * the bar's open and nothing else of it; the label is the bar's own
- * open-to-close move).
- *
- * @example
- * ```ts
- * DECISION_POINTS.includes("open"); // true
- * ```
- */
-export const DECISION_POINTS = ["close", "open"] as const;
-/** A decision point (see {@linkcode DECISION_POINTS}). */
-export type DecideAt = typeof DECISION_POINTS[number];
-
-/**
- * A feature known at the open: `peek` gives its value for a bar whose open is
- * known and nothing else (raw prices), `close` takes the finished bar.
- */
-interface OpenStep {
-  peek(open: number): number | undefined;
-  close(bar: Readonly<Bar>): void;
-}
-
-/** The features known at a bar's open, by name: their steps read the open and earlier bars only. */
-const OPEN_STEPS: ReadonlyMap<string, (params: Readonly<Record<string, number>>) => OpenStep> =
-  new Map([
-    ["overnight_return", () => {
-      let prev: number | undefined;
-      return {
-        peek: (open: number): number | undefined =>
-          prev === undefined ? undefined : open / prev - 1,
-        close: (bar: Readonly<Bar>): void => {
-          prev = bar.close;
-        },
-      };
-    }],
-    ["gap_z", (p: Readonly<Record<string, number>>) => {
-      const period = intParam(p, "period", 2);
-      const ring = new Float64Array(period);
-      let seen = 0;
-      let prev: number | undefined;
-      return {
-        peek: (open: number): number | undefined => {
-          if (prev === undefined || seen < period) return undefined;
-          let mean = 0;
-          for (let i = 0; i < period; i++) mean += ring[i];
-          mean /= period;
-          let sum = 0;
-          for (let i = 0; i < period; i++) sum += (ring[i] - mean) ** 2;
-          const sd = Math.sqrt(sum / (period - 1));
-          return sd > 0 ? (open / prev - 1) / sd : 0;
-        },
-        close: (bar: Readonly<Bar>): void => {
-          if (prev !== undefined) ring[seen++ % period] = bar.close / prev - 1;
-          prev = bar.close;
-        },
-      };
-    }],
-  ]);
-
-/** A close-time step of an open-known feature: its value at the open, then the bar taken in. */
-function openAsStep(make: (p: Readonly<Record<string, number>>) => OpenStep) {
-  return (p: Readonly<Record<string, number>>): (bar: Readonly<Bar>) => number | undefined => {
-    const step = make(p);
-    return (bar) => {
-      const v = step.peek(bar.open);
-      step.close(bar);
-      return v;
-    };
-  };
-}
-
 const BUILTIN: ReadonlyMap<string, CustomFeature> = new Map<string, CustomFeature>([
   ["returns", {
     params: { period: 1 },
@@ -515,95 +446,6 @@ export const CONTEXT_FEATURES: FeatureSpec[] = [
  */
 export function needsContext(specs: readonly FeatureSpec[]): boolean {
   return resolve(specs).some((r) => r.def.context === true);
-}
-
-/**
- * The context series as features read it: bars pushed oldest first, and for
- * any time the latest bar at or before it. The batch pipeline and the live
- * plugin pair a symbol's bar with its context bar through this one rule, so
- * a day the context did not trade uses its previous bar in both. Holds the
- * last `capacity` bars (default 256), so a host may feed the context a little
- * ahead of the other symbols.
- *
- * @example
- * ```ts
- * const spy = new ContextSeries();
- * for (const bar of spyBars) spy.push(bar);
- * spy.at("2024-01-03"); // SPY's bar of 2024-01-03, or the one before
- * ```
- */
-export class ContextSeries {
-  #bars: Bar[] = [];
-  #capacity: number;
-
-  /**
-   * An empty context series keeping the last `capacity` bars.
-   *
-   * @example
-   * ```ts
-   * const context = new ContextSeries(64);
-   * ```
-   */
-  constructor(capacity = 256) {
-    if (!Number.isInteger(capacity) || capacity < 1) {
-      throw new UsageError(`Expected capacity to be a positive integer, found ${capacity}`);
-    }
-    this.#capacity = capacity;
-  }
-
-  /**
-   * Appends the context's next bar. Throws a `DataError` unless its time is
-   * after the last one's; the same bar again is ignored.
-   *
-   * @example
-   * ```ts
-   * context.push(spyBar);
-   * ```
-   */
-  push(bar: Bar): void {
-    const last = this.#bars[this.#bars.length - 1];
-    if (last !== undefined && bar.time === last.time) return;
-    if (last !== undefined && !(bar.time > last.time)) {
-      throw new DataError(
-        `Expected context bars in increasing time order, found ${bar.time} after ${last.time}`,
-      );
-    }
-    this.#bars.push(bar);
-    if (this.#bars.length > 2 * this.#capacity) this.#bars = this.#bars.slice(-this.#capacity);
-  }
-
-  /**
-   * The latest bar at or before `time`, or `undefined` when there is none
-   * (or it has dropped out of the kept history).
-   *
-   * @example
-   * ```ts
-   * context.at(bar.time);
-   * ```
-   */
-  at(time: string): Bar | undefined {
-    const bars = this.#bars;
-    let lo = 0;
-    let hi = bars.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (bars[mid].time <= time) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo === 0 ? undefined : bars[lo - 1];
-  }
-
-  /**
-   * Time of the last bar pushed, or `undefined`.
-   *
-   * @example
-   * ```ts
-   * context.lastTime; // "2024-01-03"
-   * ```
-   */
-  get lastTime(): string | undefined {
-    return this.#bars[this.#bars.length - 1]?.time;
-  }
 }
 
 const custom = new Map<string, CustomFeature>();
