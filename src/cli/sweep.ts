@@ -97,7 +97,7 @@ export const sweep: Command = async (args: string[]): Promise<number> => {
   });
   const outDir = stringFlag(flags, "out", "sweeps");
   const { readSpec, expandJobs, runSweep, localPool } = await import("../sweep/mod.ts");
-  const { leaderboardText } = await import("../views/leaderboard.ts");
+  const { leaderboardHtml, leaderboardText } = await import("../views/leaderboard.ts");
   const spec = await readSpec(specFile);
   if (flags["dry-run"]) {
     const { jobs, duplicates } = await expandJobs(spec);
@@ -114,7 +114,15 @@ export const sweep: Command = async (args: string[]): Promise<number> => {
     ? localPool({ workers })
     : await (await import("../sweep/queue.ts")).queueExecutor(queue, { log: progress });
   try {
-    const run = await runSweep(spec, { executor, outDir, log: progress });
+    const run = await runSweep(spec, {
+      executor,
+      outDir,
+      log: progress,
+      pages: (board) => ({
+        "leaderboard.txt": `${leaderboardText(board)}\n`,
+        "leaderboard.html": leaderboardHtml(board),
+      }),
+    });
     printResult(flags, run.board, () => leaderboardText(run.board));
     progress(
       `sweep ${spec.name}: ${run.ran} jobs run, ${run.skipped} skipped (results already in ${run.dir}/results.jsonl)${

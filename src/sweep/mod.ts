@@ -20,7 +20,6 @@ import { join } from "node:path";
 import { atomicWriteFile } from "../util/fs.ts";
 import type { JobResult } from "./job.ts";
 import { buildLeaderboard, type Leaderboard } from "./leaderboard.ts";
-import { leaderboardHtml, leaderboardText } from "../views/leaderboard.ts";
 import type { Executor } from "./pool.ts";
 import { openResults } from "./results.ts";
 import { confirmationJob, expandJobs, type SweepJob, type SweepSpec } from "./spec.ts";
@@ -76,6 +75,12 @@ export interface RunSweepOptions {
   log?: (line: string) => void;
   /** Bootstrap resamples of the leaderboard (default 1000). */
   resamples?: number;
+  /**
+   * Pages of the leaderboard to write beside `leaderboard.json`, by file name
+   * (the command passes its text and HTML views: `leaderboard.txt`,
+   * `leaderboard.html`); default none.
+   */
+  pages?: (board: Leaderboard) => Record<string, string>;
 }
 
 /**
@@ -174,8 +179,9 @@ function labeller(jobs: readonly SweepJob[]): (job: SweepJob) => string {
  * `results.jsonl`, runs the rest on `options.executor` (progress: one line
  * per event), writes each result once, ranks the configurations, runs the
  * winner's confirmation on the holdout (unless it has run), and writes the
- * leaderboard as `leaderboard.txt`, `leaderboard.json` and
- * `leaderboard.html` beside the results. A job's own failure is recorded and
+ * leaderboard as `leaderboard.json` (and the `pages` the caller renders,
+ * `leaderboard.txt` and `leaderboard.html` from the command) beside the
+ * results. A job's own failure is recorded and
  * the sweep goes on; a job that produced no result is reported and retried
  * by the next run.
  *
@@ -251,9 +257,10 @@ export async function runSweep(spec: SweepSpec, options: RunSweepOptions): Promi
     confirmation = store.get(confirm.id);
     board = buildLeaderboard(spec.name, selection, { ...boardOptions, confirmation });
   }
-  await atomicWriteFile(join(dir, "leaderboard.txt"), `${leaderboardText(board)}\n`);
+  for (const [file, text] of Object.entries(options.pages?.(board) ?? {})) {
+    await atomicWriteFile(join(dir, file), text);
+  }
   await atomicWriteFile(join(dir, "leaderboard.json"), `${JSON.stringify(board, null, 2)}\n`);
-  await atomicWriteFile(join(dir, "leaderboard.html"), leaderboardHtml(board));
   return {
     board,
     dir,
