@@ -1,6 +1,7 @@
 /**
  * The page of `deno task models list`: one line per version (creation time,
- * data ranges, test metrics, skill, and marks: BROKEN, never promoted,
+ * data ranges, the raw network's test accuracy, the calibrated model's skill
+ * or, in words, that it has none, and marks: BROKEN, never promoted,
  * shadow, the last gate decisions), then what killed runs left behind and
  * the pointer's state.
  *
@@ -39,7 +40,9 @@ export interface VersionSummary {
   ticker: string | null;
   train: string | null;
   test: string | null;
+  /** The raw network's accuracy on the test rows (before calibration), from its card. */
   testAccuracy: number | null;
+  /** The share of up labels in the test rows. */
   testBaseRate: number | null;
   /**
    * The calibration and the skill of the probabilities it hands out against the training base
@@ -49,6 +52,11 @@ export interface VersionSummary {
   skill: {
     calibration: string;
     shrinkage: number;
+    /**
+     * No validated skill: the calibration hands out the base rate (weight 1 on it, see
+     * `withoutSkill`), so the plugin's signals have status `no-skill` and direction `flat`.
+     */
+    noSkill: boolean;
     validation: SkillPair | null;
     test: SkillPair | null;
   } | null;
@@ -70,14 +78,19 @@ export interface VersionSummary {
   } | null;
 }
 
-/** The skill column: the test rows' Brier / log-loss skill of the calibrated probabilities. */
+/**
+ * The skill column: the calibrated model's Brier / log-loss skill on the test rows, or in words
+ * that it has no validated skill (it hands out the base rate; its signals are `no-skill`).
+ */
 function skillText(skill: VersionSummary["skill"]): string {
-  if (!skill) return "skill ? (no calibration recorded)";
+  if (!skill) return "calibrated skill ? (no calibration recorded)";
   const f = (v: number | null | undefined): string =>
     v === null || v === undefined ? "?" : v.toFixed(4);
-  return `test skill ${f(skill.test?.brierSkill)} / ${
-    f(skill.test?.logLossSkill)
-  } (${skill.calibration}, weight ${skill.shrinkage.toFixed(2)} on the base rate)`;
+  const figures = `${f(skill.test?.brierSkill)} / ${f(skill.test?.logLossSkill)}`;
+  const how = `${skill.calibration}, weight ${skill.shrinkage.toFixed(2)} on the base rate`;
+  return skill.noSkill
+    ? `no validated skill: the calibrated model hands out the base rate, signals no-skill (${how}; test skill ${figures})`
+    : `calibrated test skill (Brier / log loss) ${figures} (${how})`;
 }
 
 /** The columns of one `models list` line, left to right (a new column is one more entry). */
@@ -103,7 +116,7 @@ function columns(r: VersionSummary): string[] {
     r.composite ? ` ${r.composite}` : ` ${r.arch} ${r.ticker}`,
     ` train ${r.train}`,
     ` test ${r.test}`,
-    ` test acc ${r.testAccuracy?.toFixed(3) ?? "?"} (base rate ${
+    ` raw network test accuracy ${r.testAccuracy?.toFixed(3) ?? "?"} (test base rate ${
       r.testBaseRate?.toFixed(3) ?? "?"
     })`,
     ` ${skillText(r.skill)}`,

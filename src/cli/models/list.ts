@@ -10,6 +10,7 @@ import { join } from "node:path";
 import { printResult, progress } from "../common.ts";
 import type { ModelCard } from "../../model/card.ts";
 import { readCard } from "../../model/card.ts";
+import { withoutSkill } from "../../model/calibration.ts";
 import { checkModelFolder } from "../../model/store.ts";
 import { readComposite } from "../../model/composite.ts";
 import { checkVersionName, versionProblem } from "../../model/layout.ts";
@@ -71,6 +72,7 @@ async function summarize(
       ? {
         calibration: card.calibration.method,
         shrinkage: card.calibration.shrinkage,
+        noSkill: withoutSkill(card.calibration),
         validation: card.calibration.validation?.calibrated ?? null,
         test: card.calibration.test?.calibrated ?? null,
       }
