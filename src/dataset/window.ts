@@ -57,9 +57,7 @@ export function upLabel(
   ref: number,
   horizon: number,
 ): 0 | 1 | undefined {
-  if (!Number.isInteger(horizon) || horizon < 1) {
-    throw new UsageError(`Expected the horizon to be a positive integer, found ${horizon}`);
-  }
+  checkHorizon(horizon);
   if (!Number.isInteger(ref) || ref < 0 || ref >= closes.length) {
     throw new UsageError(
       `Expected a reference bar index in [0, ${closes.length - 1}], found ${ref}`,
@@ -68,6 +66,12 @@ export function upLabel(
   const later = ref + horizon;
   if (later >= closes.length) return undefined;
   return closes[later] > closes[ref] ? 1 : 0;
+}
+
+function checkHorizon(horizon: number): void {
+  if (!Number.isInteger(horizon) || horizon < 1) {
+    throw new UsageError(`Expected the horizon to be a positive integer, found ${horizon}`);
+  }
 }
 
 /**
@@ -87,9 +91,7 @@ export function openLabel(
   ref: number,
   horizon: number,
 ): 0 | 1 | undefined {
-  if (!Number.isInteger(horizon) || horizon < 1) {
-    throw new UsageError(`Expected the horizon to be a positive integer, found ${horizon}`);
-  }
+  checkHorizon(horizon);
   const last = ref + horizon - 1;
   if (last >= closes.length) return undefined;
   return closes[last] > opens[ref] ? 1 : 0;

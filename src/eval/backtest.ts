@@ -445,19 +445,6 @@ export async function runBacktest(
       open: true,
     });
   }
-  const firstFill = priced[startIndex + 1];
-  const holdEquity = priced.slice(startIndex + 1).map((b) =>
-    ((1 - cost) * b.close) / firstFill.open
-  );
-  const holdTrade: Trade = {
-    side: "long",
-    entryTime: firstFill.time,
-    entryPrice: firstFill.open,
-    exitTime: last.time,
-    exitPrice: last.close,
-    return: holdEquity[holdEquity.length - 1] - 1,
-    open: true,
-  };
   return {
     times,
     positions,
@@ -465,16 +452,32 @@ export async function runBacktest(
     statuses,
     trades,
     ...equityResult(equity, positions, trades, turnover, barsPerYear),
-    buyAndHold: equityResult(
-      holdEquity,
-      holdEquity.map(() => 1),
-      [holdTrade],
-      1,
-      barsPerYear,
-    ),
+    buyAndHold: buyAndHold(priced, startIndex, cost, barsPerYear),
     sessions,
     barsPerYear,
   };
+}
+
+/** Buy-and-hold from the first fill's open (after `startIndex`) to the last close, entry cost once. */
+function buyAndHold(
+  priced: { time: string; open: number; close: number }[],
+  startIndex: number,
+  cost: number,
+  barsPerYear: number,
+): BacktestResult["buyAndHold"] {
+  const first = priced[startIndex + 1];
+  const last = priced[priced.length - 1];
+  const holdEquity = priced.slice(startIndex + 1).map((b) => ((1 - cost) * b.close) / first.open);
+  const holdTrade: Trade = {
+    side: "long",
+    entryTime: first.time,
+    entryPrice: first.open,
+    exitTime: last.time,
+    exitPrice: last.close,
+    return: holdEquity[holdEquity.length - 1] - 1,
+    open: true,
+  };
+  return equityResult(holdEquity, holdEquity.map(() => 1), [holdTrade], 1, barsPerYear);
 }
 
 /**
@@ -534,18 +537,6 @@ async function openToClose(
     statuses.push(signal.status);
     equity.push(value);
   }
-  const first = priced[startIndex + 1];
-  const last = priced[priced.length - 1];
-  const holdEquity = priced.slice(startIndex + 1).map((b) => ((1 - cost) * b.close) / first.open);
-  const holdTrade: Trade = {
-    side: "long",
-    entryTime: first.time,
-    entryPrice: first.open,
-    exitTime: last.time,
-    exitPrice: last.close,
-    return: holdEquity[holdEquity.length - 1] - 1,
-    open: true,
-  };
   return {
     times,
     positions,
@@ -553,7 +544,7 @@ async function openToClose(
     statuses,
     trades,
     ...equityResult(equity, positions, trades, turnover, barsPerYear),
-    buyAndHold: equityResult(holdEquity, holdEquity.map(() => 1), [holdTrade], 1, barsPerYear),
+    buyAndHold: buyAndHold(priced, startIndex, cost, barsPerYear),
     sessions,
     barsPerYear,
   };

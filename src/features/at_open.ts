@@ -15,17 +15,7 @@
  */
 
 import type { Bar } from "../data/types.ts";
-import { UsageError } from "../util/errors.ts";
-
-function intParam(params: Readonly<Record<string, number>>, key: string, min: number): number {
-  const v = params[key];
-  if (!Number.isInteger(v) || v < min) {
-    throw new UsageError(
-      `Expected feature parameter ${key} to be an integer >= ${min}, found ${v}`,
-    );
-  }
-  return v;
-}
+import { intParam } from "./params.ts";
 
 /**
  * When a decision is taken: at a bar's `close` (features may read the whole

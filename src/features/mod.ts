@@ -29,6 +29,7 @@ export { applyScaler, fitScaler, SCALER_CLIP } from "./scaler.ts";
 export { type DecideAt, DECISION_POINTS } from "./at_open.ts";
 import { type DecideAt, OPEN_STEPS, openAsStep } from "./at_open.ts";
 import { ContextSeries } from "./context.ts";
+import { intParam } from "./params.ts";
 export { ContextSeries } from "./context.ts";
 export type { Scaler } from "./scaler.ts";
 
@@ -199,16 +200,6 @@ export interface FeatureStream {
 }
 
 type Step = (bar: Readonly<Bar>, context?: Readonly<Bar>) => number | undefined;
-
-function intParam(params: Readonly<Record<string, number>>, key: string, min: number): number {
-  const v = params[key];
-  if (!Number.isInteger(v) || v < min) {
-    throw new UsageError(
-      `Expected feature parameter ${key} to be an integer >= ${min}, found ${v}`,
-    );
-  }
-  return v;
-}
 
 /** A step that returns `x_t / x_{t-period} - 1`, with 0 when the old value is 0. */
 function changeOver(period: number, pick: (bar: Readonly<Bar>) => number): Step {
