@@ -8,7 +8,7 @@
  */
 
 import { exitCodeOf, messageOf } from "./src/util/errors.ts";
-import type { Command } from "./src/cli/common.ts";
+import type { Command } from "./src/cli/output.ts";
 import denoJson from "./deno.json" with { type: "json" };
 
 /**
@@ -123,7 +123,7 @@ export function usage(): string {
  */
 async function errorText(error: unknown): Promise<string> {
   try {
-    return (await import("./src/cli/common.ts")).errorLine(error);
+    return (await import("./src/cli/output.ts")).errorLine(error);
   } catch {
     return messageOf(error);
   }

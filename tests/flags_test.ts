@@ -9,7 +9,8 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { errorLine, numberFlag, parseFlags } from "../src/cli/common.ts";
+import { numberFlag, parseFlags } from "../src/cli/common.ts";
+import { errorLine } from "../src/cli/output.ts";
 import { trainSettings } from "../src/cli/flags.ts";
 import { checkFitFlag, fitOptionsOfFlags, fitSettings } from "../src/pipeline/settings.ts";
 import { checkWritableFile } from "../src/util/paths.ts";

@@ -7,16 +7,8 @@
  * @module
  */
 
-import {
-  choiceFlag,
-  type Command,
-  kernelFlag,
-  numberFlag,
-  parseFlags,
-  printResult,
-  progress,
-  stringFlag,
-} from "./common.ts";
+import { choiceFlag, kernelFlag, numberFlag, parseFlags, stringFlag } from "./common.ts";
+import { type Command, printResult, progress } from "./output.ts";
 import { DATA_FLAGS, DATA_HELP, dataRequest, dateRange, reportFlag } from "./flags.ts";
 import { BACKENDS, selectBackend } from "../model/backend.ts";
 import { backtestModel } from "../pipeline/backtest.ts";

@@ -6,15 +6,8 @@
  * @module
  */
 
-import {
-  type Command,
-  type Flags,
-  numberFlag,
-  parseFlags,
-  printResult,
-  progress,
-  stringFlag,
-} from "./common.ts";
+import { type Flags, numberFlag, parseFlags, stringFlag } from "./common.ts";
+import { type Command, printResult, progress } from "./output.ts";
 import { UsageError } from "../util/errors.ts";
 import { BENCH_BACKENDS, formatBenchReport, IMPLS, runBench } from "../bench/mod.ts";
 

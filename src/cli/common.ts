@@ -1,16 +1,15 @@
 /**
  * What every command shares: flag parsing on top of `node:util` `parseArgs`
  * (JSR's `@std/cli` is not reachable from this build environment), typed
- * value checks that raise usage errors, and output helpers that keep results
- * on stdout and progress on stderr.
+ * value checks that raise usage errors. What commands print is in
+ * `output.ts`.
  *
  * @module
  */
 
 import { parseArgs } from "node:util";
-import { messageOf, UsageError } from "../util/errors.ts";
+import { UsageError } from "../util/errors.ts";
 import { type Kernel, KERNELS, resolveKernel } from "../model/fast/layers.ts";
-import { FIT_OPTION_FLAGS } from "../pipeline/settings.ts";
 
 /** One flag of a command, as `node:util` `parseArgs` describes it. */
 export interface FlagSpec {
@@ -245,99 +244,3 @@ export function kernelFlag(flags: Flags, backend: string): Kernel {
     : choiceFlag(flags, "kernel", KERNELS, "fast");
   return resolveKernel(requested, backend);
 }
-
-/**
- * Writes a result to stdout: pretty JSON with `--json`, else the human text.
- *
- * @example
- * ```ts
- * printResult({ json: true }, { rows: 10 }, () => "10 rows");
- * ```
- */
-export function printResult(flags: Flags, value: unknown, human: () => string): void {
-  if (flags.json) console.log(JSON.stringify(value, null, 2));
-  else console.log(human());
-}
-
-/**
- * Writes a progress or log line to stderr (never stdout, which carries results).
- *
- * @example
- * ```ts
- * progress("epoch 1/50 loss 0.693");
- * ```
- */
-export function progress(line: string): void {
-  console.error(line);
-}
-
-/**
- * Runs `work` with Ctrl-C turned into a polite stop: the first SIGINT sets the
- * flag `shouldStop` returns (training stops after the current batch and keeps
- * its best weights) and says `message` on stderr, instead of killing the process.
- *
- * @example
- * ```ts
- * const summary = await untilInterrupted((shouldStop) => fitAndSave(series, fit, { modelRoot, shouldStop }));
- * ```
- */
-export async function untilInterrupted<T>(
-  work: (shouldStop: () => boolean) => Promise<T>,
-  message = "train: interrupted, stopping after the current batch (keeping the best weights)",
-): Promise<T> {
-  let stop = false;
-  const onInterrupt = (): void => {
-    stop = true;
-    progress(message);
-  };
-  Deno.addSignalListener("SIGINT", onInterrupt);
-  try {
-    return await work(() => stop);
-  } finally {
-    Deno.removeSignalListener("SIGINT", onInterrupt);
-  }
-}
-
-/**
- * The flag that sets a library option: the train flag of a fit option
- * (`backendName` → `--backend`), else the option in kebab case
- * (`dataDir` → `--data-dir`).
- *
- * @example
- * ```ts
- * flagOf("validationFraction"); // "--validation-split"
- * ```
- */
-export function flagOf(option: string): string {
-  const flag = (FIT_OPTION_FLAGS as Record<string, string>)[option] ??
-    option.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
-  return `--${flag}`;
-}
-
-/**
- * The one line the command line prints for an error (without `error: `):
- * its one-line message, where a usage error's options (library names) are
- * shown as the flags that set them: "Expected epochs to be …" becomes
- * "Expected --epochs to be …". Only the words before ", found" are
- * rewritten, so a found value is quoted as given.
- *
- * @example
- * ```ts
- * errorLine(new UsageError("Expected batchSize to be an integer of at least 1, found 0", {
- *   options: ["batchSize"],
- * })); // "Expected --batch-size to be an integer of at least 1, found 0"
- * ```
- */
-export function errorLine(error: unknown): string {
-  const message = messageOf(error);
-  if (!(error instanceof UsageError) || error.options.length === 0) return message;
-  const at = message.indexOf(", found ");
-  let head = at < 0 ? message : message.slice(0, at);
-  for (const option of error.options) {
-    head = head.replace(new RegExp(`(?<![\\w-])${option}(?![\\w-])`, "g"), flagOf(option));
-  }
-  return head + (at < 0 ? "" : message.slice(at));
-}
-
-/** A command's entry point: receives its arguments, returns an exit code. */
-export type Command = (args: string[]) => Promise<number>;

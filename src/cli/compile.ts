@@ -11,7 +11,8 @@
  */
 
 import { join } from "node:path";
-import { type Command, parseFlags, printResult, progress, stringFlag } from "./common.ts";
+import { parseFlags, stringFlag } from "./common.ts";
+import { type Command, printResult, progress } from "./output.ts";
 import { assetPath } from "../util/assets.ts";
 import { DataError } from "../util/errors.ts";
 import { exists } from "../util/fs.ts";

@@ -8,15 +8,13 @@
 
 import {
   choiceFlag,
-  type Command,
   kernelFlag,
   kernelHelp,
   numberFlag,
   parseFlags,
-  printResult,
-  progress,
   stringFlag,
 } from "./common.ts";
+import { type Command, printResult, progress } from "./output.ts";
 import {
   DATA_FLAGS,
   DATA_HELP,

@@ -6,14 +6,8 @@
  * @module
  */
 
-import {
-  type Command,
-  numberFlag,
-  parseFlags,
-  printResult,
-  progress,
-  stringFlag,
-} from "./common.ts";
+import { numberFlag, parseFlags, stringFlag } from "./common.ts";
+import { type Command, printResult, progress } from "./output.ts";
 import { DATA_FLAGS, dataRequest } from "./flags.ts";
 import { validateTicker } from "../data/mod.ts";
 import { SOURCES } from "../data/types.ts";

@@ -6,15 +6,8 @@
  * @module
  */
 
-import {
-  type Command,
-  dateFlag,
-  numberFlag,
-  parseFlags,
-  printResult,
-  progress,
-  stringFlag,
-} from "./common.ts";
+import { dateFlag, numberFlag, parseFlags, stringFlag } from "./common.ts";
+import { type Command, printResult, progress } from "./output.ts";
 import { DATA_FLAGS, DATA_HELP, dataRequest } from "./flags.ts";
 import { listVersions, resolveModelDir } from "../model/versions.ts";
 import { checkModelFolder } from "../model/store.ts";

@@ -5,16 +5,8 @@
  * @module
  */
 
-import {
-  choiceFlag,
-  type Command,
-  dateFlag,
-  numberFlag,
-  parseFlags,
-  printResult,
-  progress,
-  stringFlag,
-} from "./common.ts";
+import { choiceFlag, dateFlag, numberFlag, parseFlags, stringFlag } from "./common.ts";
+import { type Command, printResult, progress } from "./output.ts";
 import { INTERVALS, SOURCES } from "../data/types.ts";
 import { VENUES } from "../data/calendar.ts";
 import {

@@ -10,17 +10,8 @@
  * @module
  */
 
-import {
-  choiceFlag,
-  type Command,
-  type FlagSpec,
-  numberFlag,
-  parseFlags,
-  printResult,
-  progress,
-  stringFlag,
-  untilInterrupted,
-} from "./common.ts";
+import { choiceFlag, type FlagSpec, numberFlag, parseFlags, stringFlag } from "./common.ts";
+import { type Command, printResult, progress, untilInterrupted } from "./output.ts";
 import { TRAIN_FLAGS, trainSettings } from "./flags.ts";
 import { readyModelRoot } from "../model/versions.ts";
 import { MIN_EVALUATION_ROWS } from "../pipeline/score.ts";

@@ -7,14 +7,8 @@
  * @module
  */
 
-import {
-  type Command,
-  numberFlag,
-  parseFlags,
-  printResult,
-  progress,
-  stringFlag,
-} from "./common.ts";
+import { numberFlag, parseFlags, stringFlag } from "./common.ts";
+import { type Command, printResult, progress } from "./output.ts";
 import { UsageError } from "../util/errors.ts";
 
 const HELP = `Usage: deno task sweep --spec FILE [--workers N | --queue redis://HOST:PORT] [flags]

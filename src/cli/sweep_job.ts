@@ -10,7 +10,7 @@
  * @module
  */
 
-import type { Command } from "./common.ts";
+import type { Command } from "./output.ts";
 import { UsageError } from "../util/errors.ts";
 import type { SweepJob } from "../sweep/spec.ts";
 

@@ -6,15 +6,8 @@
  * @module
  */
 
-import {
-  type Command,
-  type FlagSpec,
-  kernelHelp,
-  parseFlags,
-  printResult,
-  progress,
-  untilInterrupted,
-} from "./common.ts";
+import { type FlagSpec, kernelHelp, parseFlags } from "./common.ts";
+import { type Command, printResult, progress, untilInterrupted } from "./output.ts";
 import { join } from "node:path";
 import { TRAIN_FLAGS, trainSettings } from "./flags.ts";
 import { importFeaturesModule } from "../features/module.ts";

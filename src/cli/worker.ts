@@ -6,7 +6,8 @@
  * @module
  */
 
-import { type Command, numberFlag, parseFlags, progress, stringFlag } from "./common.ts";
+import { numberFlag, parseFlags, stringFlag } from "./common.ts";
+import { type Command, progress } from "./output.ts";
 import { UsageError } from "../util/errors.ts";
 
 const HELP = `Usage: deno task worker --queue redis://HOST:PORT [--concurrency N] [flags]

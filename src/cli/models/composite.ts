@@ -9,7 +9,8 @@
  */
 
 import { join } from "node:path";
-import { printResult, progress, stringFlag } from "../common.ts";
+import { stringFlag } from "../common.ts";
+import { printResult, progress } from "../output.ts";
 import { composeModel, type ComposeOptions } from "../../model/compose.ts";
 import { readRegimeRule, type RegimeName, REGIMES } from "../../model/composite.ts";
 import { UsageError } from "../../util/errors.ts";

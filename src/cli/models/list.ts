@@ -7,7 +7,7 @@
  */
 
 import { join } from "node:path";
-import { printResult, progress } from "../common.ts";
+import { printResult, progress } from "../output.ts";
 import type { ModelCard } from "../../model/card.ts";
 import { readCard } from "../../model/card.ts";
 import { withoutSkill } from "../../model/calibration.ts";

@@ -9,7 +9,8 @@
  * @module
  */
 
-import { type Command, parseFlags, stringFlag } from "../common.ts";
+import { parseFlags, stringFlag } from "../common.ts";
+import { type Command } from "../output.ts";
 import { SHADOW_FILE } from "../../model/versions.ts";
 import { DEFAULT_MIN_LIVE_BARS, SHADOW_PROMOTION_FILE } from "../../pipeline/shadow.ts";
 import { UsageError } from "../../util/errors.ts";

@@ -8,7 +8,8 @@
  * @module
  */
 
-import { numberFlag, printResult, progress, stringFlag } from "../common.ts";
+import { numberFlag, stringFlag } from "../common.ts";
+import { printResult, progress } from "../output.ts";
 import { dataRequest } from "../flags.ts";
 import { checkVersionName } from "../../model/layout.ts";
 import {

@@ -5,7 +5,7 @@
  * @module
  */
 
-import { printResult } from "../common.ts";
+import { printResult } from "../output.ts";
 import { checkVersionLoads, readShadow, writeShadow } from "../../model/versions.ts";
 import { UsageError } from "../../util/errors.ts";
 import { type Flags, GATE_FLAGS, onlyWith } from "./flags.ts";
