@@ -255,7 +255,7 @@ Deno.test("fit options speak of options; the command line shows them as flags", 
   // A found value that happens to be an option's name is shown as given.
   assert.equal(
     errorLine(refused(() => fitOptionsOfFlags({ arch: "arch" }))),
-    'Expected --arch to be one of lstm, deep, bidirectional, attention, gru, found "arch"',
+    'Expected --arch to be one of lstm, deep, bidirectional, attention, gru, paper, found "arch"',
   );
   // The flags, the library object and a sweep's values go through the one schema.
   assert.equal(
