@@ -371,7 +371,7 @@ Deno.test("flag values of fixed, grid and random are checked by the fit options'
   );
   assert.equal(
     specError('{"grid": {"arch": ["lstm", "transformer"]}}'),
-    'Expected grid.arch[1] of s.json to be one of lstm, deep, bidirectional, attention, gru, found "transformer"',
+    'Expected grid.arch[1] of s.json to be one of lstm, deep, bidirectional, attention, gru, paper, found "transformer"',
   );
   assert.equal(
     specError('{"random": {"trials": 2, "space": {"dropout": {"uniform": [0, 2]}}}}'),
