@@ -73,7 +73,7 @@ Deno.test("wrong types and unknown fields name the field and what was found", ()
   );
   assert.match(
     specError('{"data": {"source": "bloomberg"}}'),
-    /^Expected data\.source of s\.json to be one of yahoo, alpaca, stooq, csv, synthetic, found "bloomberg"$/,
+    /^Expected data\.source of s\.json to be one of yahoo, alpaca, stooq, csv, synthetic, ccxt, found "bloomberg"$/,
   );
   assert.equal(
     specError('{"random": {"trials": 2, "space": {"dropout": {"uniform": [1]}}}}'),
