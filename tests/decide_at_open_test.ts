@@ -248,3 +248,34 @@ Deno.test("a backtest of signals decided at the open trades each bar from its op
   assert.equal(result.trades.length, few.length - 1);
   assert.ok(result.trades.every((t) => t.entryTime === t.exitTime));
 });
+
+Deno.test("monitor judges an at-open model's logged signals by each bar's open-to-close move", async () => {
+  const { monitorModel } = await import("../src/pipeline/monitor.ts");
+  const logPath = join(await Deno.makeTempDir(), "predictions.jsonl");
+  const plugin = createLstmSignal({
+    modelDir: root,
+    maxZScore: Infinity,
+    allowNoSkill: true,
+    logPath,
+  });
+  await plugin.init();
+  const scored: { time: string; p: number }[] = [];
+  for (const bar of bars) {
+    const s = await plugin.onBar(series.symbol, bar);
+    if (s.status === "ok") scored.push({ time: bar.time, p: s.probabilityUp });
+  }
+  plugin.dispose();
+  const result = await monitorModel({
+    modelDir: root,
+    logPath,
+    ticker: series.symbol,
+    request: { source: "synthetic" },
+  });
+  const byTime = new Map(bars.map((b) => [b.time, b]));
+  const hits = scored.filter(({ time, p }) => {
+    const b = byTime.get(time)!;
+    return (p > 0.5 ? 1 : 0) === (b.close > b.open ? 1 : 0);
+  }).length;
+  assert.equal(result.resolved, scored.length);
+  assert.ok(Math.abs(result.accuracy! - hits / scored.length) < 1e-12);
+});

@@ -15,7 +15,7 @@
  */
 
 import type { Bar } from "../data/types.ts";
-import { adjustedCloses, upLabel } from "../dataset/window.ts";
+import { adjustedCloses, openLabel, upLabel } from "../dataset/window.ts";
 import { populationStability, type ReferenceProfile } from "../eval/drift.ts";
 import { type ModelCard, readCard } from "../model/card.ts";
 import { resolveModelDir } from "../model/versions.ts";
@@ -416,6 +416,13 @@ export async function readLiveLog(
   // A universe model: the symbol's bars from its universe, labelled by the card's label.
   const universe = card.universe ? await universeSeriesFor(card, ticker, options.request) : null;
   const { series } = universe ?? await loadModelSeries(card, ticker, options.request);
+  // A model deciding at the open is judged on each bar's own open-to-close move.
+  const opens = card.decideAt === "open" && !universe?.labelAt
+    ? series.bars.map((
+      b,
+    ) => (b.adjClose !== undefined && b.close > 0 ? b.open * (b.adjClose / b.close) : b.open))
+    : undefined;
+  const closes = opens ? adjustedCloses(series.bars) : undefined;
   return {
     root,
     version: where.version,
@@ -425,6 +432,9 @@ export async function readLiveLog(
     signals,
     bars: series.bars,
     source: series.source,
-    labelAt: universe?.labelAt,
+    labelAt: universe?.labelAt ??
+      (opens && closes
+        ? (i: number, horizon: number): 0 | 1 | undefined => openLabel(opens, closes, i, horizon)
+        : undefined),
   };
 }
