@@ -87,7 +87,8 @@ Deno.test("sweepStaleTemps keeps a temporary file a live process holds, however 
 
 Deno.test("sweepStaleTemps leaves young, foreign and old-format recent entries alone", async () => {
   const dir = await Deno.makeTempDir();
-  await Deno.writeTextFile(join(dir, "SPY_1d.csv.tmp-999999-young"), "just written");
+  // Just created, not yet locked by its writer (a writer locks before its first byte).
+  await Deno.writeTextFile(join(dir, "SPY_1d.csv.tmp-999999-young"), "");
   await Deno.writeTextFile(join(dir, "notes.tmp"), "not ours");
   await deadTemp(join(dir, "SPY_1d.meta.json.tmp-lz4k2abc9"), MINUTE_AGO()); // old format
   const legacy = await deadTemp(join(dir, "SPY_1d.csv.tmp-lz4k2abd0"), HOUR_AGO());

@@ -105,7 +105,17 @@ export const predict: Command = async (args: string[]): Promise<number> => {
         for (const bar of context.bars) await plugin.onBar(context.symbol, bar);
         contextFed = true;
       }
-      signals.push(await plugin.predict(ticker, loaded.series.bars));
+      const { bars } = loaded.series;
+      // Too few bars is a data error, as evaluate and backtest say of the same file: a
+      // warming-up 0.5 is not a prediction (issue 23 #17).
+      if (bars.length < plugin.warmupBars) {
+        throw new DataError(tooFewBars(ticker, bars.length, plugin.warmupBars));
+      }
+      const signal = await plugin.predict(ticker, bars);
+      if (signal.status === "warming-up") {
+        throw new DataError(tooFewBars(ticker, bars.length, plugin.warmupBars));
+      }
+      signals.push(signal);
     }
   } finally {
     await plugin.dispose();
@@ -124,6 +134,11 @@ export const predict: Command = async (args: string[]): Promise<number> => {
   );
   return 0;
 };
+
+/** The one line of a ticker whose bars cannot fill the model's warm-up and window. */
+function tooFewBars(ticker: string, found: number, needed: number): string {
+  return `Expected at least ${needed} bars of ${ticker} to predict (the model's feature warm-up and window), found ${found}`;
+}
 
 /** A signal's status in words: `no-skill` says what the probability is and that it is not traded. */
 function statusText(s: Signal): string {

@@ -21,7 +21,11 @@ import { DataError } from "./errors.ts";
 const TEMP_MARK = ".tmp-";
 /** The lock file inside a temporary folder; removed before the folder is renamed. */
 const DIR_LOCK = ".writer.lock";
-/** A temporary entry younger than this is never swept (its writer may be taking its lock). */
+/**
+ * An entry that its writer may not have locked yet (an empty file, a folder holding nothing but
+ * its lock file) is swept only once older than this; one whose writer had passed that point and
+ * whose lock is free is proven dead and goes at once.
+ */
 const GRACE_MS = 5_000;
 /** Temporary names from before the pid was in the name carry no lock: swept only when this old. */
 const LEGACY_GRACE_MS = 10 * 60_000;
@@ -184,7 +188,8 @@ export async function atomicWriteDir(
     lock = await Deno.open(lockPath, { write: true, createNew: true });
     await lock.lock(true);
     await fill(tmp);
-    await Deno.remove(lockPath); // the finished folder carries no lock file; still held
+    // The lock file stays until the folder has its real name, so a sweep can tell this live
+    // writer from a killed one at any moment; the finished folder then drops it (still held).
     await testPause("dir-rename");
     if (options.overwrite && (await exists(path))) {
       const old = `${tempName(path)}.old`;
@@ -194,6 +199,7 @@ export async function atomicWriteDir(
     } else {
       await Deno.rename(tmp, path);
     }
+    await Deno.remove(join(path, DIR_LOCK)).catch(() => {});
   } catch (error) {
     await Deno.remove(tmp, { recursive: true }).catch(() => {});
     throw error;
@@ -220,14 +226,25 @@ async function lockIsFree(path: string): Promise<boolean | undefined> {
   }
 }
 
-/** Whether a temporary entry's writer is gone: nobody holds its lock and it is old enough. */
+/**
+ * Whether a writer had taken its lock: it locks a temporary file before writing its first byte,
+ * and a temporary folder's lock file before filling it (and keeps that file until the folder
+ * has its real name), so content there means the lock was taken.
+ */
+async function pastLock(path: string, info: Deno.FileInfo): Promise<boolean> {
+  if (!info.isDirectory) return info.size > 0;
+  return (await entries(path)).some((entry) => entry.name !== DIR_LOCK);
+}
+
+/**
+ * Whether a temporary entry's writer is gone: nobody holds its lock, and either the writer had
+ * taken it (so it is dead, however young the entry: issue 23 #20) or the entry is old enough.
+ */
 async function isStale(path: string, info: Deno.FileInfo, legacy: boolean): Promise<boolean> {
   if (legacy) return age(info) >= LEGACY_GRACE_MS;
-  if (age(info) < GRACE_MS) return false;
   const free = await lockIsFree(info.isDirectory ? join(path, DIR_LOCK) : path);
-  // A folder without its lock file is one whose writer died before taking the
-  // lock or after releasing it for the final rename: stale once old enough.
-  return free !== false;
+  if (free === false) return false; // a live writer holds it
+  return age(info) >= GRACE_MS || await pastLock(path, info);
 }
 
 async function sweepOne(dir: string, name: string, removed: string[]): Promise<void> {
