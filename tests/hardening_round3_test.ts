@@ -119,3 +119,26 @@ Deno.test("#17 predict with too few bars exits 1 saying how many the model needs
   assert.equal(ok.code, 0, ok.stderr);
   assert.match(ok.stdout, /^SPY 20\d\d-\d\d-\d\d: P\(up in 1 bar\)/);
 });
+
+// ---- #18/#19: a universe folder's odd entries are said, and a failing import writes nothing ----
+
+Deno.test("#18 #19 --csv-dir says a DIR.csv folder and a looping link, and writes nothing", async () => {
+  const dir = await Deno.makeTempDir();
+  const u = join(dir, "u");
+  await Deno.mkdir(join(u, "DIR.csv"), { recursive: true });
+  await Deno.writeTextFile(join(u, "AAA.csv"), csvRows(30));
+  await Deno.symlink("LOOP.csv", join(u, "LOOP.csv"));
+  const data = join(dir, "d");
+  await Deno.mkdir(data);
+  const before = await snapshot(dir);
+  const run = await cli(["prepare", "--csv-dir", u, "--data-dir", data], dir);
+  assert.equal(run.code, 1, run.stderr);
+  const lines = run.stdout.trimEnd().split("\n");
+  assert.deepEqual(lines.slice(0, 2), [
+    `DIR.csv: failed: Expected ${u}/DIR.csv to be a CSV file, found a folder`,
+    `LOOP.csv: failed: Expected ${u}/LOOP.csv to be a CSV file, found a link that leads nowhere (a missing target or a loop)`,
+  ]);
+  assert.match(lines[2], /^u: prepared 0 of 3 symbols into .*; 0 with data problems, 2 failed$/);
+  assert.deepEqual(await snapshot(dir), before, "the good symbol's cache is not written");
+  await Deno.remove(dir, { recursive: true });
+});

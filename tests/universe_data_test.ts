@@ -156,7 +156,7 @@ Deno.test("prepare --csv-dir on real files: LNT's bad print, DHR's missing days 
   assert.equal(aapl?.series.bars.length, 1259);
 });
 
-Deno.test("prepare --csv LONG.csv caches every symbol; a symbol that fails is named and the exit code is 1", async () => {
+Deno.test("prepare --csv LONG.csv: a symbol that fails is named, exit 1 and nothing written; fixed, every symbol is cached", async () => {
   const dir = await Deno.makeTempDir();
   const data = await Deno.makeTempDir();
   const long = join(dir, "stocks.csv");
@@ -173,13 +173,20 @@ Deno.test("prepare --csv LONG.csv caches every symbol; a symbol that fails is na
   const run = await cli("prepare", "--csv", long, "--data-dir", data, "--json");
   assert.equal(run.code, 1, run.stderr);
   const out = JSON.parse(run.stdout);
-  assert.equal(out.symbols, 2);
+  assert.equal(out.symbols, 0);
   assert.deepEqual(out.failed.map((f: { ticker: string }) => f.ticker), ["CCC"]);
   assert.doesNotMatch(
     out.failed[0].error,
     /lstm-signal-universe-/,
     "the temporary file is not named",
   );
+  // All or nothing (issue 23 #19): the good symbols' caches are not written either.
+  assert.deepEqual([...Deno.readDirSync(data)], []);
+  const fixed = (await Deno.readTextFile(long)).replace("CCC,2024-01-02,x,y,z,w,1\n", "");
+  await Deno.writeTextFile(long, fixed);
+  const again = await cli("prepare", "--csv", long, "--data-dir", data, "--json");
+  assert.equal(again.code, 0, again.stderr);
+  assert.equal(JSON.parse(again.stdout).symbols, 2);
   assert.equal((await readCache("AAA", { dataDir: data, interval: "1d" }))?.series.bars.length, 2);
   assert.equal(await Deno.readTextFile(join(data, "stocks.tickers.txt")), "AAA\nBBB\n");
 });

@@ -272,6 +272,90 @@ export async function prepareTicker(
   ticker: string,
   options: PrepareOptions = {},
 ): Promise<PrepareResult> {
+  const resolved = resolvePrepare(ticker, options);
+  const lock = await lockData(resolved.dataDir, options);
+  try {
+    const commit = await prepareLocked(resolved.symbol, options, resolved);
+    return await commit();
+  } finally {
+    await lock?.release();
+  }
+}
+
+/**
+ * Prepares several tickers as one import that writes all or nothing: every ticker is fetched or
+ * read, validated and merged first (under one lock of the data folder), and only when none
+ * failed are their caches written. A usage error stops it; another error is the ticker's
+ * failure, and then `results` is empty and no cache was touched.
+ *
+ * @example
+ * ```ts
+ * const { results, failures } = await prepareAllOrNothing([
+ *   { ticker: "AAPL", options: { csv: "u/AAPL.csv" } },
+ *   { ticker: "MSFT", options: { csv: "u/MSFT.csv" } },
+ * ], { dataDir: "data" });
+ * ```
+ */
+export async function prepareAllOrNothing(
+  jobs: readonly { ticker: string; options: PrepareOptions }[],
+  options: Pick<PrepareOptions, "dataDir" | "lockWaitMs" | "onWait"> & {
+    onSymbol?: (symbol: string, k: number, n: number) => void;
+    /** Symbols already known to fail (a name that is no ticker): then nothing is written either. */
+    failed?: readonly { ticker: string; error: string }[];
+  } = {},
+): Promise<{ results: PrepareResult[]; failures: { ticker: string; error: string }[] }> {
+  const dataDir = options.dataDir ?? "data";
+  const lock = await lockData(dataDir, options);
+  try {
+    const commits: (() => Promise<PrepareResult>)[] = [];
+    const failures: { ticker: string; error: string }[] = [...(options.failed ?? [])];
+    for (const [k, job] of jobs.entries()) {
+      options.onSymbol?.(job.ticker, k, jobs.length);
+      const jobOptions = { ...job.options, dataDir };
+      try {
+        const resolved = resolvePrepare(job.ticker, jobOptions);
+        commits.push(await prepareLocked(resolved.symbol, jobOptions, resolved));
+      } catch (error) {
+        if (error instanceof UsageError) throw error;
+        failures.push({ ticker: job.ticker, error: messageOf(error) });
+      }
+    }
+    if (failures.length > 0) return { results: [], failures };
+    const results: PrepareResult[] = [];
+    for (const commit of commits) results.push(await commit());
+    return { results, failures };
+  } finally {
+    await lock?.release();
+  }
+}
+
+/** One line of an error. */
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message.split("\n")[0] : String(error);
+}
+
+/** One prepare writing in a data folder at a time; no lock without write access. */
+function lockData(
+  dataDir: string,
+  options: Pick<PrepareOptions, "lockWaitMs" | "onWait">,
+): Promise<{ release(): Promise<void> } | undefined> {
+  // The next waits, then merges into what the first wrote (two prepares of one ticker would
+  // otherwise both write, the last one winning).
+  return lockFolder(dataDir, {
+    what: `prepare writing in ${dataDir}`,
+    waitMs: options.lockWaitMs ?? 120_000,
+    onWait: options.onWait,
+  }).catch((error) => {
+    // No write access to the data folder: nothing can be written anyway (said when it is).
+    if (error instanceof Deno.errors.NotCapable || error instanceof Deno.errors.PermissionDenied) {
+      return undefined;
+    }
+    throw error;
+  });
+}
+
+/** What a prepare of `ticker` resolves its options to, before any read. */
+function resolvePrepare(ticker: string, options: PrepareOptions): Resolved {
   const symbol = validateTicker(ticker);
   const source = options.csv || options.rows ? "csv" : options.source ?? "synthetic";
   const interval = options.interval ?? "1d";
@@ -286,47 +370,33 @@ export async function prepareTicker(
     throw new UsageError(`Expected --start on or before --end, found ${start} after ${end}`);
   }
   const label = source === "csv" ? options.label ?? options.csv! : `the ${source} reply`;
-  const paths = cachePaths(symbol, { dataDir, interval });
-  // One prepare writing in a data folder at a time: the next waits, then merges into what the
-  // first wrote (two prepares of one ticker would otherwise both write, the last one winning).
-  const lock = await lockFolder(dataDir, {
-    what: `prepare writing in ${dataDir}`,
-    waitMs: options.lockWaitMs ?? 120_000,
-    onWait: options.onWait,
-  }).catch((error) => {
-    // No write access to the data folder: nothing can be written anyway (said when it is).
-    if (error instanceof Deno.errors.NotCapable || error instanceof Deno.errors.PermissionDenied) {
-      return undefined;
-    }
-    throw error;
-  });
-  try {
-    return await prepareLocked(symbol, options, {
-      ...{ source, interval, dataDir, now, start, end },
-      ...{ label, path: paths.csv, live, replace },
-    });
-  } finally {
-    await lock?.release();
-  }
+  const path = cachePaths(symbol, { dataDir, interval }).csv;
+  return { symbol, source, interval, dataDir, now, start, end, label, path, live, replace };
 }
 
-/** The read-merge-write of {@linkcode prepareTicker}, under the ticker's lock. */
+interface Resolved {
+  symbol: string;
+  source: SourceName;
+  interval: Interval;
+  dataDir: string;
+  now: Date;
+  start: string;
+  end: string;
+  label: string;
+  path: string;
+  live: boolean;
+  replace: boolean;
+}
+
+/**
+ * The read-merge of {@linkcode prepareTicker}, under the data folder's lock: everything that can
+ * fail before a write, returning the write still to do.
+ */
 async function prepareLocked(
   symbol: string,
   options: PrepareOptions,
-  resolved: {
-    source: SourceName;
-    interval: Interval;
-    dataDir: string;
-    now: Date;
-    start: string;
-    end: string;
-    label: string;
-    path: string;
-    live: boolean;
-    replace: boolean;
-  },
-): Promise<PrepareResult> {
+  resolved: Resolved,
+): Promise<() => Promise<PrepareResult>> {
   const { source, interval, dataDir, now, start, end, label, path, live, replace } = resolved;
   const venue = venueOf(symbol, source, options.venue);
   const exchange = source === "ccxt" ? options.exchange : undefined;
@@ -406,9 +476,11 @@ async function prepareLocked(
     report,
     meta: cached!.meta,
   });
-  if (fetchStart === "") return untouched(null);
+  if (fetchStart === "") return () => Promise.resolve(untouched(null));
   if (kept.length === 0) {
-    if (live && fetchStart !== start && cached) return untouched({ start: fetchStart, end });
+    if (live && fetchStart !== start && cached) {
+      return () => Promise.resolve(untouched({ start: fetchStart, end }));
+    }
     const range = source === "csv"
       ? (userRange
         ? ` between ${csvStart ?? "its first row"} and ${
@@ -447,31 +519,33 @@ async function prepareLocked(
       );
     }
   }
-  const written = await updateCache(
-    { symbol, interval, source, bars: kept, venue, ...(exchange ? { exchange } : {}) },
-    {
-      dataDir,
-      fetchedAt: source === "synthetic" ? null : now.toISOString(),
-      seed: options.seed ?? SYNTHETIC_SEED,
-      mode: mode === "merged" ? "merge" : "replace",
-    },
-  );
-  return {
-    ticker: symbol,
-    source,
-    path: written.path,
-    rows: written.meta.rows,
-    first: written.meta.first,
-    last: written.meta.last,
-    mode,
-    added: written.added,
-    unchanged: written.unchanged,
-    conflicting: written.conflicting,
-    removed: written.removed,
-    conflicts: written.conflicts,
-    fetched: source === "csv" ? null : { start: fetchStart, end },
-    report,
-    meta: written.meta,
+  return async (): Promise<PrepareResult> => {
+    const written = await updateCache(
+      { symbol, interval, source, bars: kept, venue, ...(exchange ? { exchange } : {}) },
+      {
+        dataDir,
+        fetchedAt: source === "synthetic" ? null : now.toISOString(),
+        seed: options.seed ?? SYNTHETIC_SEED,
+        mode: mode === "merged" ? "merge" : "replace",
+      },
+    );
+    return {
+      ticker: symbol,
+      source,
+      path: written.path,
+      rows: written.meta.rows,
+      first: written.meta.first,
+      last: written.meta.last,
+      mode,
+      added: written.added,
+      unchanged: written.unchanged,
+      conflicting: written.conflicting,
+      removed: written.removed,
+      conflicts: written.conflicts,
+      fetched: source === "csv" ? null : { start: fetchStart, end },
+      report,
+      meta: written.meta,
+    };
   };
 }
 

@@ -306,15 +306,37 @@ function messageOf(error: unknown): string {
  * ```
  */
 export async function listCsvFiles(dir: string): Promise<string[]> {
-  const files: string[] = [];
+  const files = (await csvEntries(dir)).filter((e) => e.problem === undefined).map((e) => e.name);
+  if (files.length === 0) {
+    throw new DataError(`Expected CSV files (<SYMBOL>.csv) in ${dir}, found none`);
+  }
+  return files;
+}
+
+/**
+ * Every `*.csv` entry of `dir`, sorted, with why it is no CSV file when it is not (a folder, a
+ * link to a folder, a link that leads nowhere or to itself): said, never skipped in silence.
+ */
+async function csvEntries(dir: string): Promise<{ name: string; problem?: string }[]> {
+  const found: { name: string; problem?: string }[] = [];
   try {
     for await (const entry of Deno.readDir(dir)) {
       if (!/\.csv$/i.test(entry.name)) continue;
+      const path = join(dir, entry.name);
       // A symlink counts when it leads to a file (a folder of links into a data store).
-      const isFile = entry.isFile ||
-        (entry.isSymlink &&
-          await Deno.stat(join(dir, entry.name)).then((s) => s.isFile, () => false));
-      if (isFile) files.push(entry.name);
+      const kind = entry.isFile ? "file" : entry.isSymlink
+        ? await Deno.stat(path).then(
+          (s) => s.isFile ? "file" : s.isDirectory ? "a link to a folder" : "a link to no file",
+          () => "a link that leads nowhere (a missing target or a loop)",
+        )
+        : entry.isDirectory
+        ? "a folder"
+        : "no regular file";
+      found.push(
+        kind === "file"
+          ? { name: entry.name }
+          : { name: entry.name, problem: `Expected ${path} to be a CSV file, found ${kind}` },
+      );
     }
   } catch (error) {
     if (error instanceof Deno.errors.NotFound) {
@@ -322,10 +344,10 @@ export async function listCsvFiles(dir: string): Promise<string[]> {
     }
     throw error;
   }
-  if (files.length === 0) {
+  if (found.length === 0) {
     throw new DataError(`Expected CSV files (<SYMBOL>.csv) in ${dir}, found none`);
   }
-  return files.sort();
+  return found.sort((a, b) => a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
 }
 
 /**
@@ -347,8 +369,10 @@ export interface SymbolSource {
   path?: string;
   /** A long CSV's rows of the symbol. */
   raw?: RawBar[];
-  /** Why the name is not a ticker (then no path or rows). */
+  /** Why the name is not a ticker, or the entry no CSV file (then no path or rows). */
   error?: string;
+  /** Whether `error` says the entry is no CSV file (a folder, a broken link), not a bad name. */
+  notFile?: boolean;
 }
 
 /** Refuses two sources that name one symbol: one line naming both. */
@@ -374,8 +398,12 @@ function refuseDuplicate(where: string, first: string, second: string, symbol: s
 export async function csvDirSources(dir: string): Promise<SymbolSource[]> {
   const sources: SymbolSource[] = [];
   const seen = new Map<string, string>();
-  for (const file of await listCsvFiles(dir)) {
+  for (const { name: file, problem } of await csvEntries(dir)) {
     const path = join(dir, file);
+    if (problem !== undefined) {
+      sources.push({ symbol: file, label: path, error: problem, notFile: true });
+      continue;
+    }
     let symbol: string;
     try {
       symbol = validateTicker(basename(file, extname(file)));

@@ -18,7 +18,8 @@
  */
 
 import { basename, extname, join } from "node:path";
-import { type PrepareOptions, type PrepareResult, prepareTicker } from "../data/mod.ts";
+import { type PrepareOptions, type PrepareResult } from "../data/mod.ts";
+import { prepareAllOrNothing } from "../data/prepare.ts";
 import {
   csvDirSources,
   isLongCsv,
@@ -93,7 +94,7 @@ export async function isLongCsvImport(csv: string): Promise<boolean> {
 }
 
 const notATicker = (s: SymbolSource): SymbolSource =>
-  s.error === undefined ? s : { ...s, error: `not a ticker: ${s.label}` };
+  s.error === undefined || s.notFile ? s : { ...s, error: `not a ticker: ${s.label}` };
 
 /** The symbols to import, each with its file or rows (from files) or nothing (fetched). */
 async function sourcesOf(
@@ -135,8 +136,9 @@ async function sourcesOf(
  * cached ones in `<dataDir>/<name>.tickers.txt` (each once). What is checked
  * before anything is written: two sources naming one symbol (`AAPL.csv` and
  * `aapl.csv`, or `AAA` and `aaa` in a long CSV) and a tickers-file path that
- * cannot take a file are one {@linkcode DataError}. A symbol that fails is
- * reported in `failures` and the others are cached; a usage error stops the
+ * cannot take a file are one {@linkcode DataError}. The import writes all or
+ * nothing: a symbol that fails is reported in `failures`, and then no cache
+ * and no tickers file is written (`results` is empty); a usage error stops the
  * import.
  *
  * @example
@@ -156,29 +158,20 @@ export async function prepareUniverse(
   const { name, sources, fromFiles } = await sourcesOf(request);
   const listFile = join(dataDir, `${name}.tickers.txt`);
   await checkFileTarget(listFile); // a folder there: said before any cache is written
-  const results: PrepareResult[] = [];
-  const failures: { ticker: string; error: string }[] = [];
-  for (const [k, source] of sources.entries()) {
-    options.onSymbol?.(source.symbol, k, sources.length);
-    if (source.error !== undefined) {
-      failures.push({ ticker: source.symbol, error: source.error });
-      continue;
-    }
-    try {
-      results.push(
-        await prepareTicker(source.symbol, {
-          ...options,
-          source: fromFiles ? "csv" : options.source,
-          csv: source.path,
-          rows: source.raw,
-          label: source.raw ? source.label : undefined,
-        }),
-      );
-    } catch (error) {
-      if (error instanceof UsageError) throw error;
-      failures.push({ ticker: source.symbol, error: messageOf(error) });
-    }
-  }
+  // All or nothing: a symbol that fails leaves every cache and the tickers file as they were.
+  const failed = sources.filter((s) => s.error !== undefined)
+    .map((s) => ({ ticker: s.symbol, error: s.error! }));
+  const jobs = sources.filter((s) => s.error === undefined).map((source) => ({
+    ticker: source.symbol,
+    options: {
+      ...options,
+      source: fromFiles ? "csv" as const : options.source,
+      csv: source.path,
+      rows: source.raw,
+      label: source.raw ? source.label : undefined,
+    },
+  }));
+  const { results, failures } = await prepareAllOrNothing(jobs, { ...options, dataDir, failed });
   const tickers = [...new Set(results.map((r) => r.ticker))];
   if (tickers.length > 0) {
     await atomicWriteFile(listFile, tickers.join("\n") + "\n").catch((error) => {
