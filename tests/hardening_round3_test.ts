@@ -142,3 +142,64 @@ Deno.test("#18 #19 --csv-dir says a DIR.csv folder and a looping link, and write
   assert.deepEqual(await snapshot(dir), before, "the good symbol's cache is not written");
   await Deno.remove(dir, { recursive: true });
 });
+
+Deno.test("#18 --tickers-file with --ticker, and a header with two Close columns, are refused", async () => {
+  const dir = await Deno.makeTempDir();
+  await Deno.writeTextFile(join(dir, "t.txt"), "SYNA\n");
+  const both = await cli(
+    [
+      "prepare",
+      "--tickers-file",
+      join(dir, "t.txt"),
+      "--ticker",
+      "SYNB",
+      "--source",
+      "synthetic",
+      "--data-dir",
+      join(dir, "d"),
+    ],
+    dir,
+  );
+  assert.equal(both.code, 2, both.stderr);
+  assert.equal(
+    both.stderr,
+    "error: Expected --tickers-file or --ticker to name the symbols, found both: pass one list\n",
+  );
+  const file = join(dir, "X.csv");
+  await Deno.writeTextFile(file, csvRows(30).replace("Adj Close", "Close"));
+  const two = await cli(
+    ["prepare", "--ticker", "X", "--csv", file, "--data-dir", join(dir, "d")],
+    dir,
+  );
+  assert.equal(two.code, 1, two.stderr);
+  assert.equal(
+    two.stderr,
+    `error: Expected one close column in ${file}, found two: "Close" (column 5) and "Close" (column 6); remove or rename one\n`,
+  );
+  assert.deepEqual(await names(dir), ["X.csv", "t.txt"]);
+  await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("#18 a shadow naming a missing version: models shadow v9 and models list refuse", async () => {
+  const root = `${TMP}/lstm`;
+  const set = await cli(["models", "shadow", "v9", "--model", root], TMP);
+  assert.equal(set.code, 1, set.stderr);
+  assert.match(
+    set.stderr,
+    /^error: Expected a version to shadow, found v9, which is missing in .* \(versions: v1\); plugins run no such shadow\n$/,
+  );
+  await Deno.writeTextFile(`${root}/shadow.json`, '{"shadow":["v9"]}\n');
+  try {
+    const read = await cli(["models", "shadow", "--model", root], TMP);
+    assert.equal(read.code, 1, read.stderr);
+    assert.match(read.stderr, /shadow\.json names v9, which is missing/);
+    const list = await cli(["models", "list", "--model", root], TMP);
+    assert.equal(list.code, 1, list.stderr);
+    assert.match(
+      list.stderr,
+      /^error: .*shadow\.json names v9, which is missing: plugins run no such shadow/,
+    );
+  } finally {
+    await Deno.remove(`${root}/shadow.json`);
+  }
+});

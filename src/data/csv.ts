@@ -91,7 +91,17 @@ export function parseBarsCsv(text: string, options: { name?: string } = {}): Raw
   const index: Partial<Record<Field, number>> = {};
   header.forEach((column, i) => {
     const field = ALIASES[headerKey(column)];
-    if (field && index[field] === undefined) index[field] = i;
+    if (!field) return;
+    const first = index[field];
+    // Two columns of one field: which one holds the bars cannot be told (issue 23 #18).
+    if (first !== undefined) {
+      throw new DataError(
+        `Expected one ${field} column in ${name}, found two: "${header[first]}" (column ${
+          first + 1
+        }) and "${column}" (column ${i + 1}); remove or rename one`,
+      );
+    }
+    index[field] = i;
   });
   const missing = REQUIRED.filter((f) => index[f] === undefined);
   if (missing.length > 0) {

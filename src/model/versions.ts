@@ -396,8 +396,9 @@ export interface ModelRootHealth {
   /** `current.json`, or `null` when there is none (or it is corrupted: see `pointerProblem`). */
   pointer: VersionPointer | null;
   /**
-   * What is wrong with the pointer: corrupted, or naming a missing or broken
-   * version (a plugin would load nothing). `null` when it is fine or absent.
+   * What is wrong with the pointers: `current.json` corrupted, or naming a
+   * missing or broken version (a plugin would load nothing), else
+   * `shadow.json` likewise. `null` when they are fine or absent.
    */
   pointerProblem: string | null;
   /** Every version folder, in numeric order, broken ones included. */
@@ -491,7 +492,27 @@ export async function inspectModelRoot(root: string): Promise<ModelRootHealth> {
       } names ${pointer.current}, which is broken: ${target.problem}`;
     }
   }
-  const shadow = await readShadow(root).catch(() => []);
+  let shadow: string[] = [];
+  try {
+    shadow = await readShadow(root);
+  } catch (error) {
+    pointerProblem ??= messageOf(error);
+  }
+  // A shadow that names a missing or broken version is said, as the current one is (issue 23 #18).
+  for (const version of shadow) {
+    if (pointerProblem) break;
+    const problem = await versionProblem(root, version);
+    const target = versions.find((v) => v.version === version);
+    if (problem || !target) {
+      pointerProblem = `${join(root, SHADOW_FILE)} names ${version}, which is ${
+        problem ?? "missing"
+      }: plugins run no such shadow; set the shadow versions again with models shadow`;
+    } else if (!target.ok) {
+      pointerProblem = `${
+        join(root, SHADOW_FILE)
+      } names ${version}, which is broken: ${target.problem}`;
+    }
+  }
   return { root, pointer, pointerProblem, versions, interrupted, strays, shadow };
 }
 

@@ -154,6 +154,13 @@ export async function prepareUniverse(
   if (request.csvDir !== undefined && request.longCsv !== undefined) {
     throw new UsageError("Expected a folder or a long CSV to import, found both");
   }
+  if (request.tickersFile !== undefined && request.tickers !== undefined) {
+    // One list of symbols: the file's would otherwise silently win (issue 23 #18).
+    throw new UsageError(
+      "Expected tickersFile or ticker to name the symbols, found both: pass one list",
+      { options: ["tickersFile", "ticker"] },
+    );
+  }
   const dataDir = options.dataDir ?? "data";
   const { name, sources, fromFiles } = await sourcesOf(request);
   const listFile = join(dataDir, `${name}.tickers.txt`);

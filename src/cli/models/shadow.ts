@@ -6,8 +6,9 @@
  */
 
 import { printResult } from "../output.ts";
-import { checkVersionLoads, readShadow, writeShadow } from "../../model/versions.ts";
-import { UsageError } from "../../util/errors.ts";
+import { checkVersionLoads, listVersions, readShadow, writeShadow } from "../../model/versions.ts";
+import { checkVersionName, versionProblem } from "../../model/layout.ts";
+import { DataError, UsageError } from "../../util/errors.ts";
 import { type Flags, GATE_FLAGS, onlyWith } from "./flags.ts";
 
 /** `models shadow [VERSION...]`, `models shadow --clear`. */
@@ -18,6 +19,7 @@ export async function shadow(root: string, flags: Flags, versions: string[]): Pr
   }
   if (!flags.clear && !versions.length) {
     const list = await readShadow(root);
+    for (const v of list) await refuseAbsent(root, v, `${root}/shadow.json names`);
     printResult(
       flags,
       { model: root, shadow: list },
@@ -25,7 +27,11 @@ export async function shadow(root: string, flags: Flags, versions: string[]): Pr
     );
     return 0;
   }
-  for (const v of versions) await checkVersionLoads(root, v);
+  for (const v of versions) {
+    checkVersionName(v);
+    await refuseAbsent(root, v, "Expected a version to shadow, found");
+    await checkVersionLoads(root, v);
+  }
   const list = await writeShadow(root, flags.clear ? [] : versions);
   printResult(
     flags,
@@ -38,4 +44,16 @@ export async function shadow(root: string, flags: Flags, versions: string[]): Pr
         : `${root}: no shadow version`,
   );
   return 0;
+}
+
+/** A shadow version that is no complete version folder of `root`, in one line (issue 23 #18). */
+async function refuseAbsent(root: string, version: string, lead: string): Promise<void> {
+  const problem = await versionProblem(root, version);
+  if (problem === null) return;
+  const known = await listVersions(root).catch(() => []);
+  throw new DataError(
+    `${lead} ${version}, which is ${problem} in ${root} (versions: ${
+      known.join(", ") || "none"
+    }); plugins run no such shadow`,
+  );
 }
