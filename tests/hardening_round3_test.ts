@@ -203,3 +203,18 @@ Deno.test("#18 a shadow naming a missing version: models shadow v9 and models li
     await Deno.remove(`${root}/shadow.json`);
   }
 });
+
+Deno.test("#19 models promote that fails (usage or missing version) removes no stray temporary", async () => {
+  const root = `${TMP}/lstm`;
+  const stray = `${root}/v5.tmp-999999-zz`;
+  await Deno.mkdir(stray);
+  await Deno.writeTextFile(`${stray}/model.json`, "{}"); // a killed writer's: swept at once
+  for (const [version, code] of [["v5.tmp-999999-zz", 2], ["v9", 1]] as const) {
+    const run = await cli(["models", "promote", version, "--model", root], TMP);
+    assert.equal(run.code, code, run.stderr);
+    assert.deepEqual(await names(stray), ["model.json"], `models promote ${version}`);
+  }
+  const ok = await cli(["models", "promote", "v1", "--model", root], TMP);
+  assert.equal(ok.code, 0, ok.stderr);
+  assert.ok(!(await names(root)).includes("v5.tmp-999999-zz"), "a succeeding promote sweeps");
+});

@@ -38,9 +38,11 @@ export async function promoteVersion(
   if (flags["from-shadow"]) return await promoteShadow(root, version, flags);
   if (!version) throw new UsageError("Expected a version to promote, e.g. models promote v2");
   checkVersionName(version);
-  await sweepModelRoot(root, progress);
   await checkVersionLoads(root, version);
   const next = await promote(root, version);
+  // What killed runs left goes only once the command has succeeded: a failing one changes
+  // nothing (issue 23 #19).
+  await sweepModelRoot(root, progress);
   printResult(flags, next, () => `${root}: current is now ${next.current}`);
   return 0;
 }
@@ -49,8 +51,8 @@ export async function promoteVersion(
 export async function rollbackVersion(root: string, flags: Flags): Promise<number> {
   const previous = await rollbackTarget(root);
   await checkVersionLoads(root, previous);
-  await sweepModelRoot(root, progress);
   const next = await rollback(root);
+  await sweepModelRoot(root, progress);
   printResult(flags, next, () => `${root}: rolled back to ${next.current}`);
   return 0;
 }
@@ -69,7 +71,6 @@ async function promoteShadow(
     );
   }
   const request = dataRequest(flags);
-  await sweepModelRoot(root, progress);
   const result = await promoteFromShadow({
     modelRoot: root,
     shadow: version,
@@ -82,8 +83,10 @@ async function promoteShadow(
     dryRun: flags["dry-run"] === true,
     warn: progress,
   });
+  const ok = result.accept || result.dryRun;
+  if (ok && !result.dryRun) await sweepModelRoot(root, progress);
   printResult(flags, result, () => promotionText(result));
-  return result.accept || result.dryRun ? 0 : 1;
+  return ok ? 0 : 1;
 }
 
 function promotionText(r: ShadowPromotionResult): string {
