@@ -499,3 +499,17 @@ Deno.test("a data entry whose path is of the wrong kind fails its job in one lin
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("a sweep decides at one point: deciding at the open aligns its jobs after the open features' warm-up, and close and open together are refused", () => {
+  const open = parseSpec('{"fixed": {"decide-at": "open", "sequence-length": 20}}', "s.json");
+  const close = parseSpec('{"fixed": {"sequence-length": 20}}', "s.json");
+  // At the open the default features wait one bar more (33 + 1) before their first row.
+  assert.equal(jobProtocol(open).firstReference, jobProtocol(close).firstReference + 1);
+  assert.throws(
+    () => parseSpec('{"grid": {"decide-at": ["close", "open"]}}', "s.json"),
+    (error: unknown) =>
+      error instanceof UsageError &&
+      /^Expected one decide-at in s\.json \(a close and an open model predict different things\), found close and open$/
+        .test(error.message),
+  );
+});

@@ -21,7 +21,9 @@
 import type { Bar } from "../data/types.ts";
 import {
   DEFAULT_FEATURES,
+  DEFAULT_OPEN_FEATURES,
   featureNames,
+  type FeatureSpec,
   resolveFeatureSpecs,
   warmupBars,
 } from "../features/mod.ts";
@@ -195,12 +197,13 @@ function configurationModel(
       batchSize: fit.batchSize,
       patience: fit.patience,
     },
-    features: resolveFeatureSpecs(DEFAULT_FEATURES).map((f) => ({
+    features: resolveFeatureSpecs(jobFeatures(fit)).map((f) => ({
       name: f.name,
       params: { ...f.params } as Record<string, number>,
     })),
     sequenceLength: fit.sequenceLength,
-    nFeatures: featureNames(DEFAULT_FEATURES).length,
+    nFeatures: featureNames(jobFeatures(fit)).length,
+    ...(fit.datasetOptions.decideAt === "open" ? { decideAt: "open" as const } : {}),
     horizon: fit.horizon,
     data: {
       source: series.source,
@@ -268,12 +271,18 @@ function ownError(error: unknown): boolean {
     error instanceof Deno.errors.NotADirectory || error instanceof Deno.errors.IsADirectory;
 }
 
+/** A job's features: its own, else the defaults of its decision point. */
+function jobFeatures(fit: FitSettings): readonly FeatureSpec[] {
+  return fit.datasetOptions.features ??
+    (fit.datasetOptions.decideAt === "open" ? DEFAULT_OPEN_FEATURES : DEFAULT_FEATURES);
+}
+
 async function evaluateJob(
   job: SweepJob,
   log?: (line: string) => void,
 ): Promise<Pick<JobResult, "series" | "holdout" | "evaluation" | "rows">> {
   const fit = fitSettings(fitOptionsOfFlags(job.flags));
-  const firstOwn = warmupBars() + fit.sequenceLength - 1;
+  const firstOwn = warmupBars(jobFeatures(fit), fit.datasetOptions) + fit.sequenceLength - 1;
   const { protocol } = job;
   if (firstOwn > protocol.firstReference || fit.horizon > protocol.horizon) {
     throw new DataError(

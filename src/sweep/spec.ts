@@ -20,7 +20,7 @@
 import { parseDocument } from "yaml";
 import { z } from "zod";
 import { SOURCES } from "../data/types.ts";
-import { warmupBars } from "../features/mod.ts";
+import { DEFAULT_OPEN_FEATURES, warmupBars } from "../features/mod.ts";
 import { checkFitFlag, FIT_DEFAULTS, FIT_OPTION_FLAGS } from "../pipeline/settings.ts";
 import { UsageError } from "../util/errors.ts";
 import { sha256Hex } from "../util/fs.ts";
@@ -334,6 +334,20 @@ export function parseSpec(text: string, file: string): SweepSpec {
   const fixed = s.fixed ?? {};
   const grid = s.grid ?? {};
   const space = s.random?.space ?? {};
+  // Models deciding at the close and at the open predict different things (the next close, or the
+  // session's open-to-close move): one leaderboard ranks one of them.
+  const points = new Set([
+    ...("decide-at" in fixed ? [String(fixed["decide-at"])] : []),
+    ...(grid["decide-at"] ?? []).map(String),
+    ...(((space["decide-at"] as { choice?: unknown[] } | undefined)?.choice) ?? []).map(String),
+  ]);
+  if (points.size > 1) {
+    throw new UsageError(
+      `Expected one decide-at in ${file} (a close and an open model predict different things), found ${
+        [...points].join(" and ")
+      }`,
+    );
+  }
   const seen = new Map<string, string>();
   for (
     const [where, keys] of [["fixed", fixed], ["grid", grid], ["random.space", space]] as const
@@ -667,9 +681,11 @@ function largest(spec: SweepSpec, name: string, fallback: number): number {
  */
 export function jobProtocol(spec: SweepSpec): JobProtocol {
   const sequenceLength = largest(spec, "sequence-length", FIT_DEFAULTS.sequenceLength);
+  const open = String(spec.fixed["decide-at"] ?? spec.grid["decide-at"]?.[0] ?? "") === "open";
+  const warmup = open ? warmupBars(DEFAULT_OPEN_FEATURES, { decideAt: "open" }) : warmupBars();
   return {
     ...spec.evaluation,
-    firstReference: warmupBars() + sequenceLength - 1,
+    firstReference: warmup + sequenceLength - 1,
     horizon: largest(spec, "horizon", FIT_DEFAULTS.horizon),
   };
 }
