@@ -279,3 +279,23 @@ Deno.test("monitor judges an at-open model's logged signals by each bar's open-t
   assert.equal(result.resolved, scored.length);
   assert.ok(Math.abs(result.accuracy! - hits / scored.length) < 1e-12);
 });
+
+Deno.test("retraining a model that decides at the open with a close candidate is a usage error", async () => {
+  const { retrainModel } = await import("../src/pipeline/retrain.ts");
+  const { UsageError } = await import("../src/util/errors.ts");
+  await assert.rejects(
+    () =>
+      retrainModel({
+        modelRoot: root,
+        fit: fitSettings({ epochs: 1, sequenceLength: 10, lstmUnits: 4, backendName: "cpu" }),
+        data: { source: "synthetic" },
+        holdout: 50,
+        metric: "log-loss",
+        tolerance: 0,
+        dryRun: true,
+      }),
+    (error: unknown) =>
+      error instanceof UsageError &&
+      /^Expected decideAt open like the current version/.test(error.message),
+  );
+});

@@ -511,6 +511,14 @@ export async function retrainModel(options: RetrainOptions): Promise<RetrainResu
         { options: ["horizon"] },
       );
     }
+    const currentPoint = current?.info.card.decideAt ?? "close";
+    const candidatePoint = fit.datasetOptions.decideAt ?? "close";
+    if (current && currentPoint !== candidatePoint) {
+      throw new UsageError(
+        `Expected decideAt ${currentPoint} like the current version ${current.info.version} (a model deciding at the ${currentPoint} predicts another move), found ${candidatePoint}`,
+        { options: ["decideAt"] },
+      );
+    }
     const { series, added } = await updatedSeries(resolved, fit.seed, log, current);
     const bars = series.bars;
 
