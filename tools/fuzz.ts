@@ -32,6 +32,7 @@
  * deno task fuzz --seed 7 --jobs 1    # another seed, one at a time
  * deno task fuzz --only models --list # print the cases of a category
  * deno task fuzz --only pointers,boms # issue 23's pointer and BOM cases
+ * deno task fuzz --only boms --lines  # and what each case said (exit, last line)
  * ```
  *
  * Prints counts by category and each finding; exits 1 when there is any.
@@ -480,7 +481,6 @@ function flagCases(): Case[] {
     ["train", ["--arch", "transformer"]],
     ["train", ["--backend", "tpu"]],
     ["train", ["--kernel", "slow"]],
-    ["train", ["--kernel", "fast", "--backend", "webgpu"]],
     ["train", ["--ticker", "../etc"]],
     ["train", ["--ticker", "SPY,QQQ"]],
     ["train", ["--ticker", ""]],
@@ -1418,6 +1418,7 @@ async function main(): Promise<number> {
       list: { type: "boolean" },
       keep: { type: "boolean" },
       json: { type: "boolean" },
+      lines: { type: "boolean" },
     },
   });
   const seed = Number(values.seed);
@@ -1499,6 +1500,13 @@ async function main(): Promise<number> {
       };
     });
     const findings = outcomes.filter((o) => o.findings.length);
+    if (values.lines) {
+      // What each case said: its exit code and its last line (stderr, else stdout).
+      for (const o of outcomes) {
+        const said = (o.stderr.trim() || "").split("\n").at(-1) || "(nothing on stderr)";
+        console.log(`${o.kase.category}\t${o.kase.name}\texit ${o.code}\t${said.slice(0, 240)}`);
+      }
+    }
     if (values.json) {
       console.log(JSON.stringify(
         {
