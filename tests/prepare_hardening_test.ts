@@ -363,3 +363,39 @@ Deno.test("issue 23 #4: the interval is checked against the data: one line namin
   );
   await Deno.remove(dir, { recursive: true });
 });
+
+Deno.test("a file whose rows mostly share a time with other prices is refused, not collapsed onto a few bars", async () => {
+  const dir = await Deno.makeTempDir();
+  const rows = Array.from(
+    { length: 400 },
+    (_, i) =>
+      `2021-03-04,${100 + i / 100},${101 + i / 100},${99 + i / 100},${100.5 + i / 100},1000`,
+  );
+  await Deno.writeTextFile(
+    join(dir, "in.csv"),
+    ["Date,Open,High,Low,Close,Volume", ...rows].join("\n"),
+  );
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "-A",
+      "cli.ts",
+      "prepare",
+      "--ticker",
+      "ZZZ",
+      "--csv",
+      join(dir, "in.csv"),
+      "--data-dir",
+      join(dir, "data"),
+    ],
+    cwd: new URL("..", import.meta.url).pathname,
+  }).output();
+  const stderr = new TextDecoder().decode(out.stderr).trim();
+  assert.equal(out.code, 1, stderr);
+  assert.match(
+    stderr,
+    /^error: Expected one 1d bar per time in .*, found 400 rows on 1 distinct times/,
+  );
+  assert.equal(stderr.split("\n").length, 1);
+  assert.deepEqual([...Deno.readDirSync(dir)].map((e) => e.name), ["in.csv"]);
+});

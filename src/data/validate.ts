@@ -460,9 +460,11 @@ export function validateBars(
   // 2. Sort (stable, so "last" means last in the source) and resolve duplicates.
   parsed.sort((a, b) => (a.bar.time < b.bar.time ? -1 : a.bar.time > b.bar.time ? 1 : 0));
   const unique: { bar: Bar; row?: number }[] = [];
+  let conflicts = 0;
   for (const item of parsed) {
     const prev = unique[unique.length - 1];
     if (prev && prev.bar.time === item.bar.time) {
+      if (!sameValues(prev.bar, item.bar)) conflicts++;
       if (sameValues(prev.bar, item.bar)) {
         add("exact_duplicate", "Found the same row twice; the copy was dropped", {
           time: item.bar.time,
@@ -481,6 +483,16 @@ export function validateBars(
     } else {
       unique.push(item);
     }
+  }
+
+  // Most rows sharing a time with different prices is not dirt but another interval (minute bars
+  // read as daily) or a broken file: refused, rather than collapsed onto a few bars.
+  if (options.checkInterval !== false && parsed.length >= 10 && 2 * conflicts > parsed.length) {
+    throw new DataError(
+      `Expected one ${interval} bar per time in ${
+        options.label ?? "the bars"
+      }, found ${parsed.length} rows on ${unique.length} distinct times (${conflicts} with other prices for a time already seen): a finer interval read as ${interval}, or a broken file`,
+    );
   }
 
   // 3. Drop bars whose values cannot be right.
