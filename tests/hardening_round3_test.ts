@@ -139,6 +139,10 @@ Deno.test("#18 #19 --csv-dir says a DIR.csv folder and a looping link, and write
     `LOOP.csv: failed: Expected ${u}/LOOP.csv to be a CSV file, found a link that leads nowhere (a missing target or a loop)`,
   ]);
   assert.match(lines[2], /^u: prepared 0 of 3 symbols into .*; 0 with data problems, 2 failed$/);
+  assert.equal(
+    run.stderr.trim(),
+    "error: 2 of 3 symbols could not be imported, so nothing was written (see the lines above; fix or remove those files)",
+  );
   assert.deepEqual(await snapshot(dir), before, "the good symbol's cache is not written");
   await Deno.remove(dir, { recursive: true });
 });

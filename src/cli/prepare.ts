@@ -209,7 +209,12 @@ export const prepare: Command = async (args: string[]): Promise<number> => {
       },
     );
     printResult(flags, universeJson(result), () => universeText(result));
-    return result.failures.length > 0 ? 1 : 0;
+    if (result.failures.length === 0) return 0;
+    // The report is on stdout; the failure is also the one error line a script watching stderr sees.
+    console.error(
+      `error: ${result.failures.length} of ${result.attempted} symbols could not be imported, so nothing was written (see the lines above; fix or remove those files)`,
+    );
+    return 1;
   }
   const results: PrepareResult[] = [];
   for (const ticker of tickers!) {
