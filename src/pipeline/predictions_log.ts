@@ -21,59 +21,11 @@ import { type ModelCard, readCard } from "../model/card.ts";
 import { resolveModelDir } from "../model/versions.ts";
 import { DataError } from "../util/errors.ts";
 import { join } from "node:path";
+import { type LoggedShadow, type LoggedSignal, parseLogLine } from "../model/prediction_log.ts";
 import { universeSeriesFor } from "./universe.ts";
+
+export type { LoggedShadow, LoggedSignal };
 import { loadModelSeries, type SeriesRequest } from "./series.ts";
-
-/**
- * One usable line of the predictions log.
- *
- * @example
- * ```ts
- * const line: LoggedSignal = {
- *   symbol: "SPY", time: "2024-01-02", probabilityUp: 0.57, horizonBars: 1,
- *   status: "ok", version: "v2", features: null,
- * };
- * ```
- */
-export interface LoggedSignal {
-  /** The symbol the signal is for. */
-  symbol: string;
-  /** Time of the bar the signal was computed on. */
-  time: string;
-  /** Probability that the close `horizonBars` ahead is above this bar's close. */
-  probabilityUp: number;
-  /** How many bars ahead the prediction looks. */
-  horizonBars: number;
-  /** The signal's status (`ok`, `warming-up`, …). */
-  status: string;
-  /** The model version that made it, or `null` when the line does not say. */
-  version: string | null;
-  /** The raw feature row the model saw, or `null` when the line carries none. */
-  features: number[] | null;
-  /** The shadow versions' signals on the same bar (absent or empty when none ran). */
-  shadows?: LoggedShadow[];
-}
-
-/**
- * A shadow version's signal, as a log line carries it beside the live one.
- *
- * @example
- * ```ts
- * const s: LoggedShadow = { version: "v7", probabilityUp: 0.55, status: "ok", horizonBars: 1, features: null };
- * ```
- */
-export interface LoggedShadow {
-  /** The shadow's version. */
-  version: string;
-  /** Its probability that the price goes up. */
-  probabilityUp: number;
-  /** Its status (`ok`, `warming-up`, `no-model`, …). */
-  status: string;
-  /** How many bars ahead it looks. */
-  horizonBars: number;
-  /** Its own raw feature row when its features differ from the live model's, else `null`. */
-  features: number[] | null;
-}
 
 /**
  * A monitoring alert: accuracy below the test accuracy, or a drifted input or output.
@@ -162,59 +114,6 @@ export interface LiveLog {
   labelAt?: (i: number, horizon: number) => 0 | 1 | undefined;
 }
 
-function parseLine(line: string): LoggedSignal | null {
-  let value;
-  try {
-    value = JSON.parse(line);
-  } catch {
-    return null;
-  }
-  if (
-    typeof value !== "object" || value === null || typeof value.symbol !== "string" ||
-    typeof value.time !== "string" || typeof value.status !== "string" ||
-    typeof value.probabilityUp !== "number" || !Number.isInteger(value.horizonBars) ||
-    value.horizonBars < 1
-  ) {
-    return null;
-  }
-  const shadows: LoggedShadow[] = Array.isArray(value.shadows)
-    ? value.shadows.flatMap((x: unknown) => parseShadow(x) ?? [])
-    : [];
-  return {
-    symbol: value.symbol,
-    time: value.time,
-    probabilityUp: value.probabilityUp,
-    horizonBars: value.horizonBars,
-    status: value.status,
-    version: typeof value.model?.version === "string" ? value.model.version : null,
-    features: featureRow(value.features),
-    ...(shadows.length ? { shadows } : {}),
-  };
-}
-
-function featureRow(value: unknown): number[] | null {
-  return Array.isArray(value) ? value.map((x: unknown) => (typeof x === "number" ? x : NaN)) : null;
-}
-
-/** One entry of a line's `shadows`, or `null` when it is malformed (the line still counts). */
-function parseShadow(value: unknown): LoggedShadow | null {
-  const v = value as Record<string, unknown> | null;
-  if (
-    typeof v !== "object" || v === null || typeof v.version !== "string" ||
-    typeof v.status !== "string" || typeof v.probabilityUp !== "number" ||
-    !Number.isInteger(v.horizonBars) || (v.horizonBars as number) < 1
-  ) {
-    return null;
-  }
-  return {
-    version: v.version,
-    probabilityUp: v.probabilityUp,
-    status: v.status,
-    horizonBars: v.horizonBars as number,
-    features: featureRow(v.features),
-  };
-}
-
 async function readLog(path: string): Promise<{ signals: LoggedSignal[]; malformed: number[] }> {
   let text: string;
   try {
@@ -231,7 +130,7 @@ async function readLog(path: string): Promise<{ signals: LoggedSignal[]; malform
   const malformed: number[] = [];
   text.split("\n").forEach((line, i) => {
     if (line.trim() === "") return;
-    const signal = parseLine(line);
+    const signal = parseLogLine(line);
     if (signal) signals.push(signal);
     else malformed.push(i + 1);
   });
