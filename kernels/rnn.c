@@ -761,6 +761,39 @@ void adam_step(int n, float *w, const float *g, float *m, float *v, float beta1,
 }
 
 /*
+ * One RMSprop step over n weights (not centered), operation for operation as tfjs 4.22's
+ * RMSPropOptimizer (each multiply, add, divide and square root rounded to f32, never fused):
+ *   ms = ms * decay + (g * g) * c;  mom = mom * momentum + (g * lr) / sqrt(ms + eps);
+ *   w = w - mom
+ * with c = 1 - decay (the caller rounds it to f32 as tfjs does).
+ */
+__attribute__((export_name("rmsprop_step")))
+void rmsprop_step(int n, float *w, const float *g, float *ms, float *mom, float decay, float c,
+                  float momentum, float lr, float eps) {
+  const v128_t vd = SPLAT(decay), vc = SPLAT(c), vm = SPLAT(momentum), vlr = SPLAT(lr);
+  const v128_t veps = SPLAT(eps);
+  int k = 0;
+  for (; k + 4 <= n; k += 4) {
+    v128_t gk = wasm_v128_load(g + k);
+    v128_t sk = wasm_f32x4_add(wasm_f32x4_mul(wasm_v128_load(ms + k), vd),
+                               wasm_f32x4_mul(wasm_f32x4_mul(gk, gk), vc));
+    v128_t step = wasm_f32x4_div(wasm_f32x4_mul(gk, vlr), wasm_f32x4_sqrt(wasm_f32x4_add(sk, veps)));
+    v128_t mk = wasm_f32x4_add(wasm_f32x4_mul(wasm_v128_load(mom + k), vm), step);
+    wasm_v128_store(ms + k, sk);
+    wasm_v128_store(mom + k, mk);
+    wasm_v128_store(w + k, wasm_f32x4_sub(wasm_v128_load(w + k), mk));
+  }
+  for (; k < n; k++) {
+    float gk = g[k];
+    float sk = ms[k] * decay + (gk * gk) * c;
+    float mk = mom[k] * momentum + (gk * lr) / __builtin_sqrtf(sk + eps);
+    ms[k] = sk;
+    mom[k] = mk;
+    w[k] = w[k] - mk;
+  }
+}
+
+/*
  * n dropout multipliers as tf.dropout draws them: u from seedrandom's alea (state: c, s0, s1, s2
  * as doubles, advanced in place), then floor(f32(u) + keep) / keep in f32, i.e. `scale` when
  * f32(u) + keep >= 1, else 0. The same double arithmetic as alea's JavaScript (t | 0 truncates

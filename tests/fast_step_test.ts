@@ -19,7 +19,7 @@ const data = {
 };
 
 async function trained(
-  arch: "lstm" | "gru" | "deep",
+  arch: "lstm" | "gru" | "deep" | "paper",
   kernel: "fast" | "stock",
   fused: boolean,
 ): Promise<{ weights: Float32Array[]; losses: number[]; reason: string | null }> {
@@ -42,7 +42,8 @@ async function trained(
   }
 }
 
-for (const arch of ["lstm", "gru", "deep"] as const) {
+// `paper` is the papers' network: LSTM → Dropout → Dense(1), trained with RMSprop.
+for (const arch of ["lstm", "gru", "deep", "paper"] as const) {
   Deno.test(`${arch}: the fused step trains to tfjs's weights and losses within float rounding`, async () => {
     const fused = await trained(arch, "fast", true);
     const stock = await trained(arch, "stock", false);
@@ -76,7 +77,13 @@ Deno.test("the fused step says why a model falls back to tfjs's step", () => {
   assert.match(fusedStepReason(stock) ?? "", /stock/);
   const plain = buildModel("lstm", { inputShape: [8, 3], lstmUnits: 4, kernel: "fast" });
   assert.equal(fusedStepReason(plain), null);
-  for (const m of [attention, l2, stock, plain]) m.dispose();
+  // tfjs's optimizers all answer instanceof AdamOptimizer: the class name decides.
+  const sgd = buildModel("lstm", { inputShape: [8, 3], lstmUnits: 4, kernel: "fast" });
+  sgd.compile({ optimizer: tf.train.sgd(0.01), loss: "binaryCrossentropy" });
+  assert.match(fusedStepReason(sgd) ?? "", /optimizer/);
+  const paper = buildModel("paper", { inputShape: [8, 3], lstmUnits: 4, kernel: "fast" });
+  assert.equal(fusedStepReason(paper), null);
+  for (const m of [attention, l2, stock, plain, sgd, paper]) m.dispose();
 });
 
 Deno.test("dropout masks are tf.dropout's bits", () => {

@@ -11,7 +11,7 @@
 import * as tf from "@tensorflow/tfjs";
 import type { RecurrentActivation } from "./mod.ts";
 import { remoteTrainHalf, splitBackward, splitForward } from "./parallel.ts";
-import { type BoundPlan, fusedPlan, FusedTrainer } from "./step.ts";
+import { type BoundPlan, type FusedOptimizer, fusedPlan, FusedTrainer } from "./step.ts";
 import { timed } from "./profile.ts";
 import { type FastRnnOptions, webgpuRnn } from "./webgpu.ts";
 
@@ -419,7 +419,7 @@ function bind(model: tf.LayersModel): Binding {
     );
     binding = typeof bound === "string" ? { optimizer, trainer: null, reason: bound } : {
       optimizer,
-      trainer: new FusedTrainer(bound, optimizer as tf.AdamOptimizer),
+      trainer: new FusedTrainer(bound, optimizer as FusedOptimizer),
       reason: null,
     };
   }

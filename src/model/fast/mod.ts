@@ -91,6 +91,7 @@ interface KernelExports {
   mul_into(n: number, a: number, m: number): void;
   add_into(n: number, a: number, b: number): void;
   adam_step(...args: number[]): void;
+  rmsprop_step(...args: number[]): void;
   alea_mask(n: number, state: number, keep: number, scale: number, out: number): void;
 }
 

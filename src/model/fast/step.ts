@@ -1,9 +1,10 @@
 /**
  * The fused training step: a whole `trainOnBatch` of a chain of fused LSTM/GRU, Dropout and Dense
- * layers ending in Dense(1, sigmoid), with binary cross-entropy and Adam, run in the WASM kernels
- * with no tfjs op per layer. The batch is computed as two halves, each through every layer forward
- * and backward (the second on the worker when the second core runs, else here), their gradients
- * summed in a fixed order and applied by one Adam call: the same bits with or without the worker.
+ * layers ending in Dense(1, sigmoid), with binary cross-entropy and Adam (or RMSprop, as the
+ * papers' network trains), run in the WASM kernels with no tfjs op per layer. The batch is computed
+ * as two halves, each through every layer forward and backward (the second on the worker when the
+ * second core runs, else here), their gradients summed in a fixed order and applied by one
+ * optimizer call: the same bits with or without the worker.
  *
  * It follows tfjs 4.22 step for step: the same dropout masks (seedrandom's alea from the layer's
  * seed, `floor(u + keep) / keep`), tfjs's binary cross-entropy on clipped probabilities, and Adam
@@ -329,6 +330,22 @@ interface LayerLike {
   trainable: boolean;
 }
 
+/** The optimizers the fused step runs: Adam, and RMSprop that is not centered. */
+export type FusedOptimizer = tf.AdamOptimizer | tf.RMSPropOptimizer;
+
+/**
+ * Which optimizer the fused step runs for `optimizer`, or null. By class name: tfjs's optimizer
+ * classes answer `instanceof` for any optimizer (a `Symbol.hasInstance` that checks for
+ * `applyGradients`), so an SGD optimizer is an `AdamOptimizer` to `instanceof`.
+ */
+function optimizerKind(optimizer: unknown): "adam" | "rmsprop" | null {
+  const name = (optimizer as { constructor?: { className?: string } } | null)?.constructor
+    ?.className;
+  if (name === "Adam") return "adam";
+  if (name === "RMSProp" && !(optimizer as { centered?: boolean }).centered) return "rmsprop";
+  return null;
+}
+
 /** A model the fused step can train: its plan, and the tfjs objects behind it. */
 export interface BoundPlan {
   /** The plan. */
@@ -355,7 +372,8 @@ const NO_REGULARIZER = [
  * a chain from one `[steps, features]` input through fused LSTM/GRU layers (no cell dropout, tanh
  * activation, sigmoid or hard-sigmoid gates, not going backwards), Dropout and Dense (linear,
  * relu, sigmoid, tanh) layers to a Dense(1, sigmoid) output, with no regularizer or constraint,
- * compiled with Adam and binary cross-entropy (and at most the accuracy metric).
+ * compiled with Adam or RMSprop (not centered) and binary cross-entropy (and at most the accuracy
+ * metric).
  *
  * @example
  * ```ts
@@ -375,7 +393,7 @@ export function fusedPlan(
     inputs: tf.SymbolicTensor[];
     outputs: tf.SymbolicTensor[];
   };
-  if (!(m.optimizer instanceof tf.AdamOptimizer)) return "the optimizer is not Adam";
+  if (optimizerKind(m.optimizer) === null) return "the optimizer is not Adam or plain RMSprop";
   if (m.loss !== "binaryCrossentropy") return "the loss is not binaryCrossentropy";
   const metrics = m.metricsNames ?? [];
   if (metrics.length > 2 || (metrics.length === 2 && !/^acc/.test(metrics[1]))) {
@@ -486,11 +504,6 @@ export function fusedPlan(
     return "the output is not Dense(1, sigmoid)";
   }
   if (variables.some((v) => !v.variable.trainable)) return "a frozen weight";
-  // The papers' one-layer network (an LSTM returning its last step straight into the output)
-  // trains to NaN in the fused step: refused, so tfjs trains it, until the kernel is fixed.
-  if (!layers.some((l) => l.kind === "dense" && l !== last)) {
-    return "no hidden Dense layer before the output (the fused step does not train that yet)";
-  }
   if (dropouts.length > MAX_DROPOUTS) return `more than ${MAX_DROPOUTS} dropout layers`;
   return {
     plan: {
@@ -597,7 +610,7 @@ type VariableMethods = Pick<Variable, "read" | "write">;
  */
 export class FusedTrainer {
   readonly #bound: BoundPlan;
-  readonly #optimizer: tf.AdamOptimizer;
+  readonly #optimizer: FusedOptimizer;
   readonly #k = new KernelInstance();
   readonly #weights: number;
   readonly #m: number;
@@ -613,8 +626,8 @@ export class FusedTrainer {
   #accBeta1: number;
   #accBeta2: number;
 
-  /** Binds a plan to its model's optimizer (Adam). */
-  constructor(bound: BoundPlan, optimizer: tf.AdamOptimizer) {
+  /** Binds a plan to its model's optimizer (Adam, or RMSprop not centered). */
+  constructor(bound: BoundPlan, optimizer: FusedOptimizer) {
     this.#bound = bound;
     this.#optimizer = optimizer;
     const n = bound.plan.weightCount;
@@ -788,10 +801,34 @@ export class FusedTrainer {
       correct += b.correct;
       remote?.done(posted, performance.now() - stepStarted, batch);
     }
-    this.#adam(first.grads);
+    if (optimizerKind(this.#optimizer) === "rmsprop") this.#rmsprop(first.grads);
+    else this.#adam(first.grads);
     this.#pending = true;
-    mark("step.adam");
+    mark("step.optimizer");
     return [Math.fround(lossSum / batch), Math.fround(correct / batch)];
+  }
+
+  /** tfjs's RMSprop (not centered) on the flat weights: the mean square in `#v`, momentum in `#m`. */
+  #rmsprop(grads: number): void {
+    const o = this.#optimizer as unknown as {
+      learningRate: number;
+      decay: number;
+      momentum: number;
+      epsilon: number;
+    };
+    const f = Math.fround;
+    this.#k.exports.rmsprop_step(
+      this.#bound.plan.weightCount,
+      this.#weights,
+      grads,
+      this.#v,
+      this.#m,
+      f(o.decay),
+      f(1 - o.decay),
+      f(o.momentum),
+      f(o.learningRate),
+      f(o.epsilon),
+    );
   }
 
   /** tfjs's Adam on the flat weights (the bias corrections from f32 running products). */
