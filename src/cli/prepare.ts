@@ -10,6 +10,7 @@ import { type Command, printResult, progress } from "./output.ts";
 import { INTERVALS, SOURCES } from "../data/types.ts";
 import { VENUES } from "../data/calendar.ts";
 import {
+  type ImportProgress,
   type PrepareOptions,
   type PrepareResult,
   prepareTicker,
@@ -124,6 +125,42 @@ const FLAGS = {
 } as const;
 
 /**
+ * A universe import's progress lines on stderr: `prepare: imported 150/505 symbols` (fetched,
+ * for a live source) every 50 symbols or when 2 s have passed since the last line, then the
+ * same for the caches written; the last count of a phase only when a line of it was said. A
+ * short import says nothing.
+ *
+ * @example
+ * ```ts
+ * const onProgress = importProgress("csv");
+ * onProgress({ phase: "read", done: 50, total: 505 }); // prepare: imported 50/505 symbols
+ * ```
+ */
+export function importProgress(
+  source: string,
+  options: { every?: number; seconds?: number; now?: () => number; say?: (line: string) => void } =
+    {},
+): (p: ImportProgress) => void {
+  const every = options.every ?? 50;
+  const ms = (options.seconds ?? 2) * 1000;
+  const now = options.now ?? (() => performance.now());
+  const say = options.say ?? progress;
+  const verb = { read: source === "csv" ? "imported" : "fetched", write: "wrote" };
+  let since = now();
+  let phase: ImportProgress["phase"] = "read";
+  let said = false;
+  return (p) => {
+    if (p.phase !== phase) [phase, said, since] = [p.phase, false, now()];
+    const last = p.done === p.total;
+    if (last ? said : p.done % every === 0 || now() - since >= ms) {
+      const what = p.phase === "write" ? "caches" : "symbols";
+      say(`prepare: ${verb[p.phase]} ${p.done}/${p.total} ${what}`);
+      [said, since] = [true, now()];
+    }
+  };
+}
+
+/**
  * The `prepare` command.
  *
  * @example
@@ -206,6 +243,8 @@ export const prepare: Command = async (args: string[]): Promise<number> => {
       {
         ...options,
         onSymbol: (symbol, k, n) => flags.verbose && progress(`prepare: ${symbol} (${k + 1}/${n})`),
+        // A long import says how far it is (every 50 symbols or 2 s); verbose says every symbol.
+        onProgress: flags.verbose ? undefined : importProgress(source),
       },
     );
     printResult(flags, universeJson(result), () => universeText(result));

@@ -81,6 +81,7 @@ export {
 export { createCsvProvider, readCsvBars } from "./providers/csv.ts";
 export {
   getProvider,
+  type ImportProgress,
   loadSeries,
   type LoadSeriesOptions,
   type PrepareOptions,

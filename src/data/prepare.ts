@@ -159,6 +159,29 @@ export interface PrepareOptions extends FetchOptions {
   lockWaitMs?: number;
   /** Told once when another prepare holds the data folder's lock and this one waits. */
   onWait?: (message: string) => void;
+  /**
+   * Told how far an import of many symbols ({@linkcode prepareAllOrNothing}) has come: after
+   * each symbol read, validated and merged (`read`), then after each cache written (`write`),
+   * `done` of `total`. A prepare of one ticker does not call it.
+   */
+  onProgress?: (progress: ImportProgress) => void;
+}
+
+/**
+ * How far an import of many symbols has come (see `PrepareOptions.onProgress`).
+ *
+ * @example
+ * ```ts
+ * const shown = (p: ImportProgress): string => `${p.phase === "read" ? "imported" : "wrote"} ${p.done}/${p.total}`;
+ * ```
+ */
+export interface ImportProgress {
+  /** `read`: symbols read, validated and merged in memory; `write`: caches written. */
+  phase: "read" | "write";
+  /** Symbols done in this phase (1, 2, … `total`). */
+  done: number;
+  /** Symbols in this phase. */
+  total: number;
 }
 
 /**
@@ -298,7 +321,7 @@ export async function prepareTicker(
  */
 export async function prepareAllOrNothing(
   jobs: readonly { ticker: string; options: PrepareOptions }[],
-  options: Pick<PrepareOptions, "dataDir" | "lockWaitMs" | "onWait"> & {
+  options: Pick<PrepareOptions, "dataDir" | "lockWaitMs" | "onWait" | "onProgress"> & {
     onSymbol?: (symbol: string, k: number, n: number) => void;
     /** Symbols already known to fail (a name that is no ticker): then nothing is written either. */
     failed?: readonly { ticker: string; error: string }[];
@@ -319,10 +342,14 @@ export async function prepareAllOrNothing(
         if (error instanceof UsageError) throw error;
         failures.push({ ticker: job.ticker, error: messageOf(error) });
       }
+      options.onProgress?.({ phase: "read", done: k + 1, total: jobs.length });
     }
     if (failures.length > 0) return { results: [], failures };
     const results: PrepareResult[] = [];
-    for (const commit of commits) results.push(await commit());
+    for (const commit of commits) {
+      results.push(await commit());
+      options.onProgress?.({ phase: "write", done: results.length, total: commits.length });
+    }
     return { results, failures };
   } finally {
     await lock?.release();

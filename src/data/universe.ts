@@ -21,6 +21,8 @@
 import { basename, extname, join } from "node:path";
 import { parse } from "csv-parse/sync";
 import { loadSeries, validateTicker } from "./prepare.ts";
+import { symbolOfFileStem } from "./cache.ts";
+import type { Venue } from "./calendar.ts";
 import { parseBarsCsv } from "./csv.ts";
 import { readCsvBars } from "./providers/csv.ts";
 import { summarizeReport, validateBars } from "./validate.ts";
@@ -166,14 +168,33 @@ export async function isLongCsv(path: string): Promise<boolean> {
 }
 
 /**
+ * Whether a value with a `/` that names no file is a list of exchange pairs (`BTC/USDT,ETH/USDT`,
+ * `BTC/USDT:USDT`): every item a pair, written in upper case as CCXT writes them; anything else
+ * with a `/` (like `data/universe`) is a path.
+ */
+function isPairList(value: string): boolean {
+  return value.split(",").map((t) => t.trim()).filter((t) => t !== "").every((t) => {
+    if (!t.includes("/") || t !== t.toUpperCase()) return false;
+    try {
+      validateTicker(t);
+      return true;
+    } catch {
+      return false;
+    }
+  });
+}
+
+/**
  * What `--universe VALUE` names: a folder (of per-symbol CSVs), a long-format
  * CSV (a file whose header has a symbol column), a tickers file (any other
- * file), or else a comma-separated list of tickers. The universe's name is the
+ * file), or else a comma-separated list of tickers or exchange pairs (`BTC/USDT,ETH/USDT`,
+ * in upper case: a lower-case value with a `/` is a path). The universe's name is the
  * folder's or file's name without extension, or `list` for an inline list.
  *
  * @example
  * ```ts
  * await resolveUniverse("AAPL,MSFT"); // { kind: "list", name: "list", symbols: ["AAPL", "MSFT"] }
+ * await resolveUniverse("BTC/USDT,ETH/USDT"); // { kind: "list", …, symbols: ["BTC/USDT", "ETH/USDT"] }
  * await resolveUniverse("../shared/data/universe"); // { kind: "csv-dir", name: "universe", … }
  * ```
  */
@@ -192,7 +213,7 @@ export async function resolveUniverse(value: string): Promise<UniverseSpec> {
     if (await isLongCsv(trimmed)) return { kind: "long-csv", name, path: trimmed };
     return { kind: "list", name, symbols: await readTickersFile(trimmed), file: trimmed };
   }
-  if (/[\/\\]/.test(trimmed) || /\.(csv|txt)$/i.test(trimmed)) {
+  if ((/[\/\\]/.test(trimmed) && !isPairList(trimmed)) || /\.(csv|txt)$/i.test(trimmed)) {
     throw new DataError(`Expected a universe file or folder at ${trimmed}, found nothing there`);
   }
   const symbols = [...new Set(trimmed.split(",").map((t) => t.trim()).filter((t) => t !== ""))];
@@ -236,6 +257,13 @@ export interface LoadedUniverse {
   reports: MemberReport[];
   /** One line per symbol with problems or errors, then the total line. */
   text: string;
+  /** The bars' interval. */
+  interval: Interval;
+  /**
+   * Whose calendar every member's bars follow (`crypto` for pairs from an exchange): sets a
+   * universe's bars per year (8,760 hourly bars on `crypto`) and its default costs.
+   */
+  venue: Venue;
 }
 
 /** Options of {@linkcode loadUniverse}. */
@@ -256,6 +284,12 @@ export interface LoadUniverseOptions {
   strict?: boolean;
   /** Only these symbols of the universe (default all). */
   only?: readonly string[];
+  /**
+   * Whose calendar the bars of a folder or long CSV follow (default `nyse`; `crypto`: every
+   * interval expected, no weekend missing), and of synthetic bars (default: each symbol's own,
+   * `crypto` for a pair); a cached symbol's cache says its own.
+   */
+  venue?: Venue;
 }
 
 const inRange = (bar: Bar, start?: string, end?: string): boolean => {
@@ -274,17 +308,25 @@ function member(
   options: LoadUniverseOptions,
 ): { series?: Series; report: MemberReport } {
   try {
+    const venue = options.venue ?? "nyse";
     const { bars, report } = validateBars(raw, {
       strict: options.strict,
       interval: options.interval ?? "1d",
       label,
+      venue,
     });
     const kept = bars.filter((b) => inRange(b, options.start, options.end));
     if (kept.length === 0) {
       return { report: { symbol, rows: 0, report, error: `no bars in range in ${label}` } };
     }
     return {
-      series: { symbol, interval: options.interval ?? "1d", source: "csv", bars: kept },
+      series: {
+        symbol,
+        interval: options.interval ?? "1d",
+        source: "csv",
+        bars: kept,
+        ...(venue !== "nyse" ? { venue } : {}),
+      },
       report: { symbol, rows: kept.length, report },
     };
   } catch (error) {
@@ -384,7 +426,9 @@ function refuseDuplicate(where: string, first: string, second: string, symbol: s
 
 /**
  * The symbols of a folder of `<SYMBOL>.csv` files, sorted by file name: the
- * file name without extension, upper-cased (`aapl.csv` is AAPL). Two files
+ * file name without extension, upper-cased (`aapl.csv` is AAPL), an exchange
+ * pair's written as the cache writes it (`BTC_USDT.csv` is BTC/USDT,
+ * `BTC_USDT+USDT.csv` the perpetual BTC/USDT:USDT; see `fileStemOf`). Two files
  * that name one symbol (`AAPL.csv` and `aapl.csv`, or `AAPL.CSV`) are a
  * {@linkcode DataError} naming both, so one stock's bars never land under
  * another's name.
@@ -406,7 +450,8 @@ export async function csvDirSources(dir: string): Promise<SymbolSource[]> {
     }
     let symbol: string;
     try {
-      symbol = validateTicker(basename(file, extname(file)));
+      // An exchange pair's file is named as the cache names it: BTC_USDT+USDT.csv is BTC/USDT:USDT.
+      symbol = validateTicker(symbolOfFileStem(basename(file, extname(file))));
     } catch (error) {
       sources.push({ symbol: file, label: path, error: messageOf(error) });
       continue;
@@ -590,6 +635,7 @@ async function readList(
         end: options.end,
         interval: options.interval,
         seed: options.seed,
+        venue: options.venue,
       });
       members.push(series);
       reports.push({ symbol, rows: series.bars.length });
@@ -665,5 +711,30 @@ export async function loadUniverse(
     );
   }
   members.sort((a, b) => a.symbol < b.symbol ? -1 : a.symbol > b.symbol ? 1 : 0);
-  return { name: spec.name, members, reports, text: universeSummary(spec.name, reports, members) };
+  return {
+    name: spec.name,
+    members,
+    reports,
+    text: universeSummary(spec.name, reports, members),
+    interval: options.interval ?? "1d",
+    venue: venueOfMembers(spec.name, members),
+  };
+}
+
+/**
+ * The one venue of a universe's members; members on two venues (crypto pairs beside NYSE stocks)
+ * are a {@linkcode DataError} naming one of each, since their bars keep different calendars.
+ */
+function venueOfMembers(name: string, members: readonly Series[]): Venue {
+  const first = members[0];
+  const venue = first.venue ?? "nyse";
+  const other = members.find((m) => (m.venue ?? "nyse") !== venue);
+  if (other) {
+    throw new DataError(
+      `Expected the symbols of universe ${name} on one venue, found ${first.symbol} on ${venue} and ${other.symbol} on ${
+        other.venue ?? "nyse"
+      }: prepare them as one venue (--venue) or split the universe`,
+    );
+  }
+  return venue;
 }
