@@ -416,6 +416,28 @@ static void zero(size_t n, float *p) {
 /* ---------------------------------------------------------------- LSTM */
 
 /*
+ * Rows of a batch that go through all T steps together. A step touches one row of every [B, T, .]
+ * array per sequence, each in another page (a row of gates is T * 4U floats apart from the next
+ * sequence's); walking all B sequences per step streams every array through the cache T times.
+ * A block of RB sequences keeps a step's rows, the recurrent kernel and the block's whole history
+ * in the L1 and L2 caches. Each output element is computed by the same operations in the same
+ * order as without blocks (the GEMM's result for an element does not depend on M, and the weight
+ * gradients are summed over rows in batch order), so blocking changes no bit.
+ */
+#ifndef RB
+#define RB 8
+#endif
+
+/* Z[rows, N] (row stride ldz) = bias broadcast over rows. */
+static void fill_bias_strided(int rows, int N, const float *bias, float *Z, size_t ldz) {
+  for (int r = 0; r < rows; r++) {
+    float *z = Z + (size_t)r * ldz;
+    if (bias) for (int n = 0; n < N; n++) z[n] = bias[n];
+    else for (int n = 0; n < N; n++) z[n] = 0.0f;
+  }
+}
+
+/*
  * Forward over a whole sequence. x [B, T, I]; outputs h [B, T, U], c [B, T, U] and tc = tanh(c)
  * [B, T, U] (all steps) and gates [B, T, 4U] holding the activated i, f, g (=tanh candidate), o,
  * which is what lstm_backward needs.
@@ -425,32 +447,35 @@ void lstm_forward(int B, int T, int I, int U, const float *x, const float *kerne
                   const float *rkernel, const float *bias, int act, float *h, float *c,
                   float *gates, float *tc) {
   const int G = 4 * U;
-  fill_bias(B * T, G, bias, gates);
-  gemm(B * T, G, I, x, I, 1, kernel, G, gates, G, 1);
-  for (int t = 0; t < T; t++) {
-    if (t > 0) {
-      gemm(B, G, U, h + (size_t)(t - 1) * U, T * U, 1, rkernel, G, gates + (size_t)t * G, T * G,
-           1);
-    }
-    for (int b = 0; b < B; b++) {
-      float *g = gates + ((size_t)b * T + t) * G;
-      float *hc = h + ((size_t)b * T + t) * U;
-      float *cc = c + ((size_t)b * T + t) * U;
-      float *tcc = tc + ((size_t)b * T + t) * U;
-      const float *cp = t > 0 ? cc - U : 0;
-      for (int j = 0; j < U; j += 4) {
-        int n = LANES(j, U);
-        v128_t gi = v_rec_act(ld(g + j, n), act);
-        v128_t gf = v_rec_act(ld(g + U + j, n), act);
-        v128_t gg = v_tanh(ld(g + 2 * U + j, n));
-        v128_t go = v_rec_act(ld(g + 3 * U + j, n), act);
-        v128_t cv = wasm_f32x4_mul(gi, gg);
-        if (cp) cv = MADD(gf, ld(cp + j, n), cv);
-        st(g + j, gi, n); st(g + U + j, gf, n); st(g + 2 * U + j, gg, n); st(g + 3 * U + j, go, n);
-        st(cc + j, cv, n);
-        v128_t tcv = v_tanh(cv);
-        st(tcc + j, tcv, n);
-        st(hc + j, wasm_f32x4_mul(go, tcv), n);
+  const size_t TG = (size_t)T * G, TU = (size_t)T * U;
+  for (int b0 = 0; b0 < B; b0 += RB) {
+    const int bs = B - b0 < RB ? B - b0 : RB;
+    for (int t = 0; t < T; t++) {
+      float *gt = gates + ((size_t)b0 * T + t) * G;
+      fill_bias_strided(bs, G, bias, gt, TG);
+      gemm(bs, G, I, x + ((size_t)b0 * T + t) * I, T * I, 1, kernel, G, gt, TG, 1);
+      if (t > 0) gemm(bs, G, U, h + ((size_t)b0 * T + t - 1) * U, TU, 1, rkernel, G, gt, TG, 1);
+      for (int b = b0; b < b0 + bs; b++) {
+        float *g = gates + ((size_t)b * T + t) * G;
+        float *hc = h + ((size_t)b * T + t) * U;
+        float *cc = c + ((size_t)b * T + t) * U;
+        float *tcc = tc + ((size_t)b * T + t) * U;
+        const float *cp = t > 0 ? cc - U : 0;
+        for (int j = 0; j < U; j += 4) {
+          int n = LANES(j, U);
+          v128_t gi = v_rec_act(ld(g + j, n), act);
+          v128_t gf = v_rec_act(ld(g + U + j, n), act);
+          v128_t gg = v_tanh(ld(g + 2 * U + j, n));
+          v128_t go = v_rec_act(ld(g + 3 * U + j, n), act);
+          v128_t cv = wasm_f32x4_mul(gi, gg);
+          if (cp) cv = MADD(gf, ld(cp + j, n), cv);
+          st(g + j, gi, n); st(g + U + j, gf, n); st(g + 2 * U + j, gg, n);
+          st(g + 3 * U + j, go, n);
+          st(cc + j, cv, n);
+          v128_t tcv = v_tanh(cv);
+          st(tcc + j, tcv, n);
+          st(hc + j, wasm_f32x4_mul(go, tcv), n);
+        }
       }
     }
   }
@@ -468,50 +493,62 @@ void lstm_backward(int B, int T, int I, int U, const float *x, const float *kern
                    const float *tc, float *gates, const float *dh_out, int seq, float *dx,
                    float *dk, float *dr, float *db, float *dh, float *dc) {
   const int G = 4 * U;
+  const size_t TG = (size_t)T * G;
   zero((size_t)B * U, dh);
   zero((size_t)B * U, dc);
-  for (int t = T - 1; t >= 0; t--) {
-    for (int b = 0; b < B; b++) {
-      float *g = gates + ((size_t)b * T + t) * G;
-      const float *cc = c + ((size_t)b * T + t) * U;
-      const float *cp = t > 0 ? cc - U : 0;
-      float *dhb = dh + (size_t)b * U, *dcb = dc + (size_t)b * U;
-      const float *dout = seq ? dh_out + ((size_t)b * T + t) * U
-                              : (t == T - 1 ? dh_out + (size_t)b * U : 0);
-      for (int j = 0; j < U; j += 4) {
-        int n = LANES(j, U);
-        v128_t dhv = ld(dhb + j, n);
-        if (dout) dhv = wasm_f32x4_add(dhv, ld(dout + j, n));
-        v128_t gi = ld(g + j, n), gf = ld(g + U + j, n), gg = ld(g + 2 * U + j, n);
-        v128_t go = ld(g + 3 * U + j, n);
-        v128_t tcv = ld(tc + ((size_t)b * T + t) * U + j, n);
-        v128_t one = SPLAT(1.0f);
-        v128_t dcv = wasm_f32x4_add(
-            ld(dcb + j, n),
-            wasm_f32x4_mul(wasm_f32x4_mul(dhv, go), wasm_f32x4_sub(one, wasm_f32x4_mul(tcv, tcv))));
-        v128_t cprev = cp ? ld(cp + j, n) : SPLAT(0.0f);
-        st(g + j, wasm_f32x4_mul(wasm_f32x4_mul(dcv, gg), v_rec_act_grad(gi, act)), n);
-        st(g + U + j, wasm_f32x4_mul(wasm_f32x4_mul(dcv, cprev), v_rec_act_grad(gf, act)), n);
-        st(g + 2 * U + j,
-           wasm_f32x4_mul(wasm_f32x4_mul(dcv, gi), wasm_f32x4_sub(one, wasm_f32x4_mul(gg, gg))), n);
-        st(g + 3 * U + j, wasm_f32x4_mul(wasm_f32x4_mul(dhv, tcv), v_rec_act_grad(go, act)), n);
-        st(dcb + j, wasm_f32x4_mul(dcv, gf), n);
+  zero((size_t)I * G, dk);
+  zero((size_t)U * G, dr);
+  zero(G, db);
+  for (int b0 = 0; b0 < B; b0 += RB) {
+    const int bs = B - b0 < RB ? B - b0 : RB;
+    for (int t = T - 1; t >= 0; t--) {
+      for (int b = b0; b < b0 + bs; b++) {
+        float *g = gates + ((size_t)b * T + t) * G;
+        const float *cc = c + ((size_t)b * T + t) * U;
+        const float *cp = t > 0 ? cc - U : 0;
+        float *dhb = dh + (size_t)b * U, *dcb = dc + (size_t)b * U;
+        const float *dout = seq ? dh_out + ((size_t)b * T + t) * U
+                                : (t == T - 1 ? dh_out + (size_t)b * U : 0);
+        for (int j = 0; j < U; j += 4) {
+          int n = LANES(j, U);
+          v128_t dhv = ld(dhb + j, n);
+          if (dout) dhv = wasm_f32x4_add(dhv, ld(dout + j, n));
+          v128_t gi = ld(g + j, n), gf = ld(g + U + j, n), gg = ld(g + 2 * U + j, n);
+          v128_t go = ld(g + 3 * U + j, n);
+          v128_t tcv = ld(tc + ((size_t)b * T + t) * U + j, n);
+          v128_t one = SPLAT(1.0f);
+          v128_t dcv = wasm_f32x4_add(
+              ld(dcb + j, n),
+              wasm_f32x4_mul(wasm_f32x4_mul(dhv, go),
+                             wasm_f32x4_sub(one, wasm_f32x4_mul(tcv, tcv))));
+          v128_t cprev = cp ? ld(cp + j, n) : SPLAT(0.0f);
+          st(g + j, wasm_f32x4_mul(wasm_f32x4_mul(dcv, gg), v_rec_act_grad(gi, act)), n);
+          st(g + U + j, wasm_f32x4_mul(wasm_f32x4_mul(dcv, cprev), v_rec_act_grad(gf, act)), n);
+          st(g + 2 * U + j,
+             wasm_f32x4_mul(wasm_f32x4_mul(dcv, gi), wasm_f32x4_sub(one, wasm_f32x4_mul(gg, gg))),
+             n);
+          st(g + 3 * U + j, wasm_f32x4_mul(wasm_f32x4_mul(dhv, tcv), v_rec_act_grad(go, act)), n);
+          st(dcb + j, wasm_f32x4_mul(dcv, gf), n);
+        }
+      }
+      if (t > 0) {
+        gemm_nt(bs, U, G, gates + ((size_t)b0 * T + t) * G, TG, rkernel, G, dh + (size_t)b0 * U,
+                U, 0);
       }
     }
-    if (t > 0) {
-      gemm_nt(B, U, G, gates + (size_t)t * G, T * G, rkernel, G, dh, U, 0);
+    /* The block's share of the weight gradients, while its history is still in the cache:
+     * added in batch order, as one pass over all rows would. */
+    const float *gb = gates + (size_t)b0 * TG;
+    if (dx) gemm_nt(bs * T, I, G, gb, G, kernel, G, dx + (size_t)b0 * T * I, I, 0);
+    gemm(I, G, bs * T, x + (size_t)b0 * T * I, 1, I, gb, G, dk, G, 1);
+    if (T > 1) {
+      for (int b = b0; b < b0 + bs; b++) {
+        gemm(U, G, T - 1, h + (size_t)b * T * U, 1, U, gates + ((size_t)b * T + 1) * G, G, dr, G,
+             1);
+      }
     }
+    col_sums(bs * T, G, gb, db);
   }
-  if (dx) gemm_nt(B * T, I, G, gates, G, kernel, G, dx, I, 0);
-  gemm(I, G, B * T, x, 1, I, gates, G, dk, G, 0);
-  zero((size_t)U * G, dr);
-  if (T > 1) {
-    for (int b = 0; b < B; b++) {
-      gemm(U, G, T - 1, h + (size_t)b * T * U, 1, U, gates + ((size_t)b * T + 1) * G, G, dr, G, 1);
-    }
-  }
-  zero(G, db);
-  col_sums(B * T, G, gates, db);
 }
 
 /* ---------------------------------------------------------------- GRU */
