@@ -62,7 +62,7 @@ import { readComposite } from "../src/model/composite.ts";
 import { checkModelFolder } from "../src/model/store.ts";
 import { createCompositeSignal } from "./ensemble_signal.ts";
 import { DataError, messageOf, UsageError } from "../src/util/errors.ts";
-import { intervalMs, isIntraday, parseInterval } from "../src/data/interval.ts";
+import { checkBarSpacing } from "../src/signal/interval.ts";
 
 /** Options of {@linkcode createLstmSignal}. */
 export interface LstmSignalOptions {
@@ -459,7 +459,7 @@ export function createLstmSignal(options: LstmSignalOptions = {}): LstmSignalPlu
         );
       }
       const time = typeof given.time === "string" ? given.time : bar.time;
-      checkInterval(loaded.model, modelDir, symbol, time, state.lastTime);
+      checkInterval(loaded.model, modelDir, { symbol, time, previous: state.lastTime }, warn);
       noteAdjusted(symbol, bar);
       state.lastTime = bar.time;
       // A universe model: the context symbol's bar joins the shared context stream first; a
@@ -527,7 +527,7 @@ export function createLstmSignal(options: LstmSignalOptions = {}): LstmSignalPlu
       if (!loaded) return neutral(symbol, time, "no-model", 1, noModelInfo());
       if (history.length) {
         const before = history.length > 1 ? history[history.length - 2].time : null;
-        checkInterval(loaded.model, modelDir, symbol, time, before);
+        checkInterval(loaded.model, modelDir, { symbol, time, previous: before }, warn);
       }
       const series: SeriesState = { feeds: new Map() };
       const models = inUse();
@@ -723,33 +723,17 @@ function daysBetween(from: string, to: string): number {
 }
 
 /**
- * Refuses a bar of another interval than the model's, in one line: a bar dated without a time
- * for an intraday model, or two bars of a symbol closer together than the model's interval (for
- * a daily model, under 20 hours: intraday bars). Daily bars stamped with a time (as some
- * providers write them) pass.
+ * Refuses a bar of another interval than the model's (see `checkBarSpacing`, which follows the
+ * card's venue), and says a gap the venue's calendar does not excuse as a warning.
  */
 function checkInterval(
   model: InferenceModel,
   modelDir: string,
-  symbol: string,
-  time: string,
-  previous: string | null,
+  step: { symbol: string; time: string; previous: string | null },
+  warn: (message: string) => void,
 ): void {
-  const interval = model.interval;
-  if (interval === undefined || interval === "1wk") return;
-  const intraday = isIntraday(interval);
-  const expected =
-    `Expected ${interval} bars for the model in ${modelDir} (trained on ${interval} bars), found`;
-  if (intraday && time.length <= 10) {
-    throw new DataError(`${expected} a daily bar of ${symbol} at ${time}`);
-  }
-  if (previous === null) return;
-  const apart = (Date.parse(time.length <= 10 ? `${time}T00:00:00Z` : time) -
-    Date.parse(previous.length <= 10 ? `${previous}T00:00:00Z` : previous)) / 60_000;
-  const least = intraday ? intervalMs(parseInterval(interval)) / 60_000 : 20 * 60;
-  if (apart < least) {
-    throw new DataError(`${expected} bars of ${symbol} ${apart} minutes apart at ${time}`);
-  }
+  const gap = checkBarSpacing(model, { ...step, modelName: `the model in ${modelDir}` });
+  if (gap) warn(`lstm signal: ${gap.message}`);
 }
 
 /** A symbol as the cache names it: trimmed and upper-cased ("spy" and "SPY" are one stream). */

@@ -48,6 +48,8 @@ export interface InferenceModel {
   readonly trainedThrough: string | null;
   /** The bar interval the model was trained on (`1d`, `1h`, …), when known. */
   readonly interval?: string;
+  /** Whose calendar its training bars followed (`crypto`), or absent for the NYSE. */
+  readonly venue?: string;
   /** Bars a fresh symbol needs before the first window is complete. */
   readonly warmupBars: number;
   /** Which implementation predicts: `fast` (WASM kernels) or `tfjs`. */
@@ -162,6 +164,7 @@ export async function loadInferenceModel(
     decideAt,
     trainedThrough: trainedThrough(card),
     interval: card.data.interval,
+    venue: card.data.venue,
     warmupBars: warmup + sequenceLength,
     engine: fast ? "fast" : "tfjs",
     calibration,
