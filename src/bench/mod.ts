@@ -35,6 +35,7 @@ import { saveWorkloadModel } from "./model.ts";
 import type { BenchReport, BenchWorkload, ColdStart, Machine, Skipped } from "./report.ts";
 import { benchUniverse, type UniverseBenchRow } from "./universe.ts";
 import { benchShadow } from "./shadow.ts";
+import { benchStudy, type StudyBench } from "./study.ts";
 import { plural } from "./report.ts";
 
 export {
@@ -82,6 +83,8 @@ export interface BenchOptions {
   log?: (line: string) => void;
   /** Run the universe row (500 synthetic symbols; `src/bench/universe.ts`; default: unless quick). */
   universe?: boolean;
+  /** Run the study rows and the PyTorch anchor (`src/bench/study.ts`; default true). */
+  study?: boolean;
 }
 
 /** What {@linkcode runBench} returns. */
@@ -368,6 +371,11 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchResult>
       if (universe === null) failed++;
     }
     if (cold === null) failed++;
+    let study: StudyBench | null | undefined;
+    if (options.study ?? true) {
+      study = await benchStudy({ quick, log });
+      if (study === null) failed++;
+    }
     host.loadAvg1m.end = loadAvg();
     const workload: BenchWorkload = {
       ...WORKLOAD,
@@ -388,6 +396,7 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchResult>
       coldStart: cold,
       shadow,
       ...(universe !== undefined ? { universe } : {}),
+      ...(study !== undefined ? { study } : {}),
     };
     return { report, failed };
   } finally {

@@ -7,6 +7,7 @@
 import { formatTable } from "../util/table.ts";
 import type { BenchBackend, Impl, RowResult, WORKLOAD, WorkloadName } from "./workload.ts";
 import { formatUniverseRow, type UniverseBenchRow } from "./universe.ts";
+import { formatStudy, type StudyBench } from "./study.ts";
 import { formatShadowRow, type ShadowBenchRow } from "./shadow.ts";
 
 /** The machine a run measured. */
@@ -91,6 +92,8 @@ export interface BenchReport {
   shadow?: ShadowBenchRow | null;
   /** The universe row (`src/bench/universe.ts`), when it ran; null when it failed. */
   universe?: UniverseBenchRow | null;
+  /** The study rows and the PyTorch anchor (`src/bench/study.ts`), when they ran; null: failed. */
+  study?: StudyBench | null;
 }
 
 /**
@@ -221,6 +224,7 @@ export function formatBenchReport(report: BenchReport): string {
   if (notes.length) lines.push("", "notes:", ...notes);
   if (report.shadow !== undefined) lines.push("", formatShadowRow(report.shadow));
   if (report.universe !== undefined) lines.push("", formatUniverseRow(report.universe));
+  if (report.study !== undefined) lines.push("", formatStudy(report.study));
   const profiles = results.flatMap(profileLines);
   if (profiles.length) {
     lines.push(

@@ -164,6 +164,7 @@ export function universeTrainSettings(
   if (flags["sequence-length"] !== undefined) explicit.add("sequenceLength");
   if (flags["lstm-units"] !== undefined) explicit.add("lstmUnits");
   if (flags.dropout !== undefined) explicit.add("dropout");
+  if (flags.arch !== undefined) explicit.add("arch");
   return universeFitSettings(fit, {
     label: flags.label === undefined ? undefined : choiceFlag(flags, "label", LABELS, "up"),
     scaling: flags.scaling === undefined

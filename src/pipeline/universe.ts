@@ -66,10 +66,10 @@ export type Study = typeof STUDIES[number];
  * rolling study periods of 750 training days (the first 240 only the
  * look-back of the first sequence, so 510 reference dates of training
  * windows, the last 20 % of them for early stopping) followed by 250 trading
- * days, sliding forward by 250. Differences from the paper: this module's
- * `lstm` architecture has two recurrent layers and a 25-unit dense layer
- * before the output, trains with Adam rather than RMSprop, and clips
- * standardized values at ±10.
+ * days, sliding forward by 250. The network is the paper's (`paper`: one
+ * LSTM, dropout, Dense(1, sigmoid), RMSprop) unless the user names another
+ * architecture. Differences from the paper: standardized values are clipped
+ * at ±10, and epochs are capped rather than run to early stopping.
  *
  * @example
  * ```ts
@@ -78,6 +78,7 @@ export type Study = typeof STUDIES[number];
  */
 export const FISCHER_KRAUSS = {
   features: [{ name: "returns", params: { period: 1 } }] as FeatureSpec[],
+  arch: "paper",
   sequenceLength: 240,
   lstmUnits: 25,
   dropout: 0.1,
@@ -161,9 +162,9 @@ export interface UniverseFitSettings {
 
 /**
  * Builds universe settings from one-ticker fit settings. A `--study` preset
- * sets its features, window, units, dropout, label, decision point, scaling
- * and split, except what `explicit` names (the flags the user gave:
- * `sequenceLength`, `lstmUnits`, `dropout`, `label`, `scaling`).
+ * sets its network, features, window, units, dropout, label, decision point,
+ * scaling and split, except what `explicit` names (the flags the user gave:
+ * `arch`, `sequenceLength`, `lstmUnits`, `dropout`, `label`, `scaling`).
  *
  * @example
  * ```ts
@@ -191,6 +192,7 @@ export function universeFitSettings(
     return {
       fit: {
         ...fit,
+        arch: explicit.has("arch") ? fit.arch : fk.arch,
         sequenceLength,
         datasetOptions: { ...fit.datasetOptions, sequenceLength, ...decideAt },
         hyperparameters: {
