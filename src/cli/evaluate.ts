@@ -199,6 +199,7 @@ export const evaluate: Command = async (args: string[]): Promise<number> => {
         const input = evaluationPage(evaluation, rows, {
           model: loaded.info.dir,
           history: loaded.history,
+          label: loaded.info.card.label,
         });
         await atomicWriteFile(path, renderReport(input));
         progress(`report written to ${path}`);

@@ -20,8 +20,9 @@
 import type { BacktestResult, PerformanceStats, SessionGaps } from "../eval/backtest.ts";
 import { isIntraday, SESSIONS_PER_YEAR } from "../data/interval.ts";
 import type { ModelBacktestRun } from "../pipeline/backtest.ts";
+import { barReturns, sharpeInterval } from "../eval/tear_sheet.ts";
 import { formatTable } from "../util/table.ts";
-import { fixed } from "./format.ts";
+import { bracketed, fixed } from "./format.ts";
 import type { ReportInput } from "./html.ts";
 
 const STAT_ROWS: [keyof PerformanceStats, string][] = [
@@ -37,8 +38,27 @@ const STAT_ROWS: [keyof PerformanceStats, string][] = [
   ["trades", "trades"],
 ];
 
-function backtestTable(arms: [string, PerformanceStats][]): (string | number)[][] {
-  return STAT_ROWS.map(([key, label]) => [label, ...arms.map(([, s]) => s[key])]);
+/**
+ * One statistic as text: counts (trades, and a turnover of whole units) as integers, every
+ * other figure to four decimals, so no ratio prints as a bare `1` or `0`.
+ */
+function statCell(key: keyof PerformanceStats, v: number, row: readonly number[]): string {
+  if (key === "trades") return String(v);
+  if (key === "turnover") return row.every(Number.isInteger) ? String(v) : fixed(v, 2);
+  return fixed(v);
+}
+
+function backtestTable(
+  arms: [string, PerformanceStats][],
+  sharpe?: string[],
+): string[][] {
+  return STAT_ROWS.map(([key, label]) => {
+    const row = arms.map(([, s]) => s[key]);
+    return [
+      key === "sharpe" && sharpe ? "Sharpe [95%]" : label,
+      ...row.map((v, i) => key === "sharpe" && sharpe ? sharpe[i] : statCell(key, v, row)),
+    ];
+  });
 }
 
 /**
@@ -51,10 +71,21 @@ function backtestTable(arms: [string, PerformanceStats][]): (string | number)[][
  * ```
  */
 export function formatBacktest(arms: [string, PerformanceStats][]): string {
-  const rows = backtestTable(arms).map((r) =>
-    r.map((v) => (typeof v === "number" ? (Number.isInteger(v) ? String(v) : fixed(v)) : v))
-  );
-  return formatTable([["", ...arms.map(([name]) => name)], ...rows]);
+  return formatTable([["", ...arms.map(([name]) => name)], ...backtestTable(arms)]);
+}
+
+/**
+ * A curve's Sharpe ratio beside its 95% block-bootstrap interval, e.g. `0.7284 [-0.15, 1.62]`.
+ *
+ * @example
+ * ```ts
+ * sharpeWithInterval(result.equity, 252);
+ * ```
+ */
+export function sharpeWithInterval(equity: readonly number[], barsPerYear: number): string {
+  const returns = barReturns(equity).filter(Number.isFinite);
+  const c = sharpeInterval(returns, barsPerYear);
+  return `${fixed(c.estimate)} ${bracketed(c, 2)}`;
 }
 
 /**
@@ -75,6 +106,8 @@ export function backtestReport(
     title: string;
     summary?: string[];
     comparison?: { rule: BacktestResult; filtered: BacktestResult };
+    /** Cost per side in basis points, said beside the drawdown and the tear sheet. */
+    costBps?: number;
   },
 ): ReportInput {
   const ab = options.comparison;
@@ -89,17 +122,39 @@ export function backtestReport(
     : [];
   return {
     title: options.title,
-    summary: options.summary ??
-      [`${result.times.length} bars, ${result.times[0]} to ${
-        result.times[result.times.length - 1]
-      }.`],
+    summary: [
+      ...(options.summary ??
+        [`${result.times.length} bars, ${result.times[0]} to ${
+          result.times[result.times.length - 1]
+        }.`]),
+      `Every figure and chart is after costs${
+        options.costBps === undefined ? "" : ` (${options.costBps} bps per side)`
+      }; the Sharpe ratio's 95% interval is a circular block bootstrap of the per-bar returns (1,000 resamples).`,
+    ],
     metricsTable: {
       headers: ["", name, "buy-and-hold", ...arms.map(([n]) => n)],
-      rows: backtestTable([
-        [name, result.stats],
-        ["buy-and-hold", result.buyAndHold.stats],
-        ...arms.map(([n, r]): [string, PerformanceStats] => [n, r.stats]),
-      ]),
+      rows: [
+        ...backtestTable(
+          [
+            [name, result.stats],
+            ["buy-and-hold", result.buyAndHold.stats],
+            ...arms.map(([n, r]): [string, PerformanceStats] => [n, r.stats]),
+          ],
+          [result, result.buyAndHold, ...arms.map(([, r]) => r)].map((r) =>
+            sharpeWithInterval(r.equity, result.barsPerYear)
+          ),
+        ),
+      ],
+    },
+    costBps: options.costBps,
+    tearSheet: {
+      name,
+      times: result.times,
+      equity: result.equity,
+      positions: result.positions,
+      trades: result.trades,
+      barsPerYear: result.barsPerYear,
+      costBps: options.costBps,
     },
     equity: {
       strategy: result.equity,
@@ -214,6 +269,7 @@ export function backtestPage(run: ModelBacktestRun): ReportInput {
   return backtestReport(result, {
     title: `Backtest of ${json.model.dir} on ${json.ticker}`,
     comparison,
+    costBps: json.settings.costBps,
     summary: [
       `${headline(run)}.`,
       `Scope: ${json.scope}.`,

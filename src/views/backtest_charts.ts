@@ -13,15 +13,18 @@
 
 import {
   BUY_AND_HOLD,
+  coincidenceNote,
   COLORS,
+  dateTicks,
   escapeHtml,
   extent,
   type Frame,
   frame,
-  indexTicks,
   type LegendItem,
+  niceTicks,
   polyline,
   referenceAt,
+  type Ticks,
 } from "./charts.ts";
 
 /**
@@ -73,6 +76,20 @@ const LONG_FILL = "#2ca02c";
 const SHORT_FILL = "#d62728";
 /** More trades than this are counted in the legend but not marked (the marks would hide the curve). */
 const MAX_TRADE_MARKS = 150;
+/** The equity chart's y axis is logarithmic when its highest value is more than this times its lowest. */
+export const LOG_AXIS_GROWTH = 3;
+
+/**
+ * Ticks of a logarithmic equity axis drawn in `ln` units: powers of two inside the range (0.25,
+ * 0.5, 1, 2, 4, …), or round values where fewer than three powers fall inside.
+ */
+function logTicks(lo: number, hi: number): Ticks {
+  const powers: number[] = [];
+  for (let k = Math.ceil(Math.log2(lo)); k <= Math.floor(Math.log2(hi)); k++) powers.push(2 ** k);
+  const values = powers.length >= 3 ? powers : niceTicks(lo, hi, 5).filter((v) => v > 0);
+  const label = (v: number): string => (v >= 10 ? v.toFixed(0) : String(Number(v.toFixed(3))));
+  return { kind: "labels", at: values.map(Math.log), label: (v) => label(Math.exp(v)) };
+}
 
 /** Drawdown (positive fractions of the running peak) of an equity curve that starts at 1. */
 function drawdownOf(equity: readonly number[]): number[] {
@@ -109,6 +126,16 @@ function shading(f: Frame, positions: readonly number[], xr: [number, number], n
   return `<g data-shading="${escapeHtml(name)}" data-spans="${runs.length}">${rects.join("")}</g>`;
 }
 
+/**
+ * Equity of the strategy, its arms and buy-and-hold on round date ticks (a log axis when the
+ * highest value exceeds {@linkcode LOG_AXIS_GROWTH} times the lowest), positions shaded, trades
+ * marked, and a note under the chart naming curves that coincide.
+ *
+ * @example
+ * ```ts
+ * const svg = equityChart({ strategy: [1, 1.01], buyAndHold: [1, 1.02], dates: ["2024-01-02", "2024-01-03"] });
+ * ```
+ */
 export function equityChart(eq: EquityInput): string {
   const { dates, strategy, buyAndHold } = eq;
   const n = dates.length;
@@ -126,8 +153,11 @@ export function equityChart(eq: EquityInput): string {
     0.5,
     1.5,
   ]);
-  const pad = 0.04 * (hi - lo);
-  const yr: [number, number] = [lo - pad, hi + pad];
+  // Growth beyond LOG_AXIS_GROWTH times: a log axis, so equal returns are equal heights.
+  const log = lo > 0 && hi / lo > LOG_AXIS_GROWTH;
+  const ty = (v: number): number => (log ? Math.log(v) : v);
+  const pad = 0.04 * (ty(hi) - ty(lo));
+  const yr: [number, number] = [ty(lo) - pad, ty(hi) + pad];
   const positions = eq.positions?.length === n ? eq.positions : undefined;
   const index = new Map(dates.map((d, i) => [d, i]));
   const trades = (eq.trades ?? []).filter((t) => index.has(t.entryTime));
@@ -152,25 +182,34 @@ export function equityChart(eq: EquityInput): string {
         : `${trades.length} ${name} trades (too many to mark)`,
     ]
     : [];
+  if (log) {
+    subtitle.push(
+      `log scale: the highest equity is ${
+        (hi / lo).toFixed(1)
+      } times the lowest, so equal returns rise equally`,
+    );
+  }
   const f = frame("equity", "Equity against buy-and-hold", xr, yr, {
     x: "date",
-    y: "equity (starts at 1)",
-    xTicks: indexTicks(n, (i) => dates[i] ?? ""),
+    y: `equity (starts at 1${log ? ", log scale" : ""})`,
+    xTicks: dateTicks(dates),
+    yTicks: log ? logTicks(lo, hi) : undefined,
     subtitle,
     legend,
   }, { height: 400 });
+  if (log) f.svg[0] = f.svg[0].replace("<svg ", '<svg data-scale="log" ');
+  const line = (name: string, ys: number[], color: string): string =>
+    polyline(f, { name, xs, ys: log ? ys.map((v) => Math.log(v)) : ys }, color);
   if (positions) f.svg.push(shading(f, positions, xr, "strategy"));
-  f.svg.push(referenceAt(f, 1));
-  f.svg.push(polyline(f, { name: "buy-and-hold", xs, ys: buyAndHold }, BUY_AND_HOLD));
-  arms.forEach((a, i) =>
-    f.svg.push(polyline(f, { name: a.name, xs, ys: a.equity }, ARM_COLORS[i % ARM_COLORS.length]))
-  );
-  f.svg.push(polyline(f, { name: "strategy", xs, ys: strategy }, COLORS[0]));
+  f.svg.push(referenceAt(f, ty(1)).replace(`data-reference="${ty(1)}"`, 'data-reference="1"'));
+  f.svg.push(line("buy-and-hold", buyAndHold, BUY_AND_HOLD));
+  arms.forEach((a, i) => f.svg.push(line(a.name, a.equity, ARM_COLORS[i % ARM_COLORS.length])));
+  f.svg.push(line("strategy", strategy, COLORS[0]));
   if (trades.length && marked) {
     const mark = (time: string, up: boolean): string => {
       const i = index.get(time);
       if (i === undefined || !Number.isFinite(strategy[i])) return "";
-      const cx = f.x(i), cy = f.y(strategy[i]);
+      const cx = f.x(i), cy = f.y(ty(strategy[i]));
       const d = up
         ? `M${cx.toFixed(1)},${(cy - 2).toFixed(1)}l-4,7h8z`
         : `M${cx.toFixed(1)},${(cy + 2).toFixed(1)}l-4,-7h8z`;
@@ -189,12 +228,27 @@ export function equityChart(eq: EquityInput): string {
     );
   }
   f.svg.push("</svg>");
-  return f.svg.join("\n");
+  return f.svg.join("\n") + coincidenceNote([
+    { name, ys: strategy },
+    ...arms.map((a) => ({ name: a.name, ys: a.equity })),
+    { name: "buy-and-hold", ys: buyAndHold },
+  ]);
 }
 
+/**
+ * The underwater plot: the drawdown from the running peak of the strategy (shaded) and, with
+ * matching equity, of every arm and of buy-and-hold; the subtitle gives each one's deepest fall
+ * and says it is after costs (the same figure as the table's max drawdown).
+ *
+ * @example
+ * ```ts
+ * const svg = drawdownChart(result.drawdown, undefined, { costBps: 5 });
+ * ```
+ */
 export function drawdownChart(
   dd: number[],
   eq: EquityInput | undefined,
+  options: { costBps?: number } = {},
 ): string {
   const matched = eq?.dates.length === dd.length ? eq : undefined;
   const xs = dd.map((_, i) => i);
@@ -225,24 +279,43 @@ export function drawdownChart(
   const f = frame("drawdown", "Drawdown from the running peak", xr, [-deepest * 1.05, 0], {
     x: matched ? "date" : "bar",
     y: "drawdown",
-    xTicks: matched
-      ? indexTicks(dd.length, (i) => matched.dates[i])
-      : { kind: "numbers", integer: true },
+    xTicks: matched ? dateTicks(matched.dates) : { kind: "numbers", integer: true },
     yTicks: { kind: "numbers", percent: true },
     subtitle: [
-      `deepest: ${series.map((s, i) => `${s.label} ${(100 * worst[i]).toFixed(1)}%`).join(", ")}`,
+      `deepest: ${
+        series.map((s, i) => `${s.label} ${(100 * worst[i]).toFixed(1)}%`).join(", ")
+      } (after costs${
+        options.costBps === undefined ? "" : ` of ${options.costBps} bps per side`
+      }, as the table's max drawdown)`,
     ],
     legend: series.length > 1 ? series.map((s) => ({ name: s.label, color: s.color })) : [],
   });
+  // The strategy's area under water, shaded from 0.
+  const finite = xs.filter((i) => Number.isFinite(dd[i]));
+  if (finite.length > 1) {
+    const pts = finite.map((i) => `${f.x(i).toFixed(2)},${f.y(-dd[i]).toFixed(2)}`);
+    f.svg.push(
+      `<polygon points="${f.x(finite[0]).toFixed(2)},${f.y(0).toFixed(2)} ${pts.join(" ")} ${
+        f.x(finite[finite.length - 1]).toFixed(2)
+      },${f.y(0).toFixed(2)}" fill="${COLORS[0]}" fill-opacity="0.15"/>`,
+    );
+  }
   // Buy-and-hold first, the strategy last (on top).
   for (const s of [...series].reverse()) {
     f.svg.push(polyline(f, { name: s.name, xs, ys: s.ys.map((d) => -d) }, s.color));
   }
   f.svg.push("</svg>");
-  return f.svg.join("\n");
+  return f.svg.join("\n") + coincidenceNote(series.map((s) => ({ name: s.label, ys: s.ys })));
 }
 
-/** One lane per strategy with positions: long spans green, short spans red. */
+/**
+ * One lane per strategy with positions: long spans green, short spans red.
+ *
+ * @example
+ * ```ts
+ * const svg = positionsChart({ strategy: [1, 1.01], buyAndHold: [1, 1.02], dates, positions: [1, 0] });
+ * ```
+ */
 export function positionsChart(eq: EquityInput): string {
   const n = eq.dates.length;
   const lanes = [
@@ -258,7 +331,7 @@ export function positionsChart(eq: EquityInput): string {
   const f = frame("positions", "Positions held", xr, [0, lanes.length], {
     x: "date",
     y: "",
-    xTicks: indexTicks(n, (i) => eq.dates[i] ?? ""),
+    xTicks: dateTicks(eq.dates),
     yTicks: { kind: "labels", at: [], label: String },
     legend: [
       { name: "long", color: LONG_FILL, style: "box" },

@@ -17,7 +17,7 @@
  * @module
  */
 
-export const WIDTH = 640;
+export const WIDTH = 960;
 const HEIGHT = 320;
 const PAD = { left: 60, right: 18, bottom: 40 };
 const LINE = 15;
@@ -196,7 +196,7 @@ export function frame(
   const x = (v: number): number => left + ((v - xr[0]) / (xr[1] - xr[0])) * (right - left);
   const y = (v: number): number => bottom - ((v - yr[0]) / (yr[1] - yr[0])) * (bottom - top);
   const svg = [
-    `<svg data-chart="${id}" viewBox="0 0 ${width} ${height}" width="${width}" height="${height}" role="img" aria-label="${
+    `<svg data-chart="${id}" viewBox="0 0 ${width} ${height}" width="100%" role="img" aria-label="${
       escapeHtml(title)
     }">`,
     `<text x="${width / 2}" y="18" text-anchor="middle" class="title">${escapeHtml(title)}</text>`,
@@ -269,22 +269,270 @@ export function diagonal(f: Frame, range: [number, number]): string {
   }" class="reference"/>`;
 }
 
+/**
+ * Series drawn as lines in the palette's colours, with a legend when there are several; optional
+ * dashed reference lines (e.g. at 0) and a note under the chart naming series that coincide.
+ *
+ * @example
+ * ```ts
+ * lineChart("sharpe", "Rolling Sharpe", [{ name: "63 bars", xs: [0, 1], ys: [0.1, 0.2] }], {
+ *   x: "date",
+ *   y: "Sharpe",
+ * }, { references: [0] });
+ * ```
+ */
 export function lineChart(
   id: string,
   title: string,
   series: Series[],
-  labels: { x: string; y: string; xTicks?: Ticks; subtitle?: string[] },
-  ranges: { x?: [number, number]; y?: [number, number] } = {},
+  labels: { x: string; y: string; xTicks?: Ticks; yTicks?: Ticks; subtitle?: string[] },
+  ranges: { x?: [number, number]; y?: [number, number]; references?: number[] } = {},
 ): string {
   const xr = ranges.x ?? extent(series.flatMap((s) => s.xs), [0, 1]);
-  const yr = ranges.y ?? extent(series.flatMap((s) => s.ys), [0, 1]);
+  const yr = ranges.y ??
+    extent([...series.flatMap((s) => s.ys), ...(ranges.references ?? [])], [0, 1]);
   const legend = series.length > 1
     ? series.map((s, i) => ({ name: s.name, color: COLORS[i % COLORS.length] }))
     : [];
   const f = frame(id, title, xr, yr, { ...labels, legend });
+  for (const r of ranges.references ?? []) f.svg.push(referenceAt(f, r));
   series.forEach((s, i) => f.svg.push(polyline(f, s, COLORS[i % COLORS.length])));
   f.svg.push("</svg>");
-  return f.svg.join("\n");
+  return f.svg.join("\n") + coincidenceNote(series.map((s) => ({ name: s.name, ys: s.ys })));
+}
+
+/**
+ * The pairs of series whose values are all equal (NaN where the other is NaN, within 1e-12), as
+ * sentences "X coincides with Y": one line hides the other on a chart, so the page says so.
+ *
+ * @example
+ * ```ts
+ * coincidences([{ name: "a", ys: [1, 2] }, { name: "b", ys: [1, 2] }]); // ["a coincides with b"]
+ * ```
+ */
+export function coincidences(series: { name: string; ys: ArrayLike<number> }[]): string[] {
+  const same = (a: ArrayLike<number>, b: ArrayLike<number>): boolean => {
+    if (a.length !== b.length || a.length === 0) return false;
+    for (let i = 0; i < a.length; i++) {
+      const x = a[i], y = b[i];
+      if (Number.isNaN(x) !== Number.isNaN(y)) return false;
+      if (!Number.isNaN(x) && Math.abs(x - y) > 1e-12) return false;
+    }
+    return true;
+  };
+  const found: string[] = [];
+  const covered = new Set<number>();
+  for (let i = 0; i < series.length; i++) {
+    if (covered.has(i)) continue;
+    const twins = series.map((_, j) => j).filter((j) =>
+      j > i && !covered.has(j) && same(series[i].ys, series[j].ys)
+    );
+    twins.forEach((j) => covered.add(j));
+    if (twins.length) {
+      found.push(
+        `${series[i].name} coincides with ${twins.map((j) => series[j].name).join(" and ")}`,
+      );
+    }
+  }
+  return found;
+}
+
+/** A note under a chart naming the series that coincide (see {@linkcode coincidences}), or `""`. */
+export function coincidenceNote(series: { name: string; ys: ArrayLike<number> }[]): string {
+  const found = coincidences(series);
+  return found.length
+    ? `\n<p class="note" data-coincides="${found.length}">${
+      escapeHtml(`${found.join("; ")} (drawn on top of each other).`)
+    }</p>`
+    : "";
+}
+
+const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+const HOUR = 3_600_000, DAY = 24 * HOUR;
+
+/** The calendar steps of date ticks, finest first, with their approximate length. */
+const DATE_STEPS: { unit: "hour" | "day" | "month" | "year"; count: number; ms: number }[] = [
+  ...[1, 2, 3, 6, 12].map((count) => ({ unit: "hour" as const, count, ms: count * HOUR })),
+  ...[1, 2, 7, 14].map((count) => ({ unit: "day" as const, count, ms: count * DAY })),
+  ...[1, 2, 3, 6].map((count) => ({ unit: "month" as const, count, ms: count * 30.44 * DAY })),
+  ...[1, 2, 5, 10, 20, 50].map((count) => ({
+    unit: "year" as const,
+    count,
+    ms: count * 365.25 * DAY,
+  })),
+];
+
+/**
+ * Round date ticks for a chart whose x axis is the index of `dates` (ascending ISO times, UTC):
+ * the finest calendar step (hours, days, months, years) that gives at most `target` ticks over
+ * the span, each placed at the first bar on or after its boundary and labelled by the step:
+ * `2019` for years, `Mar 2020` for months, `2 Mar 2020` for days, `2 Mar 14:00` for hours.
+ * Dates that do not parse fall back to about five evenly spaced indices labelled with the dates.
+ *
+ * @example
+ * ```ts
+ * const ticks = dateTicks(["2019-05-02", "2020-01-02", "2021-01-04", "2021-06-30"]);
+ * // { kind: "labels", at: [1, 2], label } with labels "2020" and "2021"
+ * ```
+ */
+export function dateTicks(dates: readonly string[], target = 8): Ticks {
+  const times = dates.map((d) => Date.parse(d));
+  const n = dates.length;
+  if (n < 2 || times.some((t) => !Number.isFinite(t)) || !(times[n - 1] > times[0])) {
+    return indexTicks(n, (i) => dates[i] ?? "");
+  }
+  const first = times[0], last = times[n - 1];
+  const step = DATE_STEPS.find((s) => (last - first) / s.ms <= target) ??
+    DATE_STEPS[DATE_STEPS.length - 1];
+  const boundaries: number[] = [];
+  const start = new Date(first);
+  const y = start.getUTCFullYear();
+  let m = start.getUTCMonth();
+  if (step.unit === "year") {
+    for (let year = Math.floor(y / step.count) * step.count;; year += step.count) {
+      const t = Date.UTC(year, 0, 1);
+      if (t > last) break;
+      boundaries.push(t);
+    }
+  } else if (step.unit === "month") {
+    for (m = Math.floor(m / step.count) * step.count;; m += step.count) {
+      const t = Date.UTC(y, m, 1);
+      if (t > last) break;
+      boundaries.push(t);
+    }
+  } else if (step.unit === "day") {
+    const limit = step.count === 1 ? 31 : 28;
+    for (;; m++) {
+      if (Date.UTC(y, m, 1) > last) break;
+      for (let d = 1; d <= limit; d += step.count) {
+        const t = Date.UTC(y, m, d);
+        if (new Date(t).getUTCMonth() === ((m % 12) + 12) % 12) boundaries.push(t);
+      }
+    }
+  } else {
+    const day = Date.UTC(y, m, start.getUTCDate());
+    for (let t = day; t <= last; t += step.count * HOUR) boundaries.push(t);
+  }
+  const label = (t: number): string => {
+    const d = new Date(t);
+    const month = MONTHS[d.getUTCMonth()];
+    if (step.unit === "year") return String(d.getUTCFullYear());
+    if (step.unit === "month") return `${month} ${d.getUTCFullYear()}`;
+    if (step.unit === "day") return `${d.getUTCDate()} ${month} ${d.getUTCFullYear()}`;
+    return `${d.getUTCDate()} ${month} ${String(d.getUTCHours()).padStart(2, "0")}:00`;
+  };
+  const names = new Map<number, string>();
+  let i = 0;
+  for (const t of boundaries) {
+    if (t < first) continue;
+    while (i < n && times[i] < t) i++;
+    if (i >= n) break;
+    if (!names.has(i)) names.set(i, label(t));
+  }
+  return { kind: "labels", at: [...names.keys()], label: (v) => names.get(v) ?? "" };
+}
+
+/**
+ * A grid of values drawn as coloured cells with each value printed in its cell: colour diverging
+ * around 0 (green above, red below, white at 0, full colour at the largest magnitude); `null`
+ * cells are left blank. Rows are labelled on the left, columns above.
+ *
+ * @example
+ * ```ts
+ * heatmap("monthly", "Monthly returns", {
+ *   rows: ["2024"],
+ *   columns: ["Jan", "Feb"],
+ *   values: [[0.012, -0.03]],
+ * }, { format: (v) => `${(100 * v).toFixed(1)}%` });
+ * ```
+ */
+export function heatmap(
+  id: string,
+  title: string,
+  grid: { rows: string[]; columns: string[]; values: (number | null)[][] },
+  options: { format: (v: number) => string; subtitle?: string[] },
+): string {
+  const { rows, columns, values } = grid;
+  const subtitle = options.subtitle ?? [];
+  const left = PAD.left, right = WIDTH - PAD.right;
+  const top = 24 + LINE * subtitle.length + 22;
+  const cellW = (right - left) / Math.max(1, columns.length), cellH = 24;
+  const height = top + cellH * rows.length + 10;
+  const finite = values.flat().filter((v): v is number => v !== null && Number.isFinite(v));
+  const scale = finite.reduce((m, v) => Math.max(m, Math.abs(v)), 0) || 1;
+  const colour = (v: number): string => {
+    const t = Math.min(1, Math.abs(v) / scale);
+    const [r, g, b] = v >= 0 ? [44, 160, 44] : [214, 39, 40];
+    const mix = (c: number): number => Math.round(255 + (c - 255) * 0.75 * t);
+    return `rgb(${mix(r)},${mix(g)},${mix(b)})`;
+  };
+  const svg = [
+    `<svg data-chart="${id}" viewBox="0 0 ${WIDTH} ${height}" width="100%" role="img" aria-label="${
+      escapeHtml(title)
+    }">`,
+    `<text x="${WIDTH / 2}" y="18" text-anchor="middle" class="title">${escapeHtml(title)}</text>`,
+    ...subtitle.map((line, i) =>
+      `<text x="${WIDTH / 2}" y="${18 + LINE * (i + 1)}" text-anchor="middle" class="subtitle">${
+        escapeHtml(line)
+      }</text>`
+    ),
+    ...columns.map((c, j) =>
+      `<text x="${(left + cellW * (j + 0.5)).toFixed(2)}" y="${top - 6}" text-anchor="middle">${
+        escapeHtml(c)
+      }</text>`
+    ),
+  ];
+  let cells = 0;
+  rows.forEach((row, i) => {
+    const y = top + cellH * i;
+    svg.push(
+      `<text x="${left - 6}" y="${y + cellH / 2 + 4}" text-anchor="end">${escapeHtml(row)}</text>`,
+    );
+    values[i].forEach((v, j) => {
+      const x = left + cellW * j;
+      const box = `x="${x.toFixed(2)}" y="${y}" width="${(cellW - 1).toFixed(2)}" height="${
+        cellH - 1
+      }"`;
+      if (v === null || !Number.isFinite(v)) {
+        svg.push(`<rect ${box} fill="#fafafa"/>`);
+        return;
+      }
+      cells++;
+      svg.push(
+        `<rect ${box} fill="${colour(v)}" data-cell="${escapeHtml(`${row} ${columns[j]}`)}"/>` +
+          `<text x="${(x + cellW / 2).toFixed(2)}" y="${y + cellH / 2 + 4}" text-anchor="middle">${
+            escapeHtml(options.format(v))
+          }</text>`,
+      );
+    });
+  });
+  svg.push(`<g data-series="cells" data-points="${cells}"></g>`, "</svg>");
+  return svg.join("\n");
+}
+
+/**
+ * A table of figures as HTML: a header row and rows of cells. Numbers print with four decimals
+ * (counts are passed as strings, so no figure prints as a bare `1` beside `0.5083`); `null` is a
+ * dash. `wrap` lets long cells break onto two lines instead of widening the table.
+ *
+ * @example
+ * ```ts
+ * tableHtml({ headers: ["metric", "model"], rows: [["accuracy", 0.53]] }); // … <td>0.5300</td> …
+ * ```
+ */
+export function tableHtml(
+  t: { headers: string[]; rows: (string | number | null)[][] },
+  options: { wrap?: boolean } = {},
+): string {
+  const cell = (v: string | number | null): string =>
+    v === null ? "–" : typeof v === "number" ? (Number.isNaN(v) ? "–" : v.toFixed(4)) : v;
+  const head = t.headers.map((h) => `<th>${escapeHtml(h)}</th>`).join("");
+  const body = t.rows.map((r) =>
+    `<tr>${r.map((v) => `<td>${escapeHtml(cell(v))}</td>`).join("")}</tr>`
+  );
+  return `<div class="table"><table${
+    options.wrap ? ' class="wrap"' : ""
+  }><thead><tr>${head}</tr></thead><tbody>${body.join("")}</tbody></table></div>`;
 }
 
 /** The line at 1.0 (the starting equity) across a chart. */

@@ -123,7 +123,7 @@ export function evaluationText(evaluations: ModelEvaluation[]): string {
 export function evaluationPage(
   evaluation: ModelEvaluation | WalkForwardEvaluation,
   rows: EvaluationRows,
-  options: { model: string; history?: EpochRecord[] },
+  options: { model: string; history?: EpochRecord[]; label?: "up" | "beats-median" },
 ): ReportInput {
   const walkForward = "folds" in evaluation;
   const title = `${
@@ -132,7 +132,8 @@ export function evaluationPage(
   // Walk-forward: the folds' own training curves, not the saved model's.
   const input = walkForward
     ? walkForwardReport(rows, { folds: evaluation.folds, pooled: evaluation }, { title })
-    : evaluationReport(rows, evaluation, { title, history: options.history });
+    : evaluationReport(rows, evaluation, { title, history: options.history, label: options.label });
+  input.label = options.label;
   input.summary = [
     ...(input.summary ?? []),
     `Scope: ${evaluation.scope}.`,

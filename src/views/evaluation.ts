@@ -160,7 +160,7 @@ export function formatEvaluation(summary: EvaluationSummary): string {
 export function evaluationReport(
   rows: EvaluationRows,
   summary: EvaluationSummary,
-  options: { title: string; history?: EpochRecord[] },
+  options: { title: string; history?: EpochRecord[]; label?: "up" | "beats-median" },
 ): ReportInput {
   const hasBoth = summary.metrics.baseRate > 0 && summary.metrics.baseRate < 1;
   return {
@@ -181,8 +181,10 @@ export function evaluationReport(
     history: options.history,
     roc: hasBoth ? rocCurve(rows.probabilities, rows.labels) : undefined,
     calibration: reliabilityBins(rows.probabilities, rows.labels),
+    label: options.label,
     reliability: {
-      baseRate: summary.baselines.climatology.baseRate,
+      // The scored rows' own base rate, not the training rows' (climatology's forecast).
+      baseRate: summary.metrics.baseRate,
       brierSkill: summary.intervals.brierSkill,
       logLossSkill: summary.intervals.logLossSkill,
     },

@@ -11,7 +11,7 @@
 
 import type { EpochRecord } from "../model/train.ts";
 import type { CalibrationBin, RocPoint } from "../eval/metrics.ts";
-import { escapeHtml } from "./charts.ts";
+import { escapeHtml, tableHtml } from "./charts.ts";
 import {
   foldHistoryCharts,
   foldScoreCharts,
@@ -23,6 +23,7 @@ import {
   trainingCharts,
 } from "./score_charts.ts";
 import { drawdownChart, equityChart, type EquityInput, positionsChart } from "./backtest_charts.ts";
+import { type TearSheetInput, tearSheetSections } from "./tear_sheet.ts";
 
 /**
  * What {@linkcode renderReport} can show; every part but the title is optional.
@@ -69,18 +70,19 @@ export interface ReportInput {
    * curves.
    */
   folds?: FoldsInput;
-}
-
-function table(t: NonNullable<ReportInput["metricsTable"]>): string {
-  const cell = (v: string | number | null): string =>
-    v === null ? "–" : typeof v === "number" ? (Number.isInteger(v) ? String(v) : v.toFixed(4)) : v;
-  const head = t.headers.map((h) => `<th>${escapeHtml(h)}</th>`).join("");
-  const body = t.rows.map((r) =>
-    `<tr>${r.map((v) => `<td>${escapeHtml(cell(v))}</td>`).join("")}</tr>`
-  );
-  return `<div class="table"><table><thead><tr>${head}</tr></thead><tbody>${
-    body.join("")
-  }</tbody></table></div>`;
+  /**
+   * What the model's probability is of (the card's label kind): `up` (default, the close
+   * above this close) or `beats-median` (the symbol's return above the universe's median):
+   * the probability charts say it in these words.
+   */
+  label?: "up" | "beats-median";
+  /** Cost per side in basis points, said beside the drawdown ("after costs"). */
+  costBps?: number;
+  /**
+   * A backtest's tear sheet after its charts: monthly and yearly returns, rolling Sharpe and
+   * volatility, the worst drawdowns, turnover over time and the trade list.
+   */
+  tearSheet?: TearSheetInput;
 }
 
 function section(title: string, body: string): string {
@@ -88,15 +90,15 @@ function section(title: string, body: string): string {
 }
 
 const STYLE =
-  `body{font-family:system-ui,sans-serif;margin:2em auto;max-width:1040px;padding:0 1em;color:#222}
-svg{display:block;margin:0 0 1.5em}
+  `body{font-family:system-ui,sans-serif;margin:2em auto;max-width:1200px;padding:0 1em;color:#222}
+svg{display:block;width:100%;height:auto;margin:0 0 1.5em}p.note{margin:-1em 0 1.5em;color:#555;font-size:13px}
 svg text{font-size:11px;font-family:inherit;fill:#333}svg .title{font-size:13px;font-weight:600}
 svg .subtitle{fill:#555}svg .count{font-size:10px;fill:#1f4e79}
 svg .plot{fill:#fafafa;stroke:#ccc}svg .grid{stroke:#e4e4e4;stroke-width:1}
 svg .reference{stroke:#999;stroke-dasharray:5 3;stroke-width:1.5}svg .lane{font-size:11px;fill:#222}
 .table{overflow-x:auto;margin:1em 0}table{border-collapse:collapse;font-size:13px}
 td,th{border:1px solid #ccc;padding:3px 8px;text-align:right;white-space:nowrap}
-th:first-child,td:first-child{text-align:left}`;
+th:first-child,td:first-child{text-align:left}table.wrap td,table.wrap th{white-space:normal}`;
 
 // Counts the charts once the page has loaded, so a headless check can see the script ran.
 const SCRIPT =
@@ -115,12 +117,12 @@ const SCRIPT =
 export function renderReport(input: ReportInput): string {
   const parts: string[] = [];
   for (const p of input.summary ?? []) parts.push(`<p>${escapeHtml(p)}</p>`);
-  if (input.metricsTable) parts.push(section("Metrics", table(input.metricsTable)));
+  if (input.metricsTable) parts.push(section("Metrics", tableHtml(input.metricsTable)));
   if (input.folds) {
     const f = input.folds;
     parts.push(section(
       "Walk-forward folds",
-      table(f.table) + "\n" + (f.scores.length ? foldScoreCharts(f) : ""),
+      tableHtml(f.table, { wrap: true }) + "\n" + (f.scores.length ? foldScoreCharts(f) : ""),
     ));
     if (f.histories?.some((h) => h.history.length > 0)) {
       parts.push(section("Training of each fold", foldHistoryCharts(f.histories)));
@@ -131,8 +133,11 @@ export function renderReport(input: ReportInput): string {
   }
   const scoring: string[] = [];
   if (input.roc) scoring.push(rocChart(input.roc));
-  if (input.calibration) scoring.push(reliabilityChart(input.calibration, input.reliability ?? {}));
-  if (input.probabilities) scoring.push(histogram(input.probabilities));
+  const label = input.label ?? "up";
+  if (input.calibration) {
+    scoring.push(reliabilityChart(input.calibration, { ...input.reliability, label }));
+  }
+  if (input.probabilities) scoring.push(histogram(input.probabilities, label));
   if (scoring.length) parts.push(section("Scores", scoring.join("\n")));
   const trading: string[] = [];
   if (input.equity) {
@@ -144,7 +149,9 @@ export function renderReport(input: ReportInput): string {
     }
     trading.push(equityChart(input.equity));
   }
-  if (input.drawdown) trading.push(drawdownChart(input.drawdown, input.equity));
+  if (input.drawdown) {
+    trading.push(drawdownChart(input.drawdown, input.equity, { costBps: input.costBps }));
+  }
   const eq = input.equity;
   if (
     eq && (eq.arms ?? []).some((a) => a.positions?.length === eq.dates.length) &&
@@ -153,6 +160,7 @@ export function renderReport(input: ReportInput): string {
     trading.push(positionsChart(eq));
   }
   if (trading.length) parts.push(section("Backtest", trading.join("\n")));
+  if (input.tearSheet) parts.push(...tearSheetSections(input.tearSheet));
   return `<!DOCTYPE html>
 <html lang="en">
 <head>

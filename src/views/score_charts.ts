@@ -36,12 +36,19 @@ type Curve = "loss" | "accuracy" | "val_loss" | "val_accuracy";
 
 /** What the reliability diagram states beside its points: the base rate and the skill scores. */
 export interface ReliabilityContext {
-  /** The base rate (climatology's forecast), drawn as a line. */
+  /** The base rate of the scored rows (their share of the label's 1s), drawn as a line. */
   baseRate?: number;
   /** Brier skill against the base rate, with its interval. */
   brierSkill?: ConfidenceInterval;
   /** Log-loss skill against the base rate, with its interval. */
   logLossSkill?: ConfidenceInterval;
+  /** The label kind the probabilities are of (default `up`), for the axes' wording. */
+  label?: "up" | "beats-median";
+}
+
+/** What a probability is of, in words: `up` or beating the universe's median return. */
+function outcome(label: "up" | "beats-median" | undefined): string {
+  return label === "beats-median" ? "beating the median" : "up";
 }
 
 /** One walk-forward fold's scores for the per-fold chart. */
@@ -181,19 +188,23 @@ export function reliabilityChart(
     }`,
   );
   const legend: LegendItem[] = [
-    { name: "observed up rate per bin", color: COLORS[0], style: "point" },
+    {
+      name: `observed rate of ${outcome(context.label)} per bin`,
+      color: COLORS[0],
+      style: "point",
+    },
     { name: "perfect calibration", color: "#999", style: "dashed" },
   ];
   if (context.baseRate !== undefined) {
     legend.push({
-      name: `base rate ${context.baseRate.toFixed(3)}`,
+      name: `base rate ${context.baseRate.toFixed(3)} (of the scored rows)`,
       color: COLORS[2],
       style: "dotted",
     });
   }
   const f = frame("calibration", "Reliability diagram", range, range, {
-    x: "mean predicted probability of up",
-    y: "observed share of up",
+    x: `mean predicted probability of ${outcome(context.label)}`,
+    y: `observed share of ${outcome(context.label)}`,
     subtitle,
     legend,
   }, { height: 460 });
@@ -229,7 +240,10 @@ export function reliabilityChart(
   return f.svg.join("\n");
 }
 
-export function histogram(probabilities: ArrayLike<number>): string {
+export function histogram(
+  probabilities: ArrayLike<number>,
+  label: "up" | "beats-median" = "up",
+): string {
   const bins = 20;
   const values = Array.from(probabilities).filter((p) => p >= 0 && p <= 1);
   const { range, zoomed } = zoomRange(values);
@@ -240,7 +254,7 @@ export function histogram(probabilities: ArrayLike<number>): string {
   }
   const f = frame(
     "histogram",
-    "Predicted probability of up",
+    `Predicted probability of ${outcome(label)}`,
     range,
     [0, counts.reduce((a, b) => Math.max(a, b), 1)],
     {
