@@ -77,6 +77,7 @@ export {
   CCXT_TIMEFRAMES,
   ccxtProvider,
   fetchCcxtBars,
+  TASK_EXCHANGE_HOSTS,
 } from "./providers/ccxt.ts";
 export { createCsvProvider, readCsvBars } from "./providers/csv.ts";
 export {

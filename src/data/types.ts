@@ -124,6 +124,8 @@ export interface ExchangeClient {
   timeframes?: Record<string, unknown>;
   /** The API's base URLs (their hosts are what `--allow-net` must allow). */
   urls?: { api?: unknown };
+  /** The host CCXT writes into `urls.api`'s `{hostname}` (bybit's `bybit.com`, okx's `www.okx.com`). */
+  hostname?: string;
   /** Loads the exchange's markets, symbol → market. */
   loadMarkets(): Promise<Record<string, unknown>>;
   /** Bars as `[ms, open, high, low, close, volume]` from `since`, at most `limit` of them. */

@@ -73,19 +73,41 @@ function defaultSleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
-/** The hosts of every URL under `value` (CCXT's `urls.api` is a string or nested records). */
-function hostsOf(value: unknown, into: Set<string> = new Set()): Set<string> {
+/**
+ * The hosts of every URL under `value` (CCXT's `urls.api` is a string or nested records), with
+ * `{hostname}` written as the exchange's `hostname`.
+ */
+function hostsOf(value: unknown, hostname: string, into: Set<string> = new Set()): Set<string> {
   if (typeof value === "string") {
     try {
-      into.add(new URL(value.replace("{hostname}", "example.invalid")).host);
+      into.add(new URL(value.replaceAll("{hostname}", hostname)).host);
     } catch {
       // not a URL
     }
   } else if (value && typeof value === "object") {
-    for (const v of Object.values(value)) hostsOf(v, into);
+    for (const v of Object.values(value)) hostsOf(v, hostname, into);
   }
   return into;
 }
+
+/**
+ * The exchanges whose API hosts `deno task prepare` and `deno task retrain` allow in
+ * `--allow-net` (deno.json), with those hosts: where CCXT fetches markets and bars of spot
+ * pairs (and, for binance, of its USDT and coin perpetuals). Another exchange's prepare is
+ * told, in one line, which host to add.
+ *
+ * @example
+ * ```ts
+ * TASK_EXCHANGE_HOSTS.binance; // ["api.binance.com", "fapi.binance.com", "dapi.binance.com"]
+ * ```
+ */
+export const TASK_EXCHANGE_HOSTS: Readonly<Record<string, readonly string[]>> = {
+  binance: ["api.binance.com", "fapi.binance.com", "dapi.binance.com"],
+  bybit: ["api.bybit.com"],
+  coinbase: ["api.coinbase.com"],
+  kraken: ["api.kraken.com"],
+  okx: ["www.okx.com"],
+};
 
 /**
  * The API hosts of an exchange client (what `--allow-net` must allow for
@@ -96,8 +118,10 @@ function hostsOf(value: unknown, into: Set<string> = new Set()): Set<string> {
  * apiHosts(new (await import("ccxt")).kraken()); // ["api.kraken.com", "futures.kraken.com", …]
  * ```
  */
-export function apiHosts(client: Pick<ExchangeClient, "urls">): string[] {
-  return [...hostsOf(client.urls?.api)].filter((h) => !h.endsWith("example.invalid")).sort();
+export function apiHosts(client: Pick<ExchangeClient, "urls" | "hostname">): string[] {
+  const hostname = client.hostname ?? "example.invalid";
+  return [...hostsOf(client.urls?.api, hostname)].filter((h) => !h.endsWith("example.invalid"))
+    .sort();
 }
 
 /** The first line of an error's message, cut to 200 characters. */
@@ -135,11 +159,7 @@ async function ask<T>(client: ExchangeClient, what: string, call: () => Promise<
     const host = /Requires net access to "([^"]+)"/.exec(message)?.[1]?.replace(/:443$/, "") ??
       /https?:\/\/([^/\s:]+)/.exec(message)?.[1] ?? apiHosts(client)[0];
     const where = host ? ` (${host})` : "";
-    if (isPermissionError(error)) {
-      throw new DataError(
-        `Expected network access to ${client.id}${where} for ${what}, found it not allowed: add the exchange's API hosts to --allow-net (see the README's "Crypto venues")`,
-      );
-    }
+    if (isPermissionError(error)) throw netRefused(client, what, host);
     if (isNetworkError(error)) {
       throw new DataError(
         `Expected ${what} from ${client.id}${where}, found the exchange unreachable (${
@@ -149,6 +169,26 @@ async function ask<T>(client: ExchangeClient, what: string, call: () => Promise<
     }
     throw new DataError(`Expected ${what} from ${client.id}, found an error: ${firstLine(error)}`);
   }
+}
+
+/**
+ * The one line of a request `--allow-net` refused: the exact host to add and the flag, and which
+ * exchanges the prepare task already allows.
+ */
+function netRefused(client: ExchangeClient, what: string, host: string | undefined): DataError {
+  const others = apiHosts(client).filter((h) => h !== host);
+  const allowed = Object.keys(TASK_EXCHANGE_HOSTS);
+  return new DataError(
+    `Expected network access to ${client.id}${
+      host ? ` (${host})` : ""
+    } for ${what}, found it not allowed: add ${
+      host ? `--allow-net=${host}` : "the exchange's API hosts to --allow-net"
+    }${
+      others.length > 0 ? ` (its other API hosts: ${others.join(", ")})` : ""
+    }; deno task prepare allows only ${allowed.slice(0, -1).join(", ")} and ${
+      allowed.at(-1)
+    } (README "Crypto venues")`,
+  );
 }
 
 /**
