@@ -25,7 +25,7 @@ import {
   universeScoreRequest,
 } from "./universe_flags.ts";
 import { isUniverseModel, scoreUniverseRequest } from "../pipeline/study.ts";
-import { universeBacktestText, universeReport } from "../views/universe.ts";
+import { universeBacktestText, universePage } from "../views/universe.ts";
 
 const HELP = `Usage: deno task backtest [--model DIR] [--ticker SYMBOL | --csv FILE] [flags]
 
@@ -168,7 +168,7 @@ export const backtest: Command = async (args: string[]): Promise<number> => {
       result.evaluation;
     printResult(flags, trading, () => universeBacktestText(result.evaluation));
     if (report) {
-      await atomicWriteFile(report, renderReport(universeReport(result, title)));
+      await atomicWriteFile(report, universePage(result, title, { page: "backtest" }));
       progress(`report written to ${report}`);
     }
     return 0;

@@ -38,7 +38,7 @@ import {
   universeScoreRequest,
 } from "./universe_flags.ts";
 import { isUniverseModel, scoreUniverseRequest } from "../pipeline/study.ts";
-import { universeEvaluationText, universeReport } from "../views/universe.ts";
+import { universeEvaluationText, universePage } from "../views/universe.ts";
 
 const HELP = `Usage: deno task evaluate [--model DIR] [--ticker LIST | --csv FILE] [flags]
 
@@ -169,7 +169,7 @@ export const evaluate: Command = async (args: string[]): Promise<number> => {
     printResult(flags, result.evaluation, () => universeEvaluationText(result.evaluation));
     // The report after the results: a long study's figures are printed even if the page fails.
     if (report) {
-      await atomicWriteFile(report, renderReport(universeReport(result, title)));
+      await atomicWriteFile(report, universePage(result, title));
       progress(`report written to ${report}`);
     }
     return 0;

@@ -26,7 +26,11 @@ pooled Brier skill against climatology with bootstrap intervals, says how
 many configurations were tried, compares the winner with the runner-up and
 with zero, corrects for the number tried (a best-of-N bootstrap, the
 studentized reality check) and confirms the winner on the holdout. It
-prints the winner's deno task train command.
+prints the winner's deno task train command. Its p column is each
+configuration's own one-sided p-value of its accuracy against always-up,
+not corrected for the number tried; the winner's corrected p-values (best
+of N, Bonferroni) and the verdict in words are under "multiple testing".
+leaderboard.html charts every configuration's skill with its interval.
 
 Flags:
   --spec FILE        the sweep spec (see README "Sweeps" and examples/sweep.json)

@@ -18,8 +18,10 @@ import type {
   UniverseResult,
 } from "../pipeline/universe_scores.ts";
 import { formatTable } from "../util/table.ts";
+import { escapeHtml } from "./charts.ts";
 import { formatEvaluation } from "./evaluation.ts";
-import type { ReportInput } from "./html.ts";
+import { renderReport, type ReportInput } from "./html.ts";
+import { dailyIc, decileChart, rollingIcChart, scoreHistogram } from "./universe_charts.ts";
 
 const pct = (v: number, digits = 3): string =>
   Number.isFinite(v) ? `${(100 * v).toFixed(digits)}%` : "–";
@@ -28,7 +30,10 @@ const fixed = (v: number | null | undefined, digits = 4): string =>
 
 /**
  * The portfolio table of a universe evaluation: each arm's mean daily return,
- * Sharpe, drawdown and turnover before and after costs.
+ * its t, Sharpe and turnover before costs, then its mean, Sharpe, maximum
+ * drawdown and total return after costs (the drawdown after costs, as the
+ * report's chart draws it), preceded by a warning when the legs hold every
+ * scored symbol.
  *
  * @example
  * ```ts
@@ -45,10 +50,10 @@ export function portfolioText(evaluation: UniverseEvaluation): string {
     "mean/day",
     "t",
     "sharpe",
-    "max dd",
     "turnover",
     "mean/day net",
     "sharpe net",
+    "max dd net",
     "total net",
   ];
   const rows = p.arms.map((a) => [
@@ -59,10 +64,10 @@ export function portfolioText(evaluation: UniverseEvaluation): string {
     pct(a.before.meanDaily),
     fixed(a.before.tStat, 2),
     fixed(a.before.sharpe, 2),
-    pct(a.before.maxDrawdown, 1),
     fixed(a.before.turnover, 2),
     pct(a.after.meanDaily),
     fixed(a.after.sharpe, 2),
+    pct(a.after.maxDrawdown, 1),
     pct(a.after.totalReturn, 1),
   ]);
   const years = [...new Set(p.arms.flatMap((a) => a.periods.map((x) => x.period)))].sort();
@@ -76,7 +81,9 @@ export function portfolioText(evaluation: UniverseEvaluation): string {
       }),
     ]),
   ]);
+  const warning = coverageWarning(p, evaluation.universe.scored);
   return [
+    ...(warning ? [warning] : []),
     `portfolio: each day ${p.longOnly ? "long" : "long and short"} the top ${p.topK}${
       p.longOnly ? "" : ` and bottom ${p.topK}`
     } by score, ${p.costBps} bps per half-turn; next-open fills are tradable, "at close" is the paper's convention (filled at the close the ranking was computed from)`,
@@ -172,7 +179,12 @@ export function universeEvaluationText(evaluation: UniverseEvaluation): string {
       fixed(e.gapReversal.auc)
     }, close-to-close reversal AUC ${fixed(e.reversal.auc)}`,
     ...folds,
-    formatEvaluation(e.pooled),
+    crossSectional(e)
+      ? formatEvaluation(e.pooled).replace(
+        "base rate (share up)",
+        "base rate (share beating the median)",
+      )
+      : formatEvaluation(e.pooled),
     `logistic baseline fitted on ${e.pooled.logisticFittedOn}`,
     `reversal rule (rank by the last ${
       e.decideAt === "open" ? "known close-to-close return" : "bar's return"
@@ -227,17 +239,66 @@ export function rankingText(e: UniverseEvaluation): string {
 }
 
 /**
- * The HTML report of a universe evaluation: the pooled scores, the model's
- * portfolio equity after costs against the equal-weight universe, its
- * drawdown, and every arm's figures and yearly returns in the table.
+ * The warning when the portfolio's legs hold every scored symbol: long the
+ * top `k` and short the bottom `k` of `symbols` with `2k >= symbols` (or long
+ * only with `k >= symbols`); `null` otherwise.
  *
  * @example
  * ```ts
- * await atomicWriteFile("reports/u.html", renderReport(universeReport(result, "Universe")));
+ * coverageWarning({ topK: 10, longOnly: false }, 20);
+ * // "warning: top 10 and bottom 10 of 20 symbols: the long and short legs hold the whole universe …"
  * ```
  */
-export function universeReport(result: UniverseResult, title: string): ReportInput {
+export function coverageWarning(
+  portfolio: { topK: number; longOnly: boolean },
+  symbols: number,
+): string | null {
+  const k = portfolio.topK;
+  if (portfolio.longOnly) {
+    return k >= symbols
+      ? `warning: long the top ${k} of ${symbols} symbols: the long leg holds the whole universe every day, so the portfolio is the equal-weight universe and the ranking chooses nothing (use a --top-k below ${symbols})`
+      : null;
+  }
+  return 2 * k >= symbols
+    ? `warning: top ${k} and bottom ${k} of ${symbols} symbols: the long and short legs hold the whole universe every day, so the portfolio selects no extremes and only splits the universe in two (use a --top-k below ${
+      Math.ceil(symbols / 2)
+    })`
+    : null;
+}
+
+/** Whether the evaluation's label is the cross-sectional one. */
+const crossSectional = (e: UniverseEvaluation): boolean => e.label === "beats-median";
+
+/**
+ * The page title of a universe result: `title` for an evaluation; for a
+ * backtest, a title that says it is one (study or model, walk-forward or not).
+ */
+function pageTitle(e: UniverseEvaluation, title: string, page: "evaluation" | "backtest"): string {
+  if (page === "evaluation") return title;
+  const what = "study" in e.model ? `the ${e.model.study} study` : e.model.dir;
+  const kind = e.folds ? "Walk-forward backtest" : "Backtest";
+  return `${kind} of ${what} on universe ${e.universe.name}`;
+}
+
+/**
+ * The report input of a universe result (what `renderReport` draws): the
+ * summary, the portfolio table (every figure after costs but the mean and
+ * Sharpe before costs beside them), the model's equity after costs against
+ * the equal-weight universe and its drawdown after costs. The universe's
+ * own charts and tables are added by {@linkcode universePage}.
+ *
+ * @example
+ * ```ts
+ * const input = universeReport(result, "Universe", { page: "backtest" });
+ * ```
+ */
+export function universeReport(
+  result: UniverseResult,
+  title: string,
+  options: { page?: "evaluation" | "backtest" } = {},
+): ReportInput {
   const { evaluation, runs } = result;
+  const p = evaluation.portfolio;
   const model = runs.find(([n]) => n === "model")![1];
   const equal = runs.find(([n]) => n === "equal-weight")![1];
   const equalByDate = new Map(equal.days.map((d, i) => [d.date, equal.equityAfter[i]]));
@@ -248,53 +309,158 @@ export function universeReport(result: UniverseResult, title: string): ReportInp
     peak = Math.max(peak, e);
     return 1 - e / peak;
   });
-  const years = [
-    ...new Set(evaluation.portfolio.arms.flatMap((a) => a.periods.map((p) => p.period))),
-  ]
-    .sort();
+  const warning = coverageWarning(p, evaluation.universe.scored);
   return {
-    title,
+    title: pageTitle(evaluation, title, options.page ?? "evaluation"),
     summary: [
+      ...(warning ? [`${warning[0].toUpperCase()}${warning.slice(1)}.`] : []),
       `Scope: ${evaluation.scope}.`,
+      `Portfolio: each day ${p.longOnly ? "long" : "long and short"} the top ${p.topK}${
+        p.longOnly ? "" : ` and bottom ${p.topK}`
+      } of the ${evaluation.universe.scored} scored symbols by the network's score, ${p.costBps} bps per half-turn.`,
       evaluation.pooled.verdict,
       `Reversal rule on the same rows: AUC ${fixed(evaluation.reversal.auc)}; the network's AUC ${
         fixed(evaluation.pooled.baselines.rawNetwork?.auc ?? evaluation.pooled.metrics.auc)
       } (the portfolio ranks by the network's raw probability; the histogram shows it).`,
-      `The equity chart is the model's portfolio after ${evaluation.portfolio.costBps} bps costs against the equal-weight universe (as buy-and-hold).`,
+      `Drawdowns, totals and the equity curve are after ${p.costBps} bps costs throughout; the equity chart is the model's portfolio against the equal-weight universe (as buy-and-hold).`,
     ],
     metricsTable: {
       headers: [
         "arm",
         "fill",
+        "days",
         "mean/day",
+        "t",
         "sharpe",
-        "max dd",
         "mean/day net",
         "sharpe net",
-        ...years,
+        "max dd net",
+        "turnover/day",
+        "total net",
       ],
-      rows: evaluation.portfolio.arms.map((a) => [
+      rows: p.arms.map((a) => [
         a.name,
         a.fill,
+        String(a.before.days),
         pct(a.before.meanDaily),
+        fixed(a.before.tStat, 2),
         fixed(a.before.sharpe, 2),
-        pct(a.before.maxDrawdown, 1),
         pct(a.after.meanDaily),
         fixed(a.after.sharpe, 2),
+        pct(a.after.maxDrawdown, 1),
+        fixed(a.before.turnover, 2),
+        pct(a.after.totalReturn, 1),
+      ]),
+    },
+    equity: {
+      strategy: model.equityAfter,
+      buyAndHold: bench,
+      dates: model.days.map((d) => d.date),
+      strategyName: `model after ${p.costBps} bps costs`,
+    },
+    drawdown,
+  };
+}
+
+/** One HTML table of string cells, its first column left-aligned (the page's table style). */
+function htmlTable(headers: string[], rows: string[][], attrs = ""): string {
+  const cell = (tag: string, v: string): string => `<${tag}>${escapeHtml(v)}</${tag}>`;
+  return `<div class="table"><table${attrs}><thead><tr>${
+    headers.map((h) => cell("th", h)).join("")
+  }</tr></thead><tbody>${
+    rows.map((r) => `<tr>${r.map((v) => cell("td", v)).join("")}</tr>`).join("")
+  }</tbody></table></div>`;
+}
+
+/** The universe's own sections: ranking (IC and deciles), returns per year, the score histogram. */
+function universeSections(result: UniverseResult): string {
+  const e = result.evaluation;
+  const scores = result.rows.rawProbabilities ?? result.rows.probabilities;
+  const labels = Array.from(result.rows.labels);
+  const baseRate = labels.reduce((a, b) => a + b, 0) / Math.max(1, labels.length);
+  const labelWords = crossSectional(e)
+    ? "the label (1 = the symbol beat the day's median return)"
+    : "the label (1 = the symbol went up)";
+  const returnWords = e.decideAt === "open"
+    ? "open-to-close return of the decision day"
+    : "return over the label's horizon";
+  const section = (title: string, body: string): string =>
+    `<section><h2>${escapeHtml(title)}</h2>\n${body}\n</section>`;
+  const para = (text: string): string => `<p>${escapeHtml(text)}</p>`;
+  const days = dailyIc(scores, labels, result.rows.refTimes);
+  const ranking = section(
+    "Ranking by score",
+    para(
+      `Daily information coefficient (IC): each day, the Spearman correlation of a ranking's score with the ${returnWords} across the scored symbols; the mean over days, its t-statistic (mean / standard error over days) and the days counted. Deciles: each day's symbols split into ten groups by score, the groups' mean ${returnWords}, averaged over days (1 = lowest score).`,
+    ) +
+      htmlTable(
+        [
+          "ranking",
+          "IC mean",
+          "IC t",
+          "days",
+          ...Array.from({ length: 10 }, (_, q) => `d${q + 1}`),
+        ],
+        e.ranking.map((r) => [
+          r.name,
+          fixed(r.icMean),
+          fixed(r.icT, 2),
+          String(r.days),
+          ...r.deciles.map((v) => pct(v, 3)),
+        ]),
+        ' data-table="ranking"',
+      ) +
+      (days.length > 1 ? rollingIcChart(days, { what: labelWords }) : "") +
+      decileChart(e.ranking, { what: returnWords }),
+  );
+  const years = [...new Set(e.portfolio.arms.flatMap((a) => a.periods.map((p) => p.period)))]
+    .sort();
+  const perYear = section(
+    `Returns per year, after ${e.portfolio.costBps} bps costs`,
+    htmlTable(
+      ["arm", "fill", ...years],
+      e.portfolio.arms.map((a) => [
+        a.name,
+        a.fill,
         ...years.map((y) => {
           const x = a.periods.find((q) => q.period === y);
           return x ? pct(x.after, 1) : "–";
         }),
       ]),
-    },
-    probabilities: result.rows.rawProbabilities ?? result.rows.probabilities,
-    equity: {
-      strategy: model.equityAfter,
-      buyAndHold: bench,
-      dates: model.days.map((d) => d.date),
-    },
-    drawdown,
-  };
+      ' data-table="per-year"',
+    ),
+  );
+  const histogram = section(
+    "Scores",
+    scoreHistogram(scores, { baseRate, label: crossSectional(e) ? "beats-median" : "up" }),
+  );
+  return [ranking, perYear, histogram].join("\n");
+}
+
+/**
+ * The HTML page of a universe result (`evaluate`/`backtest --universe
+ * --report`, `--study`): the summary (with a warning when the portfolio
+ * holds every symbol), the portfolio table, the ranking's daily IC (table
+ * and rolling chart) and decile returns (table and bars, every ranking), the
+ * returns per year, the network's score histogram with the scored rows' base
+ * rate, and the model's equity and drawdown after costs. Self-contained.
+ *
+ * @example
+ * ```ts
+ * await atomicWriteFile("reports/u.html", universePage(result, title, { page: "backtest" }));
+ * ```
+ */
+export function universePage(
+  result: UniverseResult,
+  title: string,
+  options: { page?: "evaluation" | "backtest" } = {},
+): string {
+  const html = renderReport(universeReport(result, title, options));
+  const sections = universeSections(result);
+  const at = html.indexOf("<section><h2>Backtest</h2>");
+  return at >= 0
+    ? `${html.slice(0, at)}${sections}\n${html.slice(at)}`
+    : html.replace("</body>", `${sections}\n</body>`);
 }
 
 /**
