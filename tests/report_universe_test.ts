@@ -216,3 +216,35 @@ Deno.test("the daily IC ranks each day's scores against its labels", () => {
   const s = icSummary([0.1, 0.2, 0.3]);
   assert.ok(Math.abs(s.mean - 0.2) < 1e-12 && Math.abs(s.t - 2 * Math.sqrt(3)) < 1e-9);
 });
+
+Deno.test("a retrained universe page lists its folds, a study's as study periods", () => {
+  const result = sample({ topK: 2 });
+  const fold = {
+    train: { first: "2014-01-02", last: "2015-12-31", rows: 3000 },
+    test: { first: "2016-01-04", last: "2016-12-30", rows: 1500 },
+    bestEpoch: 3,
+    auc: 0.512,
+    accuracy: 0.5,
+    brierSkill: -0.001,
+    reversalAuc: 0.49,
+    gapReversalAuc: 0.5,
+  };
+  result.evaluation.folds = [fold, fold];
+  const html = universePage(result, "x");
+  assert.match(html, /<h2>Walk-forward folds<\/h2>/);
+  assert.equal(html.match(/<td>2016-01-04 \.\. 2016-12-30<\/td>/g)?.length, 2);
+  assert.match(html, /<td>0\.5120<\/td><td>0\.4900<\/td><td>0\.5000<\/td><td>-0\.0010<\/td>/);
+  result.evaluation.model = { study: "fischer-krauss" };
+  const study = universePage(result, "x", { page: "backtest" });
+  assert.match(study, /<h2>Study periods \(each retrained from scratch\)<\/h2>/);
+  assert.match(
+    study,
+    /<h1>Backtest of the fischer-krauss study on universe six<\/h1>/,
+  );
+  assert.doesNotMatch(universePage(sample({ topK: 2 }), "x"), /data-table="folds"/);
+  result.evaluation.model = { dir: "models/six/v1", version: "v1" };
+  assert.match(
+    universePage(result, "x", { page: "backtest" }),
+    /<h1>Walk-forward backtest of models\/six\/v1 on universe six<\/h1>/,
+  );
+});

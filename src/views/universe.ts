@@ -276,7 +276,7 @@ const crossSectional = (e: UniverseEvaluation): boolean => e.label === "beats-me
 function pageTitle(e: UniverseEvaluation, title: string, page: "evaluation" | "backtest"): string {
   if (page === "evaluation") return title;
   const what = "study" in e.model ? `the ${e.model.study} study` : e.model.dir;
-  const kind = e.folds ? "Walk-forward backtest" : "Backtest";
+  const kind = e.folds && !("study" in e.model) ? "Walk-forward backtest" : "Backtest";
   return `${kind} of ${what} on universe ${e.universe.name}`;
 }
 
@@ -372,7 +372,10 @@ function htmlTable(headers: string[], rows: string[][], attrs = ""): string {
   }</tbody></table></div>`;
 }
 
-/** The universe's own sections: ranking (IC and deciles), returns per year, the score histogram. */
+/**
+ * The universe's own sections: the folds (walk-forward or study periods),
+ * the ranking (IC and deciles), returns per year, the score histogram.
+ */
 function universeSections(result: UniverseResult): string {
   const e = result.evaluation;
   const scores = result.rows.rawProbabilities ?? result.rows.probabilities;
@@ -434,14 +437,46 @@ function universeSections(result: UniverseResult): string {
     "Scores",
     scoreHistogram(scores, { baseRate, label: crossSectional(e) ? "beats-median" : "up" }),
   );
-  return [ranking, perYear, histogram].join("\n");
+  const folds = e.folds
+    ? section(
+      "study" in e.model ? "Study periods (each retrained from scratch)" : "Walk-forward folds",
+      htmlTable(
+        [
+          "fold",
+          "trained on",
+          "train windows",
+          "scored",
+          "rows",
+          "best epoch",
+          "auc",
+          "reversal auc",
+          "gap reversal auc",
+          "brier skill",
+        ],
+        e.folds.map((f, i) => [
+          String(i + 1),
+          `${f.train.first} .. ${f.train.last}`,
+          String(f.train.rows),
+          `${f.test.first} .. ${f.test.last}`,
+          String(f.test.rows),
+          String(f.bestEpoch),
+          fixed(f.auc),
+          fixed(f.reversalAuc),
+          fixed(f.gapReversalAuc),
+          fixed(f.brierSkill),
+        ]),
+        ' data-table="folds"',
+      ),
+    )
+    : "";
+  return [folds, ranking, perYear, histogram].filter(Boolean).join("\n");
 }
 
 /**
  * The HTML page of a universe result (`evaluate`/`backtest --universe
  * --report`, `--study`): the summary (with a warning when the portfolio
- * holds every symbol), the portfolio table, the ranking's daily IC (table
- * and rolling chart) and decile returns (table and bars, every ranking), the
+ * holds every symbol), the portfolio table, the folds or study periods when
+ * retrained, the ranking's daily IC (table and rolling chart) and decile returns (table and bars, every ranking), the
  * returns per year, the network's score histogram with the scored rows' base
  * rate, and the model's equity and drawdown after costs. Self-contained.
  *
