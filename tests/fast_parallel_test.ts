@@ -151,3 +151,62 @@ Deno.test("a long-lived worker trains many models, re-sent a plan it dropped", a
     stopSecondCore();
   }
 });
+
+for (const arch of ["lstm", "paper"] as const) {
+  Deno.test(`${arch}: training on 1, 2, 3 and 4 threads gives the same weights, bit for bit`, async () => {
+    const { buildModel, selectBackend, trainModel } = await import("../src/model/mod.ts");
+    const { randomWindows } = await import("./model_fixtures.ts");
+    const { fusedStepReason } = await import("../src/model/fast/layers.ts");
+    const { setSplitPolicy, workerCount } = await import("../src/model/fast/parallel.ts");
+    const { partRows } = await import("../src/model/fast/step.ts");
+    const { profileSnapshot, setProfiling } = await import("../src/model/fast/profile.ts");
+    await selectBackend("cpu");
+    // Batches of 128 (4 parts) and a last one of 44 (2 parts), with dropout: every thread count
+    // cuts them into the same parts; 3 and 4 threads oversubscribe a 2-core machine.
+    assert.deepEqual(partRows(128), [32, 32, 32, 32]);
+    assert.deepEqual(partRows(44), [22, 22]);
+    const data = {
+      train: randomWindows(300, { seed: 2 }),
+      validation: randomWindows(16, { seed: 3 }),
+    };
+    const weights: Uint32Array[][] = [];
+    const losses: number[][] = [];
+    setSplitPolicy("always");
+    try {
+      for (const threads of [1, 2, 3, 4]) {
+        const model = buildModel(arch, {
+          inputShape: [8, 3],
+          lstmUnits: 6,
+          dropout: 0.3,
+          seed: 5,
+          kernel: "fast",
+        });
+        assert.equal(fusedStepReason(model), null, "expected the fused training step");
+        setProfiling(true);
+        let result;
+        try {
+          result = await trainModel(model, data, { epochs: 2, batchSize: 128, seed: 9, threads });
+        } finally {
+          setProfiling(false);
+        }
+        // Per epoch: two 4-part batches on min(threads, 4) threads, one 2-part on min(threads, 2).
+        const shares = 2 * (2 * (Math.min(threads, 4) - 1) + (Math.min(threads, 2) - 1));
+        assert.equal(profileSnapshot()["step.worker"]?.calls ?? 0, shares, `${threads} threads`);
+        assert.equal(workerCount(), 0, "expected trainModel to stop the workers it started");
+        losses.push(result.history.map((h) => h.loss));
+        weights.push(
+          model.getWeights().map((t) =>
+            new Uint32Array((t.dataSync() as Float32Array).slice().buffer)
+          ),
+        );
+        model.dispose();
+      }
+    } finally {
+      setSplitPolicy("auto");
+    }
+    for (const t of [1, 2, 3]) {
+      assert.deepEqual(losses[t], losses[0], `losses on ${t + 1} threads`);
+      assert.deepEqual(weights[t], weights[0], `weights on ${t + 1} threads`);
+    }
+  });
+}

@@ -18,7 +18,7 @@ import { DataError } from "../util/errors.ts";
 import { accuracy, logLoss } from "../eval/scores.ts";
 import { fastLayerCount } from "./fast/layers.ts";
 import type { LayersModel } from "./architectures.ts";
-import { secondCoreRunning, startSecondCore, stopSecondCore } from "./fast/parallel.ts";
+import { setThreadLimit, startWorkers, stopWorkers, workerCount } from "./fast/parallel.ts";
 
 /** Loss and accuracy of a model on one window set (see {@linkcode measureModel}). */
 export interface Metrics {
@@ -57,11 +57,34 @@ export interface TrainOptions {
   /** Stop after the current batch once this returns true (e.g. after Ctrl-C). */
   shouldStop?: () => boolean;
   /**
-   * Split each batch of the fused kernels across a worker on the second core (default: true when
-   * the machine has two cores or more and the model runs fused layers). The results are the same
-   * bits either way: a batch is always computed as two halves, the worker only runs one of them.
+   * Threads the fused kernels train on, this one included (default: the machine's cores,
+   * `navigator.hardwareConcurrency`); 1 starts no worker. The weights are the same bits on any
+   * number: a batch is always computed in the same parts (by its size), their gradients added in
+   * part order, whichever thread computed each.
+   */
+  threads?: number;
+  /**
+   * `false` trains on this thread only, `true` on two threads (this one and a worker).
+   *
+   * @deprecated Use {@linkcode TrainOptions.threads}; `threads` wins when both are given.
    */
   secondCore?: boolean;
+}
+
+/**
+ * The threads {@linkcode trainModel} uses for `options`: `threads`, else two or one as the
+ * deprecated `secondCore` says, else the machine's cores.
+ *
+ * @example
+ * ```ts
+ * trainThreads({ threads: 3 }); // 3
+ * trainThreads({ secondCore: false }); // 1
+ * ```
+ */
+export function trainThreads(options: Pick<TrainOptions, "threads" | "secondCore">): number {
+  if (options.threads !== undefined) return Math.max(1, Math.floor(options.threads));
+  if (options.secondCore !== undefined) return options.secondCore ? 2 : 1;
+  return Math.max(1, navigator.hardwareConcurrency ?? 1);
 }
 
 /** What {@linkcode trainModel} returns; the model then holds the best weights. */
@@ -261,10 +284,12 @@ export async function trainModel(
   let epochsRun = 0;
   let interrupted = false;
   const started = Date.now();
-  const split = (options.secondCore ?? (navigator.hardwareConcurrency ?? 1) >= 2) &&
-    fastLayerCount(model) > 0;
-  const ownWorker = split && !secondCoreRunning();
-  if (ownWorker) await startSecondCore();
+  // Workers for the fused kernels: those missing are started here and stopped at the end (a
+  // caller that trains many models may start them once around all, see `startWorkers`).
+  const threads = fastLayerCount(model) > 0 ? trainThreads(options) : 1;
+  const workersBefore = workerCount();
+  if (threads > 1) await startWorkers(threads - 1);
+  const previousLimit = setThreadLimit(threads);
   try {
     for (let epoch = 1; epoch <= epochs && !interrupted; epoch++) {
       const order = shuffled(data.train.n, rng);
@@ -342,7 +367,8 @@ export async function trainModel(
     if (best) model.setWeights(best);
   } finally {
     best?.forEach((t) => t.dispose());
-    if (ownWorker) stopSecondCore();
+    setThreadLimit(previousLimit);
+    if (workerCount() > workersBefore) stopWorkers(workersBefore);
   }
   return { history, bestEpoch, epochsRun, interrupted };
 }

@@ -1,6 +1,7 @@
 /**
- * The shared-memory channel between the main thread and the second-core worker (`parallel.ts`,
- * `worker.ts`): one request at a time, its header and payload in a growable SharedArrayBuffer,
+ * The shared-memory channel between the main thread and one kernel worker (`parallel.ts`,
+ * `worker.ts`; each worker of the pool has its own): one request at a time, its header and
+ * payload in a growable SharedArrayBuffer,
  * signalled with `Atomics.notify` on a control word. No `postMessage` per call: the worker blocks
  * in `Atomics.wait` between requests, so a round trip costs tens of microseconds instead of a
  * structured clone and an event-loop turn on each side.
@@ -14,10 +15,10 @@ export const OP = {
   forward: 1,
   /** Backward pass of a forward the worker keeps (by id). */
   backward: 2,
-  /** A training plan (JSON) for later `trainHalf` requests. */
+  /** A training plan (JSON) for later `trainParts` requests. */
   plan: 3,
-  /** The whole fused training step of a model on the worker's share of a batch. */
-  trainHalf: 4,
+  /** The whole fused training step of a model on the worker's parts of a batch. */
+  trainParts: 4,
   /** Leave the request loop (before `terminate`). */
   stop: 5,
 } as const;
@@ -37,26 +38,26 @@ export const H = {
   act: 8,
   keepCache: 9,
   hasBias: 10,
-  /** trainHalf: the plan's id. */
+  /** trainParts: the plan's id. */
   plan: 11,
-  /** trainHalf: sequences of the whole batch (the loss is a mean over it). */
+  /** trainParts: sequences of the whole batch (the loss is a mean over it). */
   batchTotal: 12,
   /** plan: bytes of JSON. */
   bytes: 13,
+  /** trainParts: how many parts the worker computes (their rows from `partRows`). */
+  parts: 14,
   /** Ids of worker caches to free, before the request (up to 16). */
   disposeCount: 16,
   disposeIds: 17,
-  /** trainHalf answer: Float64 loss sum at byte 8 * 20, correct count at 8 * 21. */
-  lossSum64: 20,
-  correct64: 21,
-  /**
-   * trainHalf: Float64 index of the dropout generators' states where the worker's rows begin
-   * (4 doubles per dropout layer, up to 16 layers), written once `C.masks` says so.
-   */
-  states64: 32,
+  /** trainParts answer: Float64 index of each part's loss sum (up to MAX_SHARE_PARTS). */
+  partLoss64: 32,
+  /** trainParts answer: Float64 index of each part's correct count. */
+  partCorrect64: 64,
+  /** trainParts: the rows of each of the worker's parts, in order (Int32 index). */
+  partRows: 200,
 } as const;
-/** Most dropout layers a training plan may have on the worker (their states fit the header). */
-export const MAX_DROPOUTS = 16;
+/** Most parts one worker computes in one request (their answers fit the header). */
+export const MAX_SHARE_PARTS = 32;
 /**
  * Training plans (and their buffers) a worker keeps: the newest ones, as many as this; the main
  * thread forgets the same ones, so it sends an evicted plan again.
@@ -75,9 +76,33 @@ export const C = {
   started64: 1,
   /** Float64 index: when it finished. */
   ended64: 2,
-  /** trainHalf: 1 once the dropout states of the worker's rows are in the header (else 0). */
-  masks: 6,
 } as const;
+
+/**
+ * Where a `trainParts` request keeps what (float offsets into the payload): the weights, the
+ * share's sequences, labels and dropout masks (each mask over the share's rows, in mask order),
+ * then the answer: each part's gradients. Main thread and worker both place by it.
+ *
+ * @example
+ * ```ts
+ * const at = shareLayout({ weightCount: 100, steps: 5, features: 2, maskSizes: [4] }, 8, 2);
+ * at.grads; // 100 + 80 + 8 + 32
+ * ```
+ */
+export function shareLayout(
+  plan: { weightCount: number; steps: number; features: number; maskSizes: number[] },
+  rows: number,
+  parts: number,
+): { x: number; y: number; masks: number[]; grads: number; end: number } {
+  const x = plan.weightCount, y = x + rows * plan.steps * plan.features;
+  let at = y + rows;
+  const masks = plan.maskSizes.map((size) => {
+    const from = at;
+    at += rows * size;
+    return from;
+  });
+  return { x, y, masks, grads: at, end: at + parts * plan.weightCount };
+}
 
 /** Largest data buffer (virtual: only what `grow` asked for is committed). */
 const MAX_BYTES = 2 ** 31;

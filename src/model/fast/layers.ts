@@ -10,7 +10,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import type { RecurrentActivation } from "./mod.ts";
-import { remoteTrainHalf, splitBackward, splitForward } from "./parallel.ts";
+import { remoteParts, splitBackward, splitForward } from "./parallel.ts";
 import { type BoundPlan, type FusedOptimizer, fusedPlan, FusedTrainer } from "./step.ts";
 import { timed } from "./profile.ts";
 import { type FastRnnOptions, webgpuRnn } from "./webgpu.ts";
@@ -23,7 +23,7 @@ export type { FastRnnOptions } from "./webgpu.ts";
  * (through `tf.customGrad`) each run one fused kernel. On the WebGPU backend that is the fused
  * WGSL recurrence of `webgpu.ts`, on the GPU's buffers; on the others the fused wasm kernel on
  * host copies of the tensors (read with `dataSync`), the batch split with a worker after
- * `startSecondCore()`.
+ * `startWorkers()`.
  *
  * @example
  * ```ts
@@ -456,7 +456,7 @@ function installFusedStep(model: tf.LayersModel): void {
     if (x instanceof tf.Tensor && y instanceof tf.Tensor && fusedStepReason(model) === null) {
       const trainer = bind(model).trainer!;
       const metrics = (model as unknown as { metricsNames?: string[] }).metricsNames ?? [];
-      const [loss, accuracy] = trainer.step(x, y, remoteTrainHalf());
+      const [loss, accuracy] = trainer.step(x, y, remoteParts());
       return Promise.resolve(metrics.length > 1 ? [loss, accuracy] : loss);
     }
     return stock.call(model, x, y);

@@ -1,11 +1,14 @@
 /**
- * Splitting a batch across the main thread and one worker (the machine's second core): each
- * fused call (a recurrent layer's forward or backward pass, or the whole fused training step of
- * `step.ts`) runs the first half of the batch here and the second half in the worker at the same
- * time. Requests and answers go through shared memory (`channel.ts`): the worker blocks in
- * `Atomics.wait` between requests and the main thread in `Atomics.wait` for the answer, so the
- * API stays synchronous and a round trip costs tens of microseconds. Off until
- * `startSecondCore()`; pauses itself while the other core is busy.
+ * The kernel workers: a pool of workers (the machine's other cores), each with its own
+ * shared-memory channel (`channel.ts`). The fused training step (`step.ts`) computes the parts of
+ * a batch on as many threads as it is given: this thread's parts here, each worker's in that
+ * worker, at the same time ({@linkcode remoteParts}). A fused layer call outside it (a recurrent
+ * layer's forward or backward pass in tfjs-layers' own training, or a prediction) splits two
+ * ways: the first half here, the second in the first worker. Requests and answers go through
+ * shared memory: a worker blocks in `Atomics.wait` between requests and the main thread in
+ * `Atomics.wait` for the answer, so the API stays synchronous and a round trip costs tens of
+ * microseconds. Off until `startWorkers()`; the step measures whether the workers pay (the other
+ * cores may be busy) and computes every part here while they do not (`chooser.ts`).
  *
  * @module
  */
@@ -33,23 +36,31 @@ import {
   HEADER_INTS,
   MAX_DISPOSE,
   MAX_PLANS,
+  MAX_SHARE_PARTS,
   OP,
   payload,
+  shareLayout,
   SPIN_MS,
   spinWhile,
 } from "./channel.ts";
-import type { RemoteFill, RemoteHalf, TrainPlan } from "./step.ts";
+import {
+  MIN_SPLIT,
+  type PartResult,
+  type RemoteParts,
+  type Share,
+  type StepInputs,
+  type TrainPlan,
+} from "./step.ts";
 import { StepChooser } from "./chooser.ts";
 
-/** Smallest batch worth splitting (smaller batches are computed whole, with or without worker). */
-export const MIN_SPLIT = 8;
+export { MIN_SPLIT };
 /** Calls run unsplit after the worker was found slower (a busy second core), before retrying. */
 const PAUSE_CALLS = 200;
 
 /** Moving average of (time waited for the worker) / (time of this thread's own half). */
 let waitRatio = 0;
 let pausedCalls = 0;
-/** Calls run unsplit because the worker was judged slower (for the profile). */
+/** Calls or steps run here alone because the workers were judged slower (for the profile). */
 let pausedTotal = 0;
 
 /**
@@ -68,13 +79,23 @@ function judge(localMs: number, waitMs: number): void {
 }
 const TIMEOUT_MS = 60_000;
 
-let worker: Worker | null = null;
-let channel: ChannelBuffers | null = null;
+/** One worker of the pool and its channel. */
+interface PoolWorker {
+  worker: Worker;
+  channel: ChannelBuffers;
+  /** Training plans this worker holds. */
+  plansSent: Set<number>;
+  /** When its current request was posted (epoch ms, for the profile). */
+  postedAt: number;
+}
+
+/** The pool; `pool[0]` also takes the second half of split layer calls. */
+const pool: PoolWorker[] = [];
+/** Most threads a step or call uses, this one included (`setThreadLimit`). */
+let threadLimit = Infinity;
 let nextId = 1;
-/** Worker caches to free with the next request. */
+/** Worker caches (of `pool[0]`) to free with the next request. */
 const pendingDispose: number[] = [];
-/** Training plans the current worker holds. */
-const plansSent = new Set<number>();
 
 /**
  * A cache of a batch computed in two halves: the first here, the second in the worker (`id`) or,
@@ -92,27 +113,11 @@ export interface SplitCache {
 }
 
 const orphans = new FinalizationRegistry<number>((id) => {
-  if (worker !== null) pendingDispose.push(id);
+  if (pool.length > 0) pendingDispose.push(id);
 });
 
-/**
- * Starts the worker that takes half of every batch of at least 8 sequences; it runs the kernel
- * build this thread runs ({@linkcode kernelBuild}).
- *
- * @example
- * ```ts
- * await startSecondCore();
- * // ... train with FastLSTM layers ...
- * stopSecondCore();
- * ```
- */
-export async function startSecondCore(): Promise<void> {
-  if (worker !== null) return;
-  waitRatio = 0;
-  pausedCalls = 0;
-  resetStepChooser();
-  pendingDispose.length = 0;
-  plansSent.clear();
+/** Starts one worker and waits until it has warmed its kernels up. */
+async function startWorker(): Promise<PoolWorker> {
   const w = new Worker(new URL("./worker.ts", import.meta.url).href, { type: "module" });
   const buffers = channelBuffers();
   // The worker loads its module graph and warms its kernels up before it answers: V8 first runs
@@ -128,50 +133,133 @@ export async function startSecondCore(): Promise<void> {
     w.terminate();
     throw new Error("Expected the kernel worker to start, found no answer");
   }
-  worker = w;
-  channel = buffers;
+  return { worker: w, channel: buffers, plansSent: new Set(), postedAt: 0 };
 }
 
 /**
- * Whether the worker runs (after `startSecondCore`, before `stopSecondCore`).
+ * Starts workers until the pool has `count` (started together; a pool that has as many already
+ * is left as it is). Each runs the kernel build this thread runs ({@linkcode kernelBuild}).
  *
  * @example
  * ```ts
- * if (!secondCoreRunning()) await startSecondCore();
+ * await startWorkers((navigator.hardwareConcurrency ?? 1) - 1);
+ * // ... train with FastLSTM layers ...
+ * stopWorkers();
  * ```
  */
-export function secondCoreRunning(): boolean {
-  return worker !== null;
+export async function startWorkers(count: number): Promise<void> {
+  const missing = Math.floor(count) - pool.length;
+  if (missing <= 0) return;
+  if (pool.length === 0) {
+    waitRatio = 0;
+    pausedCalls = 0;
+    pendingDispose.length = 0;
+  }
+  chooser.reset();
+  const started = await Promise.allSettled(Array.from({ length: missing }, startWorker));
+  for (const result of started) if (result.status === "fulfilled") pool.push(result.value);
+  const failed = started.find((r) => r.status === "rejected");
+  if (failed) throw (failed as PromiseRejectedResult).reason;
 }
 
 /**
- * Stops the worker; later calls run on this thread only.
+ * Workers in the pool.
  *
+ * @example
+ * ```ts
+ * if (workerCount() === 0) await startWorkers(1);
+ * ```
+ */
+export function workerCount(): number {
+  return pool.length;
+}
+
+/**
+ * Stops the pool's workers from index `from` on (default: all); later calls run on the
+ * remaining ones, or this thread only.
+ *
+ * @example
+ * ```ts
+ * stopWorkers();
+ * ```
+ */
+export function stopWorkers(from = 0): void {
+  for (const w of pool.splice(Math.max(0, from))) {
+    // A worker blocks in Atomics.wait, which terminate() does not interrupt: ask it to leave.
+    const c = new Int32Array(w.channel.control);
+    if (Atomics.load(c, C.state) !== 1) {
+      header(w)[H.op] = OP.stop;
+      post(w);
+      const deadline = performance.now() + 1000;
+      while (Atomics.load(c, C.state) === 1 && performance.now() < deadline) {
+        Atomics.wait(c, C.state, 1, 50);
+      }
+    }
+    w.worker.terminate();
+  }
+  if (pool.length === 0) pendingDispose.length = 0;
+  chooser.reset();
+}
+
+/**
+ * Sets the most threads (this one included) a fused step or layer call uses, whatever the pool
+ * holds: 1 runs everything here. Returns the previous limit (`Infinity`: no limit).
+ *
+ * @example
+ * ```ts
+ * const previous = setThreadLimit(2);
+ * // ... train on this thread and one worker ...
+ * setThreadLimit(previous);
+ * ```
+ */
+export function setThreadLimit(threads: number): number {
+  const previous = threadLimit;
+  threadLimit = Math.max(1, threads);
+  return previous;
+}
+
+/**
+ * Starts the one worker of a two-way split (the pool's first worker).
+ *
+ * @deprecated Use {@linkcode startWorkers}.
+ * @example
+ * ```ts
+ * await startSecondCore();
+ * ```
+ */
+export function startSecondCore(): Promise<void> {
+  return startWorkers(1);
+}
+
+/**
+ * Stops every worker.
+ *
+ * @deprecated Use {@linkcode stopWorkers}.
  * @example
  * ```ts
  * stopSecondCore();
  * ```
  */
 export function stopSecondCore(): void {
-  if (worker === null || channel === null) return;
-  // The worker blocks in Atomics.wait, which terminate() does not interrupt: ask it to leave.
-  const c = new Int32Array(channel.control);
-  if (Atomics.load(c, C.state) !== 1) {
-    header()[H.op] = OP.stop;
-    post();
-    const deadline = performance.now() + 1000;
-    while (Atomics.load(c, C.state) === 1 && performance.now() < deadline) {
-      Atomics.wait(c, C.state, 1, 50);
-    }
-  }
-  worker.terminate();
-  worker = null;
-  channel = null;
+  stopWorkers();
 }
 
 /**
- * Calls that ran unsplit because the worker was judged slower than this thread, since the worker
- * started (the bench's profile reports it).
+ * Whether the pool has a worker.
+ *
+ * @deprecated Use {@linkcode workerCount}.
+ * @example
+ * ```ts
+ * if (!secondCoreRunning()) await startSecondCore();
+ * ```
+ */
+export function secondCoreRunning(): boolean {
+  return pool.length > 0;
+}
+
+/**
+ * Calls and steps that ran here alone because the workers were judged slower than this thread
+ * (the bench's profile reports it).
  *
  * @example
  * ```ts
@@ -182,46 +270,41 @@ export function pausedSplitCalls(): number {
   return pausedTotal;
 }
 
-function header(): Int32Array {
-  return new Int32Array(channel!.data, 0, HEADER_INTS);
+function header(w: PoolWorker): Int32Array {
+  return new Int32Array(w.channel.data, 0, HEADER_INTS);
 }
 
-/** Whether this call goes to the worker (counts down a pause). */
-function useWorker(): boolean {
-  if (worker === null) return false;
+/** The worker of split layer calls, or null when this call runs here (counts down a pause). */
+function layerWorker(): PoolWorker | null {
+  if (pool.length === 0 || threadLimit < 2) return null;
   if (pausedCalls > 0) {
     pausedCalls--;
     pausedTotal++;
-    return false;
+    return null;
   }
-  return true;
+  return pool[0];
 }
 
-let postedAt = 0;
-
-/** Signals the request now in the header and payload. */
-function post(): void {
-  const h = header();
-  const n = Math.min(pendingDispose.length, MAX_DISPOSE);
+/** Signals the request now in the worker's header and payload. */
+function post(w: PoolWorker): void {
+  const h = header(w);
+  const n = w === pool[0] ? Math.min(pendingDispose.length, MAX_DISPOSE) : 0;
   h[H.disposeCount] = n;
   for (let i = 0; i < n; i++) h[H.disposeIds + i] = pendingDispose[i];
   pendingDispose.splice(0, n);
-  const c = new Int32Array(channel!.control);
+  const c = new Int32Array(w.channel.control);
   Atomics.store(c, C.state, 1);
-  postedAt = performance.timeOrigin + performance.now();
+  w.postedAt = performance.timeOrigin + performance.now();
   Atomics.add(c, C.seq, 1);
   Atomics.notify(c, C.seq);
 }
 
-/**
- * Waits for the worker; `started` is when this thread began its own half (null: a request with
- * no half here, which the judge does not see).
- */
-function collect(started: number | null): void {
-  const localDone = performance.now();
-  const c = new Int32Array(channel!.control);
-  const deadline = localDone + TIMEOUT_MS;
-  spinWhile(c, C.state, 1, localDone + SPIN_MS);
+/** Waits for a worker's answer; throws on a timeout or a failure. */
+function waitFor(w: PoolWorker): void {
+  const c = new Int32Array(w.channel.control);
+  const now = performance.now();
+  const deadline = now + TIMEOUT_MS;
+  spinWhile(c, C.state, 1, now + SPIN_MS);
   while (Atomics.load(c, C.state) === 1) {
     if (performance.now() > deadline) {
       throw new Error("Expected the kernel worker to answer, found a timeout");
@@ -231,21 +314,34 @@ function collect(started: number | null): void {
   if (Atomics.load(c, C.state) !== 2) {
     throw new Error("Expected the kernel worker to succeed, found an error");
   }
+}
+
+/** Adds a worker's own timings to the profile. */
+function profileWorker(w: PoolWorker): void {
+  const times = new Float64Array(w.channel.control);
+  addPhase("worker.dispatch", times[C.started64] - w.postedAt);
+  addPhase("worker.compute", times[C.ended64] - times[C.started64]);
+}
+
+/**
+ * Waits for the first worker's answer to a split layer call; `started` is when this thread began
+ * its own half.
+ */
+function collect(w: PoolWorker, started: number): void {
+  const localDone = performance.now();
+  waitFor(w);
   const woke = performance.now();
-  if (started === null) return;
   judge(localDone - started, woke - localDone);
   if (profiling()) {
-    const times = new Float64Array(channel!.control);
     addPhase("split.local", localDone - started);
     addPhase("split.wait", woke - localDone);
-    addPhase("worker.dispatch", times[C.started64] - postedAt);
-    addPhase("worker.compute", times[C.ended64] - times[C.started64]);
+    profileWorker(w);
   }
 }
 
 /**
- * Forward pass of a fused LSTM/GRU over a batch, split with the worker when it runs and the
- * batch is large enough. The cache goes to `splitBackward`.
+ * Forward pass of a fused LSTM/GRU over a batch, split with the first worker when the pool runs
+ * and the batch is large enough. The cache goes to `splitBackward`.
  *
  * @example
  * ```ts
@@ -267,13 +363,13 @@ export function splitForward(
   const perSeq = options.returnSequences ? steps * units : units;
   const keep = options.keepCache ?? true;
   const output = new Float32Array(batch * perSeq);
-  const remote = useWorker();
+  const remote = layerWorker();
   const id = remote && keep ? nextId++ : 0;
   if (remote) {
     const { kernel, recurrentKernel, bias } = weights;
     const nIn = kernel.length + recurrentKernel.length + (bias?.length ?? 0) + x.length - cut;
-    ensurePayload(channel!.data, Math.max(nIn, theirs * perSeq));
-    const h = header();
+    ensurePayload(remote.channel.data, Math.max(nIn, theirs * perSeq));
+    const h = header(remote);
     h[H.op] = OP.forward;
     h[H.id] = id;
     h[H.cell] = cell === "lstm" ? 0 : 1;
@@ -288,21 +384,21 @@ export function splitForward(
     let at = 0;
     for (const part of [kernel, recurrentKernel, bias, x.subarray(cut)]) {
       if (part === null) continue;
-      payload(channel!.data, at, part.length).set(part);
+      payload(remote.channel.data, at, part.length).set(part);
       at += part.length;
     }
-    post();
+    post(remote);
   }
   let local: RnnForwardResult;
   const started = performance.now();
   try {
     local = run(weights, x.subarray(0, cut), { ...options, batch: mine });
   } finally {
-    if (remote) collect(started);
+    if (remote) collect(remote, started);
   }
   output.set(local.output);
   let second: RnnForwardResult | null = null;
-  if (remote) output.set(payload(channel!.data, 0, theirs * perSeq), mine * perSeq);
+  if (remote) output.set(payload(remote.channel.data, 0, theirs * perSeq), mine * perSeq);
   else {
     second = run(weights, x.subarray(cut), { ...options, batch: theirs });
     output.set(second.output, mine * perSeq);
@@ -356,24 +452,25 @@ export function splitBackward(cache: RnnCache | SplitCache, dOutput: Float32Arra
     }
   } else {
     orphans.unregister(cache);
-    if (worker === null) {
+    const w = pool[0];
+    if (w === undefined) {
       disposeCache(cache.local);
       throw new Error("Expected the kernel worker that holds this cache, found it stopped");
     }
     const total = sizes.reduce((a, b) => a + b, 0);
-    ensurePayload(channel!.data, Math.max(total, theirs * perSeq));
-    const h = header();
+    ensurePayload(w.channel.data, Math.max(total, theirs * perSeq));
+    const h = header(w);
     h[H.op] = OP.backward;
     h[H.id] = cache.id;
-    payload(channel!.data, 0, theirs * perSeq).set(dOutput.subarray(mine * perSeq));
-    post();
+    payload(w.channel.data, 0, theirs * perSeq).set(dOutput.subarray(mine * perSeq));
+    post(w);
     const started = performance.now();
     try {
       local = backward(cache.local, dOutput.subarray(0, mine * perSeq));
     } finally {
-      collect(started);
+      collect(w, started);
     }
-    remote = payload(channel!.data, 0, total);
+    remote = payload(w.channel.data, 0, total);
   }
   const dx = new Float32Array(local.dx.length + sizes[0]);
   dx.set(local.dx);
@@ -390,14 +487,14 @@ export function splitBackward(cache: RnnCache | SplitCache, dOutput: Float32Arra
   return { dx, dKernel, dRecurrent, dBias };
 }
 
-/** How the fused step uses the worker: measured (`auto`), or forced, for diagnosis. */
+/** How the fused step uses the workers: measured (`auto`), or forced, for diagnosis. */
 export type SplitPolicy = "auto" | "always" | "never";
 let policy: SplitPolicy = "auto";
 
 /**
- * Sets how the fused training step uses a running worker: `auto` (default) measures both ways
- * and keeps the faster, `always` splits every batch, `never` computes both halves here. The
- * weights are the same bits under every policy.
+ * Sets how the fused training step uses running workers: `auto` (default) measures both ways
+ * and keeps the faster, `always` spreads every batch over the threads, `never` computes every
+ * part here. The weights are the same bits under every policy.
  *
  * @example
  * ```ts
@@ -408,14 +505,10 @@ export function setSplitPolicy(next: SplitPolicy): void {
   policy = next;
 }
 
-/** Split or not, step by step, under the `auto` policy (see `chooser.ts`). */
+/** Spread or not, step by step, under the `auto` policy (see `chooser.ts`). */
 const chooser = new StepChooser();
 
-function resetStepChooser(): void {
-  chooser.reset();
-}
-
-/** Whether the next fused step runs split (the worker is running). */
+/** Whether the next fused step spreads over the workers. */
 function chooseSplitStep(): boolean {
   if (policy !== "auto") return policy === "always";
   const split = chooser.choose();
@@ -423,89 +516,120 @@ function chooseSplitStep(): boolean {
   return split;
 }
 
-/** Records a fused step's time per sequence in the mode it ran. */
-function recordStep(split: boolean, msPerSequence: number): void {
-  if (policy === "auto") chooser.record(split, msPerSequence);
+/** Sends `plan` to each worker that does not hold it, and waits for them all. */
+function sendPlan(workers: PoolWorker[], plan: TrainPlan, planKey: number): void {
+  const missing = workers.filter((w) => !w.plansSent.has(planKey));
+  if (missing.length === 0) return;
+  const bytes = new TextEncoder().encode(JSON.stringify(plan));
+  for (const w of missing) {
+    ensurePayload(w.channel.data, Math.ceil(bytes.length / 4));
+    new Uint8Array(w.channel.data, HEADER_INTS * 4, bytes.length).set(bytes);
+    const h = header(w);
+    h[H.op] = OP.plan;
+    h[H.plan] = planKey;
+    h[H.bytes] = bytes.length;
+    post(w);
+  }
+  for (const w of missing) {
+    waitFor(w);
+    w.plansSent.add(planKey);
+    // The worker keeps the newest MAX_PLANS plans (in the order sent): forget the others.
+    for (const old of [...w.plansSent].slice(0, Math.max(0, w.plansSent.size - MAX_PLANS))) {
+      w.plansSent.delete(old);
+    }
+  }
+}
+
+/** Writes a share's inputs into its worker's payload and posts the request. */
+function postShare(
+  w: PoolWorker,
+  plan: TrainPlan,
+  planKey: number,
+  inputs: StepInputs,
+  share: Share,
+): void {
+  const rows = share.rows.reduce((a, b) => a + b, 0);
+  const at = shareLayout(plan, rows, share.rows.length);
+  const data = w.channel.data;
+  ensurePayload(data, at.end);
+  const perX = plan.steps * plan.features, from = share.from;
+  payload(data, 0, plan.weightCount).set(inputs.weights);
+  payload(data, at.x, rows * perX).set(inputs.x.subarray(from * perX, (from + rows) * perX));
+  payload(data, at.y, rows).set(inputs.y.subarray(from, from + rows));
+  plan.maskSizes.forEach((size, i) => {
+    if (size === 0) return;
+    payload(data, at.masks[i], rows * size)
+      .set(inputs.masks[i].subarray(from * size, (from + rows) * size));
+  });
+  const h = header(w);
+  h[H.op] = OP.trainParts;
+  h[H.plan] = planKey;
+  h[H.batchTotal] = inputs.y.length;
+  h[H.parts] = share.rows.length;
+  share.rows.forEach((r, j) => (h[H.partRows + j] = r));
+  post(w);
 }
 
 /**
- * The worker's half of the fused training step (`step.ts`), or null when the worker is off: it
- * sends the plan once per worker, then per batch the weights, inputs, labels and dropout masks of
- * the second half, and returns that half's gradients, loss sum and correct count.
+ * The workers' side of the fused training step (`step.ts`), or null when no worker runs or the
+ * thread limit is 1: it sends each worker the plan once, then per batch the weights and its
+ * share's inputs, labels and dropout masks, and returns each remote part's gradients, loss sum
+ * and correct count.
  *
  * @example
  * ```ts
- * const [loss, acc] = trainer.step(x, y, remoteTrainHalf());
+ * const [loss, acc] = trainer.step(x, y, remoteParts());
  * ```
  */
-export function remoteTrainHalf(): RemoteHalf | null {
-  if (worker === null) return null;
-  let weightCount = 0;
+export function remoteParts(): RemoteParts | null {
+  const threads = Math.min(pool.length + 1, threadLimit);
+  if (threads < 2) return null;
+  let busy: PoolWorker[] = [];
+  let plan: TrainPlan | null = null;
+  let shares: Share[] = [];
   return {
-    post(
-      plan: TrainPlan,
-      planKey: number,
-      rows: number,
-      batchTotal: number,
-      fill: RemoteFill,
-    ): boolean {
+    threads,
+    post(next: TrainPlan, planKey: number, inputs: StepInputs, nextShares: Share[]): boolean {
       if (!chooseSplitStep()) return false;
-      const t0 = performance.now();
-      if (!plansSent.has(planKey)) {
-        const bytes = new TextEncoder().encode(JSON.stringify(plan));
-        ensurePayload(channel!.data, Math.ceil(bytes.length / 4));
-        new Uint8Array(channel!.data, HEADER_INTS * 4, bytes.length).set(bytes);
-        const h = header();
-        h[H.op] = OP.plan;
-        h[H.plan] = planKey;
-        h[H.bytes] = bytes.length;
-        post();
-        collect(null);
-        plansSent.add(planKey);
-        // The worker keeps the newest MAX_PLANS plans (in the order sent): forget the others.
-        for (const old of [...plansSent].slice(0, Math.max(0, plansSent.size - MAX_PLANS))) {
-          plansSent.delete(old);
-        }
+      if (nextShares.length > pool.length) {
+        throw new Error(`Expected at most ${pool.length} shares, found ${nextShares.length}`);
       }
-      weightCount = plan.weightCount;
-      const perX = plan.steps * plan.features;
-      ensurePayload(channel!.data, weightCount + rows * perX + rows);
-      let at = 0;
-      const view = (n: number): Float32Array => {
-        const v = payload(channel!.data, at, n);
-        at += n;
-        return v;
-      };
-      fill("weights", view(weightCount));
-      fill("x", view(rows * perX));
-      fill("y", view(rows));
-      const h = header();
-      h[H.op] = OP.trainHalf;
-      h[H.plan] = planKey;
-      h[H.batch] = rows;
-      h[H.batchTotal] = batchTotal;
-      Atomics.store(new Int32Array(channel!.control), C.masks, 0);
-      post();
+      if (nextShares.some((s) => s.rows.length > MAX_SHARE_PARTS)) {
+        throw new Error(`Expected at most ${MAX_SHARE_PARTS} parts per worker`);
+      }
+      const t0 = performance.now();
+      busy = pool.slice(0, nextShares.length);
+      plan = next;
+      shares = nextShares;
+      sendPlan(busy, plan, planKey);
+      busy.forEach((w, i) => postShare(w, next, planKey, inputs, nextShares[i]));
       addPhase("step.copyIn", performance.now() - t0);
       return true;
     },
-    masks(states: Float64Array): void {
-      new Float64Array(channel!.data, 0, HEADER_INTS / 2).set(states, H.states64);
-      const c = new Int32Array(channel!.control);
-      Atomics.store(c, C.masks, 1);
-      Atomics.notify(c, C.masks);
+    collect(): PartResult[] {
+      const results: PartResult[] = [];
+      for (const [i, w] of busy.entries()) {
+        waitFor(w);
+        const rows = shares[i].rows.reduce((a, b) => a + b, 0);
+        const at = shareLayout(plan!, rows, shares[i].rows.length);
+        const f64 = new Float64Array(w.channel.data, 0, HEADER_INTS / 2);
+        shares[i].rows.forEach((_, j) => {
+          results.push({
+            grads: payload(w.channel.data, at.grads + j * plan!.weightCount, plan!.weightCount),
+            lossSum: f64[H.partLoss64 + j],
+            correct: f64[H.partCorrect64 + j],
+          });
+        });
+        if (profiling()) {
+          profileWorker(w);
+          const times = new Float64Array(w.channel.control);
+          addPhase("step.worker", times[C.ended64] - times[C.started64]);
+        }
+      }
+      return results;
     },
     done(split: boolean, ms: number, batch: number): void {
-      recordStep(split, ms / batch);
-    },
-    collect(started: number): { grads: Float32Array; lossSum: number; correct: number } {
-      collect(started);
-      const f64 = new Float64Array(channel!.data, 0, HEADER_INTS / 2);
-      return {
-        grads: payload(channel!.data, 0, weightCount),
-        lossSum: f64[H.lossSum64],
-        correct: f64[H.correct64],
-      };
+      if (policy === "auto") chooser.record(split, ms / batch);
     },
   };
 }

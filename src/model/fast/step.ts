@@ -2,9 +2,10 @@
  * The fused training step: a whole `trainOnBatch` of a chain of fused LSTM/GRU, Dropout and Dense
  * layers ending in Dense(1, sigmoid), with binary cross-entropy and Adam (or RMSprop, as the
  * papers' network trains), run in the WASM kernels with no tfjs op per layer. The batch is computed
- * as two halves, each through every layer forward and backward (the second on the worker when the
- * second core runs, else here), their gradients summed in a fixed order and applied by one
- * optimizer call: the same bits with or without the worker.
+ * in parts whose number depends on the batch size alone ({@linkcode partRows}), each through every
+ * layer forward and backward (consecutive parts on each thread: this one and the workers of
+ * `parallel.ts`), their gradients summed in part order and applied by one optimizer call: the
+ * same bits on any number of threads.
  *
  * It follows tfjs 4.22 step for step: the same dropout masks (seedrandom's alea from the layer's
  * seed, `floor(u + keep) / keep`), tfjs's binary cross-entropy on clipped probabilities, and Adam
@@ -20,7 +21,6 @@ import * as tf from "@tensorflow/tfjs";
 import seedrandom from "seedrandom";
 import { activationCode, KernelInstance, type RecurrentActivation } from "./mod.ts";
 import { addPhase, profiling } from "./profile.ts";
-import { MAX_DROPOUTS } from "./channel.ts";
 
 /** One layer of a {@linkcode TrainPlan} (offsets are float offsets into the flat weights). */
 export type PlanLayer =
@@ -48,7 +48,7 @@ export type PlanLayer =
     bias: number;
   };
 
-/** What a half step computes, as plain data (it travels to the worker as JSON). */
+/** What a part of a step computes, as plain data (it travels to the workers as JSON). */
 export interface TrainPlan {
   /** Steps per sequence. */
   steps: number;
@@ -86,20 +86,21 @@ interface LayerBuffers {
 }
 
 /**
- * The buffers of one half step (`rows` sequences) of a plan in a kernel instance, allocated once
- * and reused for every batch of that size; the same code runs on the main thread and the worker.
+ * The buffers of one part of a step (`rows` sequences) of a plan in a kernel instance, allocated
+ * once and reused for every part of that size; the same code runs on the main thread and the
+ * workers.
  *
  * @example
  * ```ts
- * const half = new HalfStep(new KernelInstance(), plan, 16);
- * half.input().set(x); half.labels().set(y);
- * const { lossSum, correct } = half.run(weightsPtr, 32);
+ * const part = new PartStep(new KernelInstance(), plan, 16);
+ * part.input().set(x); part.labels().set(y);
+ * const { lossSum, correct } = part.run(weightsPtr, 32);
  * ```
  */
-export class HalfStep {
+export class PartStep {
   readonly #k: KernelInstance;
   readonly #plan: TrainPlan;
-  /** Sequences in this half. */
+  /** Sequences in this part. */
   readonly rows: number;
   readonly #x: number;
   readonly #y: number;
@@ -109,7 +110,7 @@ export class HalfStep {
   readonly #scratch: number;
   readonly #blocks: number[] = [];
 
-  /** Allocates the buffers of a half of `rows` sequences in `k`. */
+  /** Allocates the buffers of a part of `rows` sequences in `k`. */
   constructor(k: KernelInstance, plan: TrainPlan, rows: number) {
     this.#k = k;
     this.#plan = plan;
@@ -192,15 +193,10 @@ export class HalfStep {
   /**
    * Forward and backward through every layer with the weights at byte address `weights` (the
    * plan's flat layout, in this instance); the loss is a mean over `batchTotal` sequences. Leaves
-   * the gradients at {@linkcode HalfStep.grads}; returns this half's loss sum and correct count.
-   * `beforeMask(index, ptr, n)` is called before a dropout mask is applied (the worker draws its
-   * masks there, once the main thread has said where its rows' random numbers begin).
+   * the gradients at {@linkcode PartStep.grads}; returns this part's loss sum and correct count.
+   * The dropout masks must be written first ({@linkcode PartStep.mask}).
    */
-  run(
-    weights: number,
-    batchTotal: number,
-    beforeMask?: (index: number, ptr: number, n: number) => void,
-  ): { lossSum: number; correct: number } {
+  run(weights: number, batchTotal: number): { lossSum: number; correct: number } {
     const k = this.#k, e = k.exports, plan = this.#plan, rows = this.rows;
     const { steps: T } = plan;
     const w = (offset: number): number => (offset < 0 ? 0 : weights + 4 * offset);
@@ -225,10 +221,7 @@ export class HalfStep {
       } else if (layer.kind === "dropout") {
         const view = k.f32(0, e.memory.buffer.byteLength / 4);
         view.copyWithin(b.output / 4, b.input / 4, b.input / 4 + b.outputSize);
-        if (plan.maskSizes[layer.mask] > 0) {
-          beforeMask?.(layer.mask, b.mask!, b.outputSize);
-          e.mul_into(b.outputSize, b.output, b.mask!);
-        }
+        if (plan.maskSizes[layer.mask] > 0) e.mul_into(b.outputSize, b.output, b.mask!);
       } else {
         const last = i === plan.layers.length - 1;
         const rowsIn = b.outputSize / layer.units;
@@ -504,7 +497,6 @@ export function fusedPlan(
     return "the output is not Dense(1, sigmoid)";
   }
   if (variables.some((v) => !v.variable.trainable)) return "a frozen weight";
-  if (dropouts.length > MAX_DROPOUTS) return `more than ${MAX_DROPOUTS} dropout layers`;
   return {
     plan: {
       steps,
@@ -564,30 +556,82 @@ export function dropoutMask(rate: number, seed: number | undefined, n: number): 
   return k.read(out, n);
 }
 
-/** How a batch's second half is computed: by the worker (see `parallel.ts`), or null. */
-export interface RemoteHalf {
-  /** Posts the second half to the worker; false when it should run here instead. */
-  post(
-    plan: TrainPlan,
-    planKey: number,
-    rows: number,
-    batchTotal: number,
-    fill: RemoteFill,
-  ): boolean;
-  /**
-   * Tells the worker where the random numbers of its rows' dropout masks begin: alea's state
-   * (4 doubles per dropout layer) after this thread drew its own rows. The worker has started
-   * on its first layer meanwhile, and waits for this only at its first dropout.
-   */
-  masks(states: Float64Array): void;
-  /** Waits for the worker; returns its gradients (a view) and loss sum and correct count. */
-  collect(started: number): { grads: Float32Array; lossSum: number; correct: number };
-  /** How long a step of `batch` sequences took, split with the worker or not. */
-  done(split: boolean, ms: number, batch: number): void;
+/** Smallest batch computed in more than one part. */
+export const MIN_SPLIT = 8;
+/**
+ * Rows per part a batch aims at. A part of 16 to 512 rows costs about the same per row (measured
+ * on the 240-step, 25-unit paper network: scratch/parts_bench.ts), so small parts cost little and
+ * spread a batch evenly over many threads (16 parts over 6 threads: 3 at most, 2.7 on average).
+ */
+export const PART_ROWS = 32;
+/** Most parts a batch is cut into: the most threads one batch keeps busy. */
+export const MAX_PARTS = 16;
+
+/**
+ * The rows of each part a batch of `batch` sequences is computed in: one part under
+ * {@linkcode MIN_SPLIT}, else `clamp(floor(batch / PART_ROWS), 2, MAX_PARTS)` parts, the first
+ * `batch % parts` of them one row longer. It depends on the batch size alone, never on the
+ * threads, so the parts' gradients, added in part order, are the same bits on any thread count.
+ *
+ * @example
+ * ```ts
+ * partRows(32); // [16, 16]
+ * partRows(100); // [34, 33, 33]
+ * partRows(512).length; // 16 parts of 32 rows
+ * ```
+ */
+export function partRows(batch: number): number[] {
+  const parts = batch < MIN_SPLIT
+    ? 1
+    : Math.min(MAX_PARTS, Math.max(2, Math.floor(batch / PART_ROWS)));
+  const base = Math.floor(batch / parts), longer = batch % parts;
+  return Array.from({ length: parts }, (_, p) => base + (p < longer ? 1 : 0));
 }
 
-/** Writes the worker's inputs: weights, x and y, into the given views. */
-export type RemoteFill = (part: "weights" | "x" | "y", view: Float32Array) => void;
+/** A worker's share of a step: consecutive parts, from row `from` of the batch. */
+export interface Share {
+  /** First row of the share in the batch. */
+  from: number;
+  /** Rows of each of its parts, in order. */
+  rows: number[];
+}
+
+/** What a step computes on: the flat weights, the batch, and its dropout masks (whole batch). */
+export interface StepInputs {
+  /** The flat weights (the plan's layout). */
+  weights: Float32Array;
+  /** The batch's sequences, `[batch, steps, features]`. */
+  x: Float32Array;
+  /** The labels. */
+  y: Float32Array;
+  /** Per dropout layer, its mask over the whole batch (`[batch, maskSizes[i]]`; empty for rate 0). */
+  masks: Float32Array[];
+}
+
+/** One part's answer from a worker. */
+export interface PartResult {
+  /** The part's gradients (the plan's flat layout). */
+  grads: Float32Array;
+  /** The part's loss sum. */
+  lossSum: number;
+  /** The part's correct count. */
+  correct: number;
+}
+
+/** How parts of a batch are computed on other threads (see `parallel.ts`), or null. */
+export interface RemoteParts {
+  /** Threads a step may use, this one included. */
+  threads: number;
+  /**
+   * Posts one share to each of the first `shares.length` workers; false when they should run here
+   * instead (the workers judged slower).
+   */
+  post(plan: TrainPlan, planKey: number, inputs: StepInputs, shares: Share[]): boolean;
+  /** Waits for the workers; every remote part's result, in part order (views). */
+  collect(): PartResult[];
+  /** How long a step of `batch` sequences took, split over the threads or not. */
+  done(split: boolean, ms: number, batch: number): void;
+}
 
 let nextPlanKey = 1;
 
@@ -620,7 +664,7 @@ export class FusedTrainer {
   readonly #seen: unknown[];
   /** The flat weights are newer than the tfjs variables. */
   #pending = false;
-  readonly #halves = new Map<string, HalfStep>();
+  readonly #parts = new Map<number, PartStep>();
   readonly #scratchBlocks = new Map<string, { ptr: number; n: number }>();
   readonly #original: VariableMethods[];
   #accBeta1: number;
@@ -671,14 +715,14 @@ export class FusedTrainer {
     return ptr;
   }
 
-  #half(rows: number, slot: string): HalfStep {
-    const key = `${rows}:${slot}`;
-    let half = this.#halves.get(key);
-    if (!half) {
-      half = new HalfStep(this.#k, this.#bound.plan, rows);
-      this.#halves.set(key, half);
+  /** The buffers of a part of `rows` sequences (one per size, reused part after part). */
+  #part(rows: number): PartStep {
+    let part = this.#parts.get(rows);
+    if (!part) {
+      part = new PartStep(this.#k, this.#bound.plan, rows);
+      this.#parts.set(rows, part);
     }
-    return half;
+    return part;
   }
 
   /** The tfjs data of a variable now (read without flushing). */
@@ -717,10 +761,10 @@ export class FusedTrainer {
 
   /**
    * One training step on `x` `[batch, steps, features]` and `y` `[batch, 1]`; returns
-   * `[loss, accuracy]` like `trainOnBatch` with the accuracy metric. `remote` computes the second
-   * half on the worker (null: here).
+   * `[loss, accuracy]` like `trainOnBatch` with the accuracy metric. The batch is computed in the
+   * parts of {@linkcode partRows}; `remote` computes some of them on workers (null: all here).
    */
-  step(x: tf.Tensor, y: tf.Tensor, remote: RemoteHalf | null): [number, number] {
+  step(x: tf.Tensor, y: tf.Tensor, remote: RemoteParts | null): [number, number] {
     const prof = profiling();
     let t0 = prof ? performance.now() : 0;
     const mark = (phase: string): void => {
@@ -740,69 +784,78 @@ export class FusedTrainer {
     const xs = x.dataSync() as Float32Array;
     const ys = y.dataSync() as Float32Array;
     this.#readWeights();
-    const split = batch >= 8;
-    const mine = split ? Math.ceil(batch / 2) : batch, theirs = batch - mine;
+    const rows = partRows(batch);
+    const starts = rows.map((_, p) => rows.slice(0, p).reduce((a, b) => a + b, 0));
+    const n = plan.weightCount;
     // Every allocation before any view of the kernel memory (growing it detaches views).
-    const first = this.#half(mine, "a");
-    const second = split ? this.#half(theirs, "b") : null;
+    for (const r of new Set(rows)) this.#part(r);
+    const sum = this.#scratch("sum", n);
+    const incoming = this.#scratch("incoming", n);
     const states = this.#scratch("alea", 8 * Math.max(dropouts.length, 1));
+    const maskAt = dropouts.map((_, i) => this.#scratch(`mask${i}`, batch * plan.maskSizes[i]));
     mark("step.read");
     const stepStarted = performance.now();
-    const perX = plan.steps * plan.features;
-    const posted = second !== null && remote !== null &&
-      remote.post(plan, this.#planKey, theirs, batch, (part, view) => {
-        if (part === "weights") view.set(this.#k.f32(this.#weights, plan.weightCount));
-        else if (part === "x") view.set(xs.subarray(mine * perX));
-        else view.set(ys.subarray(mine));
-      });
-    mark("step.post");
-    // Dropout masks, in the order tfjs draws them (batch-major, this half's rows first): this
-    // thread draws its rows, then the second half's here too, or tells the worker where they
-    // begin so that it draws them itself, in parallel with this thread's work.
+    // Dropout masks over the whole batch, in the order tfjs draws them (batch-major): the parts
+    // take their rows' slices, wherever they run.
     dropouts.forEach(({ layer }, i) => {
       const size = plan.maskSizes[i];
       if (size === 0) return;
       const state = states + 32 * i;
       new Float64Array(this.#k.exports.memory.buffer, state, 4).set(aleaState(layer.seed));
-      drawMask(this.#k, layer.rate, mine * size, state, first.maskBuffer(i).ptr);
-      if (second !== null && !posted) {
-        drawMask(this.#k, layer.rate, theirs * size, state, second.maskBuffer(i).ptr);
-      }
+      drawMask(this.#k, layer.rate, batch * size, state, maskAt[i]);
     });
-    if (posted) {
-      remote!.masks(new Float64Array(this.#k.exports.memory.buffer, states, 4 * dropouts.length));
-    }
     mark("step.masks");
-    const fillHalf = (half: HalfStep, from: number, rows: number): void => {
-      half.input().set(xs.subarray(from * perX, (from + rows) * perX));
-      half.labels().set(ys.subarray(from, from + rows));
-    };
-    fillHalf(first, 0, mine);
-    const started = performance.now();
-    const a = first.run(this.#weights, batch);
-    mark("step.local");
-    let lossSum = a.lossSum, correct = a.correct;
-    const n = plan.weightCount;
-    if (second !== null) {
-      let b: { lossSum: number; correct: number };
-      if (posted) {
-        const answer = remote!.collect(started);
-        mark("step.wait");
-        this.#k.f32(second.grads, n).set(answer.grads);
-        b = answer;
-      } else {
-        fillHalf(second, mine, theirs);
-        b = second.run(this.#weights, batch);
-        mark("step.second");
-      }
-      // The same sum either way: first half's gradients + second half's.
-      this.#k.exports.add_into(n, first.grads, second.grads);
-      lossSum += b.lossSum;
-      correct += b.correct;
-      remote?.done(posted, performance.now() - stepStarted, batch);
+    // Consecutive parts per thread, this thread's first.
+    const threads = Math.min(remote?.threads ?? 1, rows.length);
+    const cuts = Array.from(
+      { length: threads + 1 },
+      (_, t) => Math.floor((t * rows.length) / threads),
+    );
+    const shares: Share[] = [];
+    for (let t = 1; t < threads; t++) {
+      shares.push({ from: starts[cuts[t]], rows: rows.slice(cuts[t], cuts[t + 1]) });
     }
-    if (optimizerKind(this.#optimizer) === "rmsprop") this.#rmsprop(first.grads);
-    else this.#adam(first.grads);
+    const posted = shares.length > 0 &&
+      remote!.post(plan, this.#planKey, {
+        weights: this.#k.f32(this.#weights, n),
+        x: xs,
+        y: ys,
+        masks: dropouts.map((_, i) => this.#k.f32(maskAt[i], batch * plan.maskSizes[i])),
+      }, shares);
+    mark("step.post");
+    const local = posted ? cuts[1] : rows.length;
+    let lossSum = 0, correct = 0;
+    const e = this.#k.exports;
+    const perX = plan.steps * plan.features;
+    for (let p = 0; p < local; p++) {
+      const part = this.#part(rows[p]), from = starts[p], r = rows[p];
+      part.input().set(xs.subarray(from * perX, (from + r) * perX));
+      part.labels().set(ys.subarray(from, from + r));
+      dropouts.forEach((_, i) => {
+        const size = plan.maskSizes[i];
+        if (size > 0) part.mask(i).set(this.#k.f32(maskAt[i] + 4 * from * size, r * size));
+      });
+      const answer = part.run(this.#weights, batch);
+      // The parts' gradients add in part order, wherever each part ran.
+      if (p === 0) this.#k.f32(sum, n).set(this.#k.f32(part.grads, n));
+      else e.add_into(n, sum, part.grads);
+      lossSum += answer.lossSum;
+      correct += answer.correct;
+    }
+    mark("step.local");
+    if (posted) {
+      const answers = remote!.collect();
+      mark("step.wait");
+      for (const answer of answers) {
+        this.#k.f32(incoming, n).set(answer.grads);
+        e.add_into(n, sum, incoming);
+        lossSum += answer.lossSum;
+        correct += answer.correct;
+      }
+    }
+    if (rows.length > 1) remote?.done(posted, performance.now() - stepStarted, batch);
+    if (optimizerKind(this.#optimizer) === "rmsprop") this.#rmsprop(sum);
+    else this.#adam(sum);
     this.#pending = true;
     mark("step.optimizer");
     return [Math.fround(lossSum / batch), Math.fround(correct / batch)];
@@ -866,7 +919,7 @@ export class FusedTrainer {
       delete (variable as Partial<VariableMethods>).read;
       delete (variable as Partial<VariableMethods>).write;
     }
-    for (const half of this.#halves.values()) half.dispose();
-    this.#halves.clear();
+    for (const part of this.#parts.values()) part.dispose();
+    this.#parts.clear();
   }
 }

@@ -1,8 +1,9 @@
 /**
- * Worker side of `parallel.ts`: after one start message it blocks in `Atomics.wait` on the
- * shared control word, runs each request from the shared buffer (`channel.ts`) on its share of a
- * batch (a recurrent layer's forward or backward pass, or a whole fused training half step), and
- * keeps the forward caches of that share until their backward pass.
+ * Worker side of `parallel.ts` (one of the pool's workers): after one start message it blocks in
+ * `Atomics.wait` on its shared control word, runs each request from its shared buffer
+ * (`channel.ts`) on its share of a batch (a recurrent layer's forward or backward pass, or its
+ * parts of a fused training step), and keeps the forward caches of that share until their
+ * backward pass.
  *
  * @module
  */
@@ -19,8 +20,18 @@ import {
   type RnnWeights,
   setKernelBuild,
 } from "./mod.ts";
-import { C, H, HEADER_INTS, MAX_PLANS, OP, payload, SPIN_MS, spinWhile } from "./channel.ts";
-import { drawMask, HalfStep, type TrainPlan } from "./step.ts";
+import {
+  C,
+  H,
+  HEADER_INTS,
+  MAX_PLANS,
+  OP,
+  payload,
+  shareLayout,
+  SPIN_MS,
+  spinWhile,
+} from "./channel.ts";
+import { PartStep, type TrainPlan } from "./step.ts";
 
 /** The start message: the channel and the kernel build to run. */
 export interface WorkerStart {
@@ -84,19 +95,36 @@ function warmUp(): void {
   const k = new KernelInstance();
   const w = k.alloc(plan.weightCount);
   k.f32(w, plan.weightCount).fill(0.05);
-  const half = new HalfStep(k, plan, 4);
-  half.mask(0).fill(2);
-  for (let i = 0; i < 300; i++) half.run(w, 8);
-  half.dispose();
+  const part = new PartStep(k, plan, 4);
+  part.mask(0).fill(2);
+  for (let i = 0; i < 300; i++) part.run(w, 8);
+  part.dispose();
   k.free(w);
 }
 
 const caches = new Map<number, RnnCache>();
 const plans = new Map<number, TrainPlan>();
 let stepKernels: KernelInstance | null = null;
-const halves = new Map<string, { half: HalfStep; weights: number; state: number }>();
+/** The weights buffer of each plan in `stepKernels`, and its parts' buffers by rows. */
+const stepBuffers = new Map<number, { weights: number; parts: Map<number, PartStep> }>();
 
-function handle(data: SharedArrayBuffer, control: SharedArrayBuffer): boolean {
+/** The buffers of a part of `rows` sequences of a plan, and the plan's weights buffer. */
+function partFor(plan: TrainPlan, key: number, rows: number): { part: PartStep; weights: number } {
+  const k = stepKernels!;
+  let buffers = stepBuffers.get(key);
+  if (!buffers) {
+    buffers = { weights: k.alloc(plan.weightCount), parts: new Map() };
+    stepBuffers.set(key, buffers);
+  }
+  let part = buffers.parts.get(rows);
+  if (!part) {
+    part = new PartStep(k, plan, rows);
+    buffers.parts.set(rows, part);
+  }
+  return { part, weights: buffers.weights };
+}
+
+function handle(data: SharedArrayBuffer): boolean {
   const h = new Int32Array(data, 0, HEADER_INTS);
   for (let i = 0; i < h[H.disposeCount]; i++) {
     const cache = caches.get(h[H.disposeIds + i]);
@@ -151,63 +179,43 @@ function handle(data: SharedArrayBuffer, control: SharedArrayBuffer): boolean {
     // A long-lived worker may see many models (walk-forward folds): keep the newest few.
     for (const old of [...plans.keys()].slice(0, Math.max(0, plans.size - MAX_PLANS))) {
       plans.delete(old);
-      for (const [key, entry] of halves) {
-        if (key.startsWith(`${old}:`)) {
-          entry.half.dispose();
-          stepKernels!.free(entry.weights);
-          stepKernels!.free(entry.state);
-          halves.delete(key);
-        }
+      const buffers = stepBuffers.get(old);
+      if (buffers) {
+        for (const part of buffers.parts.values()) part.dispose();
+        stepKernels!.free(buffers.weights);
+        stepBuffers.delete(old);
       }
     }
-  } else if (op === OP.trainHalf) {
+  } else if (op === OP.trainParts) {
     const plan = plans.get(h[H.plan]);
     if (!plan) throw new Error(`Expected a training plan with id ${h[H.plan]}, found none`);
-    const rows = h[H.batch];
+    const partCount = h[H.parts];
+    const rows = Array.from({ length: partCount }, (_, j) => h[H.partRows + j]);
+    const total = rows.reduce((a, b) => a + b, 0);
+    const at = shareLayout(plan, total, partCount);
     stepKernels ??= new KernelInstance();
-    const key = `${h[H.plan]}:${rows}`;
-    let entry = halves.get(key);
-    if (!entry) {
-      entry = {
-        half: new HalfStep(stepKernels, plan, rows),
-        weights: stepKernels.alloc(plan.weightCount),
-        state: stepKernels.alloc(8),
-      };
-      halves.set(key, entry);
-    }
-    const { half, weights, state } = entry;
     const k = stepKernels;
-    let at = 0;
-    const take = (n: number): Float32Array => {
-      const v = payload(data, at, n);
-      at += n;
-      return v;
-    };
-    k.f32(weights, plan.weightCount).set(take(plan.weightCount));
-    half.input().set(take(rows * plan.steps * plan.features));
-    half.labels().set(take(rows));
-    // The masks of these rows continue the main thread's draws: wait (once) for where they begin.
-    const c = new Int32Array(control);
-    const rates = new Map<number, number>();
-    for (const l of plan.layers) if (l.kind === "dropout") rates.set(l.mask, l.rate);
-    const beforeMask = (index: number, ptr: number, n: number): void => {
-      const deadline = performance.now() + 60_000;
-      spinWhile(c, C.masks, 0, performance.now() + SPIN_MS);
-      while (Atomics.load(c, C.masks) === 0) {
-        if (performance.now() > deadline) throw new Error("Expected dropout states, found none");
-        Atomics.wait(c, C.masks, 0, 1000);
-      }
-      const states = new Float64Array(data, 0, HEADER_INTS / 2);
-      new Float64Array(k.exports.memory.buffer, state, 4).set(
-        states.subarray(H.states64 + 4 * index, H.states64 + 4 * index + 4),
-      );
-      drawMask(k, rates.get(index)!, n, state, ptr);
-    };
-    const { lossSum, correct } = half.run(weights, h[H.batchTotal], beforeMask);
-    payload(data, 0, plan.weightCount).set(stepKernels.f32(half.grads, plan.weightCount));
+    // Every allocation before any view of the kernel memory (growing it detaches views).
+    const entries = rows.map((r) => partFor(plan, h[H.plan], r));
+    const weights = entries[0].weights;
+    k.f32(weights, plan.weightCount).set(payload(data, 0, plan.weightCount));
+    const perX = plan.steps * plan.features;
     const f64 = new Float64Array(data, 0, HEADER_INTS / 2);
-    f64[H.lossSum64] = lossSum;
-    f64[H.correct64] = correct;
+    let from = 0;
+    for (const [j, r] of rows.entries()) {
+      const part = entries[j].part;
+      part.input().set(payload(data, at.x + from * perX, r * perX));
+      part.labels().set(payload(data, at.y + from, r));
+      plan.maskSizes.forEach((size, i) => {
+        if (size > 0) part.mask(i).set(payload(data, at.masks[i] + from * size, r * size));
+      });
+      const { lossSum, correct } = part.run(weights, h[H.batchTotal]);
+      payload(data, at.grads + j * plan.weightCount, plan.weightCount)
+        .set(k.f32(part.grads, plan.weightCount));
+      f64[H.partLoss64 + j] = lossSum;
+      f64[H.partCorrect64 + j] = correct;
+      from += r;
+    }
   }
   return true;
 }
@@ -233,7 +241,7 @@ function serve(start: WorkerStart): void {
     const started = performance.timeOrigin + performance.now();
     let more = true;
     try {
-      more = handle(start.data, start.control);
+      more = handle(start.data);
       reply(start.control, 2, started);
     } catch (e) {
       console.error(e);
