@@ -75,7 +75,14 @@ Deno.test("the A/B backtest and walk-forward pages render in headless Chromium w
   const n = result.times.length;
   const ab = await loadInChromium(renderReport(input));
   assert.deepEqual(ab.console, []);
-  assert.match(ab.dom, /<body data-charts="3">/, "equity, drawdown and positions");
+  assert.match(
+    ab.dom,
+    /<body data-charts="7">/,
+    "equity, drawdown and positions; the tear sheet's monthly returns, rolling Sharpe and volatility, and turnover",
+  );
+  for (const id of ["equity", "drawdown", "positions", "monthly-returns", "turnover"]) {
+    assert.match(ab.dom, new RegExp(`<svg data-chart="${id}"`), id);
+  }
   const counts = pointCounts(ab.dom);
   for (const arm of ["strategy", "buy-and-hold", "rule alone", "rule + model"]) {
     assert.equal(counts[`equity/${arm}`], n, arm);

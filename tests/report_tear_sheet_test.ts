@@ -13,7 +13,7 @@ import {
   rollingVolatility,
   sharpeInterval,
 } from "../src/eval/tear_sheet.ts";
-import { sharpeRatio } from "../src/eval/stats.ts";
+import { sharpeRatio, standardDeviation } from "../src/eval/stats.ts";
 import { drawdownSeries } from "../src/eval/backtest.ts";
 import { coincidences, dateTicks, heatmap, type Ticks } from "../src/views/charts.ts";
 import { equityChart } from "../src/views/backtest_charts.ts";
@@ -78,8 +78,16 @@ Deno.test("rolling Sharpe, volatility and turnover are NaN until the window is f
   assert.ok(Number.isNaN(sharpe[0]));
   close(sharpe[1], 0);
   close(sharpe[2], sharpeRatio([returns[1], returns[2]], 252));
-  const vol = rollingVolatility([0.01, -0.01, 0.01], 2, 252);
-  close(vol[1], Math.sqrt(2 * 0.01 ** 2 * 2) * Math.sqrt(252) / Math.sqrt(2));
+  // Over a longer series, the running sums agree with stats.ts window by window.
+  const long = Array.from({ length: 400 }, (_, i) => 0.0005 + 0.01 * Math.sin(i * 1.3));
+  const s63 = rollingSharpe(long, 63, 252), v63 = rollingVolatility(long, 63, 252);
+  assert.ok(Number.isNaN(s63[61]) && Number.isNaN(v63[61]));
+  for (const i of [62, 200, 399]) {
+    const window = long.slice(i - 62, i + 1);
+    close(s63[i], sharpeRatio(window, 252), 1e-9);
+    close(v63[i], standardDeviation(window) * Math.sqrt(252), 1e-12);
+  }
+  assert.deepEqual(rollingSharpe([0.001, 0.001, 0.001], 2, 252), [NaN, 0, 0], "no variation");
   assert.deepEqual(rollingTurnover([1, 1, -1, 0], 2), [NaN, 1, 2, 3]);
   assert.throws(() => rollingTurnover([1], 1), /Expected a rolling window of at least 2 bars/);
 });
@@ -233,4 +241,18 @@ Deno.test("the tear sheet lists the worst drawdowns and the first and last 20 tr
     new RegExp(`<tr><td>1</td><td>${times[worst.peak]}</td><td>${times[worst.trough]}</td>`),
   );
   assert.match(html, /after costs of 10 bps per side/);
+});
+
+Deno.test("a strategy that never held a position gets one line instead of empty charts", () => {
+  const times = ["2024-01-02", "2024-01-03", "2024-01-04"];
+  const html = tearSheetSections({
+    name: "model",
+    times,
+    equity: [1, 1, 1],
+    positions: [0, 0, 0],
+    trades: [],
+    barsPerYear: 252,
+  }).join("");
+  assert.match(html, /The model held no position over these 3 bars/);
+  assert.doesNotMatch(html, /<svg/);
 });

@@ -22,7 +22,7 @@
 
 import type { ConfidenceInterval } from "./metrics.ts";
 import { quantile } from "./scores.ts";
-import { bootstrapBlockLength, resampleBlocks, sharpeRatio, standardDeviation } from "./stats.ts";
+import { bootstrapBlockLength, resampleBlocks, sharpeRatio } from "./stats.ts";
 import { createRng } from "../util/random.ts";
 
 /**
@@ -90,25 +90,45 @@ export function monthlyReturns(equity: readonly number[], times: readonly string
   return { years, months, yearly };
 }
 
-/**
- * A statistic of each trailing window of `window` values (`NaN` until the
- * window is full).
- */
-function rolling(
-  values: readonly number[],
-  window: number,
-  stat: (slice: number[]) => number,
-): number[] {
+/** Checks a rolling window's length. */
+function checkWindow(window: number): void {
   if (!Number.isInteger(window) || window < 2) {
     throw new RangeError(`Expected a rolling window of at least 2 bars, found ${window}`);
   }
-  return values.map((_, i) => (i + 1 < window ? NaN : stat(values.slice(i + 1 - window, i + 1))));
 }
 
 /**
- * The annualised Sharpe ratio of each trailing window of per-bar returns
- * (`sharpeRatio` of `stats.ts`: mean / sd · √barsPerYear), `NaN` until the
- * window is full.
+ * The mean and sample standard deviation of each trailing window of `window`
+ * values, by running sums (one pass, so a year of hourly bars stays cheap);
+ * `NaN` until the window is full.
+ */
+function rollingMoments(
+  values: readonly number[],
+  window: number,
+): { mean: number[]; sd: number[] } {
+  checkWindow(window);
+  const n = values.length;
+  const mean = new Array<number>(n).fill(NaN), sd = new Array<number>(n).fill(NaN);
+  let sum = 0, squares = 0;
+  for (let i = 0; i < n; i++) {
+    sum += values[i];
+    squares += values[i] ** 2;
+    if (i >= window) {
+      sum -= values[i - window];
+      squares -= values[i - window] ** 2;
+    }
+    if (i + 1 < window) continue;
+    const m = sum / window;
+    mean[i] = m;
+    sd[i] = Math.sqrt(Math.max(0, (squares - window * m * m) / (window - 1)));
+  }
+  return { mean, sd };
+}
+
+/**
+ * The annualised Sharpe ratio of each trailing window of per-bar returns (as
+ * `sharpeRatio` of `stats.ts` computes it: mean / sample sd · √barsPerYear,
+ * 0 when the window's returns do not vary), `NaN` until the window is full.
  *
  * @example
  * ```ts
@@ -120,7 +140,15 @@ export function rollingSharpe(
   window: number,
   barsPerYear: number,
 ): number[] {
-  return rolling(returns, window, (s) => sharpeRatio(s, barsPerYear));
+  const { mean, sd } = rollingMoments(returns, window);
+  // A spread below 1e-7 of the mean is the running sums' rounding: the returns do not vary.
+  return mean.map((m, i) =>
+    Number.isNaN(m)
+      ? NaN
+      : sd[i] > 1e-7 * Math.abs(m) + 1e-15
+      ? (m / sd[i]) * Math.sqrt(barsPerYear)
+      : 0
+  );
 }
 
 /**
@@ -137,7 +165,7 @@ export function rollingVolatility(
   window: number,
   barsPerYear: number,
 ): number[] {
-  return rolling(returns, window, (s) => standardDeviation(s) * Math.sqrt(barsPerYear));
+  return rollingMoments(returns, window).sd.map((v) => v * Math.sqrt(barsPerYear));
 }
 
 /**
@@ -151,8 +179,13 @@ export function rollingVolatility(
  * ```
  */
 export function rollingTurnover(positions: readonly number[], window: number): number[] {
+  checkWindow(window);
   const changes = positions.map((p, i) => Math.abs(p - (i === 0 ? 0 : positions[i - 1])));
-  return rolling(changes, window, (s) => s.reduce((a, b) => a + b, 0));
+  let sum = 0;
+  return changes.map((c, i) => {
+    sum += c - (i >= window ? changes[i - window] : 0);
+    return i + 1 < window ? NaN : sum;
+  });
 }
 
 /** One fall from a running peak and the climb back, from {@linkcode drawdownEpisodes}. */

@@ -115,13 +115,13 @@ export function niceTicks(lo: number, hi: number, target = 5, integer = false): 
 
 /** A tick label with as many decimals as the tick step needs. */
 function tickLabel(v: number, ticks: number[]): string {
-  if (ticks.length < 2) return fmt(v);
+  if (ticks.length < 2) return Number.isInteger(v) ? String(v) : fmt(v);
   const step = Number(Math.abs(ticks[1] - ticks[0]).toPrecision(12));
   if (Math.abs(v) >= 1000) return v.toFixed(0);
-  const decimals = Math.max(
-    0,
-    Math.min(6, Math.ceil(-Math.log10(step) + 1e-9) + (/\.\d*[25]$/.test(String(step)) ? 1 : 0)),
-  );
+  // Steps are 1, 2, 2.5 or 5 times a power of ten: its decimals, one more for 2.5.
+  const power = Math.floor(Math.log10(step) + 1e-9);
+  const extra = Math.abs(step / 10 ** power - 2.5) < 1e-9 ? 1 : 0;
+  const decimals = Math.max(0, Math.min(6, -power + extra));
   return v.toFixed(step >= 1 && Number.isInteger(step) ? 0 : decimals);
 }
 

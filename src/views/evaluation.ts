@@ -166,7 +166,9 @@ export function evaluationReport(
   return {
     title: options.title,
     summary: [
-      `${summary.rows} rows, ${summary.first} to ${summary.last}.`,
+      `${summary.rows} rows, ${summary.first} to ${summary.last}; their base rate (share ${
+        options.label === "beats-median" ? "beating the median" : "up"
+      }) ${fixed(summary.metrics.baseRate, 3)}.`,
       `Against always-up, then against the base rate: ${summary.verdict}.`,
       ...calibrationLine(summary).map((line) => `${line[0].toUpperCase()}${line.slice(1)}.`),
       `Skill against climatology (the training base rate ${

@@ -16,6 +16,7 @@ import type { EpochRecord } from "../model/train.ts";
 import type { CalibrationBin, ConfidenceInterval, RocPoint } from "../eval/metrics.ts";
 import {
   BUY_AND_HOLD,
+  coincidenceNote,
   COLORS,
   diagonal,
   escapeHtml,
@@ -137,7 +138,11 @@ export function rocChart(points: RocPoint[]): string {
     ),
     "</svg>",
   );
-  return f.svg.join("\n");
+  const fpr = points.map((p) => p.fpr);
+  return f.svg.join("\n") + coincidenceNote([
+    { name: "the model's curve", ys: points.map((p) => p.tpr) },
+    { name: "chance (the diagonal)", ys: fpr },
+  ]);
 }
 
 /**
@@ -178,12 +183,14 @@ export function reliabilityChart(
     subtitle.push(
       `Brier skill ${intervalText(context.brierSkill)}, log-loss skill ${
         intervalText(context.logLossSkill)
-      } (95%, against the base rate)`,
+      } (95%, against climatology: the training rows' base rate as a constant probability)`,
     );
   }
   const total = shown.reduce((sum, b) => sum + b.count, 0);
   subtitle.push(
-    `${shown.length} bins of ${total} rows, each point labelled with its row count${
+    `${shown.length} bin${
+      shown.length === 1 ? "" : "s"
+    } of ${total} rows, each point labelled with its row count${
       zoomed ? `; axes zoomed to ${range[0].toFixed(2)}–${range[1].toFixed(2)}` : ""
     }`,
   );
@@ -371,7 +378,8 @@ export function foldScoreCharts(folds: FoldsInput): string {
     pointSeries(b, "brier skill", xs, skill.map((c) => c.estimate), COLORS[0]),
     "</svg>",
   );
-  return a.svg.join("\n") + "\n" + b.svg.join("\n");
+  const aNote = coincidenceNote([{ name: "model", ys: acc }, { name: "always-up", ys: up }]);
+  return a.svg.join("\n") + aNote + "\n" + b.svg.join("\n");
 }
 
 export function foldHistoryCharts(histories: NonNullable<FoldsInput["histories"]>): string {

@@ -238,6 +238,14 @@ export function tearSheetSections(input: TearSheetInput): string[] {
     );
   }
   if (n === 0) return [];
+  if (input.positions.every((p) => p === 0)) {
+    return [
+      section(
+        `Tear sheet of the ${input.name}`,
+        `<p>The ${input.name} held no position over these ${n} bars: its equity stays at 1, so there are no monthly returns, rolling figures, drawdowns, turnover or trades to show.</p>`,
+      ),
+    ];
+  }
   const costs = input.costBps === undefined
     ? "after costs"
     : `after costs of ${input.costBps} bps per side`;
