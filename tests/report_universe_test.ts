@@ -10,7 +10,7 @@
 import assert from "node:assert/strict";
 import type { PortfolioResult, PortfolioStats } from "../src/eval/portfolio.ts";
 import type { UniverseEvaluation, UniverseResult } from "../src/pipeline/universe_scores.ts";
-import { portfolioText, universePage } from "../src/views/universe.ts";
+import { portfolioText, universeBacktestText, universePage } from "../src/views/universe.ts";
 import { dailyIc, icSummary, rollingMean } from "../src/views/universe_charts.ts";
 
 const SYMBOLS = ["AAA", "BBB", "CCC", "DDD", "EEE", "FFF"];
@@ -88,7 +88,10 @@ function sample(options: { topK: number; label?: "up" | "beats-median" }): Unive
     scope: "out of sample: the test rows",
     pooled: {
       verdict: "no evidence of an edge",
-      metrics: { auc: 0.51 },
+      rows: DAYS * SYMBOLS.length,
+      first: "2017-01-01",
+      last: "2017-02-02",
+      metrics: { auc: 0.51, brierSkill: -0.001 },
       baselines: { rawNetwork: { auc: 0.52 } },
     },
     decideAt: "close",
@@ -154,6 +157,8 @@ Deno.test("a universe page shows the daily IC, the decile returns of every ranki
   // No bare 1 or 0 beside formatted figures.
   const cells = [...html.matchAll(/<td>([^<]*)<\/td>/g)].map((m) => m[1]);
   assert.ok(!cells.includes("1") && !cells.includes("0"), cells.join(" "));
+  // The backtest's text gives the ranking too.
+  assert.match(universeBacktestText(sample({ topK: 2 }).evaluation), /ranking\s+IC mean\s+IC t/);
   // Self-contained.
   assert.doesNotMatch(html, /\bsrc\s*=|\bhref\s*=|https?:|<link\b/i);
 });

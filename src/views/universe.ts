@@ -318,7 +318,7 @@ export function universeReport(
       `Portfolio: each day ${p.longOnly ? "long" : "long and short"} the top ${p.topK}${
         p.longOnly ? "" : ` and bottom ${p.topK}`
       } of the ${evaluation.universe.scored} scored symbols by the network's score, ${p.costBps} bps per half-turn.`,
-      evaluation.pooled.verdict,
+      `${evaluation.pooled.verdict.charAt(0).toUpperCase()}${evaluation.pooled.verdict.slice(1)}.`,
       `Reversal rule on the same rows: AUC ${fixed(evaluation.reversal.auc)}; the network's AUC ${
         fixed(evaluation.pooled.baselines.rawNetwork?.auc ?? evaluation.pooled.metrics.auc)
       } (the portfolio ranks by the network's raw probability; the histogram shows it).`,
@@ -500,7 +500,8 @@ export function universePage(
 
 /**
  * What `backtest --universe` prints: the scope, the network's pooled AUC
- * beside the reversal rule's, and the portfolio first.
+ * beside the reversal rule's, the portfolio, then the rankings' daily IC
+ * and decile returns.
  *
  * @example
  * ```ts
@@ -518,5 +519,7 @@ export function universeBacktestText(e: UniverseEvaluation): string {
     }, ${e.pooled.rows} windows ${e.pooled.first} to ${e.pooled.last}`,
     "",
     portfolioText(e),
+    "",
+    rankingText(e),
   ].join("\n");
 }
