@@ -482,6 +482,54 @@ void lstm_forward(int B, int T, int I, int U, const float *x, const float *kerne
 }
 
 /*
+ * Forward for inference: what lstm_forward computes for h, keeping only the running state of a
+ * block of sequences (nothing for a backward pass). x [B, T, I]; out is h [B, T, U] when seq != 0,
+ * else the last step's h [B, U]. scratch holds lstm_infer_scratch(U) floats. The same operations
+ * in the same order as lstm_forward, so the same bits, without writing 7U floats per sequence and
+ * step to memory.
+ */
+__attribute__((export_name("lstm_infer_scratch")))
+int lstm_infer_scratch(int U) { return RB * 6 * U; }
+
+__attribute__((export_name("lstm_infer")))
+void lstm_infer(int B, int T, int I, int U, const float *x, const float *kernel,
+                const float *rkernel, const float *bias, int act, int seq, float *out,
+                float *scratch) {
+  const int G = 4 * U;
+  float *gt = scratch, *hs = scratch + (size_t)RB * G, *cs = hs + (size_t)RB * U;
+  for (int b0 = 0; b0 < B; b0 += RB) {
+    const int bs = B - b0 < RB ? B - b0 : RB;
+    for (int t = 0; t < T; t++) {
+      fill_bias_strided(bs, G, bias, gt, G);
+      gemm(bs, G, I, x + ((size_t)b0 * T + t) * I, T * I, 1, kernel, G, gt, G, 1);
+      if (t > 0) gemm(bs, G, U, hs, U, 1, rkernel, G, gt, G, 1);
+      for (int r = 0; r < bs; r++) {
+        const float *g = gt + (size_t)r * G;
+        float *hc = hs + (size_t)r * U, *cc = cs + (size_t)r * U;
+        for (int j = 0; j < U; j += 4) {
+          int n = LANES(j, U);
+          v128_t gi = v_rec_act(ld(g + j, n), act);
+          v128_t gf = v_rec_act(ld(g + U + j, n), act);
+          v128_t gg = v_tanh(ld(g + 2 * U + j, n));
+          v128_t go = v_rec_act(ld(g + 3 * U + j, n), act);
+          v128_t cv = wasm_f32x4_mul(gi, gg);
+          if (t > 0) cv = MADD(gf, ld(cc + j, n), cv);
+          st(cc + j, cv, n);
+          st(hc + j, wasm_f32x4_mul(go, v_tanh(cv)), n);
+        }
+        if (seq) {
+          float *o = out + ((size_t)(b0 + r) * T + t) * U;
+          for (int j = 0; j < U; j++) o[j] = hc[j];
+        } else if (t == T - 1) {
+          float *o = out + (size_t)(b0 + r) * U;
+          for (int j = 0; j < U; j++) o[j] = hc[j];
+        }
+      }
+    }
+  }
+}
+
+/*
  * Backpropagation through time. dh_out is [B, T, U] when seq != 0, else [B, U] (last step only).
  * gates is overwritten with the pre-activation gradients. dh, dc are scratch [B, U] each.
  * dx [B, T, I] is written (skipped when dx is 0: the gradient of a model's input is not needed);

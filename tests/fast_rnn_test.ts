@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
 import {
+  disposeCache,
   gruBackward,
   gruForward,
   lstmBackward,
@@ -35,6 +36,15 @@ interface Case {
 }
 
 const CASES: Case[] = [
+  // A batch of 19 spans three of the kernels' blocks of 8 sequences.
+  {
+    batch: 19,
+    steps: 7,
+    inputDim: 3,
+    units: 5,
+    returnSequences: true,
+    recurrentActivation: "sigmoid",
+  },
   {
     batch: 1,
     steps: 6,
@@ -194,4 +204,23 @@ for (const cell of ["lstm", "gru"] as const) {
 Deno.test("worst errors are reported", () => {
   console.log(JSON.stringify(worst));
   assert.ok(Object.keys(worst).length > 0);
+});
+
+Deno.test("an LSTM forward for inference (no cache) gives the training forward's bits", () => {
+  for (const c of CASES) {
+    for (const returnSequences of [true, false]) {
+      const w = weightsFor("lstm", c, 7);
+      const x = randoms(c.batch * c.steps * c.inputDim, 11, 1.5);
+      const options = { ...c, returnSequences, recurrentActivation: "sigmoid" as const };
+      const trained = lstmForward(w, x, { ...options, keepCache: true });
+      const inferred = lstmForward(w, x, { ...options, keepCache: false });
+      assert.equal(inferred.cache, null);
+      assert.deepEqual(
+        new Uint32Array(inferred.output.buffer.slice(0)),
+        new Uint32Array(trained.output.buffer.slice(0)),
+        `${c.batch}×${c.steps}×${c.inputDim}→${c.units}, sequences ${returnSequences}`,
+      );
+      disposeCache(trained.cache!);
+    }
+  }
 });

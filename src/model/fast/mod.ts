@@ -92,6 +92,8 @@ interface KernelExports {
   add_into(n: number, a: number, b: number): void;
   adam_step(...args: number[]): void;
   rmsprop_step(...args: number[]): void;
+  lstm_infer(...args: number[]): void;
+  lstm_infer_scratch(units: number): number;
   alea_mask(n: number, state: number, keep: number, scale: number, out: number): void;
 }
 
@@ -464,6 +466,7 @@ function forward(
   const o = complete(opts);
   const { sizes, offsets, total, g } = layout(cell, o);
   checkSizes(cell.toUpperCase(), g, weights, x, o);
+  if (cell === "lstm" && !o.keepCache) return { output: lstmInfer(weights, x, o), cache: null };
   const k = sharedInstance();
   const ptr = k.alloc(total);
   const at = (key: CachePart): number => ptr + 4 * offsets[key];
@@ -492,6 +495,41 @@ function forward(
   } catch (e) {
     k.free(ptr);
     throw e;
+  }
+}
+
+/** The LSTM's output for inference (kernels/rnn.c `lstm_infer`: running state only, same bits). */
+function lstmInfer(weights: RnnWeights, x: Float32Array, o: Required<RnnOptions>): Float32Array {
+  const { batch: B, steps: T, inputDim: I, units: U } = o;
+  const k = sharedInstance();
+  const outSize = o.returnSequences ? B * T * U : B * U;
+  const sizes = [x.length, I * 4 * U, U * 4 * U, 4 * U, outSize, k.exports.lstm_infer_scratch(U)];
+  const ptrs = sizes.map((n) => k.alloc(n));
+  try {
+    const [px, pk, pr, pb, out, scratch] = ptrs;
+    k.f32(px, x.length).set(x);
+    k.f32(pk, sizes[1]).set(weights.kernel);
+    k.f32(pr, sizes[2]).set(weights.recurrentKernel);
+    if (weights.bias !== null) k.f32(pb, sizes[3]).set(weights.bias);
+    const act = activationCode(o.recurrentActivation);
+    const bias = weights.bias === null ? 0 : pb;
+    k.exports.lstm_infer(
+      B,
+      T,
+      I,
+      U,
+      px,
+      pk,
+      pr,
+      bias,
+      act,
+      o.returnSequences ? 1 : 0,
+      out,
+      scratch,
+    );
+    return k.read(out, outSize);
+  } finally {
+    for (const p of ptrs) k.free(p);
   }
 }
 

@@ -217,29 +217,18 @@ export class FastPredictor {
       x = this.#alloc(B * T * I);
       k.exports.reverse_time(B, T, I, input.ptr, x);
     }
-    const h = this.#alloc(B * T * U), extra = this.#alloc(B * T * U);
-    const gates = this.#alloc(B * T * (spec.type === "lstm" ? 4 : 3) * U);
     const act = activationCode(spec.recurrentActivation);
     if (spec.type === "lstm") {
-      const tanhC = this.#alloc(B * T * U);
-      k.exports.lstm_forward(
-        B,
-        T,
-        I,
-        U,
-        x,
-        r.kernel,
-        r.recurrent,
-        r.bias,
-        act,
-        h,
-        extra,
-        gates,
-        tanhC,
-      );
-    } else {
-      k.exports.gru_forward(B, T, I, U, x, r.kernel, r.recurrent, r.bias, act, h, gates, extra);
+      // Inference only: the running state, not every step's gates (the same bits).
+      const out = this.#alloc(spec.returnSequences ? B * T * U : B * U);
+      const scratch = this.#alloc(k.exports.lstm_infer_scratch(U));
+      const seq = spec.returnSequences ? 1 : 0;
+      k.exports.lstm_infer(B, T, I, U, x, r.kernel, r.recurrent, r.bias, act, seq, out, scratch);
+      return { ptr: out, steps: spec.returnSequences ? T : 0, features: U };
     }
+    const h = this.#alloc(B * T * U), extra = this.#alloc(B * T * U);
+    const gates = this.#alloc(B * T * 3 * U);
+    k.exports.gru_forward(B, T, I, U, x, r.kernel, r.recurrent, r.bias, act, h, gates, extra);
     if (spec.returnSequences) return { ptr: h, steps: T, features: U };
     const last = this.#alloc(B * U);
     const view = k.f32(0, k.exports.memory.buffer.byteLength / 4);
