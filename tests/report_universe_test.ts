@@ -246,7 +246,7 @@ Deno.test("a retrained universe page lists its folds, a study's as study periods
     study,
     /<h1>Backtest of the fischer-krauss study on universe six<\/h1>/,
   );
-  assert.doesNotMatch(universePage(sample({ topK: 2 }), "x"), /data-table="folds"/);
+  assert.doesNotMatch(universePage(sample({ topK: 2 }), "x"), /Walk-forward folds|Study periods/);
   result.evaluation.model = { dir: "models/six/v1", version: "v1" };
   assert.match(
     universePage(result, "x", { page: "backtest" }),

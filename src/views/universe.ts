@@ -18,7 +18,7 @@ import type {
   UniverseResult,
 } from "../pipeline/universe_scores.ts";
 import { formatTable } from "../util/table.ts";
-import { escapeHtml } from "./charts.ts";
+import { escapeHtml, tableHtml } from "./charts.ts";
 import { formatEvaluation } from "./evaluation.ts";
 import { renderReport, type ReportInput } from "./html.ts";
 import { dailyIc, decileChart, rollingIcChart, scoreHistogram } from "./universe_charts.ts";
@@ -362,16 +362,6 @@ export function universeReport(
   };
 }
 
-/** One HTML table of string cells, its first column left-aligned (the page's table style). */
-function htmlTable(headers: string[], rows: string[][], attrs = ""): string {
-  const cell = (tag: string, v: string): string => `<${tag}>${escapeHtml(v)}</${tag}>`;
-  return `<div class="table"><table${attrs}><thead><tr>${
-    headers.map((h) => cell("th", h)).join("")
-  }</tr></thead><tbody>${
-    rows.map((r) => `<tr>${r.map((v) => cell("td", v)).join("")}</tr>`).join("")
-  }</tbody></table></div>`;
-}
-
 /**
  * The universe's own sections: the folds (walk-forward or study periods),
  * the ranking (IC and deciles), returns per year, the score histogram.
@@ -396,23 +386,22 @@ function universeSections(result: UniverseResult): string {
     para(
       `Daily information coefficient (IC): each day, the Spearman correlation of a ranking's score with the ${returnWords} across the scored symbols; the mean over days, its t-statistic (mean / standard error over days) and the days counted. Deciles: each day's symbols split into ten groups by score, the groups' mean ${returnWords}, averaged over days (1 = lowest score).`,
     ) +
-      htmlTable(
-        [
+      tableHtml({
+        headers: [
           "ranking",
           "IC mean",
           "IC t",
           "days",
           ...Array.from({ length: 10 }, (_, q) => `d${q + 1}`),
         ],
-        e.ranking.map((r) => [
+        rows: e.ranking.map((r) => [
           r.name,
           fixed(r.icMean),
           fixed(r.icT, 2),
           String(r.days),
           ...r.deciles.map((v) => pct(v, 3)),
         ]),
-        ' data-table="ranking"',
-      ) +
+      }) +
       (days.length > 1 ? rollingIcChart(days, { what: labelWords }) : "") +
       decileChart(e.ranking, { what: returnWords }),
   );
@@ -420,9 +409,9 @@ function universeSections(result: UniverseResult): string {
     .sort();
   const perYear = section(
     `Returns per year, after ${e.portfolio.costBps} bps costs`,
-    htmlTable(
-      ["arm", "fill", ...years],
-      e.portfolio.arms.map((a) => [
+    tableHtml({
+      headers: ["arm", "fill", ...years],
+      rows: e.portfolio.arms.map((a) => [
         a.name,
         a.fill,
         ...years.map((y) => {
@@ -430,8 +419,7 @@ function universeSections(result: UniverseResult): string {
           return x ? pct(x.after, 1) : "–";
         }),
       ]),
-      ' data-table="per-year"',
-    ),
+    }),
   );
   const histogram = section(
     "Scores",
@@ -440,8 +428,8 @@ function universeSections(result: UniverseResult): string {
   const folds = e.folds
     ? section(
       "study" in e.model ? "Study periods (each retrained from scratch)" : "Walk-forward folds",
-      htmlTable(
-        [
+      tableHtml({
+        headers: [
           "fold",
           "trained on",
           "train windows",
@@ -453,7 +441,7 @@ function universeSections(result: UniverseResult): string {
           "gap reversal auc",
           "brier skill",
         ],
-        e.folds.map((f, i) => [
+        rows: e.folds.map((f, i) => [
           String(i + 1),
           `${f.train.first} .. ${f.train.last}`,
           String(f.train.rows),
@@ -465,8 +453,7 @@ function universeSections(result: UniverseResult): string {
           fixed(f.gapReversalAuc),
           fixed(f.brierSkill),
         ]),
-        ' data-table="folds"',
-      ),
+      }, { wrap: true }),
     )
     : "";
   return [folds, ranking, perYear, histogram].filter(Boolean).join("\n");

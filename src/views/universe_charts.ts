@@ -15,10 +15,10 @@
 import {
   BUY_AND_HOLD,
   COLORS,
+  dateTicks,
   escapeHtml,
   extent,
   frame,
-  indexTicks,
   PALETTE,
   polyline,
   referenceAt,
@@ -169,7 +169,7 @@ export function rollingIcChart(
   ], {
     x: "reference date",
     y: "IC",
-    xTicks: indexTicks(days.length, (i) => days[i]?.date ?? ""),
+    xTicks: dateTicks(days.map((d) => d.date)),
     subtitle: [
       `daily Spearman correlation of the network's score with ${options.what} across the symbols scored that day`,
       `mean ${fixedOrDash(s.mean, 4)} (t ${
