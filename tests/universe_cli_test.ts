@@ -184,8 +184,10 @@ Deno.test("evaluate --walk-forward retrains a universe model by date folds, each
   assert.equal(e.pooled.rows, e.folds[0].test.rows + e.folds[1].test.rows);
 });
 
-Deno.test("the Fischer-Krauss preset: 240 standardized returns, 25 units, beats-median, 750/250-day study periods", () => {
+Deno.test("the Fischer-Krauss preset: the papers' network, 240 standardized returns, 25 units, beats-median, 750/250-day study periods", () => {
   const s = universeFitSettings(fitSettings({ epochs: 3 }), { study: "fischer-krauss" });
+  assert.equal(s.fit.arch, "paper");
+  assert.equal(s.fit.batchSize, 512);
   assert.equal(s.fit.sequenceLength, 240);
   assert.equal(s.fit.hyperparameters.lstmUnits, 25);
   assert.equal(s.fit.hyperparameters.dropout, 0.1);
@@ -209,6 +211,12 @@ Deno.test("the Fischer-Krauss preset: 240 standardized returns, 25 units, beats-
     explicit: new Set(["sequenceLength"]),
   });
   assert.equal(explicit.fit.sequenceLength, 120, "a flag given beats the preset");
+  const named = universeFitSettings(fitSettings({ arch: "lstm", batchSize: 64 }), {
+    study: "fischer-krauss",
+    explicit: new Set(["arch", "batchSize"]),
+  });
+  assert.equal(named.fit.arch, "lstm");
+  assert.equal(named.fit.batchSize, 64);
 });
 
 Deno.test("universe flags out of place are usage errors (exit 2)", async () => {

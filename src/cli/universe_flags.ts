@@ -165,6 +165,7 @@ export function universeTrainSettings(
   if (flags["lstm-units"] !== undefined) explicit.add("lstmUnits");
   if (flags.dropout !== undefined) explicit.add("dropout");
   if (flags.arch !== undefined) explicit.add("arch");
+  if (flags["batch-size"] !== undefined) explicit.add("batchSize");
   return universeFitSettings(fit, {
     label: flags.label === undefined ? undefined : choiceFlag(flags, "label", LABELS, "up"),
     scaling: flags.scaling === undefined

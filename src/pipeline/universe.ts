@@ -67,8 +67,8 @@ export type Study = typeof STUDIES[number];
  * look-back of the first sequence, so 510 reference dates of training
  * windows, the last 20 % of them for early stopping) followed by 250 trading
  * days, sliding forward by 250. The network is the paper's (`paper`: one
- * LSTM, dropout, Dense(1, sigmoid), RMSprop) unless the user names another
- * architecture. Differences from the paper: standardized values are clipped
+ * LSTM, dropout, Dense(1, sigmoid), RMSprop, batch 512 as Ghosh, Neufeld &
+ * Sahoo publish it) unless the user names another architecture or batch. Differences from the paper: standardized values are clipped
  * at ±10, and epochs are capped rather than run to early stopping.
  *
  * @example
@@ -79,6 +79,7 @@ export type Study = typeof STUDIES[number];
 export const FISCHER_KRAUSS = {
   features: [{ name: "returns", params: { period: 1 } }] as FeatureSpec[],
   arch: "paper",
+  batchSize: 512,
   sequenceLength: 240,
   lstmUnits: 25,
   dropout: 0.1,
@@ -164,7 +165,8 @@ export interface UniverseFitSettings {
  * Builds universe settings from one-ticker fit settings. A `--study` preset
  * sets its network, features, window, units, dropout, label, decision point,
  * scaling and split, except what `explicit` names (the flags the user gave:
- * `arch`, `sequenceLength`, `lstmUnits`, `dropout`, `label`, `scaling`).
+ * `arch`, `batchSize`, `sequenceLength`, `lstmUnits`, `dropout`, `label`,
+ * `scaling`).
  *
  * @example
  * ```ts
@@ -193,6 +195,7 @@ export function universeFitSettings(
       fit: {
         ...fit,
         arch: explicit.has("arch") ? fit.arch : fk.arch,
+        batchSize: explicit.has("batchSize") ? fit.batchSize : fk.batchSize,
         sequenceLength,
         datasetOptions: { ...fit.datasetOptions, sequenceLength, ...decideAt },
         hyperparameters: {
