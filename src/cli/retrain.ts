@@ -103,6 +103,7 @@ Training flags, as \`deno task train --help\` describes them (same defaults):
   --start --end --test-start --validation-split --test-split --horizon
   --sequence-length --arch --epochs --batch-size --lstm-units --dropout
   --learning-rate --l2 --patience --seed --backend --kernel --calibration
+  --threads
   The candidate's splits are cut from the bars before the holdout; --horizon
   must match the current version's, or the labels would differ.
 

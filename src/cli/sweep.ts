@@ -35,7 +35,8 @@ leaderboard.html charts every configuration's skill with its interval.
 Flags:
   --spec FILE        the sweep spec (see README "Sweeps" and examples/sweep.json)
   --workers N        local job processes at a time (default: the number of
-                     cores, ${navigator.hardwareConcurrency ?? 1} here)
+                     cores, ${navigator.hardwareConcurrency ?? 1} here); each trains on its share of
+                     the cores (cores / jobs at a time, at least 1 thread)
   --queue URL        redis://HOST:PORT[/DB]: enqueue the jobs for \`deno task
                      worker\` processes on any machines and collect their
                      results (the task may reach 127.0.0.1:6379 and

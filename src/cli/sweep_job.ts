@@ -35,7 +35,12 @@ async function readFirstLine(): Promise<string> {
  * ```
  */
 export const sweepJob: Command = async (args: string[]): Promise<number> => {
-  const worker = args[0] === "--worker" && args[1] ? args[1] : "local";
+  const flag = (name: string): string | undefined => {
+    const at = args.indexOf(`--${name}`);
+    return at >= 0 && args[at + 1] ? args[at + 1] : undefined;
+  };
+  const worker = flag("worker") ?? "local";
+  const threads = flag("threads") === undefined ? undefined : Number(flag("threads"));
   const parent = Deno.ppid;
   const line = await readFirstLine();
   let job: SweepJob;
@@ -49,6 +54,7 @@ export const sweepJob: Command = async (args: string[]): Promise<number> => {
   const { runJob } = await import("../sweep/job.ts");
   const result = await runJob(job, {
     worker,
+    threads,
     log: (text) => {
       if (Deno.ppid !== parent) Deno.exit(3); // orphaned: whoever wanted the result is gone
       console.error(text);

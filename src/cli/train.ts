@@ -75,6 +75,10 @@ Model and training:
   --seed N            seed of initialisation, shuffling, dropout and synthetic data (default 42)
   --backend B         ${BACKENDS.join(" | ")} (default wasm; auto picks wasm, see README)
 ${kernelHelp(22)}
+  --threads N         threads the fused kernels train on (default: the cores,
+                      ${
+  navigator.hardwareConcurrency ?? 1
+} here); the weights are the same bits on any number
   --calibration M     ${
   CALIBRATION_METHODS.join(" | ")
 } (default ${DEFAULT_CALIBRATION}): fitted on the

@@ -217,6 +217,7 @@ export async function fitModel(
           seed,
           log,
           shouldStop: hooks.shouldStop,
+          threads: settings.threads,
         }),
       verbose,
     );

@@ -76,6 +76,11 @@ export interface FitSettings {
   shuffleLabels?: number;
   /** Let tfjs warnings through to stderr (default false). */
   verbose?: boolean;
+  /**
+   * Threads the fused kernels train on (default: the machine's cores). Where a model trains,
+   * not what it is: the weights are the same bits on any number.
+   */
+  threads?: number;
   /** The features module that registered custom features (recorded on the card). */
   featuresModule?: { path: string; sha256: string };
 }
@@ -132,6 +137,8 @@ export interface FitOptions {
   calibration?: CalibrationMethod;
   /** tfjs warnings on stderr (default false). */
   verbose?: boolean;
+  /** Threads the fused kernels train on (default: the machine's cores; 1: no worker). */
+  threads?: number;
 }
 
 /**
@@ -192,6 +199,7 @@ export const FIT_OPTION_FLAGS: { readonly [K in FitOptionName]-?: string } = {
   testStart: "test-start",
   calibration: "calibration",
   verbose: "verbose",
+  threads: "threads",
 };
 
 /** Most that `validationFraction + testFraction` may be (the rest trains). */
@@ -253,6 +261,7 @@ const OPTION_SCHEMAS = {
   testStart: z.string({ error: DATE }).refine(isIsoDate, { error: DATE }),
   calibration: oneOf(CALIBRATION_METHODS),
   verbose: z.boolean({ error: "true or false" }),
+  threads: integer(1, 1024),
 } satisfies { [K in FitOptionName]-?: z.ZodType<Required<FitOptions>[K]> };
 
 /**
@@ -425,6 +434,7 @@ export function fitSettings(options: FitOptions = {}): FitSettings {
     },
     calibration: o.calibration,
     verbose: checked.verbose ?? false,
+    ...(checked.threads === undefined ? {} : { threads: checked.threads }),
   };
 }
 

@@ -129,6 +129,8 @@ export interface RunJobOptions {
   worker?: string;
   /** Progress lines (one per fold). */
   log?: (line: string) => void;
+  /** Threads its training may use (default: every core); not part of the job. */
+  threads?: number;
 }
 
 const round6 = (v: number): number => Number(v.toFixed(6));
@@ -256,7 +258,7 @@ export async function runJob(job: SweepJob, options: RunJobOptions = {}): Promis
     finishedAt: new Date().toISOString(),
   });
   try {
-    return { ...base, status: "ok", ...(await evaluateJob(job, options.log)), ...done() };
+    return { ...base, status: "ok", ...(await evaluateJob(job, options)), ...done() };
   } catch (error) {
     // Usage and data errors, and a path of the wrong kind, are the configuration's own: the
     // same job fails the same way again. Anything else (a timeout, a bug, a permission) is
@@ -279,9 +281,9 @@ function jobFeatures(fit: FitSettings): readonly FeatureSpec[] {
 
 async function evaluateJob(
   job: SweepJob,
-  log?: (line: string) => void,
+  { log, threads }: RunJobOptions,
 ): Promise<Pick<JobResult, "series" | "holdout" | "evaluation" | "rows">> {
-  const fit = fitSettings(fitOptionsOfFlags(job.flags));
+  const fit = fitSettings({ ...fitOptionsOfFlags(job.flags), threads });
   const firstOwn = warmupBars(jobFeatures(fit), fit.datasetOptions) + fit.sequenceLength - 1;
   const { protocol } = job;
   if (firstOwn > protocol.firstReference || fit.horizon > protocol.horizon) {

@@ -73,8 +73,16 @@ export class JobCrash extends Error {
   }
 }
 
-/** The `deno run` arguments of a `sweep-job` process. */
-export function jobProcessArgs(worker: string): string[] {
+/**
+ * The `deno run` arguments of a `sweep-job` process; `threads`, when given, is how many threads
+ * its training may use.
+ *
+ * @example
+ * ```ts
+ * jobProcessArgs("local-1", 2).slice(-4); // ["--worker", "local-1", "--threads", "2"]
+ * ```
+ */
+export function jobProcessArgs(worker: string, threads?: number): string[] {
   const config = join(MODULE_ROOT, "deno.json");
   let hasConfig = false;
   try {
@@ -90,6 +98,7 @@ export function jobProcessArgs(worker: string): string[] {
     "sweep-job",
     "--worker",
     worker,
+    ...(threads === undefined ? [] : ["--threads", String(threads)]),
   ];
 }
 
@@ -114,7 +123,8 @@ async function eachLine(
  * Runs one job in its own `cli.ts sweep-job` process (working directory:
  * this process's, so relative data paths mean the same) and returns its
  * result; throws {@linkcode JobCrash} when the process ends without one.
- * `onLine` gets its progress lines (one per fold).
+ * `onLine` gets its progress lines (one per fold); `threads` is how many
+ * threads its training may use (default: every core).
  *
  * @example
  * ```ts
@@ -123,10 +133,10 @@ async function eachLine(
  */
 export async function runJobProcess(
   job: SweepJob,
-  options: { worker: string; onLine?: (line: string) => void },
+  options: { worker: string; threads?: number; onLine?: (line: string) => void },
 ): Promise<JobResult> {
   const child = new Deno.Command(Deno.execPath(), {
-    args: jobProcessArgs(options.worker),
+    args: jobProcessArgs(options.worker, options.threads),
     stdin: "piped",
     stdout: "piped",
     stderr: "piped",
@@ -165,31 +175,59 @@ export async function runJobProcess(
 }
 
 /**
+ * Threads for a job that starts while `running` others run, out of `cores`,
+ * with `remaining` jobs (this one included) still to start and at most
+ * `workers` at a time: the cores shared evenly among the jobs that will run
+ * beside it, at least 1. A job started later, when fewer run, may get more;
+ * the sum over running jobs never exceeds the cores (when each gets at least
+ * one, i.e. up to as many jobs as cores).
+ *
+ * @example
+ * ```ts
+ * jobThreads({ cores: 8, workers: 2, running: 0, remaining: 10 }); // 4
+ * jobThreads({ cores: 8, workers: 4, running: 0, remaining: 1 }); // 8
+ * ```
+ */
+export function jobThreads(
+  options: { cores: number; workers: number; running: number; remaining: number },
+): number {
+  const beside = Math.min(options.workers, options.running + options.remaining);
+  return Math.max(1, Math.floor(options.cores / Math.max(1, beside)));
+}
+
+/**
  * The local pool: up to `workers` job processes at a time on this machine,
- * named `local-1` … `local-N`.
+ * named `local-1` … `local-N`, each training on its share of the `cores`
+ * (default: this machine's; see {@linkcode jobThreads}), so that the jobs'
+ * threads together do not oversubscribe the machine.
  *
  * @example
  * ```ts
  * await localPool({ workers: navigator.hardwareConcurrency }).run(jobs, events);
  * ```
  */
-export function localPool(options: { workers: number }): Executor {
+export function localPool(options: { workers: number; cores?: number }): Executor {
   const workers = Math.max(1, Math.floor(options.workers));
+  const cores = Math.max(1, Math.floor(options.cores ?? navigator.hardwareConcurrency ?? 1));
   return {
     describe: `a local pool of ${workers} process${workers === 1 ? "" : "es"}`,
     async run(jobs: readonly SweepJob[], events: JobEvents): Promise<void> {
-      let next = 0;
+      let next = 0, running = 0;
       const slot = async (name: string): Promise<void> => {
         while (next < jobs.length) {
+          const threads = jobThreads({ cores, workers, running, remaining: jobs.length - next });
           const job = jobs[next++];
           events.onStart?.(job, name);
           let result: JobResult;
+          running++;
           try {
-            result = await runJobProcess(job, { worker: name });
+            result = await runJobProcess(job, { worker: name, threads });
           } catch (error) {
             if (!(error instanceof JobCrash)) throw error; // no process at all: stop the sweep
             events.onCrash?.(job, error.message);
             continue;
+          } finally {
+            running--;
           }
           await events.onResult(result);
         }

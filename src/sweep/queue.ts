@@ -27,7 +27,7 @@ import { Job, Queue, Worker } from "bullmq";
 import { Redis } from "ioredis";
 import { DataError, UsageError } from "../util/errors.ts";
 import type { JobResult } from "./job.ts";
-import { type Executor, type JobEvents, runJobProcess } from "./pool.ts";
+import { type Executor, type JobEvents, jobThreads, runJobProcess } from "./pool.ts";
 import type { SweepJob } from "./spec.ts";
 
 /** The BullMQ queue every sweep and worker uses. */
@@ -286,6 +286,7 @@ export interface WorkerOptions {
 export async function runWorker(url: string, options: WorkerOptions = {}): Promise<number> {
   const log = options.log ?? ((): void => {});
   const concurrency = options.concurrency ?? 1;
+  const cores = navigator.hardwareConcurrency ?? 1;
   const lockMs = Math.round((options.lockSeconds ?? 30) * 1000);
   const name = options.name ?? `worker-${Deno.pid}`;
   let rejectLost: (error: Error) => void = () => {};
@@ -314,6 +315,8 @@ export async function runWorker(url: string, options: WorkerOptions = {}): Promi
         log(`${who}: start ${job.data.id.slice(0, 8)} (${job.data.sweep}, ${job.data.kind})`);
         const result = await runJobProcess(job.data, {
           worker: who,
+          // The cores shared among this worker's slots, as the local pool shares them.
+          threads: jobThreads({ cores, workers: concurrency, running: 0, remaining: concurrency }),
           onLine: (line) => {
             job.updateProgress(line.slice(0, 200)).catch(() => {});
           },

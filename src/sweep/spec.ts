@@ -42,6 +42,7 @@ const NOT_SWEPT: Record<string, string> = {
   name: "a sweep saves no model",
   interval: "a sweep reads its data's daily bars",
   verbose: "a job's output is its result",
+  threads: "the local pool gives each job its share of the cores",
 };
 
 /**
