@@ -103,7 +103,13 @@ Deno.test("the backtest page gives each arm's Sharpe with its 95% interval and s
 Deno.test("the walk-forward folds table wraps instead of hiding its last columns", () => {
   const html = renderReport(walkForwardSample().input);
   assert.match(html, /<h2>Walk-forward folds<\/h2>\n<div class="table"><table class="wrap">/);
-  assert.match(html, /table\.wrap td,table\.wrap th\{white-space:normal\}/);
+  assert.match(html, /table\.wrap th,table\.wrap td\.w\{white-space:normal\}/);
+  // Only a figure with its interval may break; dates and single figures stay on one line.
+  assert.match(
+    html,
+    /<td class="w">-?\d\.\d{4} <span>\[-?\d\.\d{4}, -?\d\.\d{4}\]<\/span><\/td>/,
+  );
+  assert.doesNotMatch(html, /<td class="w">\d{4}-/);
 });
 
 Deno.test("a model that scores exactly as always-up in every fold is named under the fold chart", () => {

@@ -289,8 +289,9 @@ export function lineChart(
   ranges: { x?: [number, number]; y?: [number, number]; references?: number[] } = {},
 ): string {
   const xr = ranges.x ?? extent(series.flatMap((s) => s.xs), [0, 1]);
-  const yr = ranges.y ??
-    extent([...series.flatMap((s) => s.ys), ...(ranges.references ?? [])], [0, 1]);
+  const [lo, hi] = extent([...series.flatMap((s) => s.ys), ...(ranges.references ?? [])], [0, 1]);
+  // 4% of headroom, so a curve's extremes do not run along the plot's edge.
+  const yr = ranges.y ?? [lo - 0.04 * (hi - lo), hi + 0.04 * (hi - lo)];
   const legend = series.length > 1
     ? series.map((s, i) => ({ name: s.name, color: COLORS[i % COLORS.length] }))
     : [];
@@ -513,7 +514,8 @@ export function heatmap(
 /**
  * A table of figures as HTML: a header row and rows of cells. Numbers print with four decimals
  * (counts are passed as strings, so no figure prints as a bare `1` beside `0.5083`); `null` is a
- * dash. `wrap` lets long cells break onto two lines instead of widening the table.
+ * dash. `wrap` lets a figure with its interval (`0.0123 [-0.004, 0.03]`) break before its
+ * bracket, and headers between words, instead of widening the table.
  *
  * @example
  * ```ts
@@ -527,9 +529,14 @@ export function tableHtml(
   const cell = (v: string | number | null): string =>
     v === null ? "–" : typeof v === "number" ? (Number.isNaN(v) ? "–" : v.toFixed(4)) : v;
   const head = t.headers.map((h) => `<th>${escapeHtml(h)}</th>`).join("");
-  const body = t.rows.map((r) =>
-    `<tr>${r.map((v) => `<td>${escapeHtml(cell(v))}</td>`).join("")}</tr>`
-  );
+  // Wrapping: only a figure with its interval breaks, before the bracket (never inside a date).
+  const td = (text: string): string =>
+    options.wrap && text.includes(" [")
+      ? `<td class="w">${escapeHtml(text.slice(0, text.indexOf(" [")))} <span>${
+        escapeHtml(text.slice(text.indexOf(" [") + 1))
+      }</span></td>`
+      : `<td>${escapeHtml(text)}</td>`;
+  const body = t.rows.map((r) => `<tr>${r.map((v) => td(cell(v))).join("")}</tr>`);
   return `<div class="table"><table${
     options.wrap ? ' class="wrap"' : ""
   }><thead><tr>${head}</tr></thead><tbody>${body.join("")}</tbody></table></div>`;

@@ -98,7 +98,7 @@ svg .plot{fill:#fafafa;stroke:#ccc}svg .grid{stroke:#e4e4e4;stroke-width:1}
 svg .reference{stroke:#999;stroke-dasharray:5 3;stroke-width:1.5}svg .lane{font-size:11px;fill:#222}
 .table{overflow-x:auto;margin:1em 0}table{border-collapse:collapse;font-size:13px}
 td,th{border:1px solid #ccc;padding:3px 8px;text-align:right;white-space:nowrap}
-th:first-child,td:first-child{text-align:left}table.wrap td,table.wrap th{white-space:normal}`;
+th:first-child,td:first-child{text-align:left}table.wrap{font-size:12px}table.wrap th,table.wrap td.w{white-space:normal}table.wrap td.w span{white-space:nowrap}`;
 
 // Counts the charts once the page has loaded, so a headless check can see the script ran.
 const SCRIPT =
