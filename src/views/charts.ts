@@ -1,6 +1,8 @@
 /**
  * The SVG primitives every chart of the HTML pages is drawn with: a frame (title, subtitle,
- * legend, plot area, round ticks and grid lines), polylines, reference lines and point series.
+ * legend, plot area, round ticks and grid lines; round calendar ticks for dates), the line chart,
+ * the heatmap, polylines, reference lines and point series, the note naming series that
+ * coincide, and the HTML table.
  * Every chart is an `<svg data-chart="…">` and every drawn series carries `data-series` and
  * `data-points` (its point count) so tests and people can check what was plotted. All text is
  * escaped with {@linkcode escapeHtml}.
@@ -87,6 +89,14 @@ export interface Frame {
 
 const fmt = (v: number): string => (Math.abs(v) >= 100 ? v.toFixed(0) : v.toPrecision(3));
 
+/**
+ * The smallest and largest finite value (widened by 0.5 each way when equal), or `fallback`.
+ *
+ * @example
+ * ```ts
+ * extent([3, NaN, 1], [0, 1]); // [1, 3]
+ * ```
+ */
 export function extent(values: number[], fallback: [number, number]): [number, number] {
   const finite = values.filter(Number.isFinite);
   if (finite.length === 0) return fallback;
@@ -248,6 +258,15 @@ export function frame(
   return { x, y, top, bottom, left, right, svg };
 }
 
+/**
+ * One series as a polyline in a frame (non-finite points left out), carrying `data-series` and
+ * `data-points`.
+ *
+ * @example
+ * ```ts
+ * f.svg.push(polyline(f, { name: "model", xs: [0, 1], ys: [1, 1.1] }, COLORS[0]));
+ * ```
+ */
 export function polyline(f: Frame, s: Series, color: string, dash = ""): string {
   const pts: string[] = [];
   for (let i = 0; i < s.xs.length; i++) {

@@ -1,8 +1,9 @@
 /**
  * One self-contained HTML report page: inline SVG charts (training curves,
  * ROC, calibration, probability histogram, equity against buy-and-hold,
- * drawdown) and a metrics table. No external scripts, styles, fonts or
- * images; all text is escaped. Every chart is an `<svg data-chart="…">` and
+ * drawdown, positions), a metrics table and, for a backtest, its tear sheet
+ * (monthly returns, rolling Sharpe and volatility, worst drawdowns, turnover,
+ * trades). No external scripts, styles, fonts or images; all text is escaped. Every chart is an `<svg data-chart="…">` and
  * every drawn series carries `data-series` and `data-points` (its point
  * count) so tests and people can check what was plotted.
  *

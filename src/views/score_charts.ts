@@ -119,6 +119,14 @@ function rocArea(points: RocPoint[]): number {
   return area;
 }
 
+/**
+ * The ROC curve against chance, titled with its AUC; a note says when it lies on the diagonal.
+ *
+ * @example
+ * ```ts
+ * const svg = rocChart(rocCurve(probabilities, labels));
+ * ```
+ */
 export function rocChart(points: RocPoint[]): string {
   const auc = rocArea(points);
   const f = frame("roc", `ROC curve (AUC ${auc.toFixed(3)})`, [0, 1], [0, 1], {
@@ -167,6 +175,16 @@ const signed = (v: number): string => (Number.isNaN(v) ? "–" : v.toFixed(4));
 const intervalText = (c: ConfidenceInterval): string =>
   `${signed(c.estimate)} [${signed(c.lower)}, ${signed(c.upper)}]`;
 
+/**
+ * The reliability diagram: observed rate against mean predicted probability per bin, points sized
+ * and labelled by their row counts, the scored rows' base rate as a line, the skill scores in the
+ * subtitle, axes zoomed in when every point sits near 0.5, worded for the label kind.
+ *
+ * @example
+ * ```ts
+ * const svg = reliabilityChart(reliabilityBins(probabilities, labels), { baseRate: 0.53 });
+ * ```
+ */
 export function reliabilityChart(
   bins: CalibrationBin[],
   context: ReliabilityContext,
@@ -247,6 +265,15 @@ export function reliabilityChart(
   return f.svg.join("\n");
 }
 
+/**
+ * A 20-bin histogram of the predicted probabilities (zoomed like the reliability diagram),
+ * titled with what they are the probability of.
+ *
+ * @example
+ * ```ts
+ * const svg = histogram([0.48, 0.52, 0.55], "beats-median");
+ * ```
+ */
 export function histogram(
   probabilities: ArrayLike<number>,
   label: "up" | "beats-median" = "up",
@@ -292,6 +319,15 @@ function foldTicks(names: string[]): Ticks {
   return { kind: "labels", at, label: (v) => `fold ${names[v]}` };
 }
 
+/**
+ * Two charts of a walk-forward's folds: accuracy against always-up (a note when they coincide) and
+ * Brier skill with its interval against the base rate, with the pooled skill as a line.
+ *
+ * @example
+ * ```ts
+ * const svg = foldScoreCharts(walkForwardReport(rows, summary, { title: "SPY" }).folds!);
+ * ```
+ */
 export function foldScoreCharts(folds: FoldsInput): string {
   const scores = folds.scores;
   const names = scores.map((s) => s.name);
@@ -382,6 +418,15 @@ export function foldScoreCharts(folds: FoldsInput): string {
   return a.svg.join("\n") + aNote + "\n" + b.svg.join("\n");
 }
 
+/**
+ * Each fold's loss and accuracy per epoch (training dashed, validation solid), with a dot at the
+ * epoch whose weights scored the fold.
+ *
+ * @example
+ * ```ts
+ * const svg = foldHistoryCharts([{ name: "fold 1", history, bestEpoch: 3 }]);
+ * ```
+ */
 export function foldHistoryCharts(histories: NonNullable<FoldsInput["histories"]>): string {
   const longest = histories.reduce((m, h) => Math.max(m, h.history.length), 1);
   const xr: [number, number] = longest > 1 ? [1, longest] : [0.5, 1.5];
