@@ -83,8 +83,10 @@ export interface BenchOptions {
   log?: (line: string) => void;
   /** Run the universe row (500 synthetic symbols; `src/bench/universe.ts`; default: unless quick). */
   universe?: boolean;
-  /** Run the study rows and the PyTorch anchor (`src/bench/study.ts`; default true). */
+  /** Run the study rows and the PyTorch anchor (`src/bench/study.ts`; default: unless `large` is false). */
   study?: boolean;
+  /** Run only the study rows and the anchor (no seed rows, cold start, shadow or universe row). */
+  studyOnly?: boolean;
 }
 
 /** What {@linkcode runBench} returns. */
@@ -297,12 +299,15 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchResult>
     profile: options.profile ?? false,
   };
   const { impls, backends } = options;
-  const selected = ROWS.filter((r) =>
-    (impls === undefined || impls.includes(r.impl)) &&
-    (backends === undefined || backends.includes(r.backend)) &&
-    (r.workload === "seed" || options.large !== false)
-  );
-  if (selected.length === 0) {
+  const studyOnly = options.studyOnly ?? false;
+  const selected = studyOnly
+    ? []
+    : ROWS.filter((r) =>
+      (impls === undefined || impls.includes(r.impl)) &&
+      (backends === undefined || backends.includes(r.backend)) &&
+      (r.workload === "seed" || options.large !== false)
+    );
+  if (selected.length === 0 && !studyOnly) {
     throw new UsageError(
       `Expected --impl and --backend to select a row, found none (rows: ${
         [...new Set(ROWS.map((r) => `${r.impl}/${r.backend}`))].join(", ")
@@ -335,8 +340,10 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchResult>
         plan.push({ row, ...specFor(row, settings, adapter, modelDir) });
       }
     }
-    log(`bench: saving a model of the workload's shape in ${modelDir}`);
-    await saveWorkloadModel(modelDir);
+    if (!studyOnly) {
+      log(`bench: saving a model of the workload's shape in ${modelDir}`);
+      await saveWorkloadModel(modelDir);
+    }
 
     const results: RowResult[] = [];
     let failed = 0;
@@ -362,17 +369,17 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchResult>
       results.push(rounded(result));
     }
 
-    const cold = await coldStart(modelDir, settings.coldRuns, log);
-    const shadow = await benchShadow(modelDir, tmp, { log });
+    const cold = studyOnly ? null : await coldStart(modelDir, settings.coldRuns, log);
+    const shadow = studyOnly ? undefined : await benchShadow(modelDir, tmp, { log });
     if (shadow === null) failed++;
     let universe: UniverseBenchRow | null | undefined;
-    if (options.universe ?? !quick) {
+    if (!studyOnly && (options.universe ?? !quick)) {
       universe = await benchUniverse({ log });
       if (universe === null) failed++;
     }
-    if (cold === null) failed++;
+    if (cold === null && !studyOnly) failed++;
     let study: StudyBench | null | undefined;
-    if (options.study ?? true) {
+    if (studyOnly || (options.study ?? options.large !== false)) {
       study = await benchStudy({ quick, log });
       if (study === null) failed++;
     }
@@ -394,7 +401,7 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchResult>
       skipped,
       coldStartMs: cold?.ms ?? null,
       coldStart: cold,
-      shadow,
+      ...(shadow !== undefined ? { shadow } : {}),
       ...(universe !== undefined ? { universe } : {}),
       ...(study !== undefined ? { study } : {}),
     };

@@ -189,6 +189,14 @@ function profileLines(r: RowResult): string[] {
  */
 export function formatBenchReport(report: BenchReport): string {
   const { workload: w, machine: host, results, skipped, coldStart } = report;
+  const machineLine = `machine: ${host.cpus} × ${host.cpuModel}, ${host.os}${
+    host.memoryGb === null ? "" : `, ${host.memoryGb} GB`
+  }; deno ${host.deno}, v8 ${host.v8}, tfjs ${host.tfjs}; load ${
+    host.loadAvg1m.start?.toFixed(2) ?? "?"
+  } → ${host.loadAvg1m.end?.toFixed(2) ?? "?"}`;
+  if (results.length === 0 && skipped.length === 0 && report.study !== undefined) {
+    return [machineLine, "", formatStudy(report.study)].join("\n"); // --study-only
+  }
   const lines = [
     `workload: ${w.arch}: ${w.layers}`,
     `  ${w.trainSequences} sequences of ${w.sequenceLength}×${w.nFeatures}, batch ${w.batchSize}, Adam lr ${w.learningRate}, binary cross-entropy; ` +
@@ -198,11 +206,7 @@ export function formatBenchReport(report: BenchReport): string {
     `  predict1: ${w.predictCalls} calls after ${w.predictWarmupCalls} warm-up (fast: the plugin's predictWindow; stock: model.predict + dataSync); batch: ${w.predictBatchSize}`,
     `  large batch rows: the same model, batch 1024, epoch of 100 000 windows (timed on a few batches, scaled); training only`,
     `  × columns: relative to stock/wasm on the seed's workload (training: sequences per second); build: the kernel build (relaxed or plain SIMD)`,
-    `machine: ${host.cpus} × ${host.cpuModel}, ${host.os}${
-      host.memoryGb === null ? "" : `, ${host.memoryGb} GB`
-    }; deno ${host.deno}, v8 ${host.v8}, tfjs ${host.tfjs}; load ${
-      host.loadAvg1m.start?.toFixed(2) ?? "?"
-    } → ${host.loadAvg1m.end?.toFixed(2) ?? "?"}`,
+    machineLine,
     "",
     results.length ? resultsTable(results) : "(no row ran)",
     "",

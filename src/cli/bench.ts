@@ -36,7 +36,8 @@ default on 2+ cores); stock/cpu (1 timed epoch after a 64-window warm-up: ~30 s 
 --epochs N times N); fast/cpu; stock/webgpu and fast/webgpu (the fused WGSL recurrence) with a
 hardware adapter (a software adapter such as llvmpipe runs only when --backend names webgpu,
 reduced: 64 windows timed and scaled, 20 calls); large batch: fast-2core/wasm, stock/webgpu,
-fast/webgpu. A default run takes about 3 minutes on 2 cores.
+fast/webgpu; then the study rows (see --study-only). A default run takes about 6 minutes on 2
+cores.
 
 Flags:
   --quick           a short run: 64-window warm-up, 1 timed epoch of 256 windows (scaled to
@@ -45,13 +46,18 @@ Flags:
   --backend LIST    ${BENCH_BACKENDS.join(",")} (default all that are available)
   --epochs N        timed epochs per row (default 3; --quick and large-batch rows 1)
   --calls N         timed single-sequence predictions (default 200; --quick 50)
-  --seed-only       skip the large-batch rows
+  --seed-only       skip the large-batch rows and the study rows
+  --study-only      only the study rows: the universe studies' network (one LSTM(25) over 240
+                    steps, dropout 0.1, Dense(1, sigmoid), RMSprop) at batch 512 on 240 × 3 and
+                    240 × 1 synthetic windows, 1 thread and every core: training and batch
+                    prediction windows/s, peak RSS, and PyTorch CPU on the same shapes in the same
+                    run (Debian's python3-torch; the bench says how to install it when absent)
   --universe        the universe row even with --quick (it runs by default otherwise): 500
                     synthetic symbols over 5 years as one date-split dataset, training windows/s
                     and the process's peak RSS (which must stay under 1.5 GB)
   --profile         time the phases of the fused path in each row (kernels, worker round trips,
                     waits, masks, Adam) and print them per epoch
-  --json            print one JSON object: { workload, machine, results, skipped, coldStartMs, coldStart, shadow[, universe] }
+  --json            print one JSON object: { workload, machine, results, skipped, coldStartMs, coldStart, shadow[, universe][, study] }
   -h, --help        this text`;
 
 /** A comma-separated list of some of `choices`, or undefined when the flag is absent. */
@@ -89,6 +95,7 @@ export const bench: Command = async (args: string[]): Promise<number> => {
     epochs: { type: "string" },
     calls: { type: "string" },
     "seed-only": { type: "boolean" },
+    "study-only": { type: "boolean" },
     profile: { type: "boolean" },
     universe: { type: "boolean" },
   });
@@ -103,6 +110,7 @@ export const bench: Command = async (args: string[]): Promise<number> => {
     impls: listFlag(flags, "impl", IMPLS),
     backends: listFlag(flags, "backend", BENCH_BACKENDS),
     large: flags["seed-only"] !== true,
+    studyOnly: flags["study-only"] === true,
     profile: flags.profile === true,
     universe: flags.universe === true ? true : undefined,
     log: progress,
