@@ -149,7 +149,7 @@ export function rocChart(points: RocPoint[]): string {
   const fpr = points.map((p) => p.fpr);
   return f.svg.join("\n") + coincidenceNote([
     { name: "the model's curve", ys: points.map((p) => p.tpr) },
-    { name: "chance (the diagonal)", ys: fpr },
+    { name: "the chance diagonal", ys: fpr },
   ]);
 }
 
