@@ -14,6 +14,7 @@
  * @module
  */
 
+import { formatPValue } from "../eval/metrics.ts";
 import type { Leaderboard } from "../sweep/leaderboard.ts";
 import { formatTable } from "../util/table.ts";
 import { bracketed, fixed } from "./format.ts";
@@ -55,23 +56,25 @@ export function multipleTestingVerdict(board: Leaderboard): string[] {
       bonferroni.toPrecision(2)
     }).`,
   ];
-  const pAgainstUp = winner ? winner.pValueVsAlwaysUp.toFixed(3) : "–";
+  const pAgainstUp = winner ? formatPValue(winner.pValueVsAlwaysUp) : "p = –";
   lines.push(
     `The winner ${
       w.id.slice(0, 8)
-    } (${w.label}) was chosen as the best of ${n} on Brier skill. Corrected for that choice (White's reality check, studentized: how often the best of ${n} configurations without skill scores this well on the same resampled rows) p = ${
-      w.pBestOfN.toFixed(3)
+    } (${w.label}) was chosen as the best of ${n} on Brier skill. Corrected for that choice (White's reality check, studentized: how often the best of ${n} configurations without skill scores this well on the same resampled rows): ${
+      formatPValue(w.pBestOfN)
     } (alone, uncorrected: ${
-      w.pAlone.toFixed(3)
-    }); its accuracy against always-up has p = ${pAgainstUp}, ${
-      w.pBonferroni.toFixed(3)
-    } after Bonferroni for ${n}.`,
+      formatPValue(w.pAlone)
+    }). Its accuracy against always-up: ${pAgainstUp}; after Bonferroni for ${n}: ${
+      formatPValue(w.pBonferroni)
+    }.`,
   );
   const skill = w.noBetterThanChance
-    ? `its skill does not survive the number of configurations tried: the best of ${n} without any skill scores this well by luck (p = ${
-      w.pBestOfN.toFixed(3)
-    } ≥ 0.05)`
-    : `its skill survives the number of configurations tried (p = ${w.pBestOfN.toFixed(3)} < 0.05)`;
+    ? `its skill does not survive the number of configurations tried: the best of ${n} without any skill scores this well by luck (${
+      formatPValue(w.pBestOfN)
+    }, not below 0.05)`
+    : `its skill survives the number of configurations tried (${
+      formatPValue(w.pBestOfN)
+    }, below 0.05)`;
   const accuracy = w.pBonferroni < ALPHA
     ? "its edge over always-up survives Bonferroni's correction too"
     : "its edge over always-up does not survive Bonferroni's correction";

@@ -13,7 +13,7 @@
  * @module
  */
 
-import type { ConfidenceInterval } from "../eval/metrics.ts";
+import { type ConfidenceInterval, formatPValue } from "../eval/metrics.ts";
 import type { Leaderboard } from "../sweep/leaderboard.ts";
 import { COLORS, escapeHtml, extent, frame, referenceAt } from "./charts.ts";
 
@@ -93,11 +93,11 @@ export function skillChart(board: Leaderboard): string {
         ...(w
           ? [
             w.noBetterThanChance
-              ? `the winner is no better than chance as the best of ${board.scored} (reality check p = ${
-                w.pBestOfN.toFixed(3)
+              ? `the winner is no better than chance as the best of ${board.scored} (reality check, ${
+                formatPValue(w.pBestOfN)
               })`
-              : `the winner's skill survives the correction for ${board.scored} configurations (reality check p = ${
-                w.pBestOfN.toFixed(3)
+              : `the winner's skill survives the correction for ${board.scored} configurations (reality check, ${
+                formatPValue(w.pBestOfN)
               })`,
           ]
           : []),
