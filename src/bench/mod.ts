@@ -83,7 +83,7 @@ export interface BenchOptions {
   log?: (line: string) => void;
   /** Run the universe row (500 synthetic symbols; `src/bench/universe.ts`; default: unless quick). */
   universe?: boolean;
-  /** Run the study rows and the PyTorch anchor (`src/bench/study.ts`; default: unless `large` is false). */
+  /** Run the study rows and the PyTorch anchor (`src/bench/study.ts`; default: unless quick or `large` is false). */
   study?: boolean;
   /** Run only the study rows and the anchor (no seed rows, cold start, shadow or universe row). */
   studyOnly?: boolean;
@@ -379,7 +379,7 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchResult>
     }
     if (cold === null && !studyOnly) failed++;
     let study: StudyBench | null | undefined;
-    if (studyOnly || (options.study ?? options.large !== false)) {
+    if (studyOnly || (options.study ?? (!quick && options.large !== false))) {
       study = await benchStudy({ quick, log });
       if (study === null) failed++;
     }
