@@ -36,8 +36,8 @@ default on 2+ cores); stock/cpu (1 timed epoch after a 64-window warm-up: ~30 s 
 --epochs N times N); fast/cpu; stock/webgpu and fast/webgpu (the fused WGSL recurrence) with a
 hardware adapter (a software adapter such as llvmpipe runs only when --backend names webgpu,
 reduced: 64 windows timed and scaled, 20 calls); large batch: fast-2core/wasm, stock/webgpu,
-fast/webgpu; then the study rows (see --study-only; not with --quick). A default run takes about 6 minutes on 2
-cores.
+fast/webgpu; then the study rows (see --study-only; not with --quick). A default run takes about
+6 minutes on 2 cores.
 
 Flags:
   --quick           a short run: 64-window warm-up, 1 timed epoch of 256 windows (scaled to
