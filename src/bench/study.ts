@@ -21,7 +21,6 @@ import type { WindowSet } from "../dataset/types.ts";
 import { createRng } from "../util/random.ts";
 import { MODULE_ROOT } from "../util/assets.ts";
 import { childFailure, runChild } from "./child.ts";
-import { plural } from "./report.ts";
 
 /** The study workload's fixed shape. */
 export const STUDY_WORKLOAD = {
@@ -206,7 +205,11 @@ export async function benchStudy(
         predictWindows: timed,
         seed: 42,
       };
-      log(`bench: study 240×${features}, ${plural(threads, "thread")}, ${timed} windows timed`);
+      log(
+        `bench: study 240×${features}, ${
+          threads === 1 ? "1 thread" : `${threads} threads`
+        }, ${timed} windows timed`,
+      );
       const run = await runChild(
         ["run", "--allow-read", "src/bench/study.ts", JSON.stringify(spec), "--hold"],
         { hold: true, echo: (line) => log(`  study: ${line}`) },
@@ -223,7 +226,11 @@ export async function benchStudy(
   let anchor: string | undefined;
   for (const row of rows) {
     if (anchor !== undefined) break;
-    log(`bench: PyTorch anchor 240×${row.features}, ${plural(row.threads, "thread")}`);
+    log(
+      `bench: PyTorch anchor 240×${row.features}, ${
+        row.threads === 1 ? "1 thread" : `${row.threads} threads`
+      }`,
+    );
     const rate = await torchAnchor(row.features, row.threads, options.quick ? 1024 : 4096);
     if (typeof rate === "string") anchor = rate;
     else row.torchPerS = rate;
