@@ -3,7 +3,9 @@
  * list, a tickers file, a folder's file names) and back, the crypto calendar for a universe (no
  * weekend missing, one venue), a ccxt prepare of several pairs from a tickers file replayed
  * offline (fixtures/ccxt/, generated in CCXT's format), and train → evaluate → backtest on a
- * universe of pairs with the cross-sectional label; the least privilege of a ccxt prepare.
+ * universe of daily and of hourly pairs with the cross-sectional label (the card's interval and
+ * venue, 365 days or 8,760 hours a year, the taker fee as the default cost); the least privilege
+ * of a ccxt prepare, and the compiled binary's, which are the same.
  */
 
 import assert from "node:assert/strict";
@@ -17,7 +19,10 @@ import {
 } from "../src/data/mod.ts";
 import { prepareUniverse } from "../src/pipeline/prepare.ts";
 import { readCard } from "../src/model/card.ts";
+import { modelUniverse } from "../src/pipeline/universe.ts";
+import { CRYPTO_TAKER_FEE_BPS } from "../src/eval/backtest.ts";
 import { replayExchange } from "../fixtures/ccxt/replay.ts";
+import { compilePlans } from "../src/cli/compile.ts";
 import { cli, type Run } from "./tiny_model_fixture.ts";
 
 const TMP = await Deno.makeTempDir({ prefix: "crypto_universe_" });
@@ -86,6 +91,25 @@ Deno.test("a folder of pairs' CSVs named as the cache names them reads back as t
     undefined,
     undefined,
   ]);
+});
+
+Deno.test("a listed pair missing from a folder import is named by its file, BTC_USDT.csv, and nothing is cached", async () => {
+  const dir = join(TMP, "one_pair_csv");
+  await Deno.mkdir(dir);
+  const range = { start: "2024-01-05", end: "2024-01-06", interval: "1h" as const };
+  await Deno.writeTextFile(
+    join(dir, "ETH_USDT.csv"),
+    formatBarsCsv(generateSyntheticContinuousBars("ETH/USDT", range)),
+  );
+  const dataDir = join(TMP, "one_pair_data");
+  const result = await prepareUniverse({ csvDir: dir, tickers: ["ETH/USDT", "BTC/USDT"] }, {
+    dataDir,
+    interval: "1h",
+    venue: "crypto",
+  });
+  assert.deepEqual(result.failures, [{ ticker: "BTC/USDT", error: `no BTC_USDT.csv in ${dir}` }]);
+  assert.deepEqual(result.results, []);
+  await assert.rejects(() => Deno.stat(join(dataDir, "ETH_USDT_1h.csv")), Deno.errors.NotFound);
 });
 
 Deno.test("a universe on two venues is refused in one line", async () => {
@@ -213,6 +237,8 @@ Deno.test("a universe of daily pairs: prepare --tickers-file, train --universe w
   ]);
   const card = await readCard(join(models, "majors", "v1"));
   assert.equal(card.label, "beats-median");
+  assert.equal(card.data.interval, "1d");
+  assert.equal(card.data.venue, "crypto");
   assert.deepEqual([...card.universe?.symbols ?? []].sort(), [...PAIRS].sort());
   const model = join(models, "majors");
   const evaluated = JSON.parse(
@@ -241,17 +267,16 @@ Deno.test("a universe of daily pairs: prepare --tickers-file, train --universe w
   );
   const arm = backtest.portfolio.arms.find((a: { name: string }) => a.name === "model");
   assert.ok(arm.before.days >= days - 2, `${arm.before.days} trading days of ${days}`);
+  // A crypto year is 365 days, and the exchange's taker fee is the cost unless --cost-bps says.
+  assert.equal(backtest.portfolio.barsPerYear, 365);
+  assert.equal(backtest.portfolio.costBps, CRYPTO_TAKER_FEE_BPS);
+  const { meanDaily, sdDaily, sharpe } = arm.before;
+  assert.ok(Math.abs(sharpe - (meanDaily / sdDaily) * Math.sqrt(365)) < 1e-9, `${sharpe}`);
 });
 
 Deno.test({
   name:
     "a universe of hourly pairs from the replayed exchange: train, evaluate and backtest annualise with 8,760 bars",
-  // Needs the lead's change to the universe path (src/pipeline/universe.ts, src/dataset/universe.ts,
-  // src/pipeline/study.ts, src/cli/train.ts): train --universe passes --interval to loadUniverseData →
-  // loadUniverse (today every universe reads 1d bars: "No cached bars for BTC/USDT 1d"), the card
-  // records the universe's interval and venue (LoadedUniverse.interval/.venue; today "1d" and none),
-  // and the portfolio annualises with barsPerYear(interval, venue) (today 252 days).
-  ignore: true,
   fn: async () => {
     const dataDir = join(TMP, "hourly");
     const tickers = join(TMP, "hourly.txt");
@@ -287,19 +312,63 @@ Deno.test({
     const card = await readCard(join(models, "pairs", "v1"));
     assert.equal(card.data.interval, "1h");
     assert.equal(card.data.venue, "crypto");
+    // The bare --universe reads the card's interval and venue back.
+    assert.deepEqual(modelUniverse(card)?.interval, "1h");
+    assert.deepEqual(modelUniverse(card)?.venue, "crypto");
     const model = join(models, "pairs");
+    // No --interval: the card's, 1h.
     const evaluated = JSON.parse(
       (await ok(["evaluate", "--model", model, "--universe", "--data-dir", dataDir, "--json"]))
         .stdout,
     );
     assert.match(evaluated.pooled.first, /^2024-01-\d\dT\d\d:00:00Z$/);
+    // Top 1 and bottom 1 of 4 pairs (the default 10 would hold every pair on both legs: flat).
+    const topK = ["--top-k", "1"];
     const backtest = JSON.parse(
-      (await ok(["backtest", "--model", model, "--universe", "--data-dir", dataDir, "--json"]))
-        .stdout,
+      (await ok([
+        "backtest",
+        "--model",
+        model,
+        "--universe",
+        ...topK,
+        "--data-dir",
+        dataDir,
+        "--json",
+      ])).stdout,
     );
+    // One rebalance an hour, annualised over a crypto year of hours, at the taker fee per side.
+    assert.equal(backtest.portfolio.interval, "1h");
+    assert.equal(backtest.portfolio.barsPerYear, 8760);
+    assert.equal(backtest.portfolio.costBps, CRYPTO_TAKER_FEE_BPS);
     const arm = backtest.portfolio.arms.find((a: { name: string }) => a.name === "model");
     const { meanDaily, sdDaily, sharpe } = arm.before;
+    assert.ok(sdDaily > 0, `${sdDaily}`);
     assert.ok(Math.abs(sharpe - (meanDaily / sdDaily) * Math.sqrt(8760)) < 1e-9, `${sharpe}`);
+    // The same with --interval 1h given; daily bars of an hourly model are refused in one line.
+    const given = JSON.parse(
+      (await ok([
+        "backtest",
+        "--model",
+        model,
+        "--universe",
+        ...topK,
+        "--interval",
+        "1h",
+        "--data-dir",
+        dataDir,
+        "--json",
+      ])).stdout,
+    );
+    assert.equal(given.portfolio.arms[0].before.sharpe, backtest.portfolio.arms[0].before.sharpe);
+    const daily = await cli(
+      ["evaluate", "--model", model, "--universe", "--interval", "1d", "--data-dir", dataDir],
+      TMP,
+    );
+    assert.equal(daily.code, 2, daily.stderr);
+    assert.match(
+      daily.stderr.trim(),
+      /^error: Expected --interval 1h \(the model was trained on 1h bars of universe:hourly\), found 1d/,
+    );
   },
 });
 
@@ -317,6 +386,20 @@ Deno.test("the prepare and retrain tasks allow the common exchanges' API hosts a
     const env = /--allow-env=(\S+)/.exec(tasks[name])![1].split(",");
     assert.ok(env.includes("WS_NO_BUFFER_UTIL"), `${name}: ${env}`);
   }
+});
+
+Deno.test("the compiled command line may reach what the prepare task may: the same --allow-net and --allow-env", async () => {
+  const tasks = JSON.parse(await Deno.readTextFile(new URL("../deno.json", import.meta.url)))
+    .tasks as Record<string, string>;
+  const [cliPlan] = await compilePlans({ outDir: "dist" });
+  for (const name of ["net", "env"]) {
+    const flag = new RegExp(`--allow-${name}=\\S+`);
+    const compiled = cliPlan.args.filter((a) => flag.test(a));
+    assert.deepEqual(compiled, [flag.exec(tasks.prepare)![0]], `--allow-${name}`);
+  }
+  const net = cliPlan.args.find((a) => a.startsWith("--allow-net="))!;
+  assert.ok(net.split(/[=,]/).includes("api.binance.com"), net);
+  assert.ok(cliPlan.args.some((a) => /^--allow-env=.*WS_NO_BUFFER_UTIL/.test(a)));
 });
 
 Deno.test("an exchange whose host --allow-net lacks is one line naming the host and the flag, and nothing is written", async () => {

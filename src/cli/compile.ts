@@ -16,6 +16,7 @@ import { type Command, printResult, progress } from "./output.ts";
 import { assetPath } from "../util/assets.ts";
 import { DataError } from "../util/errors.ts";
 import { exists } from "../util/fs.ts";
+import denoJson from "../../deno.json" with { type: "json" };
 
 const HELP =
   `Usage: deno task compile [--model DIR] [--out-dir dist] [--target TRIPLE] [--dry-run] [--json]
@@ -43,16 +44,30 @@ export const RUNTIME_ASSETS: readonly string[] = [
   "node_modules/@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm",
 ];
 
+/**
+ * The `--allow-<name>=…` flag of the `prepare` task in deno.json: the one list of the hosts (data
+ * providers and exchanges) and environment variables the command line may reach.
+ */
+function prepareTaskFlag(name: "net" | "env"): string {
+  const flag = new RegExp(`(?:^|\\s)(--allow-${name}=\\S+)`).exec(denoJson.tasks.prepare)?.[1];
+  if (flag === undefined) {
+    throw new DataError(`Expected --allow-${name}=… in deno.json's prepare task, found none`);
+  }
+  return flag;
+}
+
 /** The permissions each binary is built with (the same as the deno tasks). */
-const PERMISSIONS: Record<string, string[]> = {
-  "lstm-signal": [
-    "--allow-read",
-    "--allow-write=data,models,reports",
-    "--allow-net=query1.finance.yahoo.com,query2.finance.yahoo.com,data.alpaca.markets,stooq.com",
-    "--allow-env=APCA_API_KEY_ID,APCA_API_SECRET_KEY",
-  ],
-  bot: ["--allow-read"],
-};
+function permissions(): Record<string, string[]> {
+  return {
+    "lstm-signal": [
+      "--allow-read",
+      "--allow-write=data,models,reports",
+      prepareTaskFlag("net"),
+      prepareTaskFlag("env"),
+    ],
+    bot: ["--allow-read"],
+  };
+}
 
 /**
  * The `deno compile` argument lists for the two binaries.
@@ -77,6 +92,7 @@ export async function compilePlans(
     includes.push(options.model);
   }
   const entries: Array<[string, string]> = [["lstm-signal", "cli.ts"], ["bot", "examples/bot.ts"]];
+  const allowed = permissions();
   return entries.map(([name, entry]) => {
     const output = join(options.outDir, name);
     const args = [
@@ -86,7 +102,7 @@ export async function compilePlans(
       output,
       ...(options.target ? ["--target", options.target] : []),
       ...includes.flatMap((path) => ["--include", path]),
-      ...PERMISSIONS[name],
+      ...allowed[name],
       entry,
     ];
     return { name, output, args };

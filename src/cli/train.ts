@@ -150,6 +150,7 @@ export const train: Command = async (args: string[]): Promise<number> => {
       seed: fit.seed,
       start: data.start,
       end: data.end,
+      interval: data.interval,
       context: universe.context,
     });
     progress(loaded.universe.text);

@@ -16,11 +16,13 @@ import { LABELS, SCALINGS } from "../dataset/universe.ts";
 import type { Kernel } from "../model/fast/layers.ts";
 import type { FitSettings } from "../pipeline/settings.ts";
 import type { SeriesRequest } from "../pipeline/series.ts";
-import type {
-  UniverseEvaluateOptions,
-  UniverseRequest,
-  UniverseWalkForward,
+import {
+  STOCK_UNIVERSE_COST_BPS,
+  type UniverseEvaluateOptions,
+  type UniverseRequest,
+  type UniverseWalkForward,
 } from "../pipeline/study.ts";
+import { CRYPTO_TAKER_FEE_BPS } from "../eval/backtest.ts";
 import {
   STUDIES,
   type Study,
@@ -62,8 +64,9 @@ export const UNIVERSE_TRAIN_FLAGS: Record<string, FlagSpec> = {
 /** Help lines of the universe flags of `train`. */
 export const UNIVERSE_TRAIN_HELP =
   `Universe (one model across many symbols; see README "Universe models"):
-  --universe U        a tickers file (one per line; bars from the cache, or
-                      --source synthetic), a comma-separated list, a folder of
+  --universe U        a tickers file (one per line; bars from the cache at
+                      --interval, or --source synthetic), a comma-separated
+                      list (pairs too: BTC/USDT,ETH/USDT), a folder of
                       <SYMBOL>.csv files or a long CSV with a symbol column:
                       one model on the pooled windows of every symbol, split
                       by calendar date (the same cut dates for every symbol)
@@ -94,13 +97,16 @@ export const UNIVERSE_SCORE_FLAGS: Record<string, FlagSpec> = {
 export const UNIVERSE_SCORE_HELP =
   `Universe (a model trained with train --universe is scored this way by default):
   --universe [U]     score across a universe (as train --universe takes it);
-                     bare, the model's own. Pooled and per-symbol scores
-                     beside the reversal rule and a logistic model on the
-                     same standardized returns, and the daily portfolio
+                     bare, the model's own (its bars' interval, from the
+                     card). Pooled and per-symbol scores beside the
+                     reversal rule and a logistic model on the same
+                     standardized returns, and the portfolio, rebalanced
+                     every bar (daily bars: every day)
   --ticker LIST      with a universe: score only these symbols
   --top-k N          portfolio: long the top N, short the bottom N (default 10)
   --long-only        portfolio: long the top N only
-  --cost-bps N       portfolio: cost per half-turn, basis points (default 5)
+  --cost-bps N       portfolio: cost per half-turn, basis points (default
+                     ${STOCK_UNIVERSE_COST_BPS}; ${CRYPTO_TAKER_FEE_BPS} on a crypto venue, a typical taker fee)
   --study NAME       ${STUDIES.join(" | ")}: run the paper's rolling study
                      (750/250-day periods, each retrained from scratch with
                      the preset; no saved model is read); with --epochs N
@@ -251,13 +257,17 @@ export function universeScoreRequest(
       dataDir: data.dataDir,
       source: data.source,
       seed: data.seed,
+      interval: data.interval,
     },
     options: {
       ...read.range,
       seed: data.seed ?? 42,
       topK: numberFlag(flags, "top-k", 10, { min: 1, max: 10_000, integer: true }),
       longOnly: Boolean(flags["long-only"]),
-      costBps: numberFlag(flags, "cost-bps", 5, { min: 0, max: 10_000 }),
+      // Absent: the venue's default (5 on the NYSE, an exchange's taker fee on a crypto venue).
+      costBps: flags["cost-bps"] === undefined
+        ? undefined
+        : numberFlag(flags, "cost-bps", 0, { min: 0, max: 10_000 }),
       walkForward: universeWalkForward(flags),
       kernel: read.kernel,
       only: data.ticker === undefined

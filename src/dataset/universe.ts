@@ -38,7 +38,8 @@
  * @module
  */
 
-import type { Series } from "../data/types.ts";
+import type { Interval, Series } from "../data/types.ts";
+import type { Venue } from "../data/calendar.ts";
 import { applyScaler, fitScaler, type Scaler } from "../features/mod.ts";
 import {
   buildUniverseTables,
@@ -582,7 +583,7 @@ export interface UniverseDatasetOptions extends UniverseTableOptions, DateSplitO
  *
  * @example
  * ```ts
- * const about: UniverseAbout = { name: "u5", source: "csv-dir", path: "../u5" };
+ * const about: UniverseAbout = { name: "u5", source: "csv-dir", path: "../u5", interval: "1d" };
  * ```
  */
 export interface UniverseAbout {
@@ -594,6 +595,10 @@ export interface UniverseAbout {
   path?: string;
   /** The study preset the model was trained by, if any. */
   study?: string;
+  /** The bars' interval (default `1d`). */
+  interval?: Interval;
+  /** Whose calendar the bars follow (default `nyse`, which the card leaves out). */
+  venue?: Venue;
 }
 
 /**
@@ -682,7 +687,13 @@ export function universeDataset(
     label: tables.label,
     decideAt: tables.decideAt,
     card: {
-      data: { source: about.source, ticker: `universe:${about.name}`, interval: "1d", ranges },
+      data: {
+        source: about.source,
+        ticker: `universe:${about.name}`,
+        interval: about.interval ?? "1d",
+        ...(about.venue !== undefined && about.venue !== "nyse" ? { venue: about.venue } : {}),
+        ranges,
+      },
       label: tables.label,
       ...(tables.decideAt === "open" ? { decideAt: "open" as const } : {}),
       universe: {

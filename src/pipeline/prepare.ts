@@ -18,7 +18,7 @@
  */
 
 import { basename, extname, join } from "node:path";
-import { type PrepareOptions, type PrepareResult } from "../data/mod.ts";
+import { fileStemOf, type PrepareOptions, type PrepareResult } from "../data/mod.ts";
 import { prepareAllOrNothing } from "../data/prepare.ts";
 import {
   csvDirSources,
@@ -109,8 +109,9 @@ async function sourcesOf(
     return [
       ...sources.filter((s) => s.error !== undefined),
       ...listed.map((symbol) =>
+        // BTC/USDT's file is BTC_USDT.csv, as the cache names it.
         bySymbol.get(symbol) ??
-          { symbol, label: symbol, error: `no ${symbol}.csv in ${csvDir ?? longCsv}` }
+          { symbol, label: symbol, error: `no ${fileStemOf(symbol)}.csv in ${csvDir}` }
       ),
     ];
   };

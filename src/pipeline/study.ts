@@ -36,8 +36,10 @@ import { type BackendName, ensureBackend } from "../model/backend.ts";
 import { DataError } from "../util/errors.ts";
 import { readCard } from "../model/card.ts";
 import { resolveModelDir } from "../model/versions.ts";
-import type { SourceName } from "../data/types.ts";
-import { resolveUniverse } from "../data/universe.ts";
+import type { Interval, SourceName } from "../data/types.ts";
+import { type LoadedUniverse, resolveUniverse } from "../data/universe.ts";
+import { barsPerYear } from "../data/interval.ts";
+import { CRYPTO_TAKER_FEE_BPS } from "../eval/backtest.ts";
 import { UsageError } from "../util/errors.ts";
 import { fitModel } from "./fit.ts";
 import {
@@ -56,6 +58,7 @@ import {
   modelInfo,
 } from "./score.ts";
 import { fitSettings, settingsForCard } from "./settings.ts";
+import { seriesInterval } from "./series.ts";
 import {
   loadUniverseData,
   modelUniverse,
@@ -88,7 +91,10 @@ export interface UniverseEvaluateOptions {
   topK?: number;
   /** Long only (default false). */
   longOnly?: boolean;
-  /** Cost per half-turn in basis points (default 5). */
+  /**
+   * Cost per half-turn in basis points (default {@linkcode STOCK_UNIVERSE_COST_BPS} on the NYSE,
+   * the exchange taker fee `CRYPTO_TAKER_FEE_BPS` on a crypto venue).
+   */
   costBps?: number;
   /** Retrain by date folds instead of scoring the saved weights. */
   walkForward?: UniverseWalkForward;
@@ -125,17 +131,39 @@ export interface UniverseWalkForward {
   epochs?: number;
 }
 
-function portfolioDefaults(options: UniverseEvaluateOptions): {
+/**
+ * A universe portfolio's default cost per half-turn on the NYSE, in basis
+ * points (on a crypto venue: the exchange's taker fee, `CRYPTO_TAKER_FEE_BPS`,
+ * as a single-symbol backtest charges).
+ *
+ * @example
+ * ```ts
+ * STOCK_UNIVERSE_COST_BPS; // 5
+ * ```
+ */
+export const STOCK_UNIVERSE_COST_BPS = 5;
+
+/** The portfolio's settings: the options', else the defaults of the universe's venue and bars. */
+function portfolioDefaults(
+  options: UniverseEvaluateOptions,
+  universe: Pick<LoadedUniverse, "interval" | "venue">,
+): {
   topK: number;
   longOnly: boolean;
   costBps: number;
   seed: number;
+  interval: Interval;
+  barsPerYear: number;
 } {
+  const { interval, venue } = universe;
   return {
     topK: options.topK ?? 10,
     longOnly: options.longOnly ?? false,
-    costBps: options.costBps ?? 5,
+    costBps: options.costBps ??
+      (venue === "crypto" ? CRYPTO_TAKER_FEE_BPS : STOCK_UNIVERSE_COST_BPS),
     seed: options.seed ?? 42,
+    interval,
+    barsPerYear: barsPerYear(interval, venue),
   };
 }
 
@@ -252,7 +280,7 @@ export async function evaluateUniverse(
     unknown,
     name: data.universe.name,
     market: market && { symbol: tables.context!, table: market },
-    ...portfolioDefaults(options),
+    ...portfolioDefaults(options, data.universe),
   });
 }
 
@@ -421,7 +449,7 @@ export async function runUniverseStudy(
     unknown,
     name: data.universe.name,
     market: market && { symbol: tables.context!, table: market },
-    ...portfolioDefaults(options),
+    ...portfolioDefaults(options, data.universe),
     folds: foldInfo,
   });
 }
@@ -470,6 +498,11 @@ export interface UniverseRequest {
   source?: SourceName;
   /** Seed of synthetic bars and of the study's models. */
   seed?: number;
+  /**
+   * The bars' interval: a study's (default `1d`); a saved model's own (another is refused, as
+   * for one ticker).
+   */
+  interval?: Interval;
 }
 
 /**
@@ -502,6 +535,7 @@ export async function scoreUniverseRequest(
       dataDir: request.dataDir,
       source: request.source,
       seed: request.seed,
+      interval: request.interval,
       context: request.context,
     });
     options.log?.(data.universe.text);
@@ -525,6 +559,9 @@ export async function scoreUniverseRequest(
       dataDir: request.dataDir,
       source: request.source ?? (spec === own?.spec ? own.source : undefined),
       seed: request.seed ?? card.seed,
+      // The model's own bars: its interval (another is refused in one line) and venue.
+      interval: seriesInterval(card, request.interval),
+      ...(card.data.venue ? { venue: card.data.venue } : {}),
       context: card.universe?.context,
     });
     options.log?.(data.universe.text);

@@ -24,7 +24,9 @@
  */
 
 import { loadSeries } from "../data/mod.ts";
-import type { Series, SourceName } from "../data/types.ts";
+import type { Interval, Series, SourceName } from "../data/types.ts";
+import type { Venue } from "../data/calendar.ts";
+import { parseInterval } from "../data/interval.ts";
 import {
   CONTEXT_FEATURES,
   type DecideAt,
@@ -276,6 +278,13 @@ export interface UniverseDataOptions {
   context?: string;
   /** Only these symbols. */
   only?: readonly string[];
+  /** Bar interval (default `1d`): the members' and the context's. */
+  interval?: Interval;
+  /**
+   * Whose calendar the bars of a folder or long CSV follow (default `nyse`); a cached symbol's
+   * cache says its own (see `loadUniverse`).
+   */
+  venue?: Venue;
 }
 
 /**
@@ -292,21 +301,29 @@ export async function loadUniverseData(
   spec: UniverseSpec,
   options: UniverseDataOptions = {},
 ): Promise<UniverseData> {
-  const { dataDir, source, seed, start, end } = options;
+  const { dataDir, source, seed, start, end, interval, venue } = options;
   const universe = await loadUniverse(spec, {
     dataDir,
     source,
     seed,
     start,
     end,
+    interval,
+    venue,
     only: options.only,
   });
   let context: Series | undefined;
   if (options.context !== undefined) {
     context = universe.members.find((m) => m.symbol === options.context);
     if (!context && options.only && spec.kind !== "list") {
-      context = (await loadUniverse(spec, { dataDir, start, end, only: [options.context] }))
-        .members[0];
+      context = (await loadUniverse(spec, {
+        dataDir,
+        start,
+        end,
+        interval,
+        venue,
+        only: [options.context],
+      })).members[0];
     }
     context ??= await loadSeries({
       ticker: options.context,
@@ -315,6 +332,8 @@ export async function loadUniverseData(
       seed,
       start,
       end,
+      interval,
+      venue,
     });
   }
   const kind = spec.kind === "list" ? (source === "synthetic" ? "synthetic" : "cache") : spec.kind;
@@ -383,6 +402,8 @@ export function universeSet(data: UniverseData, settings: UniverseFitSettings): 
     about: {
       name: data.universe.name,
       source: data.source,
+      interval: data.universe.interval,
+      venue: data.universe.venue,
       ...(spec.kind !== "list" ? { path: spec.path } : {}),
       ...(settings.study ? { study: settings.study } : {}),
     },
@@ -391,24 +412,28 @@ export function universeSet(data: UniverseData, settings: UniverseFitSettings): 
 
 /**
  * The universe a model was trained on, as a spec and data options (for
- * `evaluate --universe` without a value).
+ * `evaluate --universe` without a value): its bars' interval and venue are
+ * the card's (`data.interval`; `data.venue`, absent on the NYSE).
  *
  * @example
  * ```ts
- * const own = modelUniverse(card); // { spec, source }
+ * const own = modelUniverse(card); // { spec, source, interval: "1h", venue: "crypto" }
  * ```
  */
 export function modelUniverse(
   card: Pick<ModelCard, "universe" | "data">,
-): { spec: UniverseSpec; source?: SourceName } | undefined {
+): { spec: UniverseSpec; source?: SourceName; interval: Interval; venue?: Venue } | undefined {
   const u = card.universe;
   if (!u) return undefined;
+  const venue = card.data.venue;
+  const bars = { interval: parseInterval(card.data.interval), ...(venue ? { venue } : {}) };
   if ((u.source === "csv-dir" || u.source === "long-csv") && u.path !== undefined) {
-    return { spec: { kind: u.source, name: u.name, path: u.path } };
+    return { spec: { kind: u.source, name: u.name, path: u.path }, ...bars };
   }
   return {
     spec: { kind: "list", name: u.name, symbols: u.symbols },
     source: u.source === "synthetic" ? "synthetic" : undefined,
+    ...bars,
   };
 }
 
@@ -444,6 +469,8 @@ export async function universeSeriesFor(
     source: request.source ?? own.source,
     seed: request.seed ?? card.seed,
     end: request.end,
+    interval: own.interval,
+    venue: own.venue,
     context: card.universe?.context,
   });
   const series = data.universe.members.find((m) => m.symbol === ticker);

@@ -1,9 +1,9 @@
 /**
  * A universe's scored rows and what is made of them: the evaluation in its
  * `--json` shape (pooled and per-symbol scores beside the reversal rule, the
- * logistic model and the base rate) and the daily long-short portfolio of
- * every arm. `study.ts` scores the rows (a saved model, or each walk-forward
- * fold's) and hands them here.
+ * logistic model and the base rate) and the long-short portfolio of every
+ * arm, rebalanced each decision bar (a day on daily bars). `study.ts` scores
+ * the rows (a saved model, or each walk-forward fold's) and hands them here.
  *
  * @example
  * ```ts
@@ -14,7 +14,7 @@
  * @module
  */
 
-import type { Series } from "../data/types.ts";
+import type { Interval, Series } from "../data/types.ts";
 import type { Scaling, UniverseWindows } from "../dataset/universe.ts";
 import type { UniverseTables } from "../dataset/universe_tables.ts";
 import type { LabelKind } from "../dataset/training_set.ts";
@@ -93,7 +93,7 @@ export interface PortfolioArm {
   after: PortfolioStats;
   /** Returns per calendar year. */
   periods: { period: string; days: number; before: number; after: number }[];
-  /** Days without positions (fewer candidates than the arm needs). */
+  /** Decision bars (days on daily bars) without positions (fewer candidates than the arm needs). */
   flatDays: number;
 }
 
@@ -163,11 +163,19 @@ export interface UniverseEvaluation {
     reversalAuc: number;
     gapReversalAuc: number;
   }[];
-  /** The daily long-short portfolio of the model beside its baselines. */
+  /**
+   * The long-short portfolio of the model beside its baselines, rebalanced every decision bar:
+   * an arm's `days`, `meanDaily`, `sdDaily`, `turnover` and `flatDays` count bars of `interval`
+   * (hours on hourly bars), and its Sharpe and annual return annualise with `barsPerYear`.
+   */
   portfolio: {
     topK: number;
     longOnly: boolean;
     costBps: number;
+    /** The bars' interval: one decision, and one portfolio return, per bar. */
+    interval: Interval;
+    /** Bars a year of the universe's venue (252 daily on the NYSE; 365 daily, 8,760 hourly on crypto). */
+    barsPerYear: number;
     arms: PortfolioArm[];
   };
 }
@@ -305,8 +313,14 @@ function portfolioArms(
   tables: UniverseTables,
   rows: ScoredRows,
   market: { symbol: string; table: PriceTable } | undefined,
-  options: { topK: number; longOnly: boolean; costBps: number },
+  parts: { topK: number; longOnly: boolean; costBps: number; barsPerYear: number },
 ): { arms: PortfolioArm[]; runs: [string, PortfolioResult][] } {
+  const options = {
+    topK: parts.topK,
+    longOnly: parts.longOnly,
+    costBps: parts.costBps,
+    daysPerYear: parts.barsPerYear,
+  };
   const runs: [string, PortfolioResult][] = [];
   const base = { dates: rows.dates, symbols: rows.symbols };
   // At the open every arm trades from the decision day's open to its close; at the close the
@@ -454,6 +468,9 @@ export function assemble(
     topK: number;
     longOnly: boolean;
     costBps: number;
+    /** The bars' interval and the venue's bars a year, for annualising the portfolio. */
+    interval: Interval;
+    barsPerYear: number;
     folds?: UniverseEvaluation["folds"];
     calibration?: Calibration;
   },
@@ -505,7 +522,14 @@ export function assemble(
       ranking,
       perSymbol: perSymbolScores(rows, tables),
       ...(parts.folds ? { folds: parts.folds } : {}),
-      portfolio: { topK: parts.topK, longOnly: parts.longOnly, costBps: parts.costBps, arms },
+      portfolio: {
+        topK: parts.topK,
+        longOnly: parts.longOnly,
+        costBps: parts.costBps,
+        interval: parts.interval,
+        barsPerYear: parts.barsPerYear,
+        arms,
+      },
     },
     runs,
     rows: evaluationRows,
