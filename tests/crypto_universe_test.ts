@@ -19,8 +19,9 @@ import {
 } from "../src/data/mod.ts";
 import { prepareUniverse } from "../src/pipeline/prepare.ts";
 import { readCard } from "../src/model/card.ts";
-import { modelUniverse } from "../src/pipeline/universe.ts";
+import { modelUniverse, universeSeriesFor } from "../src/pipeline/universe.ts";
 import { CRYPTO_TAKER_FEE_BPS } from "../src/eval/backtest.ts";
+import { STOCK_UNIVERSE_COST_BPS } from "../src/pipeline/study.ts";
 import { replayExchange } from "../fixtures/ccxt/replay.ts";
 import { compilePlans } from "../src/cli/compile.ts";
 import { cli, type Run } from "./tiny_model_fixture.ts";
@@ -274,6 +275,47 @@ Deno.test("a universe of daily pairs: prepare --tickers-file, train --universe w
   assert.ok(Math.abs(sharpe - (meanDaily / sdDaily) * Math.sqrt(365)) < 1e-9, `${sharpe}`);
 });
 
+Deno.test("a universe of NYSE stocks keeps its defaults: 5 bps a side, 252 days a year, no venue on the card", async () => {
+  const models = join(TMP, "models_nyse");
+  await ok([
+    "train",
+    "--universe",
+    "AAA,BBB,CCC,DDD",
+    "--source",
+    "synthetic",
+    "--start",
+    "2021-01-01",
+    "--end",
+    "2022-12-31",
+    "--label",
+    "beats-median",
+    ...TINY,
+    "--model-dir",
+    models,
+    "--name",
+    "stocks",
+  ]);
+  const card = await readCard(join(models, "stocks", "v1"));
+  assert.equal(card.data.interval, "1d");
+  assert.equal(card.data.venue, undefined);
+  const backtest = JSON.parse(
+    (await ok([
+      "backtest",
+      "--model",
+      join(models, "stocks"),
+      "--universe",
+      "--top-k",
+      "1",
+      "--json",
+    ])).stdout,
+  );
+  assert.equal(backtest.portfolio.costBps, STOCK_UNIVERSE_COST_BPS);
+  assert.equal(STOCK_UNIVERSE_COST_BPS, 5);
+  assert.equal(backtest.portfolio.barsPerYear, 252);
+  const { meanDaily, sdDaily, sharpe } = backtest.portfolio.arms[0].before;
+  assert.ok(Math.abs(sharpe - (meanDaily / sdDaily) * Math.sqrt(252)) < 1e-9, `${sharpe}`);
+});
+
 Deno.test({
   name:
     "a universe of hourly pairs from the replayed exchange: train, evaluate and backtest annualise with 8,760 bars",
@@ -312,9 +354,17 @@ Deno.test({
     const card = await readCard(join(models, "pairs", "v1"));
     assert.equal(card.data.interval, "1h");
     assert.equal(card.data.venue, "crypto");
-    // The bare --universe reads the card's interval and venue back.
+    // The bare --universe reads the card's interval and venue back, and so does monitor's
+    // joining of a pair's bars with the cross-sectional labels.
     assert.deepEqual(modelUniverse(card)?.interval, "1h");
     assert.deepEqual(modelUniverse(card)?.venue, "crypto");
+    const eth = await universeSeriesFor(card, "ETH/USDT", { dataDir });
+    assert.equal(eth.series.interval, "1h");
+    assert.equal(eth.series.bars.length, 672);
+    const labelled = eth.series.bars.map((_, i) => eth.labelAt!(i, 1)).filter((y) =>
+      y !== undefined
+    );
+    assert.ok(labelled.length > 600, `${labelled.length} labelled hours`);
     const model = join(models, "pairs");
     // No --interval: the card's, 1h.
     const evaluated = JSON.parse(

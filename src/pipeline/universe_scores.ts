@@ -138,10 +138,11 @@ export interface UniverseEvaluation {
   /** The overnight-gap reversal rule (minus open / previous close - 1) on the same rows. */
   gapReversal: { accuracy: number; auc: number; mcc: number };
   /**
-   * The daily information coefficient of each ranking (Spearman correlation of
-   * the score with the return the label is about, per day): its mean, its t
-   * over days and the days counted; and the mean return of each score decile
-   * (1 lowest, 10 highest), averaged over days: is it monotone?
+   * The information coefficient of each ranking per decision date (a day on
+   * daily bars, an hour on hourly ones: the Spearman correlation of the score
+   * with the return the label is about): its mean, its t over dates and the
+   * dates counted (`days`); and the mean return of each score decile (1
+   * lowest, 10 highest), averaged over dates: is it monotone?
    */
   ranking: {
     name: string;
