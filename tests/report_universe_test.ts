@@ -253,3 +253,16 @@ Deno.test("a retrained universe page lists its folds, a study's as study periods
     /<h1>Walk-forward backtest of models\/six\/v1 on universe six<\/h1>/,
   );
 });
+
+Deno.test("an hourly universe's portfolio counts bars, not days", () => {
+  const daily = sample({ topK: 2 }).evaluation;
+  assert.match(portfolioText(daily), /each day .* mean\/day/s);
+  const hourly = {
+    ...daily,
+    portfolio: { ...daily.portfolio, interval: "1h" as const, barsPerYear: 8760 },
+  };
+  const text = portfolioText(hourly);
+  assert.match(text, /portfolio: each bar /);
+  assert.match(text, /mean\/bar net/);
+  assert.doesNotMatch(text, /mean\/day/);
+});

@@ -42,16 +42,17 @@ const fixed = (v: number | null | undefined, digits = 4): string =>
  */
 export function portfolioText(evaluation: UniverseEvaluation): string {
   const p = evaluation.portfolio;
+  const per = periodWord(p);
   const header = [
     "arm",
     "fill",
-    "days",
+    `${per}s`,
     "flat",
-    "mean/day",
+    `mean/${per}`,
     "t",
     "sharpe",
     "turnover",
-    "mean/day net",
+    `mean/${per} net`,
     "sharpe net",
     "max dd net",
     "total net",
@@ -84,7 +85,7 @@ export function portfolioText(evaluation: UniverseEvaluation): string {
   const warning = coverageWarning(p, evaluation.universe.scored);
   return [
     ...(warning ? [warning] : []),
-    `portfolio: each day ${p.longOnly ? "long" : "long and short"} the top ${p.topK}${
+    `portfolio: each ${per} ${p.longOnly ? "long" : "long and short"} the top ${p.topK}${
       p.longOnly ? "" : ` and bottom ${p.topK}`
     } by score, ${p.costBps} bps per half-turn; next-open fills are tradable, "at close" is the paper's convention (filled at the close the ranking was computed from)`,
     formatTable([header, ...rows]),
@@ -92,6 +93,14 @@ export function portfolioText(evaluation: UniverseEvaluation): string {
     "returns per year, after costs:",
     perYear,
   ].join("\n");
+}
+
+/**
+ * What one portfolio period is: a day on daily bars, else a bar (an hour on
+ * hourly bars: the portfolio's counts and means are per bar).
+ */
+function periodWord(p: { interval?: string }): "day" | "bar" {
+  return p.interval === undefined || p.interval === "1d" ? "day" : "bar";
 }
 
 /**
@@ -315,7 +324,9 @@ export function universeReport(
     summary: [
       ...(warning ? [`${warning[0].toUpperCase()}${warning.slice(1)}.`] : []),
       `Scope: ${evaluation.scope}.`,
-      `Portfolio: each day ${p.longOnly ? "long" : "long and short"} the top ${p.topK}${
+      `Portfolio: each ${periodWord(p)} ${
+        p.longOnly ? "long" : "long and short"
+      } the top ${p.topK}${
         p.longOnly ? "" : ` and bottom ${p.topK}`
       } of the ${evaluation.universe.scored} scored symbols by the network's score, ${p.costBps} bps per half-turn.`,
       `${evaluation.pooled.verdict.charAt(0).toUpperCase()}${evaluation.pooled.verdict.slice(1)}.`,
@@ -328,14 +339,14 @@ export function universeReport(
       headers: [
         "arm",
         "fill",
-        "days",
-        "mean/day",
+        `${periodWord(p)}s`,
+        `mean/${periodWord(p)}`,
         "t",
         "sharpe",
-        "mean/day net",
+        `mean/${periodWord(p)} net`,
         "sharpe net",
         "max dd net",
-        "turnover/day",
+        `turnover/${periodWord(p)}`,
         "total net",
       ],
       rows: p.arms.map((a) => [
