@@ -119,21 +119,26 @@ function calibrationLine(summary: EvaluationSummary): string[] {
 }
 
 /**
- * The human-readable evaluation: a line on the rows, a table of the model's
- * metrics with intervals beside the baselines, and the verdict.
+ * The human-readable evaluation: a line on the rows (the base rate in the
+ * label's words), a table of the model's metrics with intervals beside the
+ * baselines, and the verdict.
  *
  * @example
  * ```ts
  * console.log(formatEvaluation(summarizeEvaluation(rows, { seed: 42 })));
  * ```
  */
-export function formatEvaluation(summary: EvaluationSummary): string {
+export function formatEvaluation(
+  summary: EvaluationSummary,
+  options: { label?: "up" | "beats-median" } = {},
+): string {
   const rows = evaluationTable(summary).map((r) =>
     r.map((v) => (typeof v === "number" ? fixed(v) : v === null ? "–" : v))
   );
   const c = summary.metrics.confusion;
+  const share = options.label === "beats-median" ? "share beating the median" : "share up";
   return [
-    `${summary.rows} rows, ${summary.first} to ${summary.last}; base rate (share up) ${
+    `${summary.rows} rows, ${summary.first} to ${summary.last}; base rate (${share}) ${
       fixed(summary.baselines.baseRate, 3)
     }`,
     `climatology: the training base rate ${

@@ -188,12 +188,7 @@ export function universeEvaluationText(evaluation: UniverseEvaluation): string {
       fixed(e.gapReversal.auc)
     }, close-to-close reversal AUC ${fixed(e.reversal.auc)}`,
     ...folds,
-    crossSectional(e)
-      ? formatEvaluation(e.pooled).replace(
-        "base rate (share up)",
-        "base rate (share beating the median)",
-      )
-      : formatEvaluation(e.pooled),
+    formatEvaluation(e.pooled, { label: crossSectional(e) ? "beats-median" : "up" }),
     `logistic baseline fitted on ${e.pooled.logisticFittedOn}`,
     `reversal rule (rank by the last ${
       e.decideAt === "open" ? "known close-to-close return" : "bar's return"
