@@ -210,3 +210,33 @@ for (const arch of ["lstm", "paper"] as const) {
     }
   });
 }
+
+Deno.test("withTrainingThreads starts the workers once for every model trained inside", async () => {
+  const { buildModel, selectBackend, trainModel } = await import("../src/model/mod.ts");
+  const { withTrainingThreads } = await import("../src/model/train.ts");
+  const { randomWindows } = await import("./model_fixtures.ts");
+  const { threadLimit, workerCount } = await import("../src/model/fast/parallel.ts");
+  const { profileSnapshot, setProfiling } = await import("../src/model/fast/profile.ts");
+  await selectBackend("cpu");
+  const data = { train: randomWindows(64, { seed: 2 }), validation: randomWindows(8, { seed: 3 }) };
+  const seen: number[] = [];
+  setProfiling(true);
+  try {
+    await withTrainingThreads(3, async () => {
+      for (const seed of [1, 2]) {
+        const model = buildModel("lstm", { inputShape: [8, 3], lstmUnits: 4, seed });
+        await trainModel(model, data, { epochs: 1, batchSize: 64 });
+        seen.push(workerCount(), threadLimit());
+        model.dispose();
+      }
+    });
+  } finally {
+    setProfiling(false);
+  }
+  // Two workers, kept between the models; the models trained on 3 threads by default (but a
+  // batch of 64 is 2 parts: one worker's share per step, unless a step ran here alone).
+  assert.deepEqual(seen, [2, 3, 2, 3]);
+  assert.ok((profileSnapshot()["step.worker"]?.calls ?? 0) >= 1);
+  assert.equal(workerCount(), 0);
+  assert.equal(threadLimit(), Infinity);
+});

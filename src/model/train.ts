@@ -18,7 +18,13 @@ import { DataError } from "../util/errors.ts";
 import { accuracy, logLoss } from "../eval/scores.ts";
 import { fastLayerCount } from "./fast/layers.ts";
 import type { LayersModel } from "./architectures.ts";
-import { setThreadLimit, startWorkers, stopWorkers, workerCount } from "./fast/parallel.ts";
+import {
+  setThreadLimit,
+  startWorkers,
+  stopWorkers,
+  threadLimit,
+  workerCount,
+} from "./fast/parallel.ts";
 
 /** Loss and accuracy of a model on one window set (see {@linkcode measureModel}). */
 export interface Metrics {
@@ -73,7 +79,8 @@ export interface TrainOptions {
 
 /**
  * The threads {@linkcode trainModel} uses for `options`: `threads`, else two or one as the
- * deprecated `secondCore` says, else the machine's cores.
+ * deprecated `secondCore` says, else those of the enclosing {@linkcode withTrainingThreads},
+ * else the machine's cores.
  *
  * @example
  * ```ts
@@ -84,7 +91,37 @@ export interface TrainOptions {
 export function trainThreads(options: Pick<TrainOptions, "threads" | "secondCore">): number {
   if (options.threads !== undefined) return Math.max(1, Math.floor(options.threads));
   if (options.secondCore !== undefined) return options.secondCore ? 2 : 1;
+  if (Number.isFinite(threadLimit())) return threadLimit();
   return Math.max(1, navigator.hardwareConcurrency ?? 1);
+}
+
+/**
+ * Runs `fn` with the fused kernels' workers for `threads` threads (default: the machine's cores)
+ * started once for every model it trains, instead of per {@linkcode trainModel} call (starting
+ * a worker costs a few hundred milliseconds); models trained inside use `threads` unless told
+ * otherwise. The workers it started stop when `fn` settles.
+ *
+ * @example
+ * ```ts
+ * await withTrainingThreads(4, async () => {
+ *   for (const fold of folds) await trainModel(buildModel("lstm", hp), fold, { epochs: 5 });
+ * });
+ * ```
+ */
+export async function withTrainingThreads<T>(
+  threads: number | undefined,
+  fn: () => Promise<T>,
+): Promise<T> {
+  const count = trainThreads({ threads });
+  const workersBefore = workerCount();
+  if (count > 1) await startWorkers(count - 1);
+  const previousLimit = setThreadLimit(count);
+  try {
+    return await fn();
+  } finally {
+    setThreadLimit(previousLimit);
+    if (workerCount() > workersBefore) stopWorkers(workersBefore);
+  }
 }
 
 /** What {@linkcode trainModel} returns; the model then holds the best weights. */

@@ -28,6 +28,7 @@ import {
   warmupBars,
 } from "../features/mod.ts";
 import { selectBackend } from "../model/backend.ts";
+import { withTrainingThreads } from "../model/train.ts";
 import type { CardDraft } from "../model/card.ts";
 import { resolveKernel } from "../model/fast/layers.ts";
 import {
@@ -283,7 +284,7 @@ async function evaluateJob(
   job: SweepJob,
   { log, threads }: RunJobOptions,
 ): Promise<Pick<JobResult, "series" | "holdout" | "evaluation" | "rows">> {
-  const fit = fitSettings({ ...fitOptionsOfFlags(job.flags), threads });
+  const fit = fitSettings(fitOptionsOfFlags(job.flags));
   const firstOwn = warmupBars(jobFeatures(fit), fit.datasetOptions) + fit.sequenceLength - 1;
   const { protocol } = job;
   if (firstOwn > protocol.firstReference || fit.horizon > protocol.horizon) {
@@ -302,18 +303,23 @@ async function evaluateJob(
   // Window k's reference bar is bars[plan.first + k], for every window length.
   const slice = bars.slice(plan.first - firstOwn, lastRef + fit.horizon + 1);
   const holdoutRows = plan.last - plan.holdoutStart + 1;
-  const { evaluation, rows } = await walkForward(
-    configurationModel(fit, series, backend),
-    slice,
-    {
-      ticker: series.symbol,
-      folds: confirm ? 1 : protocol.folds,
-      mode: confirm ? "expanding" : protocol.mode,
-      retrainEvery: confirm ? holdoutRows : undefined,
-      seed: protocol.seed,
-      kernel,
-      log,
-    },
+  // The fused kernels' workers start once for every fold's model, on the job's share of cores.
+  const { evaluation, rows } = await withTrainingThreads(
+    kernel === "fast" ? threads : 1,
+    () =>
+      walkForward(
+        configurationModel(fit, series, backend),
+        slice,
+        {
+          ticker: series.symbol,
+          folds: confirm ? 1 : protocol.folds,
+          mode: confirm ? "expanding" : protocol.mode,
+          retrainEvery: confirm ? holdoutRows : undefined,
+          seed: protocol.seed,
+          kernel,
+          log,
+        },
+      ),
   );
   const { model: _model, ...scores } = evaluation;
   const labels = Array.from(rows.labels, (y) => (y ? "1" : "0")).join("");

@@ -92,7 +92,7 @@ interface PoolWorker {
 /** The pool; `pool[0]` also takes the second half of split layer calls. */
 const pool: PoolWorker[] = [];
 /** Most threads a step or call uses, this one included (`setThreadLimit`). */
-let threadLimit = Infinity;
+let limit = Infinity;
 let nextId = 1;
 /** Worker caches (of `pool[0]`) to free with the next request. */
 const pendingDispose: number[] = [];
@@ -213,9 +213,21 @@ export function stopWorkers(from = 0): void {
  * ```
  */
 export function setThreadLimit(threads: number): number {
-  const previous = threadLimit;
-  threadLimit = Math.max(1, threads);
+  const previous = limit;
+  limit = Math.max(1, threads);
   return previous;
+}
+
+/**
+ * The most threads a fused step or layer call uses now (`Infinity`: as many as the pool has).
+ *
+ * @example
+ * ```ts
+ * threadLimit(); // Infinity until setThreadLimit
+ * ```
+ */
+export function threadLimit(): number {
+  return limit;
 }
 
 /**
@@ -276,7 +288,7 @@ function header(w: PoolWorker): Int32Array {
 
 /** The worker of split layer calls, or null when this call runs here (counts down a pause). */
 function layerWorker(): PoolWorker | null {
-  if (pool.length === 0 || threadLimit < 2) return null;
+  if (pool.length === 0 || limit < 2) return null;
   if (pausedCalls > 0) {
     pausedCalls--;
     pausedTotal++;
@@ -582,7 +594,7 @@ function postShare(
  * ```
  */
 export function remoteParts(): RemoteParts | null {
-  const threads = Math.min(pool.length + 1, threadLimit);
+  const threads = Math.min(pool.length + 1, limit);
   if (threads < 2) return null;
   let busy: PoolWorker[] = [];
   let plan: TrainPlan | null = null;
