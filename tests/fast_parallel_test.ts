@@ -152,8 +152,16 @@ Deno.test("a long-lived worker trains many models, re-sent a plan it dropped", a
   }
 });
 
-for (const arch of ["lstm", "paper"] as const) {
-  Deno.test(`${arch}: training on 1, 2, 3 and 4 threads gives the same weights, bit for bit`, async () => {
+// Batches of 128 (4 parts of 32) and a last one of 44 (2 of 22); batches of 101 (parts of 34, 34
+// and 33: a worker's share holds parts of two sizes) and a last one of 98 (33, 33, 32).
+const THREAD_CASES = [
+  { arch: "lstm", batchSize: 128, parts: [[32, 32, 32, 32], [32, 32, 32, 32], [22, 22]] },
+  { arch: "paper", batchSize: 128, parts: [[32, 32, 32, 32], [32, 32, 32, 32], [22, 22]] },
+  { arch: "lstm", batchSize: 101, parts: [[34, 34, 33], [34, 34, 33], [33, 33, 32]] },
+] as const;
+
+for (const { arch, batchSize, parts } of THREAD_CASES) {
+  Deno.test(`${arch}, batch ${batchSize}: training on 1, 2, 3 and 4 threads gives the same weights, bit for bit`, async () => {
     const { buildModel, selectBackend, trainModel } = await import("../src/model/mod.ts");
     const { randomWindows } = await import("./model_fixtures.ts");
     const { fusedStepReason } = await import("../src/model/fast/layers.ts");
@@ -161,10 +169,10 @@ for (const arch of ["lstm", "paper"] as const) {
     const { partRows } = await import("../src/model/fast/step.ts");
     const { profileSnapshot, setProfiling } = await import("../src/model/fast/profile.ts");
     await selectBackend("cpu");
-    // Batches of 128 (4 parts) and a last one of 44 (2 parts), with dropout: every thread count
-    // cuts them into the same parts; 3 and 4 threads oversubscribe a 2-core machine.
-    assert.deepEqual(partRows(128), [32, 32, 32, 32]);
-    assert.deepEqual(partRows(44), [22, 22]);
+    // 300 windows, with dropout: every thread count cuts each batch into the same parts; 3 and 4
+    // threads oversubscribe a 2-core machine.
+    const sizes = [batchSize, batchSize, 300 - 2 * batchSize];
+    assert.deepEqual(sizes.map(partRows), parts);
     const data = {
       train: randomWindows(300, { seed: 2 }),
       validation: randomWindows(16, { seed: 3 }),
@@ -185,12 +193,12 @@ for (const arch of ["lstm", "paper"] as const) {
         setProfiling(true);
         let result;
         try {
-          result = await trainModel(model, data, { epochs: 2, batchSize: 128, seed: 9, threads });
+          result = await trainModel(model, data, { epochs: 2, batchSize, seed: 9, threads });
         } finally {
           setProfiling(false);
         }
-        // Per epoch: two 4-part batches on min(threads, 4) threads, one 2-part on min(threads, 2).
-        const shares = 2 * (2 * (Math.min(threads, 4) - 1) + (Math.min(threads, 2) - 1));
+        // Each step posts one share to each worker it uses: min(threads, parts) - 1 of them.
+        const shares = 2 * parts.reduce((a, p) => a + Math.min(threads, p.length) - 1, 0);
         assert.equal(profileSnapshot()["step.worker"]?.calls ?? 0, shares, `${threads} threads`);
         assert.equal(workerCount(), 0, "expected trainModel to stop the workers it started");
         losses.push(result.history.map((h) => h.loss));

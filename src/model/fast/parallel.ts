@@ -619,9 +619,19 @@ export function remoteParts(): RemoteParts | null {
       return true;
     },
     collect(): PartResult[] {
+      // Every worker answers before anything is read or thrown: a worker left running would
+      // answer the next request with this one's state.
+      let failure: unknown = null;
+      for (const w of busy) {
+        try {
+          waitFor(w);
+        } catch (error) {
+          failure ??= error;
+        }
+      }
+      if (failure !== null) throw failure;
       const results: PartResult[] = [];
       for (const [i, w] of busy.entries()) {
-        waitFor(w);
         const rows = shares[i].rows.reduce((a, b) => a + b, 0);
         const at = shareLayout(plan!, rows, shares[i].rows.length);
         const f64 = new Float64Array(w.channel.data, 0, HEADER_INTS / 2);

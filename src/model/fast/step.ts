@@ -827,24 +827,29 @@ export class FusedTrainer {
     let lossSum = 0, correct = 0;
     const e = this.#k.exports;
     const perX = plan.steps * plan.features;
-    for (let p = 0; p < local; p++) {
-      const part = this.#part(rows[p]), from = starts[p], r = rows[p];
-      part.input().set(xs.subarray(from * perX, (from + r) * perX));
-      part.labels().set(ys.subarray(from, from + r));
-      dropouts.forEach((_, i) => {
-        const size = plan.maskSizes[i];
-        if (size > 0) part.mask(i).set(this.#k.f32(maskAt[i] + 4 * from * size, r * size));
-      });
-      const answer = part.run(this.#weights, batch);
-      // The parts' gradients add in part order, wherever each part ran.
-      if (p === 0) this.#k.f32(sum, n).set(this.#k.f32(part.grads, n));
-      else e.add_into(n, sum, part.grads);
-      lossSum += answer.lossSum;
-      correct += answer.correct;
+    let answers: PartResult[] = [];
+    try {
+      for (let p = 0; p < local; p++) {
+        const part = this.#part(rows[p]), from = starts[p], r = rows[p];
+        part.input().set(xs.subarray(from * perX, (from + r) * perX));
+        part.labels().set(ys.subarray(from, from + r));
+        dropouts.forEach((_, i) => {
+          const size = plan.maskSizes[i];
+          if (size > 0) part.mask(i).set(this.#k.f32(maskAt[i] + 4 * from * size, r * size));
+        });
+        const answer = part.run(this.#weights, batch);
+        // The parts' gradients add in part order, wherever each part ran.
+        if (p === 0) this.#k.f32(sum, n).set(this.#k.f32(part.grads, n));
+        else e.add_into(n, sum, part.grads);
+        lossSum += answer.lossSum;
+        correct += answer.correct;
+      }
+      mark("step.local");
+    } finally {
+      // The workers finish their parts even when this thread's failed (see `parallel.ts`).
+      if (posted) answers = remote!.collect();
     }
-    mark("step.local");
     if (posted) {
-      const answers = remote!.collect();
       mark("step.wait");
       for (const answer of answers) {
         this.#k.f32(incoming, n).set(answer.grads);
