@@ -152,6 +152,52 @@ Deno.test("a long-lived worker trains many models, re-sent a plan it dropped", a
   }
 });
 
+for (const cell of ["lstm", "gru"] as const) {
+  Deno.test(`${cell}: a prediction spreads over every worker, to the same bits as on one thread`, async () => {
+    const { profileSnapshot, setProfiling } = await import("../src/model/fast/profile.ts");
+    const { setSplitPolicy, setThreadLimit, stopWorkers, startWorkers } = await import(
+      "../src/model/fast/parallel.ts"
+    );
+    const g = cell === "lstm" ? 4 : 3;
+    // 101 sequences: parts of 34, 34 and 33, one per thread on 3 threads, two on the first of 2.
+    const o = { batch: 101, steps: 6, inputDim: 4, units: 5, returnSequences: false };
+    const w = {
+      kernel: randoms(o.inputDim * g * o.units, 21),
+      recurrentKernel: randoms(o.units * g * o.units, 22),
+      bias: randoms(g * o.units, 23),
+    };
+    const x = randoms(o.batch * o.steps * o.inputDim, 24);
+    const options = { ...o, keepCache: false };
+    const alone = splitForward(cell, w, x, options);
+    assert.equal(alone.cache, null);
+    await startWorkers(3);
+    // Oversubscribed, the workers may be judged slower and paused: split every call regardless.
+    setSplitPolicy("always");
+    try {
+      for (const threads of [2, 3, 4]) {
+        const previous = setThreadLimit(threads);
+        setProfiling(true);
+        let spread;
+        try {
+          spread = splitForward(cell, w, x, options);
+        } finally {
+          setProfiling(false);
+          setThreadLimit(previous);
+        }
+        assert.equal(spread.cache, null);
+        assert.deepEqual(spread.output, alone.output, `${threads} threads`);
+        // Three parts: one worker's share on 2 threads, two workers' on 3 and on 4.
+        const shares = Math.min(threads, 3) - 1;
+        assert.equal(profileSnapshot()["worker.compute"]?.calls, shares, `${threads} threads`);
+      }
+      assert.equal(cacheBytes(), 0);
+    } finally {
+      setSplitPolicy("auto");
+      stopWorkers();
+    }
+  });
+}
+
 // Batches of 128 (4 parts of 32) and a last one of 44 (2 of 22); batches of 101 (parts of 34, 34
 // and 33: a worker's share holds parts of two sizes) and a last one of 98 (33, 33, 32).
 const THREAD_CASES = [

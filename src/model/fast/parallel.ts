@@ -4,7 +4,8 @@
  * a batch on as many threads as it is given: this thread's parts here, each worker's in that
  * worker, at the same time ({@linkcode remoteParts}). A fused layer call outside it (a recurrent
  * layer's forward or backward pass in tfjs-layers' own training, or a prediction) splits two
- * ways: the first half here, the second in the first worker. Requests and answers go through
+ * ways when it keeps a cache for its backward pass (the first half here, the second in the first
+ * worker), and over every thread when it keeps none (a prediction). Requests and answers go through
  * shared memory: a worker blocks in `Atomics.wait` between requests and the main thread in
  * `Atomics.wait` for the answer, so the API stays synchronous and a round trip costs tens of
  * microseconds. Off until `startWorkers()`; the step measures whether the workers pay (the other
@@ -46,6 +47,7 @@ import {
 import {
   MIN_SPLIT,
   type PartResult,
+  partRows,
   type RemoteParts,
   type Share,
   type StepInputs,
@@ -53,7 +55,6 @@ import {
 } from "./step.ts";
 import { StepChooser } from "./chooser.ts";
 
-export { MIN_SPLIT };
 /** Calls run unsplit after the worker was found slower (a busy second core), before retrying. */
 const PAUSE_CALLS = 200;
 
@@ -288,8 +289,8 @@ function header(w: PoolWorker): Int32Array {
 
 /** The worker of split layer calls, or null when this call runs here (counts down a pause). */
 function layerWorker(): PoolWorker | null {
-  if (pool.length === 0 || limit < 2) return null;
-  if (pausedCalls > 0) {
+  if (pool.length === 0 || limit < 2 || policy === "never") return null;
+  if (pausedCalls > 0 && policy === "auto") {
     pausedCalls--;
     pausedTotal++;
     return null;
@@ -352,8 +353,123 @@ function collect(w: PoolWorker, started: number): void {
 }
 
 /**
+ * Posts a forward pass of `x` (`rows` sequences in all) to a worker: one call that keeps its
+ * cache under `id` when `rows` is one number, else one call per part, keeping none.
+ */
+function postForward(
+  w: PoolWorker,
+  cell: "lstm" | "gru",
+  weights: RnnWeights,
+  x: Float32Array,
+  options: RnnOptions,
+  { id, rows }: { id: number; rows: number[] },
+): void {
+  const { steps, inputDim, units } = options;
+  const batch = rows.reduce((a, b) => a + b, 0);
+  const perSeq = options.returnSequences ? steps * units : units;
+  const { kernel, recurrentKernel, bias } = weights;
+  const nIn = kernel.length + recurrentKernel.length + (bias?.length ?? 0) + x.length;
+  ensurePayload(w.channel.data, Math.max(nIn, batch * perSeq));
+  const h = header(w);
+  h[H.op] = OP.forward;
+  h[H.id] = id;
+  h[H.cell] = cell === "lstm" ? 0 : 1;
+  h[H.batch] = batch;
+  h[H.steps] = steps;
+  h[H.inputDim] = inputDim;
+  h[H.units] = units;
+  h[H.returnSequences] = options.returnSequences ? 1 : 0;
+  h[H.act] = options.recurrentActivation === "sigmoid" ? 0 : 1;
+  h[H.keepCache] = id === 0 ? 0 : 1;
+  h[H.hasBias] = bias === null ? 0 : 1;
+  const parts = rows.length > 1 || id === 0 ? rows : [];
+  h[H.parts] = parts.length;
+  parts.forEach((r, j) => (h[H.partRows + j] = r));
+  let at = 0;
+  for (const part of [kernel, recurrentKernel, bias, x]) {
+    if (part === null) continue;
+    payload(w.channel.data, at, part.length).set(part);
+    at += part.length;
+  }
+  post(w);
+}
+
+/**
+ * A forward pass that keeps no cache (a prediction) over the batch's parts
+ * ({@linkcode partRows}, one kernel call each), consecutive parts on each thread as the training
+ * step spreads them: the same bits on any number of threads.
+ */
+function spreadForward(
+  cell: "lstm" | "gru",
+  weights: RnnWeights,
+  x: Float32Array,
+  options: RnnOptions,
+): Float32Array {
+  const run = cell === "lstm" ? lstmForward : gruForward;
+  const { batch, steps, inputDim, units } = options;
+  const perX = steps * inputDim, perSeq = options.returnSequences ? steps * units : units;
+  const rows = partRows(batch);
+  const starts = rows.map((_, p) => rows.slice(0, p).reduce((a, b) => a + b, 0));
+  const threads = layerWorker() === null ? 1 : Math.min(pool.length + 1, limit, rows.length);
+  const cuts = Array.from(
+    { length: threads + 1 },
+    (_, t) => Math.floor((t * rows.length) / threads),
+  );
+  const busy = pool.slice(0, threads - 1);
+  busy.forEach((w, i) => {
+    const from = starts[cuts[i + 1]], share = rows.slice(cuts[i + 1], cuts[i + 2]);
+    const n = share.reduce((a, b) => a + b, 0);
+    postForward(w, cell, weights, x.subarray(from * perX, (from + n) * perX), options, {
+      id: 0,
+      rows: share,
+    });
+  });
+  const output = new Float32Array(batch * perSeq);
+  const started = performance.now();
+  let failure: unknown = null;
+  try {
+    for (let p = 0; p < cuts[1]; p++) {
+      const from = starts[p], r = rows[p];
+      const part = run(weights, x.subarray(from * perX, (from + r) * perX), {
+        ...options,
+        batch: r,
+        keepCache: false,
+      });
+      output.set(part.output, from * perSeq);
+    }
+  } finally {
+    // Every worker answers before anything is read or thrown.
+    const localDone = performance.now();
+    for (const w of busy) {
+      try {
+        waitFor(w);
+      } catch (error) {
+        failure ??= error;
+      }
+    }
+    if (busy.length > 0) {
+      const woke = performance.now();
+      judge(localDone - started, woke - localDone);
+      if (profiling()) {
+        addPhase("split.local", localDone - started);
+        addPhase("split.wait", woke - localDone);
+        busy.forEach(profileWorker);
+      }
+    }
+  }
+  if (failure !== null) throw failure;
+  busy.forEach((w, i) => {
+    const from = starts[cuts[i + 1]];
+    const n = rows.slice(cuts[i + 1], cuts[i + 2]).reduce((a, b) => a + b, 0);
+    output.set(payload(w.channel.data, 0, n * perSeq), from * perSeq);
+  });
+  return output;
+}
+
+/**
  * Forward pass of a fused LSTM/GRU over a batch, split with the first worker when the pool runs
- * and the batch is large enough. The cache goes to `splitBackward`.
+ * and the batch is large enough (two halves), or, keeping no cache (a prediction), spread over
+ * every thread in the parts of {@linkcode partRows}. The cache goes to `splitBackward`.
  *
  * @example
  * ```ts
@@ -369,38 +485,16 @@ export function splitForward(
 ): { output: Float32Array; cache: RnnCache | SplitCache | null } {
   const run = cell === "lstm" ? lstmForward : gruForward;
   if (options.batch < MIN_SPLIT) return run(weights, x, options);
+  const keep = options.keepCache ?? true;
+  if (!keep) return { output: spreadForward(cell, weights, x, options), cache: null };
   const { batch, steps, inputDim, units } = options;
   const mine = Math.ceil(batch / 2), theirs = batch - mine;
   const cut = mine * steps * inputDim;
   const perSeq = options.returnSequences ? steps * units : units;
-  const keep = options.keepCache ?? true;
   const output = new Float32Array(batch * perSeq);
   const remote = layerWorker();
-  const id = remote && keep ? nextId++ : 0;
-  if (remote) {
-    const { kernel, recurrentKernel, bias } = weights;
-    const nIn = kernel.length + recurrentKernel.length + (bias?.length ?? 0) + x.length - cut;
-    ensurePayload(remote.channel.data, Math.max(nIn, theirs * perSeq));
-    const h = header(remote);
-    h[H.op] = OP.forward;
-    h[H.id] = id;
-    h[H.cell] = cell === "lstm" ? 0 : 1;
-    h[H.batch] = theirs;
-    h[H.steps] = steps;
-    h[H.inputDim] = inputDim;
-    h[H.units] = units;
-    h[H.returnSequences] = options.returnSequences ? 1 : 0;
-    h[H.act] = options.recurrentActivation === "sigmoid" ? 0 : 1;
-    h[H.keepCache] = keep ? 1 : 0;
-    h[H.hasBias] = bias === null ? 0 : 1;
-    let at = 0;
-    for (const part of [kernel, recurrentKernel, bias, x.subarray(cut)]) {
-      if (part === null) continue;
-      payload(remote.channel.data, at, part.length).set(part);
-      at += part.length;
-    }
-    post(remote);
-  }
+  const id = remote ? nextId++ : 0;
+  if (remote) postForward(remote, cell, weights, x.subarray(cut), options, { id, rows: [theirs] });
   let local: RnnForwardResult;
   const started = performance.now();
   try {
@@ -415,7 +509,7 @@ export function splitForward(
     second = run(weights, x.subarray(cut), { ...options, batch: theirs });
     output.set(second.output, mine * perSeq);
   }
-  if (!keep || local.cache === null) return { output, cache: null };
+  if (local.cache === null) return { output, cache: null };
   const cache: SplitCache = {
     local: local.cache,
     second: second?.cache ?? null,
@@ -504,9 +598,9 @@ export type SplitPolicy = "auto" | "always" | "never";
 let policy: SplitPolicy = "auto";
 
 /**
- * Sets how the fused training step uses running workers: `auto` (default) measures both ways
- * and keeps the faster, `always` spreads every batch over the threads, `never` computes every
- * part here. The weights are the same bits under every policy.
+ * Sets how the fused training step and layer calls use running workers: `auto` (default)
+ * measures both ways and keeps the faster, `always` spreads every batch over the threads, `never`
+ * computes everything here. The results are the same bits under every policy.
  *
  * @example
  * ```ts

@@ -157,9 +157,28 @@ function handle(data: SharedArrayBuffer): boolean {
       recurrentActivation: h[H.act] === 0 ? "sigmoid" : "hardSigmoid",
       keepCache: h[H.keepCache] === 1,
     };
-    const { output, cache } = (g === 4 ? lstmForward : gruForward)(weights, x, options);
-    if (cache) caches.set(h[H.id], cache);
-    payload(data, 0, output.length).set(output);
+    const run = g === 4 ? lstmForward : gruForward;
+    if (h[H.parts] > 0) {
+      // A prediction's parts (no cache), one kernel call each, as the main thread computes them.
+      const perSeq = options.returnSequences ? T * U : U;
+      const output = new Float32Array(B * perSeq);
+      let from = 0;
+      for (let j = 0; j < h[H.parts]; j++) {
+        const r = h[H.partRows + j];
+        const part = run(weights, x.subarray(from * T * I, (from + r) * T * I), {
+          ...options,
+          batch: r,
+          keepCache: false,
+        });
+        output.set(part.output, from * perSeq);
+        from += r;
+      }
+      payload(data, 0, output.length).set(output);
+    } else {
+      const { output, cache } = run(weights, x, options);
+      if (cache) caches.set(h[H.id], cache);
+      payload(data, 0, output.length).set(output);
+    }
   } else if (op === OP.backward) {
     const cache = caches.get(h[H.id]);
     if (!cache) throw new Error(`Expected a cache with id ${h[H.id]}, found none`);
