@@ -1,9 +1,11 @@
 /**
- * Whether the fused training step splits its batches with the worker (`parallel.ts`), decided by
- * measurement: the time per sequence of whole steps run split and run on the main thread alone
- * (the same bits either way), the faster mode chosen and the other retried now and then. Only
- * whole steps show what splitting costs on a shared machine: with another process on the second
- * core, our two threads and it share two cores, so the main thread's own half slows down too.
+ * Whether the fused training step spreads its batches over the workers (`parallel.ts`), decided
+ * by measurement: the time per sequence of whole steps run spread over every thread and run on the
+ * main thread alone (the same bits either way), the faster mode chosen and the other retried now
+ * and then. Only whole steps show what spreading costs on a shared machine: with other processes
+ * on the other cores, our threads and theirs share the cores, so the main thread's own parts slow
+ * down too. Two modes, not a thread count: a step waits for its slowest share, and the other
+ * cores are either free enough for the workers to pay or not.
  *
  * Each mode's figure is the fastest of its latest few steps, and a trial replaces the tried
  * mode's figure whole: a step slowed by a passing hiccup (a compile on a V8 thread, another
@@ -26,7 +28,7 @@ const TRIAL_STEPS = 1 + SAMPLES;
 const CLEARLY_SLOWER = 1.25;
 
 /**
- * Chooses, step by step, between splitting a fused training step with the worker and computing
+ * Chooses, step by step, between spreading a fused training step over the workers and computing
  * it on one thread: `choose()` before a step, `record()` with its time after.
  *
  * @example

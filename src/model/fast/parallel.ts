@@ -55,24 +55,26 @@ import {
 } from "./step.ts";
 import { StepChooser } from "./chooser.ts";
 
-/** Calls run unsplit after the worker was found slower (a busy second core), before retrying. */
+/** Layer calls run here alone after the workers were found slower (busy cores), before retrying. */
 const PAUSE_CALLS = 200;
 
-/** Moving average of (time waited for the worker) / (time of this thread's own half). */
+/** Moving average of (time waited for the workers) / (what computing their shares here costs). */
 let waitRatio = 0;
 let pausedCalls = 0;
 /** Calls or steps run here alone because the workers were judged slower (for the profile). */
 let pausedTotal = 0;
 
 /**
- * A split call costs this thread's half plus the wait for the worker; computing both halves here
- * costs two halves. So splitting pays while the wait is shorter than a half. The moving average
- * rides out a scheduling hiccup (a V8 background thread on the second core); when it says the
- * worker is slower than running both halves here, the other core is busy (another process): run
- * unsplit for a while, then try again. Either way the results are the same bits.
+ * A layer call over `shares` workers costs this thread's share plus the wait for them; computing
+ * every share here costs `shares + 1` shares. So spreading pays while the wait is shorter than
+ * `shares` of this thread's share. The moving average rides out a scheduling hiccup (a V8
+ * background thread on another core); when it says the workers are slower than running their
+ * shares here, the other cores are busy (other processes): run here alone for a while, then try
+ * again. Either way the results are the same bits.
  */
-function judge(localMs: number, waitMs: number): void {
-  waitRatio = 0.9 * waitRatio + 0.1 * Math.min(waitMs / Math.max(localMs, 1e-3), 10);
+function judge(localMs: number, waitMs: number, shares = 1): void {
+  const ratio = waitMs / Math.max(localMs * shares, 1e-3);
+  waitRatio = 0.9 * waitRatio + 0.1 * Math.min(ratio, 10);
   if (waitRatio > 1) {
     waitRatio = 0;
     pausedCalls = PAUSE_CALLS;
@@ -90,7 +92,7 @@ interface PoolWorker {
   postedAt: number;
 }
 
-/** The pool; `pool[0]` also takes the second half of split layer calls. */
+/** The pool; `pool[0]` takes the second half of two-way layer calls. */
 const pool: PoolWorker[] = [];
 /** Most threads a step or call uses, this one included (`setThreadLimit`). */
 let limit = Infinity;
@@ -449,7 +451,7 @@ function spreadForward(
     }
     if (busy.length > 0) {
       const woke = performance.now();
-      judge(localDone - started, woke - localDone);
+      judge(localDone - started, woke - localDone, busy.length);
       if (profiling()) {
         addPhase("split.local", localDone - started);
         addPhase("split.wait", woke - localDone);
