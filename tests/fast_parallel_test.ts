@@ -212,7 +212,7 @@ for (const { arch, batchSize, parts } of THREAD_CASES) {
     const { randomWindows } = await import("./model_fixtures.ts");
     const { fusedStepReason } = await import("../src/model/fast/layers.ts");
     const { setSplitPolicy, workerCount } = await import("../src/model/fast/parallel.ts");
-    const { partRows } = await import("../src/model/fast/step.ts");
+    const { partRows } = await import("../src/model/fast/part.ts");
     const { profileSnapshot, setProfiling } = await import("../src/model/fast/profile.ts");
     await selectBackend("cpu");
     // 300 windows, with dropout: every thread count cuts each batch into the same parts; 3 and 4

@@ -52,7 +52,7 @@ import {
   type Share,
   type StepInputs,
   type TrainPlan,
-} from "./step.ts";
+} from "./part.ts";
 import { StepChooser } from "./chooser.ts";
 
 /** Layer calls run here alone after the workers were found slower (busy cores), before retrying. */

@@ -31,7 +31,7 @@ import {
   SPIN_MS,
   spinWhile,
 } from "./channel.ts";
-import { PartStep, type TrainPlan } from "./step.ts";
+import { PartStep, type TrainPlan } from "./part.ts";
 
 /** The start message: the channel and the kernel build to run. */
 export interface WorkerStart {
