@@ -12,6 +12,7 @@ import { ROOT, trainTinyModel } from "./tiny_model_fixture.ts";
 import { createLstmSignal } from "../mod.ts";
 import { loadSeries } from "../src/data/mod.ts";
 import denoJson from "../deno.json" with { type: "json" };
+import { symlink } from "./fs_fixture.ts";
 
 /** The bot: what a README reader writes, importing the module by its name only. */
 const BOT = `import { createLstmSignal } from "@lstm-signal/core";
@@ -100,7 +101,7 @@ Deno.test("a bot beside the module in one workspace imports it by name, offline"
     const bot = join(work, "bot");
     await Deno.mkdir(join(bot, "models"), { recursive: true });
     await trainTinyModel(join(bot, "models", "lstm"), "SPY", ["--calibration", "none"]);
-    await Deno.symlink(ROOT, join(work, "lstm-signal"));
+    await symlink(ROOT, join(work, "lstm-signal"));
     await Deno.writeTextFile(
       join(work, "deno.json"),
       JSON.stringify({ workspace: ["./lstm-signal", "./bot"] }),

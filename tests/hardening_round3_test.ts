@@ -7,6 +7,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { atomicWriteDir, sweepStaleTemps } from "../src/util/fs.ts";
 import { cli, trainTinyModel } from "./tiny_model_fixture.ts";
+import { symlink } from "./fs_fixture.ts";
 
 const HEADER = "Date,Open,High,Low,Close,Adj Close,Volume";
 
@@ -127,7 +128,7 @@ Deno.test("#18 #19 --csv-dir says a DIR.csv folder and a looping link, and write
   const u = join(dir, "u");
   await Deno.mkdir(join(u, "DIR.csv"), { recursive: true });
   await Deno.writeTextFile(join(u, "AAA.csv"), csvRows(30));
-  await Deno.symlink("LOOP.csv", join(u, "LOOP.csv"));
+  await symlink("LOOP.csv", join(u, "LOOP.csv"));
   const data = join(dir, "d");
   await Deno.mkdir(data);
   const before = await snapshot(dir);

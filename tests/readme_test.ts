@@ -8,6 +8,7 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
+import { symlink } from "./fs_fixture.ts";
 
 const ROOT = new URL("..", import.meta.url).pathname;
 const SHARED = join(ROOT, "..", "shared", "data");
@@ -72,14 +73,14 @@ Deno.test("every marked README shell block runs as written in a fresh copy, on s
   const project = join(tmp, "main");
   try {
     await copyTree(ROOT, project);
-    await Deno.symlink(join(ROOT, "node_modules"), join(project, "node_modules"));
+    await symlink(join(ROOT, "node_modules"), join(project, "node_modules"));
     const data = join(tmp, "shared", "data");
     await Deno.mkdir(join(data, "universe"), { recursive: true });
     for (const file of ["SPY.csv", "AAPL.csv"]) {
       await Deno.copyFile(join(SHARED, file), join(data, file));
     }
     for (const symbol of UNIVERSE) {
-      await Deno.symlink(
+      await symlink(
         join(SHARED, "universe", `${symbol}.csv`),
         join(data, "universe", `${symbol}.csv`),
       );
