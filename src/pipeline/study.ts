@@ -33,6 +33,7 @@ import { resolveFeatureSpecs } from "../features/mod.ts";
 import type { CardDraft } from "../model/card.ts";
 import type { Kernel } from "../model/fast/layers.ts";
 import { type BackendName, ensureBackend } from "../model/backend.ts";
+import { withTrainingThreads } from "../model/train.ts";
 import { DataError } from "../util/errors.ts";
 import { readCard } from "../model/card.ts";
 import { resolveModelDir } from "../model/versions.ts";
@@ -371,70 +372,74 @@ export async function runUniverseStudy(
   const parts: ScoredRows[] = [];
   const foldInfo: NonNullable<UniverseEvaluation["folds"]> = [];
   let unknown: string[] = [];
-  for (const [f, fold] of folds.entries()) {
-    const trainDates = dates.slice(fold.trainStart, fold.trainEnd);
-    const validationCount = Math.max(1, Math.round(trainDates.length * vf));
-    const trainCount = trainDates.length - validationCount;
-    if (trainCount < 1) {
-      throw new DataError(`Expected training dates in fold ${f + 1}, found ${trainDates.length}`);
+  // One pool of kernel workers for every period: started once, and the scoring after each fit
+  // predicts on it too (trainModel alone would stop its workers when it returns).
+  await withTrainingThreads(fit.threads, async () => {
+    for (const [f, fold] of folds.entries()) {
+      const trainDates = dates.slice(fold.trainStart, fold.trainEnd);
+      const validationCount = Math.max(1, Math.round(trainDates.length * vf));
+      const trainCount = trainDates.length - validationCount;
+      if (trainCount < 1) {
+        throw new DataError(`Expected training dates in fold ${f + 1}, found ${trainDates.length}`);
+      }
+      const split: DateSplit = {
+        trainStart: tables.calendar[trainDates[0]],
+        trainEnd: tables.calendar[trainDates[trainCount - 1]],
+        validationEnd: tables.calendar[trainDates[trainDates.length - 1]],
+        testEnd: tables.calendar[dates[fold.testEnd - 1]],
+      };
+      const dataset = universeDataset(tables, { split, scaling: settings.scaling });
+      unknown = dataset.excluded;
+      let test = dataset.test;
+      if (only) test = test.select((i) => only.has(test.symbolOf(i)));
+      const started = Date.now();
+      const fitted = await fitModel(dataset, {
+        ...fit,
+        kernel,
+        epochs: wf.epochs ?? fit.epochs,
+      }, { log: (line) => log(`fold ${f + 1}/${folds.length}: ${line}`) });
+      const result = fitted.result;
+      try {
+        const scorer = evaluationModelOf(fitted.model, {
+          info: modelInfo(
+            options.model && "dir" in options.model ? options.model.dir : "study",
+            `fold ${f + 1}`,
+            fitted.card,
+          ),
+          scalers: dataset.scalers,
+          calibration: fitted.calibration,
+        });
+        const scored = await scoreRows(scorer, dataset.train, test, seed);
+        const fittedOn = `each fold's own training windows`;
+        parts.push({ ...scored, windows: [test], logisticFittedOn: fittedOn });
+        const m = scoreProbabilities(scored.probabilities, scored.labels);
+        const rawAuc = scoreProbabilities(scored.raw, scored.labels).auc;
+        foldInfo.push({
+          train: windowsInfo(dataset.train),
+          test: windowsInfo(test),
+          bestEpoch: result.bestEpoch,
+          auc: rawAuc,
+          accuracy: m.accuracy,
+          brierSkill: 1 - m.brier / scoreProbabilities(scored.climatology, scored.labels).brier,
+          reversalAuc: scoreProbabilities(scored.reversalProbabilities, scored.labels).auc,
+          gapReversalAuc: scoreProbabilities(scored.gapProbabilities, scored.labels).auc,
+        });
+        log(
+          `fold ${
+            f + 1
+          }/${folds.length}: trained on ${split.trainStart} to ${split.trainEnd} (${dataset.train.n} windows, best epoch ${result.bestEpoch}, ${
+            Math.round((Date.now() - started) / 1000)
+          }s), scored ${test.n} windows ${test.refTime(0)} to ${test.refTime(test.n - 1)}: AUC ${
+            rawAuc.toFixed(4)
+          }, reversal AUC ${foldInfo.at(-1)!.reversalAuc.toFixed(4)}, gap reversal AUC ${
+            foldInfo.at(-1)!.gapReversalAuc.toFixed(4)
+          }`,
+        );
+      } finally {
+        fitted.model.dispose();
+      }
     }
-    const split: DateSplit = {
-      trainStart: tables.calendar[trainDates[0]],
-      trainEnd: tables.calendar[trainDates[trainCount - 1]],
-      validationEnd: tables.calendar[trainDates[trainDates.length - 1]],
-      testEnd: tables.calendar[dates[fold.testEnd - 1]],
-    };
-    const dataset = universeDataset(tables, { split, scaling: settings.scaling });
-    unknown = dataset.excluded;
-    let test = dataset.test;
-    if (only) test = test.select((i) => only.has(test.symbolOf(i)));
-    const started = Date.now();
-    const fitted = await fitModel(dataset, {
-      ...fit,
-      kernel,
-      epochs: wf.epochs ?? fit.epochs,
-    }, { log: (line) => log(`fold ${f + 1}/${folds.length}: ${line}`) });
-    const result = fitted.result;
-    try {
-      const scorer = evaluationModelOf(fitted.model, {
-        info: modelInfo(
-          options.model && "dir" in options.model ? options.model.dir : "study",
-          `fold ${f + 1}`,
-          fitted.card,
-        ),
-        scalers: dataset.scalers,
-        calibration: fitted.calibration,
-      });
-      const scored = await scoreRows(scorer, dataset.train, test, seed);
-      const fittedOn = `each fold's own training windows`;
-      parts.push({ ...scored, windows: [test], logisticFittedOn: fittedOn });
-      const m = scoreProbabilities(scored.probabilities, scored.labels);
-      const rawAuc = scoreProbabilities(scored.raw, scored.labels).auc;
-      foldInfo.push({
-        train: windowsInfo(dataset.train),
-        test: windowsInfo(test),
-        bestEpoch: result.bestEpoch,
-        auc: rawAuc,
-        accuracy: m.accuracy,
-        brierSkill: 1 - m.brier / scoreProbabilities(scored.climatology, scored.labels).brier,
-        reversalAuc: scoreProbabilities(scored.reversalProbabilities, scored.labels).auc,
-        gapReversalAuc: scoreProbabilities(scored.gapProbabilities, scored.labels).auc,
-      });
-      log(
-        `fold ${
-          f + 1
-        }/${folds.length}: trained on ${split.trainStart} to ${split.trainEnd} (${dataset.train.n} windows, best epoch ${result.bestEpoch}, ${
-          Math.round((Date.now() - started) / 1000)
-        }s), scored ${test.n} windows ${test.refTime(0)} to ${test.refTime(test.n - 1)}: AUC ${
-          rawAuc.toFixed(4)
-        }, reversal AUC ${foldInfo.at(-1)!.reversalAuc.toFixed(4)}, gap reversal AUC ${
-          foldInfo.at(-1)!.gapReversalAuc.toFixed(4)
-        }`,
-      );
-    } finally {
-      fitted.model.dispose();
-    }
-  }
+  });
   const rows = concat(parts);
   const market = tables.context && data.context ? marketTable(tables, data.context) : undefined;
   const design = preset
