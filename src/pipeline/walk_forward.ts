@@ -12,7 +12,7 @@ import type { Bar, Interval, SourceName } from "../data/types.ts";
 import { adjustedCloses, walkForwardFolds } from "../dataset/mod.ts";
 import { warmupBars } from "../features/mod.ts";
 import { ensureBackend } from "../model/backend.ts";
-import type { EpochRecord } from "../model/train.ts";
+import { type EpochRecord, withTrainingThreads } from "../model/train.ts";
 import type { CalibrationMethod } from "../model/calibration.ts";
 import {
   fitLogistic,
@@ -221,78 +221,81 @@ export async function walkForward(
   const parts: EvaluationRows[] = [];
   const trained: Omit<FoldEvaluation, keyof EvaluationSummary>[] = [];
   const started = performance.now();
-  for (const [f, fold] of folds.entries()) {
-    // Window k's first bar (warm-up included) is selected[k]; its reference bar selected[first + k].
-    const slice = selected.slice(fold.trainStart, first + fold.testEnd + horizon);
-    const settings = {
-      ...settingsForCard(info.card, {
-        epochs: options.epochs,
-        kernel: options.kernel,
-        backendName,
-        calibration: options.calibration,
-        testStart: selected[first + fold.testStart].time,
-      }),
-      shuffleLabels: options.shuffleLabels,
-    };
-    // The fold's card is never saved: it names the saved model's interval and source.
-    const fitted = await fitModel({
-      symbol: options.ticker,
-      interval: info.card.data.interval as Interval,
-      source: info.card.data.source as SourceName,
-      bars: slice,
-    }, settings);
-    const { dataset } = fitted;
-    const scorer = evaluationModelOf(fitted.model, {
-      info: modelInfo(info.dir, `fold ${f + 1}`, fitted.card),
-      scalers: fitted.set.scalers,
-      calibration: fitted.calibration,
-    });
-    try {
-      const test = dataset.test;
-      const { raw, probabilities } = await scorer.predictWithRaw(test);
-      const logistic = fitLogistic(lastBarFeatures(dataset.train), dataset.train.y);
-      parts.push({
-        probabilities,
-        rawProbabilities: raw,
-        calibration: calibrationNote(fitted.calibration),
-        labels: test.y,
-        refTimes: test.refTimes,
-        previousUp: yesterdayUp(closes, test.refTimes.map((t) => index.get(t)!), {
-          decideAt: info.card.decideAt,
+  // One pool of kernel workers for every fold (started once); each fold's scoring uses it too.
+  await withTrainingThreads(undefined, async () => {
+    for (const [f, fold] of folds.entries()) {
+      // Window k's first bar (warm-up included) is selected[k]; its reference bar selected[first + k].
+      const slice = selected.slice(fold.trainStart, first + fold.testEnd + horizon);
+      const settings = {
+        ...settingsForCard(info.card, {
+          epochs: options.epochs,
+          kernel: options.kernel,
+          backendName,
+          calibration: options.calibration,
+          testStart: selected[first + fold.testStart].time,
         }),
-        logisticProbabilities: predictLogistic(logistic, lastBarFeatures(test)),
-        ...(info.card.decideAt === "open"
-          ? {
-            gapReversal: gapReversalProbabilities(
-              bars,
-              test.refTimes.map((t) => index.get(t)!),
-            ),
-          }
-          : {}),
-        climatology: climatologyForecast(
-          dataset.train.y,
-          test.n,
-          `the fold's ${dataset.train.n} training rows (${dataset.ranges.train.first} to ${dataset.ranges.train.last})`,
-        ),
+        shuffleLabels: options.shuffleLabels,
+      };
+      // The fold's card is never saved: it names the saved model's interval and source.
+      const fitted = await fitModel({
+        symbol: options.ticker,
+        interval: info.card.data.interval as Interval,
+        source: info.card.data.source as SourceName,
+        bars: slice,
+      }, settings);
+      const { dataset } = fitted;
+      const scorer = evaluationModelOf(fitted.model, {
+        info: modelInfo(info.dir, `fold ${f + 1}`, fitted.card),
+        scalers: fitted.set.scalers,
+        calibration: fitted.calibration,
       });
-      trained.push({
-        train: dataset.ranges.train,
-        bestEpoch: fitted.result.bestEpoch,
-        history: fitted.result.history,
-      });
-      options.log?.(
-        `fold ${
-          f + 1
-        }/${folds.length}: trained on ${dataset.ranges.train.first} to ${dataset.ranges.train.last} (best epoch ${fitted.result.bestEpoch}), ${fitted.calibration.method} calibration with weight ${
-          fitted.calibration.shrinkage.toFixed(2)
-        } on the base rate, scored ${test.n} rows ${test.refTimes[0]} to ${
-          test.refTimes[test.n - 1]
-        }; ${eta(started, f + 1, folds.length)}`,
-      );
-    } finally {
-      scorer.dispose();
+      try {
+        const test = dataset.test;
+        const { raw, probabilities } = await scorer.predictWithRaw(test);
+        const logistic = fitLogistic(lastBarFeatures(dataset.train), dataset.train.y);
+        parts.push({
+          probabilities,
+          rawProbabilities: raw,
+          calibration: calibrationNote(fitted.calibration),
+          labels: test.y,
+          refTimes: test.refTimes,
+          previousUp: yesterdayUp(closes, test.refTimes.map((t) => index.get(t)!), {
+            decideAt: info.card.decideAt,
+          }),
+          logisticProbabilities: predictLogistic(logistic, lastBarFeatures(test)),
+          ...(info.card.decideAt === "open"
+            ? {
+              gapReversal: gapReversalProbabilities(
+                bars,
+                test.refTimes.map((t) => index.get(t)!),
+              ),
+            }
+            : {}),
+          climatology: climatologyForecast(
+            dataset.train.y,
+            test.n,
+            `the fold's ${dataset.train.n} training rows (${dataset.ranges.train.first} to ${dataset.ranges.train.last})`,
+          ),
+        });
+        trained.push({
+          train: dataset.ranges.train,
+          bestEpoch: fitted.result.bestEpoch,
+          history: fitted.result.history,
+        });
+        options.log?.(
+          `fold ${
+            f + 1
+          }/${folds.length}: trained on ${dataset.ranges.train.first} to ${dataset.ranges.train.last} (best epoch ${fitted.result.bestEpoch}), ${fitted.calibration.method} calibration with weight ${
+            fitted.calibration.shrinkage.toFixed(2)
+          } on the base rate, scored ${test.n} rows ${test.refTimes[0]} to ${
+            test.refTimes[test.n - 1]
+          }; ${eta(started, f + 1, folds.length)}`,
+        );
+      } finally {
+        scorer.dispose();
+      }
     }
-  }
+  });
   const summary = summarizeWalkForward(parts, { seed: options.seed ?? 42 });
   const rows: EvaluationRows = {
     probabilities: parts.flatMap((p) => Array.from(p.probabilities)),
