@@ -127,6 +127,8 @@ function sample(options: { topK: number; label?: "up" | "beats-median" }): Unive
       previousUp: labels,
     },
     symbols: refTimes.map((_, i) => SYMBOLS[i % SYMBOLS.length]),
+    // Realised returns that follow the labels: above the day's median where the label is 1.
+    realised: Float64Array.from(labels, (y, i) => (y - 0.5) / 100 + (i % 6) / 10_000),
   };
 }
 

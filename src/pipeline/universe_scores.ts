@@ -535,6 +535,7 @@ export function assemble(
     runs,
     rows: evaluationRows,
     symbols: Array.from(rows.symbols, (s) => tables.tables[s].symbol),
+    realised: rows.realised,
   };
 }
 
@@ -557,4 +558,9 @@ export interface UniverseResult {
   rows: EvaluationRows;
   /** The symbol of each scored row. */
   symbols: string[];
+  /**
+   * Each scored row's realised return over the label's horizon (open to close at the open; NaN
+   * where unknown): what the rankings' information coefficient correlates the scores with.
+   */
+  realised: Float64Array;
 }

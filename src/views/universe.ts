@@ -377,16 +377,14 @@ function universeSections(result: UniverseResult): string {
   const scores = result.rows.rawProbabilities ?? result.rows.probabilities;
   const labels = Array.from(result.rows.labels);
   const baseRate = labels.reduce((a, b) => a + b, 0) / Math.max(1, labels.length);
-  const labelWords = crossSectional(e)
-    ? "the label (1 = the symbol beat the day's median return)"
-    : "the label (1 = the symbol went up)";
   const returnWords = e.decideAt === "open"
     ? "open-to-close return of the decision day"
     : "return over the label's horizon";
   const section = (title: string, body: string): string =>
     `<section><h2>${escapeHtml(title)}</h2>\n${body}\n</section>`;
   const para = (text: string): string => `<p>${escapeHtml(text)}</p>`;
-  const days = dailyIc(scores, labels, result.rows.refTimes);
+  // The same IC the table gives: each day's scores against the realised returns (rankingOf).
+  const days = dailyIc(scores, result.realised, result.rows.refTimes);
   const ranking = section(
     "Ranking by score",
     para(
@@ -408,7 +406,7 @@ function universeSections(result: UniverseResult): string {
           ...r.deciles.map((v) => pct(v, 3)),
         ]),
       }) +
-      (days.length > 1 ? rollingIcChart(days, { what: labelWords }) : "") +
+      (days.length > 1 ? rollingIcChart(days, { what: `the ${returnWords}` }) : "") +
       decileChart(e.ranking, { what: returnWords }),
   );
   const years = [...new Set(e.portfolio.arms.flatMap((a) => a.periods.map((p) => p.period)))]

@@ -69,10 +69,10 @@ function correlation(x: readonly number[], y: readonly number[]): number {
 }
 
 /**
- * The daily information coefficient of `scores` with `labels`: for each
- * reference date with at least `minSymbols` rows and both label values, the
- * Spearman correlation of the score with the label across that day's rows.
- * Days in date order.
+ * The daily information coefficient of `scores` with `labels` (realised
+ * returns, or 0/1 labels): for each reference date with at least
+ * `minSymbols` rows where both are finite, the Spearman correlation of the
+ * score with the label across that day's rows. Days in date order.
  *
  * @example
  * ```ts
@@ -89,7 +89,7 @@ export function dailyIc(
   const minSymbols = options.minSymbols ?? 5;
   const byDay = new Map<string, number[]>();
   for (let i = 0; i < dates.length; i++) {
-    if (!Number.isFinite(scores[i])) continue;
+    if (!Number.isFinite(scores[i]) || !Number.isFinite(labels[i])) continue;
     const day = dates[i].slice(0, 10);
     let list = byDay.get(day);
     if (!list) byDay.set(day, list = []);
@@ -174,7 +174,7 @@ export function rollingIcChart(
       `daily Spearman correlation of the network's score with ${options.what} across the symbols scored that day`,
       `mean ${fixedOrDash(s.mean, 4)} (t ${
         fixedOrDash(s.t, 2)
-      } over ${s.days} days); above 0: higher scores went with the label`,
+      } over ${s.days} days); above 0: higher scores went with higher returns`,
     ],
     legend: [
       { name: `rolling ${window}-day mean`, color: COLORS[0] },
