@@ -182,6 +182,13 @@ Deno.test("evaluate --walk-forward retrains a universe model by date folds, each
   for (const f of e.folds) assert.ok(f.train.last < f.test.first, JSON.stringify(f));
   assert.ok(e.folds[0].test.last < e.folds[1].test.first);
   assert.equal(e.pooled.rows, e.folds[0].test.rows + e.folds[1].test.rows);
+  // The progress lines give each fold's dates as the results do (one definition).
+  e.folds.forEach((f: { train: { first: string; last: string } }, i: number) => {
+    assert.match(
+      run.stderr,
+      new RegExp(`fold ${i + 1}/2: trained on ${f.train.first} to ${f.train.last} `),
+    );
+  });
 });
 
 Deno.test("the Fischer-Krauss preset: the papers' network, 240 standardized returns, 25 units, beats-median, 750/250-day study periods", () => {

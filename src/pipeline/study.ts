@@ -425,9 +425,9 @@ export async function runUniverseStudy(
           gapReversalAuc: scoreProbabilities(scored.gapProbabilities, scored.labels).auc,
         });
         log(
-          `fold ${
-            f + 1
-          }/${folds.length}: trained on ${split.trainStart} to ${split.trainEnd} (${dataset.train.n} windows, best epoch ${result.bestEpoch}, ${
+          `fold ${f + 1}/${folds.length}: trained on ${foldInfo.at(-1)!.train.first} to ${
+            foldInfo.at(-1)!.train.last
+          } (${dataset.train.n} windows, best epoch ${result.bestEpoch}, ${
             Math.round((Date.now() - started) / 1000)
           }s), scored ${test.n} windows ${test.refTime(0)} to ${test.refTime(test.n - 1)}: AUC ${
             rawAuc.toFixed(4)
