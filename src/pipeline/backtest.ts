@@ -166,12 +166,12 @@ export async function backtestModel(
       `Expected at least ${
         Math.max(firstSignal, from < 0 ? 0 : from) + 2
       } bars of ${ticker} (${plugin.warmupBars} to warm up the model's features and window, then a decision bar and a bar to fill at${
-        scope.outOfSample ? `, after the validation range ending ${seenUpTo}` : ""
+        scope.outOfSample ? `, in the test range from ${scope.from}` : ""
       }), found ${bars.length}`,
     );
   }
   const scopeText = scope.outOfSample
-    ? `out of sample: ${ticker} is the model's training series, so decisions start after its validation range (${seenUpTo}); start/end override`
+    ? `out of sample: ${ticker} is the model's training series, so decisions start in its test range (from ${scope.from}; the validation range ends ${seenUpTo}); start/end override`
     : `decisions from ${bars[startIndex].time} (earlier bars warm the model up)${
       own && bars[startIndex].time <= seenUpTo
         ? `; bars up to ${seenUpTo} were seen in training or early stopping`

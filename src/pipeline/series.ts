@@ -200,8 +200,10 @@ export function seriesInterval(
 export interface Scope {
   /** Whether the ticker is the model's training series. */
   own: boolean;
-  /** Whether rows are restricted to after the validation range (own series, no range asked). */
+  /** Whether rows are restricted to the card's test range (own series, no range asked). */
   outOfSample: boolean;
+  /** The first reference time in scope when `outOfSample` (the card's first test window). */
+  from?: string;
   /** Whether a reference time is in scope. */
   includes(time: string): boolean;
   /** The rule, in words. */
@@ -215,9 +217,11 @@ export function compareTime(time: string, date: string): number {
 }
 
 /**
- * The scope rule: on the model's own ticker, only rows after the end of its
- * validation range (the last date it learned from) unless `start`/`end` say
- * otherwise; on any other ticker, every row in range.
+ * The scope rule: on the model's own ticker, only the rows of its test range
+ * (from the card's first test window on: the rows after its validation range,
+ * less the bars whose labels early stopping already looked at) unless
+ * `start`/`end` say otherwise; on any other ticker, every row in range. The
+ * same first date and row count as `models list` and the card give.
  *
  * @example
  * ```ts
@@ -232,16 +236,18 @@ export function scopeFor(
   const own = isOwnSeries(card, ticker);
   const outOfSample = own && range.start === undefined && range.end === undefined;
   const seenUpTo = card.data.ranges.validation.last;
+  const testFrom = card.data.ranges.test.first;
   const text = outOfSample
-    ? `out of sample: ${ticker} is the model's training series, so only rows after its validation range (${seenUpTo}) are used; start/end override`
+    ? `out of sample: ${ticker} is the model's training series, so only its test range is used (from ${testFrom}; the validation range ends ${seenUpTo}); start/end override`
     : own
     ? `the requested range of the model's training series; rows up to ${seenUpTo} were seen in training or early stopping`
     : `every labelled window of ${ticker} in range`;
   return {
     own,
     outOfSample,
+    from: outOfSample ? testFrom : undefined,
     includes: (time: string): boolean =>
-      (!outOfSample || time > seenUpTo) &&
+      (!outOfSample || compareTime(time, testFrom) >= 0) &&
       (range.start === undefined || compareTime(time, range.start) >= 0) &&
       (range.end === undefined || compareTime(time, range.end) <= 0),
     text,
