@@ -59,6 +59,8 @@ export interface StudyRow extends StudyChildSpec {
   peakRssMb: number;
   /** PyTorch CPU's training windows per second on the same shape and thread count, if measured. */
   torchPerS?: number;
+  /** PyTorch CPU's batch-prediction windows per second on the same shape and threads, if measured. */
+  torchPredictPerS?: number;
 }
 
 /** The study section of the bench report. */
@@ -152,7 +154,7 @@ async function torchAnchor(
   features: number,
   threads: number,
   n: number,
-): Promise<number | string> {
+): Promise<{ train: number; predict: number } | string> {
   const script = `${MODULE_ROOT}/src/bench/torch_fk_anchor.py`;
   const args = [script, String(threads), String(n), String(features)];
   try {
@@ -164,8 +166,11 @@ async function torchAnchor(
       stderr: "piped",
     }).output();
     const text = new TextDecoder().decode(out.stdout);
-    const rates = [...text.matchAll(/windows_per_s (\d+)/g)].map((m) => Number(m[1]));
-    if (out.code === 0 && rates.length > 0) return rates[rates.length - 1];
+    const rates = [...text.matchAll(/ windows_per_s (\d+)/g)].map((m) => Number(m[1]));
+    const predict = text.match(/predict_windows_per_s (\d+)/);
+    if (out.code === 0 && rates.length > 0 && predict) {
+      return { train: rates[rates.length - 1], predict: Number(predict[1]) };
+    }
     const err = new TextDecoder().decode(out.stderr);
     return /No module named 'torch'/.test(err)
       ? `PyTorch is not installed (${INSTALL})`
@@ -233,7 +238,10 @@ export async function benchStudy(
     );
     const rate = await torchAnchor(row.features, row.threads, options.quick ? 1024 : 4096);
     if (typeof rate === "string") anchor = rate;
-    else row.torchPerS = rate;
+    else {
+      row.torchPerS = rate.train;
+      row.torchPredictPerS = rate.predict;
+    }
   }
   return { workload: STUDY_WORKLOAD, rows, ...(anchor !== undefined ? { anchor } : {}) };
 }
@@ -252,23 +260,28 @@ export function formatStudy(study: StudyBench | null): string {
   const lines = [
     `study workload: ${w.layers}, ${w.sequenceLength} steps, batch ${w.batchSize} ` +
     `(fast/wasm, the fused step; PyTorch ${study.anchor ? "not run" : "CPU, same shapes"})`,
-    "| shape   | threads | train /s | epoch of 100k | predict /s | peak RSS | PyTorch train /s | × PyTorch's best |",
-    "| ------- | ------: | -------: | ------------: | ---------: | -------: | ---------------: | ---------------: |",
+    "| shape   | threads | train /s | epoch of 100k | predict /s | peak RSS | PyTorch train /s | × PyTorch's best | PyTorch predict /s | × PyTorch's best |",
+    "| ------- | ------: | -------: | ------------: | ---------: | -------: | ---------------: | ---------------: | -----------------: | ---------------: |",
   ];
   // PyTorch's best thread count for each shape: the fair anchor (more threads can be slower).
-  const best = new Map<number, number>();
-  for (const r of study.rows) {
-    if (r.torchPerS !== undefined) {
-      best.set(r.features, Math.max(best.get(r.features) ?? 0, r.torchPerS));
+  const best = (pick: (r: StudyRow) => number | undefined): Map<number, number> => {
+    const out = new Map<number, number>();
+    for (const r of study.rows) {
+      const v = pick(r);
+      if (v !== undefined) out.set(r.features, Math.max(out.get(r.features) ?? 0, v));
     }
-  }
+    return out;
+  };
+  const bestTrain = best((r) => r.torchPerS);
+  const bestPredict = best((r) => r.torchPredictPerS);
+  const ratio = (ours: number, top: number | undefined): string =>
+    top === undefined ? "-" : `${(ours / top).toFixed(1)}×`;
   for (const r of study.rows) {
-    const torch = r.torchPerS === undefined ? "-" : String(r.torchPerS);
-    const top = best.get(r.features);
-    const ratio = top === undefined ? "-" : `${(r.trainPerS / top).toFixed(1)}×`;
     lines.push(
       `| 240 × ${r.features} | ${r.threads} | ${r.trainPerS} | ${r.epochS.toFixed(1)} s | ` +
-        `${r.predictPerS} | ${r.peakRssMb} MB | ${torch} | ${ratio} |`,
+        `${r.predictPerS} | ${r.peakRssMb} MB | ${r.torchPerS ?? "-"} | ` +
+        `${ratio(r.trainPerS, bestTrain.get(r.features))} | ${r.torchPredictPerS ?? "-"} | ` +
+        `${ratio(r.predictPerS, bestPredict.get(r.features))} |`,
     );
   }
   if (study.anchor) lines.push(`PyTorch anchor not run: ${study.anchor}`);

@@ -2,7 +2,8 @@
 sequences of T steps of F features, one LSTM of U units, dropout 0.1, Linear(U, 1) and a sigmoid,
 binary cross-entropy, RMSprop 0.001, batch B (the network of Fischer & Krauss 2018 and Ghosh,
 Neufeld & Sahoo 2022, as src/model/architectures.ts builds `paper`). Random windows and labels.
-Prints seconds and windows per second of each of two epochs (the second is warm).
+Prints seconds and windows per second of each of two epochs (the second is warm), then windows per
+second of batch prediction (eval mode, no gradients, batch B) over the same windows.
 Usage: python3 torch_fk_anchor.py THREADS N [F=1] [B=512] [U=25] [T=240]
 Needs Debian's python3-torch and libopenblas0-pthread."""
 import sys
@@ -43,3 +44,12 @@ for epoch in range(2):
         optimizer.step()
     seconds = time.perf_counter() - started
     print(f"epoch_s {seconds:.2f} windows_per_s {n / seconds:.0f}", flush=True)
+
+model.eval()
+with torch.no_grad():
+    model(x[:B])
+    started = time.perf_counter()
+    for i in range(0, n, B):
+        model(x[i:i + B])
+    seconds = time.perf_counter() - started
+print(f"predict_s {seconds:.2f} predict_windows_per_s {n / seconds:.0f}", flush=True)

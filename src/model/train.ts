@@ -17,6 +17,7 @@ import { createRng, type Rng } from "../util/random.ts";
 import { DataError } from "../util/errors.ts";
 import { accuracy, logLoss } from "../eval/scores.ts";
 import { fastLayerCount } from "./fast/layers.ts";
+import { FastPredictor } from "./fast/predict.ts";
 import type { LayersModel } from "./architectures.ts";
 import {
   setThreadLimit,
@@ -194,6 +195,48 @@ function* predictedBatches(
 }
 
 /**
+ * Every window's output through the kernels' whole-model predictor (`FastPredictor`, the signal
+ * plugin's: weights copied once, no tfjs tensor per batch, running state only), or null where it
+ * does not apply: a backend other than wasm or cpu, stock layers (`--kernel stock` means tfjs
+ * throughout), or a layer it has no kernel for. It agrees with tfjs's `model.predict` within float
+ * rounding (1e-7), and is about twice as fast on 240-step windows of several features.
+ */
+function fastProbabilities(
+  model: LayersModel,
+  windows: WindowSet | WindowSource,
+  batchSize: number,
+): Float32Array | null {
+  const backend = tf.getBackend();
+  if ((backend !== "wasm" && backend !== "cpu") || fastLayerCount(model) === 0) return null;
+  const [, steps, features] = model.inputs[0].shape;
+  if (windows.n > 0 && (steps !== windows.seqLen || features !== windows.nFeatures)) {
+    throw new DataError(
+      `Expected windows of ${steps}×${features} for this model, found ${windows.seqLen}×${windows.nFeatures}`,
+    );
+  }
+  let predictor: FastPredictor;
+  try {
+    predictor = FastPredictor.fromModel(model);
+  } catch {
+    return null; // a layer without a fused kernel (attention): tfjs predicts
+  }
+  const out = new Float32Array(windows.n);
+  const size = windows.seqLen * windows.nFeatures;
+  for (let start = 0; start < windows.n; start += batchSize) {
+    const count = Math.min(batchSize, windows.n - start);
+    let values: Float32Array;
+    if (isWindowSource(windows)) {
+      values = new Float32Array(count * size);
+      const indices = new Uint32Array(count);
+      for (let k = 0; k < count; k++) indices[k] = start + k;
+      windows.fill(indices, values);
+    } else values = windows.x.subarray(start * size, (start + count) * size);
+    out.set(predictor.predict(values, count), start);
+  }
+  return out;
+}
+
+/**
  * The model's up-probability for every window, in window order, read
  * synchronously (cpu and wasm; on webgpu use
  * {@linkcode predictProbabilitiesAsync}, as tfjs cannot read WebGPU buffers
@@ -210,6 +253,8 @@ export function predictProbabilities(
   windows: WindowSet | WindowSource,
   options: { batchSize?: number } = {},
 ): Float32Array {
+  const fast = fastProbabilities(model, windows, options.batchSize ?? 256);
+  if (fast !== null) return fast;
   const out = new Float32Array(windows.n);
   for (const [start, probs] of predictedBatches(model, windows, options.batchSize ?? 256)) {
     out.set(probs.dataSync() as Float32Array, start);
@@ -231,6 +276,8 @@ export async function predictProbabilitiesAsync(
   windows: WindowSet | WindowSource,
   options: { batchSize?: number } = {},
 ): Promise<Float32Array> {
+  const fast = fastProbabilities(model, windows, options.batchSize ?? 256);
+  if (fast !== null) return fast;
   const out = new Float32Array(windows.n);
   for (const [start, probs] of predictedBatches(model, windows, options.batchSize ?? 256)) {
     out.set((await probs.data()) as Float32Array, start);
