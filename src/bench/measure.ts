@@ -18,7 +18,7 @@ import { loadInferenceModel } from "../model/inference.ts";
 import { FastPredictor } from "../model/fast/predict.ts";
 import { pausedSplitCalls, startSecondCore, stopSecondCore } from "../model/fast/parallel.ts";
 import { kernelBuild, setKernelBuild } from "../model/fast/mod.ts";
-import { addPhase, profileSnapshot, setProfiling } from "../model/fast/profile.ts";
+import { profileSnapshot, setProfiling } from "../model/fast/profile.ts";
 import { createRng } from "../util/random.ts";
 import { quantile } from "../eval/scores.ts";
 import {
@@ -162,19 +162,8 @@ export async function measure(
     const scale = epochSequences / spec.epochWindows;
     const epochTimesS: number[] = [];
     const pausedBefore = pausedSplitCalls();
-    if (spec.profile) {
-      setProfiling(true);
-      // The whole of each batch, around whatever trainOnBatch runs (fused step or tfjs's).
-      const step = model.trainOnBatch.bind(model);
-      model.trainOnBatch = async (x, y) => {
-        const started = performance.now();
-        try {
-          return await step(x, y);
-        } finally {
-          addPhase("batch.total", performance.now() - started);
-        }
-      };
-    }
+    // trainModel times the whole of each batch (fused step or tfjs's) as batch.total.
+    if (spec.profile) setProfiling(true);
     t0 = performance.now();
     let last = t0;
     await quietly(() =>

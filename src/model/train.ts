@@ -16,8 +16,9 @@ import { isWindowSource, type WindowSet, type WindowSource } from "../dataset/ty
 import { createRng, type Rng } from "../util/random.ts";
 import { DataError } from "../util/errors.ts";
 import { accuracy, logLoss } from "../eval/scores.ts";
-import { fastLayerCount } from "./fast/layers.ts";
+import { fastLayerCount, fusedStepOnArrays } from "./fast/layers.ts";
 import { FastPredictor } from "./fast/predict.ts";
+import { addPhase, profiling } from "./fast/profile.ts";
 import type { LayersModel } from "./architectures.ts";
 import {
   setThreadLimit,
@@ -140,7 +141,8 @@ export interface TrainResult {
 /** Windows a model trains on or predicts: held in memory, or written on demand. */
 type Windows = WindowSet | WindowSource;
 
-function batchTensors(set: Windows, indices: ArrayLike<number>): [tf.Tensor3D, tf.Tensor2D] {
+/** A batch's windows and labels as plain arrays (`[batch, steps, features]` and `[batch]`). */
+function batchArrays(set: Windows, indices: ArrayLike<number>): [Float32Array, Float32Array] {
   const size = set.seqLen * set.nFeatures;
   const x = new Float32Array(indices.length * size);
   const y = new Float32Array(indices.length);
@@ -154,10 +156,7 @@ function batchTensors(set: Windows, indices: ArrayLike<number>): [tf.Tensor3D, t
       y[i] = set.y[k];
     }
   }
-  return [
-    tf.tensor3d(x, [indices.length, set.seqLen, set.nFeatures]),
-    tf.tensor2d(y, [indices.length, 1]),
-  ];
+  return [x, y];
 }
 
 /** Runs the model over `windows` in batches, yielding each batch's first index and output. */
@@ -386,16 +385,25 @@ export async function trainModel(
       for (let start = 0; start < order.length; start += batchSize) {
         const indices = order.subarray(start, start + batchSize);
         reseedDropout(model, rng);
-        const [x, y] = batchTensors(data.train, indices);
-        try {
-          const [loss, acc] = (await model.trainOnBatch(x, y)) as number[];
-          lossSum += loss * indices.length;
-          accSum += acc * indices.length;
-          seen += indices.length;
-        } finally {
-          x.dispose();
-          y.dispose();
+        const [xs, ys] = batchArrays(data.train, indices);
+        const batchStarted = profiling() ? performance.now() : 0;
+        // The fused step takes the arrays as they are; tfjs's step gets tensors of them.
+        let result = fusedStepOnArrays(model, xs, ys);
+        if (result === null) {
+          const x = tf.tensor3d(xs, [indices.length, data.train.seqLen, data.train.nFeatures]);
+          const y = tf.tensor2d(ys, [indices.length, 1]);
+          try {
+            result = (await model.trainOnBatch(x, y)) as [number, number];
+          } finally {
+            x.dispose();
+            y.dispose();
+          }
         }
+        if (profiling()) addPhase("batch.total", performance.now() - batchStarted);
+        const [loss, acc] = result;
+        lossSum += loss * indices.length;
+        accSum += acc * indices.length;
+        seen += indices.length;
         // A long epoch (a universe's) says where it is every BATCH_PROGRESS_MS.
         if (options.log && Date.now() - said >= BATCH_PROGRESS_MS) {
           said = Date.now();

@@ -445,6 +445,25 @@ export function fusedStepReason(model: tf.LayersModel): string | null {
   return bind(model).reason;
 }
 
+/**
+ * One fused training step on plain arrays (`xs` `[batch, steps, features]`, `ys` the labels):
+ * `[loss, accuracy]` as `trainOnBatch` would give them, or null when the fused step does not run
+ * for this model (see {@linkcode fusedStepReason}); the caller then builds tensors for tfjs.
+ *
+ * @example
+ * ```ts
+ * const result = fusedStepOnArrays(model, x, y) ?? await model.trainOnBatch(xt, yt);
+ * ```
+ */
+export function fusedStepOnArrays(
+  model: tf.LayersModel,
+  xs: Float32Array,
+  ys: Float32Array,
+): [number, number] | null {
+  if (fusedStepReason(model) !== null) return null;
+  return bind(model).trainer!.stepArrays(xs, ys, remoteParts());
+}
+
 /** Makes `model.trainOnBatch` run the fused training step when it can (see `step.ts`). */
 function installFusedStep(model: tf.LayersModel): void {
   if (Object.hasOwn(model, "trainOnBatch")) return;

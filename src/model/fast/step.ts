@@ -414,6 +414,25 @@ export class FusedTrainer {
    * parts of {@linkcode partRows}; `remote` computes some of them on workers (null: all here).
    */
   step(x: tf.Tensor, y: tf.Tensor, remote: RemoteParts | null): [number, number] {
+    const { plan } = this.#bound;
+    if (x.rank !== 3 || x.shape[1] !== plan.steps || x.shape[2] !== plan.features) {
+      throw new Error(
+        `Expected a batch of [${plan.steps}, ${plan.features}] sequences, found [${x.shape}]`,
+      );
+    }
+    return this.stepArrays(x.dataSync() as Float32Array, y.dataSync() as Float32Array, remote);
+  }
+
+  /**
+   * {@linkcode FusedTrainer.step} on plain arrays: `xs` holds `[batch, steps, features]` values
+   * and `ys` the batch's labels. What `trainModel` calls, so that a batch never becomes a tfjs
+   * tensor only to be read back out of it (two copies through the wasm heap a batch).
+   */
+  stepArrays(
+    xs: Float32Array,
+    ys: Float32Array,
+    remote: RemoteParts | null,
+  ): [number, number] {
     const prof = profiling();
     let t0 = prof ? performance.now() : 0;
     const mark = (phase: string): void => {
@@ -423,15 +442,14 @@ export class FusedTrainer {
       t0 = now;
     };
     const { plan, dropouts } = this.#bound;
-    const batch = x.shape[0];
-    if (x.rank !== 3 || x.shape[1] !== plan.steps || x.shape[2] !== plan.features) {
+    const batch = ys.length;
+    if (xs.length !== batch * plan.steps * plan.features) {
       throw new Error(
-        `Expected a batch of [${plan.steps}, ${plan.features}] sequences, found [${x.shape}]`,
+        `Expected ${batch} sequences of [${plan.steps}, ${plan.features}] (${
+          batch * plan.steps * plan.features
+        } values), found ${xs.length} values`,
       );
     }
-    if (y.size !== batch) throw new Error(`Expected ${batch} labels, found ${y.size}`);
-    const xs = x.dataSync() as Float32Array;
-    const ys = y.dataSync() as Float32Array;
     this.#readWeights();
     const rows = partRows(batch);
     const starts = rows.map((_, p) => rows.slice(0, p).reduce((a, b) => a + b, 0));
