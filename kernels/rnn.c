@@ -437,6 +437,26 @@ static void fill_bias_strided(int rows, int N, const float *bias, float *Z, size
   }
 }
 
+/* One LSTM cell step on lanes j .. j + n of a row: the activated gates, c and tanh(c), and h. */
+struct lstm_lanes {
+  v128_t i, f, g, o, c, tc, h;
+};
+
+/* g holds the row's gate pre-activations [4U]; cp the previous c (0 at the first step). */
+static inline struct lstm_lanes lstm_cell(const float *g, int U, int j, int n, int act,
+                                          const float *cp) {
+  struct lstm_lanes v;
+  v.i = v_rec_act(ld(g + j, n), act);
+  v.f = v_rec_act(ld(g + U + j, n), act);
+  v.g = v_tanh(ld(g + 2 * U + j, n));
+  v.o = v_rec_act(ld(g + 3 * U + j, n), act);
+  v.c = wasm_f32x4_mul(v.i, v.g);
+  if (cp) v.c = MADD(v.f, ld(cp + j, n), v.c);
+  v.tc = v_tanh(v.c);
+  v.h = wasm_f32x4_mul(v.o, v.tc);
+  return v;
+}
+
 /*
  * Forward over a whole sequence. x [B, T, I]; outputs h [B, T, U], c [B, T, U] and tc = tanh(c)
  * [B, T, U] (all steps) and gates [B, T, 4U] holding the activated i, f, g (=tanh candidate), o,
@@ -463,18 +483,12 @@ void lstm_forward(int B, int T, int I, int U, const float *x, const float *kerne
         const float *cp = t > 0 ? cc - U : 0;
         for (int j = 0; j < U; j += 4) {
           int n = LANES(j, U);
-          v128_t gi = v_rec_act(ld(g + j, n), act);
-          v128_t gf = v_rec_act(ld(g + U + j, n), act);
-          v128_t gg = v_tanh(ld(g + 2 * U + j, n));
-          v128_t go = v_rec_act(ld(g + 3 * U + j, n), act);
-          v128_t cv = wasm_f32x4_mul(gi, gg);
-          if (cp) cv = MADD(gf, ld(cp + j, n), cv);
-          st(g + j, gi, n); st(g + U + j, gf, n); st(g + 2 * U + j, gg, n);
-          st(g + 3 * U + j, go, n);
-          st(cc + j, cv, n);
-          v128_t tcv = v_tanh(cv);
-          st(tcc + j, tcv, n);
-          st(hc + j, wasm_f32x4_mul(go, tcv), n);
+          struct lstm_lanes v = lstm_cell(g, U, j, n, act, cp);
+          st(g + j, v.i, n); st(g + U + j, v.f, n); st(g + 2 * U + j, v.g, n);
+          st(g + 3 * U + j, v.o, n);
+          st(cc + j, v.c, n);
+          st(tcc + j, v.tc, n);
+          st(hc + j, v.h, n);
         }
       }
     }
@@ -508,14 +522,9 @@ void lstm_infer(int B, int T, int I, int U, const float *x, const float *kernel,
         float *hc = hs + (size_t)r * U, *cc = cs + (size_t)r * U;
         for (int j = 0; j < U; j += 4) {
           int n = LANES(j, U);
-          v128_t gi = v_rec_act(ld(g + j, n), act);
-          v128_t gf = v_rec_act(ld(g + U + j, n), act);
-          v128_t gg = v_tanh(ld(g + 2 * U + j, n));
-          v128_t go = v_rec_act(ld(g + 3 * U + j, n), act);
-          v128_t cv = wasm_f32x4_mul(gi, gg);
-          if (t > 0) cv = MADD(gf, ld(cc + j, n), cv);
-          st(cc + j, cv, n);
-          st(hc + j, wasm_f32x4_mul(go, v_tanh(cv)), n);
+          struct lstm_lanes v = lstm_cell(g, U, j, n, act, t > 0 ? cc : 0);
+          st(cc + j, v.c, n);
+          st(hc + j, v.h, n);
         }
         if (seq) {
           float *o = out + ((size_t)(b0 + r) * T + t) * U;

@@ -125,3 +125,27 @@ export function childFailure(run: ChildRun): string {
   const last = lines.findLast((l) => l.startsWith("error: ")) ?? lines.at(-1) ?? "no output";
   return `failed (exit ${run.code}): ${last.replace(/^error: /, "")}`;
 }
+
+/**
+ * A bench child's entry point: prints what `measure` returns as one JSON line on stdout; with
+ * `--hold` as the second argument it then stays alive until the parent closes stdin, so that the
+ * parent can read this process's memory high-water mark (VmHWM). A failure is one `error:` line on
+ * stderr and exit 1.
+ *
+ * @example
+ * ```ts
+ * if (import.meta.main) await childMain(() => measureStudy(JSON.parse(Deno.args[0])));
+ * ```
+ */
+export async function childMain(measure: () => Promise<unknown>): Promise<never> {
+  try {
+    console.log(JSON.stringify(await measure()));
+    if (Deno.args[1] === "--hold") {
+      for await (const _ of Deno.stdin.readable) { /* drain */ }
+    }
+    Deno.exit(0);
+  } catch (error) {
+    console.error(`error: ${error instanceof Error ? error.message : String(error)}`);
+    Deno.exit(1);
+  }
+}

@@ -29,6 +29,7 @@ import {
   syntheticWindows,
   WORKLOAD,
 } from "./workload.ts";
+import { childMain } from "./child.ts";
 
 /**
  * The largest resident set size sampled at each phase. Deno forbids reading `/proc/self` without
@@ -326,14 +327,7 @@ export async function measure(
 }
 
 if (import.meta.main) {
-  try {
-    const row = await measure(JSON.parse(Deno.args[0]) as ChildSpec, (line) => console.error(line));
-    console.log(JSON.stringify(row));
-    // Stay alive until the parent closes stdin, so that it can read this process's VmHWM.
-    if (Deno.args[1] === "--hold") { for await (const _ of Deno.stdin.readable) { /* drain */ } }
-    Deno.exit(0);
-  } catch (error) {
-    console.error(`error: ${error instanceof Error ? error.message : String(error)}`);
-    Deno.exit(1);
-  }
+  await childMain(() =>
+    measure(JSON.parse(Deno.args[0]) as ChildSpec, (line) => console.error(line))
+  );
 }

@@ -20,7 +20,7 @@ import { predictProbabilities, trainModel } from "../model/train.ts";
 import type { WindowSet } from "../dataset/types.ts";
 import { createRng } from "../util/random.ts";
 import { MODULE_ROOT } from "../util/assets.ts";
-import { childFailure, runChild } from "./child.ts";
+import { childFailure, childMain, runChild } from "./child.ts";
 
 /** The study workload's fixed shape. */
 export const STUDY_WORKLOAD = {
@@ -289,15 +289,5 @@ export function formatStudy(study: StudyBench | null): string {
 }
 
 if (import.meta.main) {
-  try {
-    const row = await measureStudy(JSON.parse(Deno.args[0]) as StudyChildSpec);
-    console.log(JSON.stringify(row));
-    if (Deno.args[1] === "--hold") {
-      for await (const _ of Deno.stdin.readable) { /* drain */ }
-    }
-    Deno.exit(0);
-  } catch (error) {
-    console.error(`error: ${error instanceof Error ? error.message : String(error)}`);
-    Deno.exit(1);
-  }
+  await childMain(() => measureStudy(JSON.parse(Deno.args[0]) as StudyChildSpec));
 }

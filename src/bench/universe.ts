@@ -20,7 +20,7 @@ import { buildModel } from "../model/architectures.ts";
 import { quietly, selectBackend } from "../model/backend.ts";
 import { trainModel } from "../model/train.ts";
 import { buildUniverseDataset } from "../dataset/universe.ts";
-import { childFailure, runChild } from "./child.ts";
+import { childFailure, childMain, runChild } from "./child.ts";
 
 /**
  * What the universe row measures.
@@ -192,15 +192,5 @@ export function formatUniverseRow(row: UniverseBenchRow | null): string {
 }
 
 if (import.meta.main) {
-  try {
-    const row = await measureUniverse(JSON.parse(Deno.args[0]) as UniverseBenchSpec);
-    console.log(JSON.stringify(row));
-    if (Deno.args[1] === "--hold") {
-      for await (const _ of Deno.stdin.readable) { /* drain */ }
-    }
-    Deno.exit(0);
-  } catch (error) {
-    console.error(`error: ${error instanceof Error ? error.message : String(error)}`);
-    Deno.exit(1);
-  }
+  await childMain(() => measureUniverse(JSON.parse(Deno.args[0]) as UniverseBenchSpec));
 }

@@ -159,12 +159,16 @@ function batchArrays(set: Windows, indices: ArrayLike<number>): [Float32Array, F
   return [x, y];
 }
 
-/** Runs the model over `windows` in batches, yielding each batch's first index and output. */
-function* predictedBatches(
+/**
+ * `windows` in batches of `batchSize` as the model's input values: each batch's first index, its
+ * count and its `[count, steps, features]` values (a view for materialised windows, written for a
+ * `WindowSource`). Throws a `DataError` when the windows are not of the model's input shape.
+ */
+function* inputBatches(
   model: tf.LayersModel,
   windows: Windows,
   batchSize: number,
-): Generator<[number, tf.Tensor]> {
+): Generator<[number, number, Float32Array]> {
   const [, steps, features] = model.inputs[0].shape;
   if (windows.n > 0 && (steps !== windows.seqLen || features !== windows.nFeatures)) {
     throw new DataError(
@@ -181,6 +185,17 @@ function* predictedBatches(
       for (let k = 0; k < count; k++) indices[k] = start + k;
       windows.fill(indices, values);
     } else values = windows.x.subarray(start * size, (start + count) * size);
+    yield [start, count, values];
+  }
+}
+
+/** Runs the model over `windows` in batches, yielding each batch's first index and output. */
+function* predictedBatches(
+  model: tf.LayersModel,
+  windows: Windows,
+  batchSize: number,
+): Generator<[number, tf.Tensor]> {
+  for (const [start, count, values] of inputBatches(model, windows, batchSize)) {
     const probs = tf.tidy(() => {
       const x = tf.tensor3d(values, [count, windows.seqLen, windows.nFeatures]);
       return model.predict(x) as tf.Tensor;
@@ -207,12 +222,6 @@ function fastProbabilities(
 ): Float32Array | null {
   const backend = tf.getBackend();
   if ((backend !== "wasm" && backend !== "cpu") || fastLayerCount(model) === 0) return null;
-  const [, steps, features] = model.inputs[0].shape;
-  if (windows.n > 0 && (steps !== windows.seqLen || features !== windows.nFeatures)) {
-    throw new DataError(
-      `Expected windows of ${steps}×${features} for this model, found ${windows.seqLen}×${windows.nFeatures}`,
-    );
-  }
   let predictor: FastPredictor;
   try {
     predictor = FastPredictor.fromModel(model);
@@ -220,16 +229,7 @@ function fastProbabilities(
     return null; // a layer without a fused kernel (attention): tfjs predicts
   }
   const out = new Float32Array(windows.n);
-  const size = windows.seqLen * windows.nFeatures;
-  for (let start = 0; start < windows.n; start += batchSize) {
-    const count = Math.min(batchSize, windows.n - start);
-    let values: Float32Array;
-    if (isWindowSource(windows)) {
-      values = new Float32Array(count * size);
-      const indices = new Uint32Array(count);
-      for (let k = 0; k < count; k++) indices[k] = start + k;
-      windows.fill(indices, values);
-    } else values = windows.x.subarray(start * size, (start + count) * size);
+  for (const [start, count, values] of inputBatches(model, windows, batchSize)) {
     out.set(predictor.predict(values, count), start);
   }
   return out;

@@ -95,6 +95,36 @@ export function portfolioText(evaluation: UniverseEvaluation): string {
   ].join("\n");
 }
 
+/** The columns of a universe's folds (or study periods), in text and on the page alike. */
+const FOLD_HEADERS = [
+  "fold",
+  "trained on",
+  "train windows",
+  "scored",
+  "rows",
+  "best epoch",
+  "auc",
+  "reversal auc",
+  "gap reversal auc",
+  "brier skill",
+];
+
+/** One row per fold, for {@linkcode FOLD_HEADERS}. */
+function foldRows(folds: NonNullable<UniverseEvaluation["folds"]>): string[][] {
+  return folds.map((f, i) => [
+    String(i + 1),
+    `${f.train.first} .. ${f.train.last}`,
+    String(f.train.rows),
+    `${f.test.first} .. ${f.test.last}`,
+    String(f.test.rows),
+    String(f.bestEpoch),
+    fixed(f.auc),
+    fixed(f.reversalAuc),
+    fixed(f.gapReversalAuc),
+    fixed(f.brierSkill),
+  ]);
+}
+
 /**
  * What one portfolio period is: a day on daily bars, else a bar (an hour on
  * hourly bars: the portfolio's counts and means are per bar).
@@ -132,32 +162,7 @@ export function universeEvaluationText(evaluation: UniverseEvaluation): string {
   const best = e.perSymbol.slice(Math.max(worst.length, e.perSymbol.length - 10)).reverse();
   const folds = e.folds
     ? [
-      formatTable([
-        [
-          "fold",
-          "trained on",
-          "train windows",
-          "scored",
-          "rows",
-          "best epoch",
-          "auc",
-          "reversal auc",
-          "gap reversal auc",
-          "brier skill",
-        ],
-        ...e.folds.map((f, i) => [
-          String(i + 1),
-          `${f.train.first} .. ${f.train.last}`,
-          String(f.train.rows),
-          `${f.test.first} .. ${f.test.last}`,
-          String(f.test.rows),
-          String(f.bestEpoch),
-          fixed(f.auc),
-          fixed(f.reversalAuc),
-          fixed(f.gapReversalAuc),
-          fixed(f.brierSkill),
-        ]),
-      ]),
+      formatTable([FOLD_HEADERS, ...foldRows(e.folds)]),
       "pooled scores of every fold's rows:",
     ]
     : [];
@@ -432,32 +437,7 @@ function universeSections(result: UniverseResult): string {
   const folds = e.folds
     ? section(
       "study" in e.model ? "Study periods (each retrained from scratch)" : "Walk-forward folds",
-      tableHtml({
-        headers: [
-          "fold",
-          "trained on",
-          "train windows",
-          "scored",
-          "rows",
-          "best epoch",
-          "auc",
-          "reversal auc",
-          "gap reversal auc",
-          "brier skill",
-        ],
-        rows: e.folds.map((f, i) => [
-          String(i + 1),
-          `${f.train.first} .. ${f.train.last}`,
-          String(f.train.rows),
-          `${f.test.first} .. ${f.test.last}`,
-          String(f.test.rows),
-          String(f.bestEpoch),
-          fixed(f.auc),
-          fixed(f.reversalAuc),
-          fixed(f.gapReversalAuc),
-          fixed(f.brierSkill),
-        ]),
-      }, { wrap: true }),
+      tableHtml({ headers: FOLD_HEADERS, rows: foldRows(e.folds) }, { wrap: true }),
     )
     : "";
   return [folds, ranking, perYear, histogram].filter(Boolean).join("\n");
